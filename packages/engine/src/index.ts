@@ -1,0 +1,2 @@
+// @switchyard/engine — the workflow engine core.
+export {};

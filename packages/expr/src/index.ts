@@ -1,0 +1,2 @@
+// @switchyard/expr — the expression language of shared/EXPR.md.
+export {};
