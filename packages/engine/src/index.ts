@@ -1,2 +1,36 @@
-// @switchyard/engine — the workflow engine core.
-export {};
+// @switchyard/engine — the workflow engine core: definitions, the action
+// catalogue, matching, the loop guard and the run state machine. Pure: no
+// clock, no randomness, no I/O; see README.md.
+
+export { ApprovalDecision } from "./catalogue/actions/approval.ts";
+export type { ActionDefinition } from "./catalogue/define-action.ts";
+export { Completion, defineAction, hasPlaceholder } from "./catalogue/define-action.ts";
+export type { ActionInfo } from "./catalogue/registry.ts";
+export { actionNames, getAction, listActions } from "./catalogue/registry.ts";
+export { DEFINITION_LIMITS, RESERVED_CONTEXT_NAMES } from "./definition/limits.ts";
+export type { StepDiff } from "./definition/normalize.ts";
+export { diffSteps, normalizeDefinition, stepSignature } from "./definition/normalize.ts";
+export type { Problem, TextPosition } from "./definition/problem.ts";
+export {
+  EVENT_TYPE_PATTERN,
+  eventTypeSchema,
+  STEP_ID_PATTERN,
+  stepSchema,
+  workflowDefinitionSchema,
+} from "./definition/schema.ts";
+export type {
+  ActionStep,
+  DelayStep,
+  IfStep,
+  ParallelStep,
+  RetryPolicy,
+  Step,
+  WorkflowDefinition,
+} from "./definition/types.ts";
+export { Backoff, StepKind, stepKind } from "./definition/types.ts";
+export type { ValidationResult } from "./definition/validate.ts";
+export { validateDefinition } from "./definition/validate.ts";
+export type { StepPlace, VisitedStep } from "./definition/walk.ts";
+export { flattenSteps } from "./definition/walk.ts";
+export { assertNever } from "./util/assert-never.ts";
+export { formatDuration, parseDuration } from "./util/duration.ts";

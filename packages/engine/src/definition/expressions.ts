@@ -1,0 +1,100 @@
+// Compiles a definition's filter, conditions and templates with
+// @switchyard/expr, turning each error into a Problem with its position, and
+// checks that every name they read exists in the run's context.
+import { compile, compileTemplate, ExprError } from "@switchyard/expr";
+import { RESERVED_CONTEXT_NAMES } from "./limits.ts";
+import type { Problem } from "./problem.ts";
+import { positionAt } from "./problem.ts";
+
+/** What a definition's expressions may read. */
+export interface ExpressionScope {
+  /** The trigger event type's first segment (`order` for `order.created`), if known. */
+  payloadName: string | null;
+  /** Every step id in the workflow. */
+  stepIds: ReadonlySet<string>;
+  /** The filter runs before any step: `steps` holds nothing yet. */
+  isFilter: boolean;
+}
+
+/** Compiles one filter or `if` expression; problems are appended. */
+export function checkExpression(
+  source: string,
+  path: string,
+  scope: ExpressionScope,
+  problems: Problem[],
+): void {
+  try {
+    const program = compile(source);
+    checkReferences(source, program.references(), path, scope, problems);
+  } catch (error) {
+    problems.push(exprProblem(error, path));
+  }
+}
+
+/** Compiles one template (an action config string); problems are appended. */
+export function checkTemplate(
+  text: string,
+  path: string,
+  scope: ExpressionScope,
+  problems: Problem[],
+): void {
+  try {
+    const template = compileTemplate(text);
+    if (!template.isStatic) checkReferences(text, template.references(), path, scope, problems);
+  } catch (error) {
+    problems.push(exprProblem(error, path));
+  }
+}
+
+function exprProblem(error: unknown, path: string): Problem {
+  if (error instanceof ExprError) {
+    const problem: Problem = { path, message: error.message };
+    if (error.position) problem.position = { ...error.position };
+    return problem;
+  }
+  return { path, message: error instanceof Error ? error.message : String(error) };
+}
+
+function checkReferences(
+  text: string,
+  references: readonly string[],
+  path: string,
+  scope: ExpressionScope,
+  problems: Problem[],
+): void {
+  const reported = new Set<string>();
+  for (const reference of references) {
+    const [root = "", second] = reference.split(".");
+    let message: string | null = null;
+    let needle = root;
+    if (root === "steps") {
+      if (scope.isFilter) {
+        message = "the filter runs before any step, so it cannot read steps";
+      } else if (second !== undefined && !scope.stepIds.has(second)) {
+        message = `unknown step '${second}'`;
+        needle = `steps.${second}`;
+      }
+    } else if (
+      !(RESERVED_CONTEXT_NAMES as readonly string[]).includes(root) &&
+      root !== scope.payloadName
+    ) {
+      message =
+        scope.payloadName === null
+          ? `unknown variable '${root}'`
+          : `unknown variable '${root}' (the event's data is under '${scope.payloadName}' and 'event.data')`;
+    }
+    if (message === null || reported.has(message)) continue;
+    reported.add(message);
+    const problem: Problem = { path, message };
+    const offset = findName(text, needle);
+    if (offset >= 0) problem.position = positionAt(text, offset, needle.length);
+    problems.push(problem);
+  }
+}
+
+/** Best effort: the first place `name` appears as a whole name. */
+function findName(text: string, name: string): number {
+  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replace(/\\\./g, "\\s*\\.\\s*");
+  const match = new RegExp(`(?<![A-Za-z0-9_.$])${escaped}(?![A-Za-z0-9_])`).exec(text);
+  return match ? match.index : -1;
+}

@@ -1,0 +1,34 @@
+// Size limits of a workflow definition. Over any of them, the API answers
+// 422 with the problem's path. They keep one tenant's definition from
+// costing the matcher, the run DO or the builder more than its share.
+
+export const DEFINITION_LIMITS = {
+  /** Steps in the whole workflow, nested ones included. */
+  maxSteps: 100,
+  /** Nesting levels: top-level steps are level 1. */
+  maxDepth: 5,
+  /** Branches of one parallel step. */
+  maxBranches: 20,
+  /** The whole definition as UTF-8 JSON. */
+  maxBytes: 256 * 1024,
+  /** Workflow and step names. */
+  maxNameLength: 200,
+  maxDescriptionLength: 2_000,
+  /** Step ids. */
+  maxIdLength: 64,
+  /** Event type names. */
+  maxEventTypeLength: 100,
+  /** Filter and `if` expressions (the expression language's own default). */
+  maxExpressionLength: 4_096,
+  /** Attempts a retry policy may ask for. */
+  maxAttempts: 10,
+  /** Longest delay step and approval wait: 30 days. */
+  maxDelayMs: 30 * 24 * 3_600_000,
+  /** Longest per-attempt timeout: 15 minutes. */
+  maxTimeoutMs: 15 * 60_000,
+  /** Longest spacing between attempts: 1 hour. */
+  maxBackoffMs: 3_600_000,
+} as const;
+
+/** Names the context binds itself; an event type may not start with one. */
+export const RESERVED_CONTEXT_NAMES = ["event", "steps", "workflow", "run", "now"] as const;

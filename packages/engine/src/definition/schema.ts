@@ -1,0 +1,111 @@
+// zod schemas of the workflow definition. Two layers:
+// - `stepShapes`: one strict object per step kind whose nested step lists are
+//   `unknown[]`; validate.ts picks the kind from the step's keys and recurses
+//   itself, so each problem gets one precise path instead of a union's noise.
+// - `workflowDefinitionSchema`: the whole recursive schema, for OpenAPI and
+//   JSON Schema consumers. Expressions, templates, action configs and
+//   cross-step rules are validate.ts's work, not this schema's.
+import { z } from "zod";
+import { parseDuration } from "../util/duration.ts";
+import { DEFINITION_LIMITS, RESERVED_CONTEXT_NAMES } from "./limits.ts";
+import type { Step, WorkflowDefinition } from "./types.ts";
+
+export const STEP_ID_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
+export const EVENT_TYPE_PATTERN = /^[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)+$/;
+
+/** A definition duration ("2s", "10m", "1h30m") no longer than `maxMs`. */
+export function durationSchema(maxMs: number, minMs = 1): z.ZodString {
+  return z.string().refine(
+    (text) => {
+      const ms = parseDuration(text);
+      return ms !== null && ms >= minMs && ms <= maxMs;
+    },
+    { message: `expected a duration such as "30s", "10m" or "1h30m", at most ${maxMs / 1000}s` },
+  );
+}
+
+export const eventTypeSchema = z
+  .string()
+  .max(DEFINITION_LIMITS.maxEventTypeLength)
+  .regex(EVENT_TYPE_PATTERN, {
+    message:
+      "expected a lower-case dotted event type with at least two segments, e.g. order.created",
+  })
+  .refine(
+    (type) => !(RESERVED_CONTEXT_NAMES as readonly string[]).includes(type.split(".")[0] ?? ""),
+    { message: `the first segment may not be one of ${RESERVED_CONTEXT_NAMES.join(", ")}` },
+  );
+
+export const stepIdSchema = z.string().max(DEFINITION_LIMITS.maxIdLength).regex(STEP_ID_PATTERN, {
+  message: "expected an id of letters, digits and _ that does not start with a digit",
+});
+
+const nameSchema = z.string().min(1).max(DEFINITION_LIMITS.maxNameLength);
+const expressionSchema = z.string().min(1).max(DEFINITION_LIMITS.maxExpressionLength);
+
+export const retryPolicySchema = z.strictObject({
+  attempts: z.number().int().min(1).max(DEFINITION_LIMITS.maxAttempts).optional(),
+  backoff: z.enum(["exponential", "fixed"]).optional(),
+  initial: durationSchema(DEFINITION_LIMITS.maxBackoffMs).optional(),
+  max: durationSchema(DEFINITION_LIMITS.maxBackoffMs).optional(),
+});
+
+const stepBase = { id: stepIdSchema, name: nameSchema.optional() };
+const stepList = z.array(z.unknown());
+
+/** One strict object per kind, nested step lists left to the caller. */
+export const stepShapes = {
+  action: z.strictObject({
+    ...stepBase,
+    action: z.string().min(1),
+    config: z.record(z.string(), z.unknown()),
+    retry: retryPolicySchema.optional(),
+    timeout: durationSchema(DEFINITION_LIMITS.maxTimeoutMs, 1000).optional(),
+  }),
+  if: z.strictObject({
+    ...stepBase,
+    if: expressionSchema,
+    // biome-ignore lint/suspicious/noThenProperty: `then` is the definition format's branch list
+    then: stepList,
+    else: stepList.optional(),
+  }),
+  parallel: z.strictObject({
+    ...stepBase,
+    parallel: z
+      .array(stepList)
+      .min(2, { message: "a parallel step needs at least two branches" })
+      .max(DEFINITION_LIMITS.maxBranches),
+  }),
+  delay: z.strictObject({
+    ...stepBase,
+    delay: durationSchema(DEFINITION_LIMITS.maxDelayMs, 1000),
+  }),
+} as const;
+
+/** The top level, with `steps` left to the caller. */
+export const definitionShape = z.strictObject({
+  name: nameSchema,
+  description: z.string().max(DEFINITION_LIMITS.maxDescriptionLength).optional(),
+  trigger: z.strictObject({ event: eventTypeSchema }),
+  filter: expressionSchema.optional(),
+  steps: z.array(z.unknown()).min(1, { message: "a workflow needs at least one step" }),
+});
+
+/** The whole recursive step schema (structure only). */
+export const stepSchema: z.ZodType<Step> = z.lazy(() =>
+  z.union([
+    stepShapes.action,
+    // biome-ignore lint/suspicious/noThenProperty: `then` is the definition format's branch list
+    stepShapes.if.extend({ then: z.array(stepSchema), else: z.array(stepSchema).optional() }),
+    stepShapes.parallel.extend({ parallel: z.array(z.array(stepSchema)).min(2) }),
+    stepShapes.delay,
+  ]),
+);
+
+/**
+ * The whole definition (structure only). Use `validateDefinition` to check a
+ * definition fully; this schema is for documentation (OpenAPI) and typing.
+ */
+export const workflowDefinitionSchema: z.ZodType<WorkflowDefinition> = definitionShape.extend({
+  steps: z.array(stepSchema).min(1),
+});

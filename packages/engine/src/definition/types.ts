@@ -1,0 +1,85 @@
+// The workflow definition (shared/DESIGN.md, "The workflow definition").
+// Hand-written types so the recursive step union stays readable; the zod
+// schemas in schema.ts are checked against them.
+
+/** The four kinds of step. */
+export const StepKind = {
+  action: "action",
+  if: "if",
+  parallel: "parallel",
+  delay: "delay",
+} as const;
+export type StepKind = (typeof StepKind)[keyof typeof StepKind];
+
+/** How retries are spaced. */
+export const Backoff = { exponential: "exponential", fixed: "fixed" } as const;
+export type Backoff = (typeof Backoff)[keyof typeof Backoff];
+
+/** An action step's retry policy; omitted members take the defaults. */
+export interface RetryPolicy {
+  /** Every attempt counts, the first included: 2 means at most two calls. */
+  attempts?: number;
+  backoff?: Backoff;
+  /** Duration before the second attempt, e.g. "2s". */
+  initial?: string;
+  /** Upper bound between two attempts, e.g. "5m". */
+  max?: string;
+}
+
+interface StepBase {
+  id: string;
+  name?: string;
+}
+
+export interface ActionStep extends StepBase {
+  action: string;
+  config: Record<string, unknown>;
+  retry?: RetryPolicy;
+  /** One attempt's limit, e.g. "30s". */
+  timeout?: string;
+}
+
+export interface IfStep extends StepBase {
+  if: string;
+  then: Step[];
+  else?: Step[];
+}
+
+export interface ParallelStep extends StepBase {
+  parallel: Step[][];
+}
+
+export interface DelayStep extends StepBase {
+  delay: string;
+}
+
+export type Step = ActionStep | IfStep | ParallelStep | DelayStep;
+
+export interface WorkflowDefinition {
+  name: string;
+  description?: string;
+  trigger: { event: string };
+  filter?: string;
+  steps: Step[];
+}
+
+/** The kind of a (valid) step, from the one kind key it carries. */
+export function stepKind(step: Step): StepKind {
+  if ("action" in step) return StepKind.action;
+  if ("if" in step) return StepKind.if;
+  if ("parallel" in step) return StepKind.parallel;
+  return StepKind.delay;
+}
+
+export function isActionStep(step: Step): step is ActionStep {
+  return "action" in step;
+}
+export function isIfStep(step: Step): step is IfStep {
+  return "if" in step;
+}
+export function isParallelStep(step: Step): step is ParallelStep {
+  return "parallel" in step;
+}
+export function isDelayStep(step: Step): step is DelayStep {
+  return "delay" in step;
+}

@@ -1,0 +1,216 @@
+// validateDefinition: every problem of a definition at once, each with its
+// path, so the builder can mark them all and the API answers 422 once.
+import type { z } from "zod";
+import { actionNames, getAction } from "../catalogue/registry.ts";
+import { isPlainObject, utf8Length } from "../util/json.ts";
+import type { ExpressionScope } from "./expressions.ts";
+import { checkExpression, checkTemplate } from "./expressions.ts";
+import { DEFINITION_LIMITS } from "./limits.ts";
+import { normalizeDefinition } from "./normalize.ts";
+import type { Problem } from "./problem.ts";
+import { joinPath } from "./problem.ts";
+import { definitionShape, STEP_ID_PATTERN, stepShapes } from "./schema.ts";
+import type { WorkflowDefinition } from "./types.ts";
+
+export type ValidationResult =
+  | { ok: true; definition: WorkflowDefinition }
+  | { ok: false; problems: Problem[] };
+
+const KIND_KEYS = ["action", "if", "parallel", "delay"] as const;
+
+interface Pending {
+  kind: "expression" | "template";
+  path: string;
+  text: string;
+}
+
+/**
+ * Checks a definition completely: structure (strict: unknown keys are
+ * problems), limits, unique step ids, each action's config against its
+ * catalogue schema, and every filter, condition and template compiled, with
+ * positions. On success the definition comes back normalised.
+ * @example
+ * const result = validateDefinition(body);
+ * if (!result.ok) return problems422(result.problems); // [{ path: "steps[2].config.to", message: "…" }]
+ */
+export function validateDefinition(input: unknown): ValidationResult {
+  const problems: Problem[] = [];
+  if (!isPlainObject(input)) {
+    return {
+      ok: false,
+      problems: [{ path: "", message: "expected a workflow definition object" }],
+    };
+  }
+  let json: string;
+  try {
+    json = JSON.stringify(input);
+  } catch {
+    return { ok: false, problems: [{ path: "", message: "the definition is not JSON" }] };
+  }
+  const bytes = utf8Length(json);
+  if (bytes > DEFINITION_LIMITS.maxBytes) {
+    return {
+      ok: false,
+      problems: [
+        {
+          path: "",
+          message: `the definition is ${bytes} bytes; at most ${DEFINITION_LIMITS.maxBytes} are allowed`,
+        },
+      ],
+    };
+  }
+
+  addIssues(problems, "", definitionShape.safeParse(input));
+
+  const walker = new StepWalker(problems);
+  if (Array.isArray(input.steps)) walker.list(input.steps, "steps", 1);
+  if (walker.count > DEFINITION_LIMITS.maxSteps) {
+    problems.push({
+      path: "steps",
+      message: `a workflow has at most ${DEFINITION_LIMITS.maxSteps} steps; this one has ${walker.count}`,
+    });
+  }
+
+  const trigger = input.trigger;
+  const eventType =
+    isPlainObject(trigger) && typeof trigger.event === "string" ? trigger.event : "";
+  const firstSegment = eventType.includes(".") ? (eventType.split(".")[0] ?? null) : null;
+  const scope: ExpressionScope = {
+    payloadName: firstSegment,
+    stepIds: new Set(walker.ids.keys()),
+    isFilter: false,
+  };
+  if (typeof input.filter === "string" && input.filter.length > 0) {
+    checkExpression(input.filter, "filter", { ...scope, isFilter: true }, problems);
+  }
+  for (const item of walker.pending) {
+    if (item.kind === "expression") checkExpression(item.text, item.path, scope, problems);
+    else checkTemplate(item.text, item.path, scope, problems);
+  }
+
+  if (problems.length > 0) return { ok: false, problems };
+  return { ok: true, definition: normalizeDefinition(input as unknown as WorkflowDefinition) };
+}
+
+class StepWalker {
+  count = 0;
+  readonly ids = new Map<string, string>();
+  readonly pending: Pending[] = [];
+  private depthReported = false;
+
+  constructor(private readonly problems: Problem[]) {}
+
+  list(steps: readonly unknown[], path: string, depth: number): void {
+    steps.forEach((raw, index) => {
+      this.step(raw, `${path}[${index}]`, depth);
+    });
+  }
+
+  private step(raw: unknown, path: string, depth: number): void {
+    this.count++;
+    if (depth > DEFINITION_LIMITS.maxDepth && !this.depthReported) {
+      this.depthReported = true;
+      this.problems.push({
+        path,
+        message: `steps nest at most ${DEFINITION_LIMITS.maxDepth} levels deep`,
+      });
+    }
+    if (!isPlainObject(raw)) {
+      this.problems.push({ path, message: "expected a step object" });
+      return;
+    }
+    this.recordId(raw.id, path);
+    const kinds = KIND_KEYS.filter((key) => key in raw);
+    const [kind] = kinds;
+    if (kind === undefined || kinds.length > 1) {
+      this.problems.push({
+        path,
+        message:
+          kind === undefined
+            ? 'a step needs one of "action", "if", "parallel" or "delay"'
+            : `a step has exactly one of "action", "if", "parallel" or "delay"; this one has ${kinds.map((k) => `"${k}"`).join(" and ")}`,
+      });
+      return;
+    }
+    addIssues(this.problems, path, stepShapes[kind].safeParse(raw));
+    switch (kind) {
+      case "action":
+        this.action(raw, path);
+        return;
+      case "if":
+        if (typeof raw.if === "string" && raw.if.length > 0) {
+          this.pending.push({ kind: "expression", path: `${path}.if`, text: raw.if });
+        }
+        if (Array.isArray(raw.then)) this.list(raw.then, `${path}.then`, depth + 1);
+        if (Array.isArray(raw.else)) this.list(raw.else, `${path}.else`, depth + 1);
+        return;
+      case "parallel":
+        if (Array.isArray(raw.parallel)) {
+          raw.parallel.forEach((lane, index) => {
+            if (Array.isArray(lane)) this.list(lane, `${path}.parallel[${index}]`, depth + 1);
+          });
+        }
+        return;
+      case "delay":
+        return;
+    }
+  }
+
+  private recordId(id: unknown, path: string): void {
+    if (typeof id !== "string" || !STEP_ID_PATTERN.test(id)) return;
+    const first = this.ids.get(id);
+    if (first === undefined) this.ids.set(id, path);
+    else {
+      this.problems.push({
+        path: `${path}.id`,
+        message: `duplicate step id '${id}' (also at ${first})`,
+      });
+    }
+  }
+
+  private action(raw: Record<string, unknown>, path: string): void {
+    if (typeof raw.action !== "string" || raw.action.length === 0) return;
+    const action = getAction(raw.action);
+    if (action === undefined) {
+      this.problems.push({
+        path: `${path}.action`,
+        message: `unknown action '${raw.action}'; expected one of ${actionNames().join(", ")}`,
+      });
+      return;
+    }
+    if (!isPlainObject(raw.config)) return;
+    addIssues(this.problems, `${path}.config`, action.config.safeParse(raw.config));
+    this.collectTemplates(raw.config, `${path}.config`);
+  }
+
+  private collectTemplates(value: unknown, path: string): void {
+    if (typeof value === "string") {
+      this.pending.push({ kind: "template", path, text: value });
+    } else if (Array.isArray(value)) {
+      value.forEach((item, index) => {
+        this.collectTemplates(item, `${path}[${index}]`);
+      });
+    } else if (isPlainObject(value)) {
+      for (const [key, item] of Object.entries(value)) {
+        this.collectTemplates(item, joinPath(path, [key]));
+      }
+    }
+  }
+}
+
+/** Appends a zod result's issues as problems under `base`. */
+function addIssues(problems: Problem[], base: string, result: z.ZodSafeParseResult<unknown>): void {
+  if (result.success) return;
+  for (const issue of result.error.issues) {
+    const path = joinPath(base, issue.path);
+    if (issue.code === "unrecognized_keys") {
+      for (const key of issue.keys) {
+        problems.push({ path: joinPath(path, [key]), message: `unknown key '${key}'` });
+      }
+    } else if (issue.code === "invalid_type" && issue.message.endsWith("received undefined")) {
+      problems.push({ path, message: "required" });
+    } else {
+      problems.push({ path, message: issue.message });
+    }
+  }
+}
