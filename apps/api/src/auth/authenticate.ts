@@ -1,0 +1,116 @@
+import { and, eq, gt } from "drizzle-orm";
+import type { Context, MiddlewareHandler } from "hono";
+import { getCookie } from "hono/cookie";
+import { apiKeys, memberships, sessions, users } from "../db/schema.ts";
+import { ApiError, ErrorCode } from "../errors.ts";
+import type { AppEnv } from "../http.ts";
+import { sha256Hex, timingSafeEqual } from "../lib/crypto.ts";
+import { nowIso } from "../lib/time.ts";
+import { allows, type Permission, type Principal, type Scope } from "./principal.ts";
+
+export const SESSION_COOKIE = "sy_session";
+export const CSRF_HEADER = "x-csrf-token";
+export const API_KEY_PREFIX = "sy_";
+
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/**
+ * Resolves who is calling, from `Authorization: Bearer sy_…` or the session
+ * cookie, and leaves it in `c.var.principal`. Credentials that are present
+ * but wrong answer 401 at once; routes decide what anonymous callers get.
+ */
+export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
+  c.set("principal", await resolvePrincipal(c));
+  return next();
+};
+
+async function resolvePrincipal(c: Context<AppEnv>): Promise<Principal | undefined> {
+  const db = c.var.db;
+  const auth = c.req.header("authorization");
+  if (auth !== undefined) {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(auth);
+    if (!match) throw unauthorized("Use 'Authorization: Bearer <api key>'");
+    const token = match[1]!;
+    // The platform token is not a tenant credential; platform routes check it themselves.
+    if (!token.startsWith(API_KEY_PREFIX)) return undefined;
+    const rows = await db
+      .select()
+      .from(apiKeys)
+      .where(eq(apiKeys.keyHash, await sha256Hex(token)))
+      .limit(1);
+    const key = rows[0];
+    if (!key || key.revokedAt !== null) throw unauthorized("The API key is not valid");
+    return {
+      kind: "api_key",
+      tenantId: key.tenantId,
+      keyId: key.id,
+      scopes: JSON.parse(key.scopes) as Scope[],
+    };
+  }
+  const token = getCookie(c, SESSION_COOKIE);
+  if (!token) return undefined;
+  const idHash = await sha256Hex(token);
+  const rows = await db
+    .select({
+      tenantId: sessions.tenantId,
+      userId: sessions.userId,
+      csrfToken: sessions.csrfToken,
+      email: users.email,
+      role: memberships.role,
+    })
+    .from(sessions)
+    .innerJoin(users, eq(users.id, sessions.userId))
+    .innerJoin(
+      memberships,
+      and(eq(memberships.userId, sessions.userId), eq(memberships.tenantId, sessions.tenantId)),
+    )
+    .where(and(eq(sessions.idHash, idHash), gt(sessions.expiresAt, nowIso())))
+    .limit(1);
+  const s = rows[0];
+  if (!s) return undefined;
+  if (!SAFE_METHODS.has(c.req.method)) {
+    // Cookie-authenticated writes need the session's CSRF token in a header:
+    // a cross-site form or fetch cannot read it, so it cannot send it.
+    const sent = c.req.header(CSRF_HEADER) ?? "";
+    if (!timingSafeEqual(sent, s.csrfToken)) {
+      throw new ApiError(
+        403,
+        ErrorCode.forbidden,
+        `Cookie-authenticated writes need the '${CSRF_HEADER}' header from GET /v1/auth/me`,
+      );
+    }
+  }
+  return { kind: "user", sessionIdHash: idHash, ...s };
+}
+
+export function unauthorized(message = "Sign in or send an API key"): ApiError {
+  return new ApiError(401, ErrorCode.unauthorized, message);
+}
+
+/**
+ * The caller, who must be allowed `permission` (API.md roles and scopes).
+ * @example const p = authorize(c, "write");
+ */
+export function authorize(c: Context<AppEnv>, permission: Permission): Principal {
+  const p = c.var.principal;
+  if (!p) throw unauthorized();
+  if (!allows(p, permission)) {
+    const what = p.kind === "user" ? `your role (${p.role})` : "this API key's scopes";
+    throw new ApiError(
+      403,
+      ErrorCode.forbidden,
+      `This needs '${permission}' rights, which ${what} do not include`,
+    );
+  }
+  return p;
+}
+
+/** Platform operators' routes: the Worker secret SWITCHYARD_PLATFORM_TOKEN. */
+export function requirePlatform(c: Context<AppEnv>): void {
+  const expected = c.env.SWITCHYARD_PLATFORM_TOKEN;
+  const auth = c.req.header("authorization") ?? "";
+  const token = /^Bearer\s+(\S+)\s*$/i.exec(auth)?.[1] ?? "";
+  if (!expected || !timingSafeEqual(token, expected)) {
+    throw unauthorized("This needs the platform token");
+  }
+}

@@ -1,0 +1,142 @@
+import { sql } from "drizzle-orm";
+import {
+  index,
+  integer,
+  primaryKey,
+  sqliteTable,
+  text,
+  uniqueIndex,
+} from "drizzle-orm/sqlite-core";
+
+// The D1 schema. Every row that belongs to a tenant carries `tenant_id` and
+// every repository call filters on it. Two tables are deliberately global:
+// `users` (one person may belong to several tenants, API.md "Builder
+// sessions") and `login_attempts` (sign-in happens before a tenant is known).
+// Migrations are generated from this file into ../../../../migrations.
+
+const now = sql`(strftime('%Y-%m-%dT%H:%M:%fZ','now'))`;
+
+export const tenants = sqliteTable("tenants", {
+  tenantId: text("tenant_id").primaryKey(),
+  name: text("name").notNull(),
+  createdAt: text("created_at").notNull().default(now),
+});
+
+export const users = sqliteTable(
+  "users",
+  {
+    id: text("id").primaryKey(),
+    email: text("email").notNull(),
+    name: text("name").notNull(),
+    passwordHash: text("password_hash").notNull(),
+    lastTenantId: text("last_tenant_id"),
+    createdAt: text("created_at").notNull().default(now),
+  },
+  (t) => [uniqueIndex("users_email").on(t.email)],
+);
+
+export const memberships = sqliteTable(
+  "memberships",
+  {
+    tenantId: text("tenant_id").notNull(),
+    userId: text("user_id").notNull(),
+    role: text("role", { enum: ["owner", "admin", "editor", "viewer"] }).notNull(),
+    createdAt: text("created_at").notNull().default(now),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.userId] }), index("memberships_user").on(t.userId)],
+);
+
+export const sessions = sqliteTable(
+  "sessions",
+  {
+    /** SHA-256 of the cookie's token: a database leak yields no session. */
+    idHash: text("id_hash").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    userId: text("user_id").notNull(),
+    csrfToken: text("csrf_token").notNull(),
+    createdAt: text("created_at").notNull().default(now),
+    expiresAt: text("expires_at").notNull(),
+  },
+  (t) => [index("sessions_user").on(t.userId)],
+);
+
+export const apiKeys = sqliteTable(
+  "api_keys",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    name: text("name").notNull(),
+    prefix: text("prefix").notNull(),
+    keyHash: text("key_hash").notNull(),
+    scopes: text("scopes").notNull(),
+    createdAt: text("created_at").notNull().default(now),
+    createdBy: text("created_by"),
+    revokedAt: text("revoked_at"),
+    lastUsedAt: text("last_used_at"),
+  },
+  (t) => [uniqueIndex("api_keys_hash").on(t.keyHash), index("api_keys_tenant").on(t.tenantId)],
+);
+
+export const workflows = sqliteTable(
+  "workflows",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    name: text("name").notNull(),
+    enabled: integer("enabled", { mode: "boolean" }).notNull(),
+    liveVersion: integer("live_version"),
+    draftVersion: integer("draft_version"),
+    latestVersion: integer("latest_version").notNull(),
+    /** The live version's trigger, so matching reads one indexed row set. */
+    triggerEvent: text("trigger_event"),
+    createdAt: text("created_at").notNull(),
+    createdBy: text("created_by").notNull(),
+    updatedAt: text("updated_at").notNull(),
+    deletedAt: text("deleted_at"),
+  },
+  (t) => [
+    index("workflows_tenant").on(t.tenantId, t.createdAt),
+    index("workflows_trigger").on(t.tenantId, t.triggerEvent),
+  ],
+);
+
+export const workflowVersions = sqliteTable(
+  "workflow_versions",
+  {
+    tenantId: text("tenant_id").notNull(),
+    workflowId: text("workflow_id").notNull(),
+    version: integer("version").notNull(),
+    definition: text("definition").notNull(),
+    createdAt: text("created_at").notNull(),
+    createdBy: text("created_by").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.workflowId, t.version] })],
+);
+
+export const auditLog = sqliteTable(
+  "audit_log",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    /** Per-tenant, gap-free; the unique index stops two writers forking the chain. */
+    seq: integer("seq").notNull(),
+    at: text("at").notNull(),
+    actorType: text("actor_type", { enum: ["user", "api_key", "system", "platform"] }).notNull(),
+    actorId: text("actor_id").notNull(),
+    type: text("type").notNull(),
+    subject: text("subject").notNull(),
+    details: text("details").notNull(),
+    prevHash: text("prev_hash").notNull(),
+    hash: text("hash").notNull(),
+  },
+  (t) => [
+    uniqueIndex("audit_log_seq").on(t.tenantId, t.seq),
+    index("audit_log_type").on(t.tenantId, t.type, t.seq),
+  ],
+);
+
+export const loginAttempts = sqliteTable("login_attempts", {
+  key: text("key").primaryKey(),
+  windowStart: integer("window_start").notNull(),
+  failures: integer("failures").notNull(),
+});

@@ -1,0 +1,18 @@
+import type { WorkflowRun } from "./durable-objects/workflow-run.ts";
+
+/** The Worker's bindings and secrets (wrangler.toml, .dev.vars). */
+export interface Env {
+  DB: D1Database;
+  RUNS: DurableObjectNamespace<WorkflowRun>;
+  EVENTS: Queue<unknown>;
+  ACTIONS: Queue<unknown>;
+  ASSETS: Fetcher;
+  SWITCHYARD_PLATFORM_TOKEN?: string;
+  SWITCHYARD_ENCRYPTION_KEY?: string;
+  SWITCHYARD_AUDIT_KEY?: string;
+  SWITCHYARD_PUBLIC_URL?: string;
+  SWITCHYARD_DEMO_PASSWORD?: string;
+  SWITCHYARD_DEMO_API_KEY?: string;
+  SWITCHYARD_ALLOW_PRIVATE_WEBHOOKS?: string;
+  SWITCHYARD_WEBHOOK_ALLOW_HOSTS?: string;
+}

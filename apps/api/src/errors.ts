@@ -1,0 +1,44 @@
+/** Stable error codes of the public API (API.md, "Errors"). */
+export const ErrorCode = {
+  badRequest: "bad_request",
+  invalidJson: "invalid_json",
+  validationFailed: "validation_failed",
+  unauthorized: "unauthorized",
+  forbidden: "forbidden",
+  notFound: "not_found",
+  methodNotAllowed: "method_not_allowed",
+  conflict: "conflict",
+  payloadTooLarge: "payload_too_large",
+  unsupportedMediaType: "unsupported_media_type",
+  invalidDefinition: "invalid_definition",
+  rateLimited: "rate_limited",
+  internal: "internal_error",
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export interface Problem {
+  path: string;
+  message: string;
+  position?: { offset: number; line: number; column: number; length: number };
+}
+
+/**
+ * A user-facing error: `app.onError` turns it into
+ * `{ "error": { code, message, details } }` with its status.
+ * @example throw new ApiError(404, ErrorCode.notFound, "Workflow not found")
+ */
+export class ApiError extends Error {
+  constructor(
+    readonly status: 400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 | 422 | 429,
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: unknown,
+    readonly headers?: Record<string, string>,
+  ) {
+    super(message);
+    this.name = "ApiError";
+  }
+}
+
+export const notFound = (what: string): ApiError =>
+  new ApiError(404, ErrorCode.notFound, `${what} not found`);

@@ -1,0 +1,246 @@
+import { and, asc, desc, eq, gt, gte, lt } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
+import type { Actor } from "../auth/principal.ts";
+import type { Db } from "../db/client.ts";
+import { auditLog } from "../db/schema.ts";
+import { hmacSha256Hex, newId } from "../lib/crypto.ts";
+import { canonicalJson } from "../lib/json.ts";
+
+/** Every audit entry type (API.md, "Audit"). */
+export const AuditType = {
+  tenantCreated: "tenant.created",
+  userCreated: "user.created",
+  userUpdated: "user.updated",
+  userRemoved: "user.removed",
+  userSignedIn: "user.signed_in",
+  apiKeyCreated: "api_key.created",
+  apiKeyRevoked: "api_key.revoked",
+  workflowCreated: "workflow.created",
+  workflowUpdated: "workflow.updated",
+  workflowPublished: "workflow.published",
+  workflowEnabled: "workflow.enabled",
+  workflowDisabled: "workflow.disabled",
+  workflowDeleted: "workflow.deleted",
+  webhookSourceCreated: "webhook_source.created",
+  webhookSourceRotated: "webhook_source.rotated",
+  webhookSourceDeleted: "webhook_source.deleted",
+  settingsUpdated: "settings.updated",
+  runSuppressed: "run.suppressed",
+  runRetried: "run.retried",
+  runCancelled: "run.cancelled",
+  approvalDecided: "approval.decided",
+} as const;
+export type AuditType = (typeof AuditType)[keyof typeof AuditType];
+
+export interface AuditInput {
+  type: AuditType;
+  actor: Actor;
+  subject: string;
+  details?: Record<string, unknown>;
+  /** Deterministic ids make entries written from a run DO idempotent. */
+  id?: string;
+}
+
+export interface AuditEntry {
+  id: string;
+  seq: number;
+  at: string;
+  actor: Actor;
+  type: string;
+  subject: string;
+  details: Record<string, unknown>;
+  hash: string;
+  prevHash: string;
+}
+
+const GENESIS = "genesis";
+const MAX_ATTEMPTS = 8;
+
+/** The content an entry's HMAC covers: everything but the hash, plus the previous hash. */
+function signedContent(tenantId: string, e: Omit<AuditEntry, "hash">): string {
+  return canonicalJson({
+    tenantId,
+    id: e.id,
+    seq: e.seq,
+    at: e.at,
+    actor: e.actor,
+    type: e.type,
+    subject: e.subject,
+    details: e.details,
+    prevHash: e.prevHash,
+  });
+}
+
+/**
+ * Runs `changes` and appends `entries` to the tenant's audit chain in one D1
+ * batch (one transaction): the change and its record land together or not at
+ * all. A concurrent writer that took the next sequence number first makes the
+ * batch fail on the unique (tenant_id, seq) index; we then rebuild the
+ * changes and the entries on the new head and try again, so the chain never
+ * forks.
+ */
+export async function commitWithAudit(
+  db: Db,
+  auditKey: string,
+  tenantId: string,
+  at: string,
+  build: () => BatchItem<"sqlite">[] | Promise<BatchItem<"sqlite">[]>,
+  entries: AuditInput[],
+): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    const head = await db
+      .select({ seq: auditLog.seq, hash: auditLog.hash })
+      .from(auditLog)
+      .where(eq(auditLog.tenantId, tenantId))
+      .orderBy(desc(auditLog.seq))
+      .limit(1);
+    let seq = head[0]?.seq ?? 0;
+    let prevHash = head[0]?.hash ?? GENESIS;
+    const inserts: BatchItem<"sqlite">[] = [];
+    for (const input of entries) {
+      seq += 1;
+      const entry = {
+        id: input.id ?? newId("au"),
+        seq,
+        at,
+        actor: input.actor,
+        type: input.type,
+        subject: input.subject,
+        details: input.details ?? {},
+        prevHash,
+      };
+      const hash = await hmacSha256Hex(auditKey, signedContent(tenantId, entry));
+      inserts.push(
+        db.insert(auditLog).values({
+          id: entry.id,
+          tenantId,
+          seq,
+          at,
+          actorType: entry.actor.type,
+          actorId: entry.actor.id,
+          type: entry.type,
+          subject: entry.subject,
+          details: canonicalJson(entry.details),
+          prevHash,
+          hash,
+        }),
+      );
+      prevHash = hash;
+    }
+    const statements = [...(await build()), ...inserts];
+    if (statements.length === 0) return;
+    try {
+      await db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
+      return;
+    } catch (err) {
+      if (attempt < MAX_ATTEMPTS && isSeqConflict(err)) continue;
+      throw err;
+    }
+  }
+}
+
+function isSeqConflict(err: unknown): boolean {
+  const text = `${String(err)} ${String((err as { cause?: unknown })?.cause ?? "")}`;
+  return text.includes("UNIQUE") && text.includes("audit_log.seq");
+}
+
+export interface AuditQuery {
+  type?: string;
+  actor?: string;
+  since?: string;
+  until?: string;
+  limit: number;
+  /** Entries are listed newest first; the cursor is the last seq seen. */
+  beforeSeq?: number;
+}
+
+export async function listAudit(db: Db, tenantId: string, q: AuditQuery): Promise<AuditEntry[]> {
+  const conds = [eq(auditLog.tenantId, tenantId)];
+  if (q.type) conds.push(eq(auditLog.type, q.type));
+  if (q.actor) conds.push(eq(auditLog.actorId, q.actor));
+  if (q.since) conds.push(gte(auditLog.at, q.since));
+  if (q.until) conds.push(lt(auditLog.at, q.until));
+  if (q.beforeSeq !== undefined) conds.push(lt(auditLog.seq, q.beforeSeq));
+  const rows = await db
+    .select()
+    .from(auditLog)
+    .where(and(...conds))
+    .orderBy(desc(auditLog.seq))
+    .limit(q.limit);
+  return rows.map(toEntry);
+}
+
+function toEntry(r: typeof auditLog.$inferSelect): AuditEntry {
+  return {
+    id: r.id,
+    seq: r.seq,
+    at: r.at,
+    actor: { type: r.actorType, id: r.actorId },
+    type: r.type,
+    subject: r.subject,
+    details: JSON.parse(r.details) as Record<string, unknown>,
+    hash: r.hash,
+    prevHash: r.prevHash,
+  };
+}
+
+export type VerifyResult =
+  | { ok: true; entries: number }
+  | {
+      ok: false;
+      entries: number;
+      brokenAt: { seq: number; id: string | null; reason: "hash_mismatch" | "broken_link" | "gap" };
+    };
+
+/**
+ * Walks the tenant's chain in order and recomputes every HMAC: an edited,
+ * deleted or inserted entry shows up as the first broken link.
+ */
+export async function verifyAudit(
+  db: Db,
+  auditKey: string,
+  tenantId: string,
+): Promise<VerifyResult> {
+  let prevHash = GENESIS;
+  let expectedSeq = 1;
+  let count = 0;
+  const PAGE = 500;
+  for (;;) {
+    const rows = await db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.tenantId, tenantId), gt(auditLog.seq, expectedSeq - 1)))
+      .orderBy(asc(auditLog.seq))
+      .limit(PAGE);
+    for (const r of rows) {
+      const e = toEntry(r);
+      if (e.seq !== expectedSeq) {
+        return {
+          ok: false,
+          entries: count,
+          brokenAt: { seq: expectedSeq, id: null, reason: "gap" },
+        };
+      }
+      if (e.prevHash !== prevHash) {
+        return {
+          ok: false,
+          entries: count,
+          brokenAt: { seq: e.seq, id: e.id, reason: "broken_link" },
+        };
+      }
+      const { hash, ...rest } = e;
+      const expected = await hmacSha256Hex(auditKey, signedContent(tenantId, rest));
+      if (expected !== hash) {
+        return {
+          ok: false,
+          entries: count,
+          brokenAt: { seq: e.seq, id: e.id, reason: "hash_mismatch" },
+        };
+      }
+      prevHash = hash;
+      expectedSeq += 1;
+      count += 1;
+    }
+    if (rows.length < PAGE) return { ok: true, entries: count };
+  }
+}

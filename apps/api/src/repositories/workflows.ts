@@ -1,0 +1,127 @@
+import { and, desc, eq, isNull, like, lt, or } from "drizzle-orm";
+import type { Db } from "../db/client.ts";
+import { workflows, workflowVersions } from "../db/schema.ts";
+
+export type WorkflowRow = typeof workflows.$inferSelect;
+export type VersionRow = typeof workflowVersions.$inferSelect;
+
+/** A visible (not deleted) workflow of the tenant, or undefined. */
+export async function getWorkflowRow(
+  db: Db,
+  tenantId: string,
+  id: string,
+): Promise<WorkflowRow | undefined> {
+  const rows = await db
+    .select()
+    .from(workflows)
+    .where(and(eq(workflows.tenantId, tenantId), eq(workflows.id, id), isNull(workflows.deletedAt)))
+    .limit(1);
+  return rows[0];
+}
+
+export async function getVersionRow(
+  db: Db,
+  tenantId: string,
+  workflowId: string,
+  version: number,
+): Promise<VersionRow | undefined> {
+  const rows = await db
+    .select()
+    .from(workflowVersions)
+    .where(
+      and(
+        eq(workflowVersions.tenantId, tenantId),
+        eq(workflowVersions.workflowId, workflowId),
+        eq(workflowVersions.version, version),
+      ),
+    )
+    .limit(1);
+  return rows[0];
+}
+
+export interface WorkflowListQuery {
+  limit: number;
+  after?: { createdAt: string; id: string } | undefined;
+  search?: string | undefined;
+  enabled?: boolean | undefined;
+}
+
+/** Newest first; the cursor is the last (createdAt, id) seen. */
+export async function listWorkflowRows(
+  db: Db,
+  tenantId: string,
+  q: WorkflowListQuery,
+): Promise<WorkflowRow[]> {
+  const conds = [eq(workflows.tenantId, tenantId), isNull(workflows.deletedAt)];
+  if (q.after) {
+    conds.push(
+      or(
+        lt(workflows.createdAt, q.after.createdAt),
+        and(eq(workflows.createdAt, q.after.createdAt), lt(workflows.id, q.after.id)),
+      )!,
+    );
+  }
+  if (q.search) {
+    const escaped = q.search.replaceAll("\\", "\\\\").replaceAll("%", "\\%").replaceAll("_", "\\_");
+    conds.push(like(workflows.name, `%${escaped}%`));
+  }
+  if (q.enabled !== undefined) conds.push(eq(workflows.enabled, q.enabled));
+  return db
+    .select()
+    .from(workflows)
+    .where(and(...conds))
+    .orderBy(desc(workflows.createdAt), desc(workflows.id))
+    .limit(q.limit);
+}
+
+export async function listVersionRows(
+  db: Db,
+  tenantId: string,
+  workflowId: string,
+  limit: number,
+  beforeVersion?: number,
+): Promise<VersionRow[]> {
+  const conds = [
+    eq(workflowVersions.tenantId, tenantId),
+    eq(workflowVersions.workflowId, workflowId),
+  ];
+  if (beforeVersion !== undefined) conds.push(lt(workflowVersions.version, beforeVersion));
+  return db
+    .select()
+    .from(workflowVersions)
+    .where(and(...conds))
+    .orderBy(desc(workflowVersions.version))
+    .limit(limit);
+}
+
+/** Loads the definitions of several versions in one query. */
+export async function getDefinitions(
+  db: Db,
+  tenantId: string,
+  keys: Array<{ workflowId: string; version: number }>,
+): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  if (keys.length === 0) return out;
+  const rows = await db
+    .select({
+      workflowId: workflowVersions.workflowId,
+      version: workflowVersions.version,
+      definition: workflowVersions.definition,
+    })
+    .from(workflowVersions)
+    .where(
+      and(
+        eq(workflowVersions.tenantId, tenantId),
+        or(
+          ...keys.map((k) =>
+            and(
+              eq(workflowVersions.workflowId, k.workflowId),
+              eq(workflowVersions.version, k.version),
+            ),
+          ),
+        ),
+      ),
+    );
+  for (const r of rows) out.set(`${r.workflowId}@${r.version}`, r.definition);
+  return out;
+}

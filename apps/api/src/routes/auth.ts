@@ -1,0 +1,200 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { and, eq } from "drizzle-orm";
+import { deleteCookie, setCookie } from "hono/cookie";
+import { authorize, SESSION_COOKIE, unauthorized } from "../auth/authenticate.ts";
+import { checkLoginAllowed, clearLoginFailures, recordLoginFailure } from "../auth/login-limit.ts";
+import { memberships, sessions, users } from "../db/schema.ts";
+import { ApiError, ErrorCode } from "../errors.ts";
+import { createRouter } from "../http.ts";
+import { randomBytes, sha256Hex, toBase64Url, verifyPassword } from "../lib/crypto.ts";
+import { nowIso } from "../lib/time.ts";
+import { AuditType, commitWithAudit } from "../repositories/audit.ts";
+import { findUserByEmail, getUser, tenantsOfUser } from "../repositories/users.ts";
+import { auditKeyOf } from "../services/context.ts";
+import { getTenant } from "../services/tenants.ts";
+import { errors, jsonBody, jsonResponse } from "./common.ts";
+
+const SESSION_DAYS = 7;
+
+const LoginBody = z
+  .object({ email: z.string().max(254), password: z.string().max(200) })
+  .strict()
+  .openapi("Login");
+
+const TenantRef = z.object({ id: z.string(), name: z.string(), role: z.string().optional() });
+const Me = z
+  .object({
+    user: z.object({ id: z.string(), email: z.string(), name: z.string() }).nullable(),
+    apiKey: z.object({ id: z.string(), scopes: z.array(z.string()) }).optional(),
+    tenant: TenantRef,
+    role: z.string().nullable(),
+    tenants: z.array(TenantRef),
+    csrfToken: z.string().optional().openapi({
+      description: "Send as the x-csrf-token header on cookie-authenticated writes",
+    }),
+  })
+  .openapi("Me");
+
+export const authRoutes = createRouter()
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/v1/auth/login",
+      tags: ["Auth"],
+      summary: "Sign in with email and password; sets the session cookie",
+      request: { body: jsonBody(LoginBody) },
+      responses: { 200: jsonResponse(Me, "Signed in"), ...errors(400, 401, 429) },
+    }),
+    async (c) => {
+      const { email, password } = c.req.valid("json");
+      const db = c.var.db;
+      const ip = c.req.header("cf-connecting-ip") ?? "local";
+      const now = Date.now();
+      await checkLoginAllowed(db, email, ip, now);
+      const user = await findUserByEmail(db, email);
+      const ok = user ? await verifyPassword(password, user.passwordHash) : false;
+      const tenantList = user ? await tenantsOfUser(db, user.id) : [];
+      if (!user || !ok || tenantList.length === 0) {
+        await recordLoginFailure(db, email, ip, now);
+        throw unauthorized("Email or password is wrong");
+      }
+      await clearLoginFailures(db, email);
+      const tenant = tenantList.find((t) => t.id === user.lastTenantId) ?? tenantList[0]!;
+      const token = toBase64Url(randomBytes(32));
+      const csrfToken = toBase64Url(randomBytes(24));
+      const at = nowIso();
+      const idHash = await sha256Hex(token);
+      await commitWithAudit(
+        db,
+        auditKeyOf(c.env),
+        tenant.id,
+        at,
+        () => [
+          db.insert(sessions).values({
+            idHash,
+            tenantId: tenant.id,
+            userId: user.id,
+            csrfToken,
+            createdAt: at,
+            expiresAt: new Date(now + SESSION_DAYS * 86_400_000).toISOString(),
+          }),
+          db.update(users).set({ lastTenantId: tenant.id }).where(eq(users.id, user.id)),
+        ],
+        [{ type: AuditType.userSignedIn, actor: { type: "user", id: user.id }, subject: user.id }],
+      );
+      setCookie(c, SESSION_COOKIE, token, {
+        httpOnly: true,
+        secure: true,
+        sameSite: "Lax",
+        path: "/",
+        maxAge: SESSION_DAYS * 86_400,
+      });
+      return c.json(
+        {
+          user: { id: user.id, email: user.email, name: user.name },
+          tenant: { id: tenant.id, name: tenant.name },
+          role: tenant.role,
+          tenants: tenantList,
+          csrfToken,
+        },
+        200,
+      );
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/v1/auth/logout",
+      tags: ["Auth"],
+      summary: "Sign out: ends the session",
+      responses: { 204: { description: "Signed out" }, ...errors(401, 403) },
+    }),
+    async (c) => {
+      const p = c.var.principal;
+      if (p?.kind === "user") {
+        await c.var.db.delete(sessions).where(eq(sessions.idHash, p.sessionIdHash));
+      }
+      deleteCookie(c, SESSION_COOKIE, { path: "/", secure: true });
+      return c.body(null, 204);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/auth/me",
+      tags: ["Auth"],
+      summary: "Who is calling: user, tenant, role, tenants, CSRF token",
+      responses: { 200: jsonResponse(Me, "The caller"), ...errors(401) },
+    }),
+    async (c) => {
+      const p = authorize(c, "read");
+      const db = c.var.db;
+      const tenant = await getTenant(db, p.tenantId);
+      if (!tenant) throw unauthorized();
+      const tenantRef = { id: tenant.tenantId, name: tenant.name };
+      if (p.kind === "api_key") {
+        return c.json(
+          {
+            user: null,
+            apiKey: { id: p.keyId, scopes: p.scopes },
+            tenant: tenantRef,
+            role: null,
+            tenants: [tenantRef],
+          },
+          200,
+        );
+      }
+      const user = await getUser(db, p.userId);
+      if (!user) throw unauthorized();
+      return c.json(
+        {
+          user: { id: user.id, email: user.email, name: user.name },
+          tenant: tenantRef,
+          role: p.role,
+          tenants: await tenantsOfUser(db, p.userId),
+          csrfToken: p.csrfToken,
+        },
+        200,
+      );
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/v1/auth/switch-tenant",
+      tags: ["Auth"],
+      summary: "Move the session to another tenant the user belongs to",
+      request: { body: jsonBody(z.object({ tenantId: z.string().max(100) }).strict()) },
+      responses: { 200: jsonResponse(Me, "Switched"), ...errors(400, 401, 403, 404) },
+    }),
+    async (c) => {
+      const p = authorize(c, "read");
+      if (p.kind !== "user") {
+        throw new ApiError(403, ErrorCode.forbidden, "API keys belong to one tenant");
+      }
+      const { tenantId } = c.req.valid("json");
+      const db = c.var.db;
+      const member = await db
+        .select({ role: memberships.role })
+        .from(memberships)
+        .where(and(eq(memberships.tenantId, tenantId), eq(memberships.userId, p.userId)))
+        .limit(1);
+      const tenant = await getTenant(db, tenantId);
+      if (!member[0] || !tenant) throw new ApiError(404, ErrorCode.notFound, "Tenant not found");
+      await db.batch([
+        db.update(sessions).set({ tenantId }).where(eq(sessions.idHash, p.sessionIdHash)),
+        db.update(users).set({ lastTenantId: tenantId }).where(eq(users.id, p.userId)),
+      ]);
+      const user = await getUser(db, p.userId);
+      return c.json(
+        {
+          user: { id: p.userId, email: p.email, name: user?.name ?? p.email },
+          tenant: { id: tenant.tenantId, name: tenant.name },
+          role: member[0].role,
+          tenants: await tenantsOfUser(db, p.userId),
+          csrfToken: p.csrfToken,
+        },
+        200,
+      );
+    },
+  );

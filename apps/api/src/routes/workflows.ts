@@ -1,0 +1,359 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { authorize } from "../auth/authenticate.ts";
+import { actorOf, type Principal } from "../auth/principal.ts";
+import { notFound } from "../errors.ts";
+import { type AppEnv, createRouter } from "../http.ts";
+import { nowIso } from "../lib/time.ts";
+import {
+  getDefinitions,
+  getVersionRow,
+  getWorkflowRow,
+  listVersionRows,
+  listWorkflowRows,
+} from "../repositories/workflows.ts";
+import { auditKeyOf } from "../services/context.ts";
+import {
+  createWorkflow,
+  deleteWorkflow,
+  parseDefinition,
+  publishVersion,
+  saveVersion,
+  setEnabled,
+  splitSaveBody,
+  toWorkflowView,
+} from "../services/workflows.ts";
+import {
+  decodeCursor,
+  encodeCursor,
+  errors,
+  IdParam,
+  jsonBody,
+  jsonResponse,
+  ListQuery,
+} from "./common.ts";
+
+const Definition = z
+  .object({
+    name: z.string(),
+    description: z.string().optional(),
+    trigger: z.object({ event: z.string().openapi({ example: "order.created" }) }),
+    filter: z.string().optional().openapi({ example: "order.amount > 10000" }),
+    steps: z.array(z.record(z.string(), z.unknown())),
+  })
+  .openapi("WorkflowDefinition", {
+    description:
+      "A workflow definition (shared/DESIGN.md). Validated in full by the engine: problems answer 422 with their paths.",
+  });
+
+const SaveBody = z
+  .looseObject({
+    enabled: z.boolean().optional(),
+    publish: z
+      .boolean()
+      .optional()
+      .openapi({ description: "false saves a draft; default true (live)" }),
+    baseVersion: z.number().int().positive().optional().openapi({
+      description: "The version the edit started from; 409 when a newer one was saved since",
+    }),
+  })
+  .openapi("WorkflowSave", { description: "A workflow definition plus the options above" });
+
+const Workflow = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    enabled: z.boolean(),
+    liveVersion: z.number().nullable(),
+    draftVersion: z.number().optional(),
+    latestVersion: z.number(),
+    trigger: z.object({ event: z.string() }),
+    definition: Definition,
+    createdAt: z.string(),
+    createdBy: z.string(),
+    updatedAt: z.string(),
+  })
+  .openapi("Workflow");
+
+const Version = z
+  .object({
+    version: z.number(),
+    createdAt: z.string(),
+    createdBy: z.string(),
+    live: z.boolean(),
+    draft: z.boolean(),
+  })
+  .openapi("WorkflowVersion");
+
+const VersionParams = z.object({
+  id: z.string().min(1).max(100),
+  n: z.coerce.number().int().positive(),
+});
+
+const ListWorkflowsQuery = ListQuery.extend({
+  q: z.string().max(200).optional().openapi({ description: "Search in names" }),
+  enabled: z.enum(["true", "false"]).optional(),
+});
+
+type Cursor = { createdAt: string; id: string };
+const isCursor = (v: unknown): v is Cursor =>
+  typeof v === "object" &&
+  v !== null &&
+  typeof (v as Cursor).createdAt === "string" &&
+  typeof (v as Cursor).id === "string";
+
+function deps(c: Context<AppEnv>, p: Principal) {
+  return {
+    db: c.var.db,
+    auditKey: auditKeyOf(c.env),
+    tenantId: p.tenantId,
+    actor: actorOf(p),
+    at: nowIso(),
+  };
+}
+
+async function view(c: Context<AppEnv>, tenantId: string, id: string) {
+  const row = await getWorkflowRow(c.var.db, tenantId, id);
+  if (!row) throw notFound("Workflow");
+  const v = await getVersionRow(c.var.db, tenantId, id, row.latestVersion);
+  return toWorkflowView(row, v!.definition);
+}
+
+export const workflowRoutes = createRouter()
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/v1/workflows",
+      tags: ["Workflows"],
+      summary: "Create a workflow (version 1; live unless publish is false)",
+      request: { body: jsonBody(SaveBody) },
+      responses: {
+        201: jsonResponse(Workflow, "The workflow"),
+        ...errors(400, 401, 403, 413, 415, 422),
+      },
+    }),
+    async (c) => {
+      const p = authorize(c, "write");
+      const { definition, enabled, publish } = splitSaveBody(c.req.valid("json"));
+      const parsed = parseDefinition(definition);
+      const id = await createWorkflow(deps(c, p), parsed, { enabled: enabled ?? true, publish });
+      return c.json(await view(c, p.tenantId, id), 201);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/workflows",
+      tags: ["Workflows"],
+      summary: "List workflows, newest first",
+      request: { query: ListWorkflowsQuery },
+      responses: {
+        200: jsonResponse(
+          z.object({ items: z.array(Workflow), nextCursor: z.string().nullable() }),
+          "Workflows",
+        ),
+        ...errors(400, 401, 403),
+      },
+    }),
+    async (c) => {
+      const p = authorize(c, "read");
+      const q = c.req.valid("query");
+      const db = c.var.db;
+      const rows = await listWorkflowRows(db, p.tenantId, {
+        limit: q.limit + 1,
+        after: decodeCursor(q.cursor, isCursor),
+        search: q.q,
+        enabled: q.enabled === undefined ? undefined : q.enabled === "true",
+      });
+      const page = rows.slice(0, q.limit);
+      const defs = await getDefinitions(
+        db,
+        p.tenantId,
+        page.map((r) => ({ workflowId: r.id, version: r.latestVersion })),
+      );
+      const last = page[page.length - 1];
+      return c.json(
+        {
+          items: page.map((r) => toWorkflowView(r, defs.get(`${r.id}@${r.latestVersion}`)!)),
+          nextCursor:
+            rows.length > q.limit && last
+              ? encodeCursor({ createdAt: last.createdAt, id: last.id })
+              : null,
+        },
+        200,
+      );
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/workflows/{id}",
+      tags: ["Workflows"],
+      summary: "Get a workflow with its latest definition",
+      request: { params: IdParam },
+      responses: { 200: jsonResponse(Workflow, "The workflow"), ...errors(401, 403, 404) },
+    }),
+    async (c) => {
+      const p = authorize(c, "read");
+      return c.json(await view(c, p.tenantId, c.req.valid("param").id), 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "put",
+      path: "/v1/workflows/{id}",
+      tags: ["Workflows"],
+      summary: "Save a new version (live unless publish is false)",
+      request: { params: IdParam, body: jsonBody(SaveBody) },
+      responses: {
+        200: jsonResponse(Workflow, "The workflow"),
+        ...errors(400, 401, 403, 404, 409, 413, 415, 422),
+      },
+    }),
+    async (c) => {
+      const p = authorize(c, "write");
+      const { id } = c.req.valid("param");
+      if (!(await getWorkflowRow(c.var.db, p.tenantId, id))) throw notFound("Workflow");
+      const { definition, enabled, publish, baseVersion } = splitSaveBody(c.req.valid("json"));
+      const parsed = parseDefinition(definition);
+      await saveVersion(deps(c, p), id, parsed, { publish, enabled, baseVersion });
+      return c.json(await view(c, p.tenantId, id), 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/v1/workflows/{id}/publish",
+      tags: ["Workflows"],
+      summary: "Make an existing version live (rollback, or a draft going live)",
+      request: {
+        params: IdParam,
+        body: jsonBody(z.object({ version: z.number().int().positive() }).strict()),
+      },
+      responses: { 200: jsonResponse(Workflow, "The workflow"), ...errors(400, 401, 403, 404) },
+    }),
+    async (c) => {
+      const p = authorize(c, "write");
+      const { id } = c.req.valid("param");
+      await publishVersion(deps(c, p), id, c.req.valid("json").version);
+      return c.json(await view(c, p.tenantId, id), 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/v1/workflows/{id}/enable",
+      tags: ["Workflows"],
+      summary: "Enable: the live version starts matching events",
+      request: { params: IdParam },
+      responses: { 200: jsonResponse(Workflow, "The workflow"), ...errors(401, 403, 404) },
+    }),
+    async (c) => {
+      const p = authorize(c, "write");
+      const { id } = c.req.valid("param");
+      await setEnabled(deps(c, p), id, true);
+      return c.json(await view(c, p.tenantId, id), 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/v1/workflows/{id}/disable",
+      tags: ["Workflows"],
+      summary: "Disable: no new runs start; runs in flight finish",
+      request: { params: IdParam },
+      responses: { 200: jsonResponse(Workflow, "The workflow"), ...errors(401, 403, 404) },
+    }),
+    async (c) => {
+      const p = authorize(c, "write");
+      const { id } = c.req.valid("param");
+      await setEnabled(deps(c, p), id, false);
+      return c.json(await view(c, p.tenantId, id), 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "delete",
+      path: "/v1/workflows/{id}",
+      tags: ["Workflows"],
+      summary: "Delete: disabled and hidden; its versions and runs stay",
+      request: { params: IdParam },
+      responses: { 204: { description: "Deleted" }, ...errors(401, 403, 404) },
+    }),
+    async (c) => {
+      const p = authorize(c, "write");
+      await deleteWorkflow(deps(c, p), c.req.valid("param").id);
+      return c.body(null, 204);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/workflows/{id}/versions",
+      tags: ["Workflows"],
+      summary: "List a workflow's versions, newest first",
+      request: { params: IdParam, query: ListQuery },
+      responses: {
+        200: jsonResponse(
+          z.object({ items: z.array(Version), nextCursor: z.string().nullable() }),
+          "Versions",
+        ),
+        ...errors(400, 401, 403, 404),
+      },
+    }),
+    async (c) => {
+      const p = authorize(c, "read");
+      const { id } = c.req.valid("param");
+      const q = c.req.valid("query");
+      const row = await getWorkflowRow(c.var.db, p.tenantId, id);
+      if (!row) throw notFound("Workflow");
+      const before = decodeCursor(q.cursor, (v): v is number => Number.isInteger(v));
+      const rows = await listVersionRows(c.var.db, p.tenantId, id, q.limit + 1, before);
+      const page = rows.slice(0, q.limit);
+      return c.json(
+        {
+          items: page.map((v) => ({
+            version: v.version,
+            createdAt: v.createdAt,
+            createdBy: v.createdBy,
+            live: v.version === row.liveVersion,
+            draft: v.version === row.draftVersion,
+          })),
+          nextCursor: rows.length > q.limit ? encodeCursor(page[page.length - 1]!.version) : null,
+        },
+        200,
+      );
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/workflows/{id}/versions/{n}",
+      tags: ["Workflows"],
+      summary: "Get one version with its definition",
+      request: { params: VersionParams },
+      responses: {
+        200: jsonResponse(Version.extend({ definition: Definition }), "The version"),
+        ...errors(400, 401, 403, 404),
+      },
+    }),
+    async (c) => {
+      const p = authorize(c, "read");
+      const { id, n } = c.req.valid("param");
+      const row = await getWorkflowRow(c.var.db, p.tenantId, id);
+      if (!row) throw notFound("Workflow");
+      const v = await getVersionRow(c.var.db, p.tenantId, id, n);
+      if (!v) throw notFound(`Version ${n}`);
+      return c.json(
+        {
+          version: v.version,
+          createdAt: v.createdAt,
+          createdBy: v.createdBy,
+          live: v.version === row.liveVersion,
+          draft: v.version === row.draftVersion,
+          definition: JSON.parse(v.definition),
+        },
+        200,
+      );
+    },
+  );

@@ -1,0 +1,157 @@
+import { and, eq } from "drizzle-orm";
+import type { Db } from "../db/client.ts";
+import { apiKeys, users, workflows } from "../db/schema.ts";
+import type { Env } from "../env.ts";
+import { ApiError, ErrorCode } from "../errors.ts";
+import { hashPassword, newId, sha256Hex, verifyPassword } from "../lib/crypto.ts";
+import { visiblePrefix } from "../repositories/api-keys.ts";
+import { auditKeyOf } from "./context.ts";
+import { createTenant, getTenant } from "./tenants.ts";
+import { createWorkflow, parseDefinition } from "./workflows.ts";
+
+export const DEMO_TENANT_ID = "tn_demo";
+export const DEMO_TENANT_NAME = "Acme Operations";
+export const DEMO_ADMIN_EMAIL = "admin@acme.example";
+
+/** The two sample workflows every demo tenant starts with. */
+export const DEMO_WORKFLOWS: Array<{ id: string; definition: unknown }> = [
+  {
+    id: "wf_demo_big_order",
+    definition: {
+      name: "Big order approval",
+      trigger: { event: "order.created" },
+      filter: "order.amount > 10000 && order.status == 'new'",
+      steps: [
+        {
+          id: "approve",
+          name: "Manager approves",
+          action: "request_approval",
+          config: {
+            approver: "{{ order.manager_email }}",
+            title: "Approve order {{ order.id }}",
+            timeout: "48h",
+          },
+        },
+        {
+          id: "decide",
+          if: "steps.approve.output.decision == 'approved'",
+          then: [
+            {
+              id: "mark",
+              action: "update_record",
+              config: { type: "order", id: "{{ order.id }}", fields: { status: "approved" } },
+            },
+          ],
+          else: [
+            {
+              id: "tell",
+              action: "send_email",
+              config: {
+                to: "{{ order.customer.email }}",
+                subject: "Order {{ order.id }} declined",
+                body: "Sorry, your order {{ order.id }} could not be approved.",
+              },
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    id: "wf_demo_payment",
+    definition: {
+      name: "Payment received",
+      trigger: { event: "payment.received" },
+      steps: [
+        {
+          id: "mark_paid",
+          name: "Mark the contract paid",
+          action: "update_record",
+          config: { type: "contract", id: "{{ payment.contract_id }}", fields: { status: "paid" } },
+        },
+        {
+          id: "tell_manager",
+          name: "Tell the account manager",
+          action: "send_email",
+          config: {
+            to: "{{ payment.account_manager_email }}",
+            subject: "Contract {{ payment.contract_id }} is paid",
+            body: "{{ payment.amount }} received for contract {{ payment.contract_id }}.",
+          },
+        },
+      ],
+    },
+  },
+];
+
+/**
+ * Brings the demo tenant to its seeded state, idempotently: creates what is
+ * missing, and re-keys the admin's password and the API key when .dev.vars
+ * holds new ones. A second call changes nothing.
+ */
+export async function seedDemo(db: Db, env: Env, at: string): Promise<{ created: string[] }> {
+  const password = env.SWITCHYARD_DEMO_PASSWORD;
+  const apiKey = env.SWITCHYARD_DEMO_API_KEY;
+  if (!password || !apiKey) {
+    throw new ApiError(404, ErrorCode.notFound, "No demo is configured on this Worker");
+  }
+  const auditKey = auditKeyOf(env);
+  const actor = { type: "platform" as const, id: "demo-seed" };
+  const created: string[] = [];
+  if (!(await getTenant(db, DEMO_TENANT_ID))) {
+    await createTenant(
+      db,
+      auditKey,
+      {
+        name: DEMO_TENANT_NAME,
+        tenantId: DEMO_TENANT_ID,
+        apiKey,
+        admin: { email: DEMO_ADMIN_EMAIL, password, name: "Demo Admin" },
+      },
+      actor,
+      at,
+    );
+    created.push("tenant");
+  } else {
+    const admin = (
+      await db.select().from(users).where(eq(users.email, DEMO_ADMIN_EMAIL)).limit(1)
+    )[0];
+    if (admin && !(await verifyPassword(password, admin.passwordHash))) {
+      await db
+        .update(users)
+        .set({ passwordHash: await hashPassword(password) })
+        .where(eq(users.id, admin.id));
+      created.push("password");
+    }
+    const hash = await sha256Hex(apiKey);
+    const key = (await db.select().from(apiKeys).where(eq(apiKeys.keyHash, hash)).limit(1))[0];
+    if (!key) {
+      await db.insert(apiKeys).values({
+        id: newId("key"),
+        tenantId: DEMO_TENANT_ID,
+        name: "Demo key (.dev.vars)",
+        prefix: visiblePrefix(apiKey),
+        keyHash: hash,
+        scopes: JSON.stringify(["read", "write", "admin"]),
+        createdAt: at,
+        createdBy: admin?.id ?? null,
+      });
+      created.push("api_key");
+    }
+  }
+  for (const wf of DEMO_WORKFLOWS) {
+    const exists = await db
+      .select({ id: workflows.id })
+      .from(workflows)
+      .where(and(eq(workflows.tenantId, DEMO_TENANT_ID), eq(workflows.id, wf.id)))
+      .limit(1);
+    if (exists.length > 0) continue;
+    await createWorkflow(
+      { db, auditKey, tenantId: DEMO_TENANT_ID, actor, at },
+      parseDefinition(wf.definition),
+      { enabled: true, publish: true, id: wf.id },
+    );
+    created.push(wf.id);
+  }
+  return { created };
+}

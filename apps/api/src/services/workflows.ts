@@ -1,0 +1,303 @@
+import {
+  normalizeDefinition,
+  validateDefinition,
+  type WorkflowDefinition,
+} from "@switchyard/engine";
+import { and, eq } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
+import type { Actor } from "../auth/principal.ts";
+import type { Db } from "../db/client.ts";
+import { workflows, workflowVersions } from "../db/schema.ts";
+import { ApiError, ErrorCode, notFound } from "../errors.ts";
+import { newId } from "../lib/crypto.ts";
+import { canonicalJson } from "../lib/json.ts";
+import { type AuditInput, AuditType, commitWithAudit } from "../repositories/audit.ts";
+import { getVersionRow, getWorkflowRow, type WorkflowRow } from "../repositories/workflows.ts";
+
+/** The workflow resource of API.md. */
+export interface WorkflowView {
+  id: string;
+  name: string;
+  enabled: boolean;
+  liveVersion: number | null;
+  draftVersion?: number;
+  latestVersion: number;
+  trigger: { event: string };
+  definition: WorkflowDefinition;
+  createdAt: string;
+  createdBy: string;
+  updatedAt: string;
+}
+
+export function toWorkflowView(row: WorkflowRow, latestDefinition: string): WorkflowView {
+  const definition = JSON.parse(latestDefinition) as WorkflowDefinition;
+  return {
+    id: row.id,
+    name: row.name,
+    enabled: row.enabled,
+    liveVersion: row.liveVersion,
+    ...(row.draftVersion !== null ? { draftVersion: row.draftVersion } : {}),
+    latestVersion: row.latestVersion,
+    trigger: definition.trigger,
+    definition,
+    createdAt: row.createdAt,
+    createdBy: row.createdBy,
+    updatedAt: row.updatedAt,
+  };
+}
+
+/** Validates a definition with the engine; every problem comes back as 422. */
+export function parseDefinition(input: unknown): WorkflowDefinition {
+  const result = validateDefinition(input);
+  if (!result.ok) {
+    throw new ApiError(
+      422,
+      ErrorCode.invalidDefinition,
+      "The workflow definition is not valid",
+      result.problems,
+    );
+  }
+  return normalizeDefinition(result.definition);
+}
+
+/** Splits API-level options from the definition in a create or save body. */
+export function splitSaveBody(body: Record<string, unknown>): {
+  definition: unknown;
+  enabled: boolean | undefined;
+  publish: boolean;
+  baseVersion: number | undefined;
+} {
+  const { enabled, publish, baseVersion, ...definition } = body;
+  return {
+    definition,
+    enabled: enabled as boolean | undefined,
+    publish: (publish as boolean | undefined) ?? true,
+    baseVersion: baseVersion as number | undefined,
+  };
+}
+
+interface Deps {
+  db: Db;
+  auditKey: string;
+  tenantId: string;
+  actor: Actor;
+  at: string;
+}
+
+export async function createWorkflow(
+  d: Deps,
+  definition: WorkflowDefinition,
+  opts: { enabled: boolean; publish: boolean; id?: string },
+): Promise<string> {
+  const id = opts.id ?? newId("wf");
+  const { db } = d;
+  await commitWithAudit(
+    db,
+    d.auditKey,
+    d.tenantId,
+    d.at,
+    () => [
+      db.insert(workflows).values({
+        id,
+        tenantId: d.tenantId,
+        name: definition.name,
+        enabled: opts.enabled,
+        liveVersion: opts.publish ? 1 : null,
+        draftVersion: opts.publish ? null : 1,
+        latestVersion: 1,
+        triggerEvent: opts.publish ? definition.trigger.event : null,
+        createdAt: d.at,
+        createdBy: d.actor.id,
+        updatedAt: d.at,
+      }),
+      db.insert(workflowVersions).values({
+        tenantId: d.tenantId,
+        workflowId: id,
+        version: 1,
+        definition: canonicalJson(definition),
+        createdAt: d.at,
+        createdBy: d.actor.id,
+      }),
+    ],
+    [
+      {
+        type: AuditType.workflowCreated,
+        actor: d.actor,
+        subject: id,
+        details: {
+          name: definition.name,
+          version: 1,
+          published: opts.publish,
+          enabled: opts.enabled,
+        },
+      },
+    ],
+  );
+  return id;
+}
+
+/**
+ * Saves a new immutable version (latest + 1); publishes it unless
+ * `publish` is false, in which case it is the draft.
+ */
+export async function saveVersion(
+  d: Deps,
+  workflowId: string,
+  definition: WorkflowDefinition,
+  opts: { publish: boolean; enabled: boolean | undefined; baseVersion: number | undefined },
+): Promise<number> {
+  const { db } = d;
+  let version = 0;
+  const entries: AuditInput[] = [];
+  await commitWithAudit(
+    db,
+    d.auditKey,
+    d.tenantId,
+    d.at,
+    async () => {
+      // Re-read on every attempt: a concurrent save moves `latestVersion`.
+      const row = await getWorkflowRow(db, d.tenantId, workflowId);
+      if (!row) throw notFound("Workflow");
+      if (opts.baseVersion !== undefined && opts.baseVersion !== row.latestVersion) {
+        throw new ApiError(
+          409,
+          ErrorCode.conflict,
+          `Version ${row.latestVersion} was saved since version ${opts.baseVersion} was loaded; reload and save again`,
+          { latestVersion: row.latestVersion },
+        );
+      }
+      version = row.latestVersion + 1;
+      entries.length = 0;
+      entries.push({
+        type: AuditType.workflowUpdated,
+        actor: d.actor,
+        subject: workflowId,
+        details: { name: definition.name, version, published: opts.publish },
+      });
+      if (opts.publish) {
+        entries.push({
+          type: AuditType.workflowPublished,
+          actor: d.actor,
+          subject: workflowId,
+          details: { version, previousLiveVersion: row.liveVersion },
+        });
+      }
+      if (opts.enabled !== undefined && opts.enabled !== row.enabled) {
+        entries.push({
+          type: opts.enabled ? AuditType.workflowEnabled : AuditType.workflowDisabled,
+          actor: d.actor,
+          subject: workflowId,
+        });
+      }
+      return [
+        db.insert(workflowVersions).values({
+          tenantId: d.tenantId,
+          workflowId,
+          version,
+          definition: canonicalJson(definition),
+          createdAt: d.at,
+          createdBy: d.actor.id,
+        }),
+        db
+          .update(workflows)
+          .set({
+            name: definition.name,
+            latestVersion: version,
+            updatedAt: d.at,
+            ...(opts.enabled !== undefined ? { enabled: opts.enabled } : {}),
+            ...(opts.publish
+              ? { liveVersion: version, draftVersion: null, triggerEvent: definition.trigger.event }
+              : { draftVersion: version }),
+          })
+          .where(and(eq(workflows.tenantId, d.tenantId), eq(workflows.id, workflowId))),
+      ];
+    },
+    entries,
+  );
+  return version;
+}
+
+/** Makes an existing version live: a rollback, or a draft going live. */
+export async function publishVersion(d: Deps, workflowId: string, version: number): Promise<void> {
+  const { db } = d;
+  const row = await getWorkflowRow(db, d.tenantId, workflowId);
+  if (!row) throw notFound("Workflow");
+  const v = await getVersionRow(db, d.tenantId, workflowId, version);
+  if (!v) throw notFound(`Version ${version}`);
+  if (row.liveVersion === version) return;
+  const definition = JSON.parse(v.definition) as WorkflowDefinition;
+  await commitWithAudit(
+    db,
+    d.auditKey,
+    d.tenantId,
+    d.at,
+    () => [
+      db
+        .update(workflows)
+        .set({
+          liveVersion: version,
+          triggerEvent: definition.trigger.event,
+          updatedAt: d.at,
+          ...(row.draftVersion !== null && row.draftVersion <= version
+            ? { draftVersion: null }
+            : {}),
+        })
+        .where(and(eq(workflows.tenantId, d.tenantId), eq(workflows.id, workflowId))),
+    ],
+    [
+      {
+        type: AuditType.workflowPublished,
+        actor: d.actor,
+        subject: workflowId,
+        details: { version, previousLiveVersion: row.liveVersion },
+      },
+    ],
+  );
+}
+
+export async function setEnabled(d: Deps, workflowId: string, enabled: boolean): Promise<void> {
+  const { db } = d;
+  const row = await getWorkflowRow(db, d.tenantId, workflowId);
+  if (!row) throw notFound("Workflow");
+  if (row.enabled === enabled) return;
+  await commitWithAudit(
+    db,
+    d.auditKey,
+    d.tenantId,
+    d.at,
+    () => [
+      db
+        .update(workflows)
+        .set({ enabled, updatedAt: d.at })
+        .where(and(eq(workflows.tenantId, d.tenantId), eq(workflows.id, workflowId))),
+    ],
+    [
+      {
+        type: enabled ? AuditType.workflowEnabled : AuditType.workflowDisabled,
+        actor: d.actor,
+        subject: workflowId,
+      },
+    ],
+  );
+}
+
+/** Disables and hides the workflow; its versions and runs stay. */
+export async function deleteWorkflow(d: Deps, workflowId: string): Promise<void> {
+  const { db } = d;
+  const row = await getWorkflowRow(db, d.tenantId, workflowId);
+  if (!row) throw notFound("Workflow");
+  const items: BatchItem<"sqlite">[] = [
+    db
+      .update(workflows)
+      .set({ enabled: false, deletedAt: d.at, updatedAt: d.at })
+      .where(and(eq(workflows.tenantId, d.tenantId), eq(workflows.id, workflowId))),
+  ];
+  await commitWithAudit(db, d.auditKey, d.tenantId, d.at, () => items, [
+    {
+      type: AuditType.workflowDeleted,
+      actor: d.actor,
+      subject: workflowId,
+      details: { name: row.name },
+    },
+  ]);
+}

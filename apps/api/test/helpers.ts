@@ -1,0 +1,83 @@
+import { exports } from "cloudflare:workers";
+
+export const PLATFORM = "test-platform-token";
+export const BASE = "http://switchyard.test";
+
+export interface Json {
+  // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON answers
+  [k: string]: any;
+}
+
+/** Calls the Worker's fetch handler like a client would. */
+export async function call(
+  method: string,
+  path: string,
+  opts: {
+    key?: string;
+    body?: unknown;
+    raw?: BodyInit;
+    headers?: Record<string, string>;
+    cookie?: string;
+  } = {},
+): Promise<{ status: number; body: Json; headers: Headers }> {
+  const headers: Record<string, string> = { ...opts.headers };
+  if (opts.key) headers.authorization = `Bearer ${opts.key}`;
+  if (opts.cookie) headers.cookie = opts.cookie;
+  let body: BodyInit | undefined = opts.raw;
+  if (opts.body !== undefined) {
+    body = JSON.stringify(opts.body);
+    headers["content-type"] ??= "application/json";
+  }
+  const res = await exports.default.fetch(new Request(`${BASE}${path}`, { method, headers, body }));
+  const text = await res.text();
+  let parsed: Json = {};
+  try {
+    parsed = text ? (JSON.parse(text) as Json) : {};
+  } catch {
+    parsed = { text };
+  }
+  return { status: res.status, body: parsed, headers: res.headers };
+}
+
+let counter = 0;
+
+/** A fresh tenant with an owner and an all-scopes key. */
+export async function newTenant(
+  name = "Tenant",
+): Promise<{ tenantId: string; key: string; email: string; password: string }> {
+  counter += 1;
+  const email = `owner${counter}-${crypto.randomUUID().slice(0, 8)}@example.com`;
+  const password = "correct-horse-battery";
+  const res = await call("POST", "/v1/tenants", {
+    key: PLATFORM,
+    body: { name: `${name} ${counter}`, admin: { email, password } },
+  });
+  if (res.status !== 201)
+    throw new Error(`tenant creation failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return { tenantId: res.body.tenant.id, key: res.body.apiKey, email, password };
+}
+
+/** Signs in and returns the cookie header and CSRF token. */
+export async function login(
+  email: string,
+  password: string,
+): Promise<{ cookie: string; csrf: string; body: Json }> {
+  const res = await call("POST", "/v1/auth/login", { body: { email, password } });
+  if (res.status !== 200)
+    throw new Error(`login failed: ${res.status} ${JSON.stringify(res.body)}`);
+  const setCookie = res.headers.get("set-cookie") ?? "";
+  return { cookie: setCookie.split(";")[0]!, csrf: res.body.csrfToken, body: res.body };
+}
+
+export const sampleDefinition = (name = "Big order approval") => ({
+  name,
+  trigger: { event: "order.created" },
+  filter: "order.amount > 10000",
+  steps: [
+    {
+      id: "tell",
+      action: "send_email",
+      config: { to: "{{ order.customer.email }}", subject: "Order {{ order.id }}", body: "Thanks" },
+    },
+  ],
+});

@@ -1,0 +1,8 @@
+import { applyD1Migrations } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+
+// The same migration files wrangler applies, applied to the test database.
+await applyD1Migrations(
+  env.DB,
+  (env as unknown as { TEST_MIGRATIONS: D1Migration[] }).TEST_MIGRATIONS,
+);

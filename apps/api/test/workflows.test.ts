@@ -1,0 +1,194 @@
+import { describe, expect, it } from "vitest";
+import { call, newTenant, sampleDefinition } from "./helpers.ts";
+
+describe("workflows with versions", () => {
+  it("create, read, list and search", async () => {
+    const t = await newTenant();
+    const created = await call("POST", "/v1/workflows", {
+      key: t.key,
+      body: sampleDefinition("Big orders"),
+    });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({
+      name: "Big orders",
+      enabled: true,
+      liveVersion: 1,
+      latestVersion: 1,
+    });
+    expect(created.body.id).toMatch(/^wf_/);
+    expect(created.body.definition.steps[0].id).toBe("tell");
+    expect(created.body.createdBy).toMatch(/^key_/);
+    await call("POST", "/v1/workflows", { key: t.key, body: sampleDefinition("Payments") });
+    const got = await call("GET", `/v1/workflows/${created.body.id}`, { key: t.key });
+    expect(got.body).toEqual(created.body);
+    const list = await call("GET", "/v1/workflows", { key: t.key });
+    expect(list.body.items.map((w: { name: string }) => w.name)).toEqual([
+      "Payments",
+      "Big orders",
+    ]);
+    const search = await call("GET", "/v1/workflows?q=pay", { key: t.key });
+    expect(search.body.items).toHaveLength(1);
+    const page1 = await call("GET", "/v1/workflows?limit=1", { key: t.key });
+    expect(page1.body.items).toHaveLength(1);
+    const page2 = await call("GET", `/v1/workflows?limit=1&cursor=${page1.body.nextCursor}`, {
+      key: t.key,
+    });
+    expect(page2.body.items[0].name).toBe("Big orders");
+    expect(page2.body.nextCursor).toBeNull();
+    expect((await call("GET", "/v1/workflows?cursor=garbage", { key: t.key })).status).toBe(400);
+    expect((await call("GET", "/v1/workflows?limit=500", { key: t.key })).status).toBe(400);
+  });
+
+  it("answer 422 with every problem's path for an invalid definition", async () => {
+    const t = await newTenant();
+    const res = await call("POST", "/v1/workflows", {
+      key: t.key,
+      body: {
+        name: "Bad",
+        trigger: { event: "Order" },
+        steps: [
+          { id: "a", action: "send_email", config: { subject: "x", body: "y" } },
+          { id: "a", action: "no_such_action", config: {} },
+        ],
+      },
+    });
+    expect(res.status).toBe(422);
+    expect(res.body.error.code).toBe("invalid_definition");
+    const paths = res.body.error.details.map((d: { path: string }) => d.path);
+    expect(paths).toEqual(expect.arrayContaining(["trigger.event", "steps[0].config.to"]));
+    expect(paths.some((p: string) => p.startsWith("steps[1]"))).toBe(true);
+  });
+
+  it("report expression problems with their positions", async () => {
+    const t = await newTenant();
+    const res = await call("POST", "/v1/workflows", {
+      key: t.key,
+      body: { ...sampleDefinition(), filter: "order.amount > " },
+    });
+    expect(res.status).toBe(422);
+    const problem = res.body.error.details.find((d: { path: string }) => d.path === "filter");
+    expect(problem.position).toMatchObject({
+      offset: expect.any(Number),
+      line: 1,
+      column: expect.any(Number),
+    });
+  });
+
+  it("save versions, drafts, publish and roll back", async () => {
+    const t = await newTenant();
+    const id = (await call("POST", "/v1/workflows", { key: t.key, body: sampleDefinition("v1") }))
+      .body.id;
+    const v2 = await call("PUT", `/v1/workflows/${id}`, {
+      key: t.key,
+      body: sampleDefinition("v2"),
+    });
+    expect(v2.status).toBe(200);
+    expect(v2.body).toMatchObject({ name: "v2", liveVersion: 2, latestVersion: 2 });
+    expect(v2.body.draftVersion).toBeUndefined();
+    const draft = await call("PUT", `/v1/workflows/${id}`, {
+      key: t.key,
+      body: { ...sampleDefinition("v3 draft"), publish: false },
+    });
+    expect(draft.body).toMatchObject({ liveVersion: 2, draftVersion: 3, latestVersion: 3 });
+    const versions = await call("GET", `/v1/workflows/${id}/versions`, { key: t.key });
+    expect(
+      versions.body.items.map((v: { version: number; live: boolean }) => [v.version, v.live]),
+    ).toEqual([
+      [3, false],
+      [2, true],
+      [1, false],
+    ]);
+    const one = await call("GET", `/v1/workflows/${id}/versions/1`, { key: t.key });
+    expect(one.body.definition.name).toBe("v1");
+    const rollback = await call("POST", `/v1/workflows/${id}/publish`, {
+      key: t.key,
+      body: { version: 1 },
+    });
+    expect(rollback.status).toBe(200);
+    expect(rollback.body).toMatchObject({ liveVersion: 1, draftVersion: 3 });
+    const live = await call("POST", `/v1/workflows/${id}/publish`, {
+      key: t.key,
+      body: { version: 3 },
+    });
+    expect(live.body.liveVersion).toBe(3);
+    expect(live.body.draftVersion).toBeUndefined();
+    expect(
+      (await call("POST", `/v1/workflows/${id}/publish`, { key: t.key, body: { version: 9 } }))
+        .status,
+    ).toBe(404);
+    expect((await call("GET", `/v1/workflows/${id}/versions/9`, { key: t.key })).status).toBe(404);
+    // Versions are immutable: version 1 still reads as it was saved.
+    expect(
+      (await call("GET", `/v1/workflows/${id}/versions/1`, { key: t.key })).body.definition.name,
+    ).toBe("v1");
+  });
+
+  it("create a draft-only workflow", async () => {
+    const t = await newTenant();
+    const res = await call("POST", "/v1/workflows", {
+      key: t.key,
+      body: { ...sampleDefinition(), publish: false, enabled: false },
+    });
+    expect(res.body).toMatchObject({ liveVersion: null, draftVersion: 1, enabled: false });
+  });
+
+  it("refuse a save based on a stale version with 409", async () => {
+    const t = await newTenant();
+    const id = (await call("POST", "/v1/workflows", { key: t.key, body: sampleDefinition() })).body
+      .id;
+    await call("PUT", `/v1/workflows/${id}`, { key: t.key, body: sampleDefinition("v2") });
+    const stale = await call("PUT", `/v1/workflows/${id}`, {
+      key: t.key,
+      body: { ...sampleDefinition("v3"), baseVersion: 1 },
+    });
+    expect(stale.status).toBe(409);
+  });
+
+  it("enable, disable and delete (versions stay, the workflow hides)", async () => {
+    const t = await newTenant();
+    const id = (await call("POST", "/v1/workflows", { key: t.key, body: sampleDefinition() })).body
+      .id;
+    expect((await call("POST", `/v1/workflows/${id}/disable`, { key: t.key })).body.enabled).toBe(
+      false,
+    );
+    expect((await call("POST", `/v1/workflows/${id}/enable`, { key: t.key })).body.enabled).toBe(
+      true,
+    );
+    expect((await call("DELETE", `/v1/workflows/${id}`, { key: t.key })).status).toBe(204);
+    expect((await call("GET", `/v1/workflows/${id}`, { key: t.key })).status).toBe(404);
+    expect((await call("GET", "/v1/workflows", { key: t.key })).body.items).toHaveLength(0);
+    expect((await call("DELETE", `/v1/workflows/${id}`, { key: t.key })).status).toBe(404);
+  });
+});
+
+describe("tenant isolation on every workflow route", () => {
+  it("answers another tenant's workflow exactly like a missing one", async () => {
+    const a = await newTenant("A");
+    const b = await newTenant("B");
+    const id = (await call("POST", "/v1/workflows", { key: a.key, body: sampleDefinition() })).body
+      .id;
+    const routes: Array<[string, string, unknown?]> = [
+      ["GET", `/v1/workflows/${id}`],
+      ["PUT", `/v1/workflows/${id}`, sampleDefinition("hijack")],
+      ["POST", `/v1/workflows/${id}/publish`, { version: 1 }],
+      ["POST", `/v1/workflows/${id}/enable`],
+      ["POST", `/v1/workflows/${id}/disable`],
+      ["GET", `/v1/workflows/${id}/versions`],
+      ["GET", `/v1/workflows/${id}/versions/1`],
+      ["DELETE", `/v1/workflows/${id}`],
+    ];
+    for (const [method, path, body] of routes) {
+      const theirs = await call(method, path, { key: b.key, body });
+      const missing = await call(method, path.replace(id, "wf_doesnotexist0000"), {
+        key: b.key,
+        body,
+      });
+      expect(theirs.status, `${method} ${path}`).toBe(404);
+      expect(theirs.body.error.code).toBe(missing.body.error.code);
+      expect(theirs.body.error.message).toBe(missing.body.error.message);
+    }
+    expect((await call("GET", "/v1/workflows", { key: b.key })).body.items).toHaveLength(0);
+    const mine = await call("GET", `/v1/workflows/${id}`, { key: a.key });
+    expect(mine.body).toMatchObject({ name: "Big order approval", enabled: true, liveVersion: 1 });
+  });
+});
