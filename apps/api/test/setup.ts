@@ -4,5 +4,5 @@ import { env } from "cloudflare:workers";
 // The same migration files wrangler applies, applied to the test database.
 await applyD1Migrations(
   env.DB,
-  (env as unknown as { TEST_MIGRATIONS: D1Migration[] }).TEST_MIGRATIONS,
+  env.TEST_MIGRATIONS,
 );
