@@ -1,0 +1,486 @@
+// Compiles an AST into a tree of closures. Each closure does the work of one
+// node (or of a whole `a.b.c` path) and calls its children directly: no
+// tree-walking dispatch, no eval, no Function.
+import type { BinaryNode, MapNode, Node, SelectNode } from "./ast.ts";
+import { compileCall } from "./calls.ts";
+import { absorbable, type CompileEnv, type Fn, typeFault } from "./env.ts";
+import { Fault, fail, type Span } from "./errors.ts";
+import type { ResolvedLimits } from "./limits.ts";
+import {
+  add,
+  arithmetic,
+  checkList,
+  compare,
+  contains,
+  equals,
+  expectedBool,
+  hasOwn,
+  isMap,
+  type Json,
+  limitFault,
+  negate,
+  type State,
+  subtract,
+  typeName,
+} from "./ops.ts";
+
+export interface CompileOptions {
+  limits: ResolvedLimits;
+  counted: boolean;
+  explain: boolean;
+}
+
+export function compileRoot(ast: Node, options: CompileOptions): Fn {
+  const constants = options.explain ? new Set<Node>() : findConstants(ast);
+  const env: CompileEnv = {
+    ...options,
+    scope: new Map(),
+    slots: { next: 0 },
+    compile(node, e) {
+      let fn =
+        constants.has(node) && node.type !== "literal" ? fold(node, e) : compileNode(node, e);
+      if (e.counted) fn = counted(fn, node.span);
+      if (e.explain) fn = traced(fn, node);
+      return fn;
+    },
+  };
+  return env.compile(ast, env);
+}
+
+function counted(fn: Fn, span: Span): Fn {
+  return (s) => {
+    if (++s.steps > s.limits.maxSteps) {
+      throw limitFault(
+        "step_limit",
+        `the expression ran past its budget of ${s.limits.maxSteps} steps`,
+        span,
+      );
+    }
+    return fn(s);
+  };
+}
+
+function traced(fn: Fn, node: Node): Fn {
+  return (s) => {
+    try {
+      const value = fn(s);
+      s.trace?.push({ node, value });
+      return value;
+    } catch (e) {
+      if (e instanceof Fault) s.trace?.push({ node, error: e });
+      throw e;
+    }
+  };
+}
+
+/** Nodes whose value does not depend on the context. */
+function findConstants(root: Node): Set<Node> {
+  const out = new Set<Node>();
+  const visit = (n: Node): boolean => {
+    let constant: boolean;
+    switch (n.type) {
+      case "literal":
+        constant = true;
+        break;
+      case "ident":
+        constant = false;
+        break;
+      case "select":
+        constant = visit(n.object);
+        break;
+      case "index":
+        constant = visit(n.object) && visit(n.index);
+        break;
+      case "call":
+        constant = (n.target === null || visit(n.target)) && n.args.map(visit).every(Boolean);
+        break;
+      case "unary":
+        constant = visit(n.operand);
+        break;
+      case "binary":
+        constant = visit(n.left) && visit(n.right);
+        break;
+      case "conditional":
+        constant = [visit(n.test), visit(n.then), visit(n.else)].every(Boolean);
+        break;
+      case "list":
+        constant = n.elements.map(visit).every(Boolean);
+        break;
+      case "map":
+        constant = n.entries.map((e) => visit(e.key) && visit(e.value)).every(Boolean);
+        break;
+    }
+    if (constant) out.add(n);
+    return constant;
+  };
+  visit(root);
+  return out;
+}
+
+function deepFreeze(v: unknown): unknown {
+  if (typeof v === "object" && v !== null && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const k of Object.keys(v)) deepFreeze((v as Json)[k]);
+  }
+  return v;
+}
+
+/** Evaluates a context-free node once; on failure the error is left for run time. */
+function fold(node: Node, env: CompileEnv): Fn {
+  const fn = compileNode(node, { ...env, counted: true });
+  const scratch: State = { ctx: {}, slots: [], steps: 0, limits: env.limits };
+  let value: unknown;
+  try {
+    value = deepFreeze(fn(scratch));
+  } catch {
+    return compileNode(node, env);
+  }
+  const cost = scratch.steps;
+  if (!env.counted) return () => value;
+  return (s) => {
+    s.steps += cost;
+    if (s.steps > s.limits.maxSteps) {
+      throw limitFault(
+        "step_limit",
+        `the expression ran past its budget of ${s.limits.maxSteps} steps`,
+        node.span,
+      );
+    }
+    return value;
+  };
+}
+
+function compileNode(node: Node, env: CompileEnv): Fn {
+  switch (node.type) {
+    case "literal": {
+      const v = node.value;
+      return () => v;
+    }
+    case "ident":
+      return compileIdent(node.name, node.span, env);
+    case "select":
+      return compileSelect(node, env);
+    case "index":
+      return compileIndex(env.compile(node.object, env), env.compile(node.index, env), node.span);
+    case "call":
+      return compileCall(node, env);
+    case "unary": {
+      const operand = env.compile(node.operand, env);
+      const span = node.span;
+      if (node.op === "-") return (s) => negate(operand(s), span);
+      return (s) => {
+        const v = operand(s);
+        return typeof v === "boolean" ? !v : expectedBool(v, span);
+      };
+    }
+    case "binary":
+      return compileBinary(node, env);
+    case "conditional": {
+      const test = env.compile(node.test, env);
+      const then = env.compile(node.then, env);
+      const otherwise = env.compile(node.else, env);
+      const span = node.test.span;
+      return (s) => {
+        const c = test(s);
+        if (c === true) return then(s);
+        if (c === false) return otherwise(s);
+        return expectedBool(c, span);
+      };
+    }
+    case "list": {
+      const elements = node.elements.map((e) => env.compile(e, env));
+      const span = node.span;
+      return (s) =>
+        checkList(
+          elements.map((e) => e(s)),
+          s,
+          span,
+        );
+    }
+    case "map":
+      return compileMap(node, env);
+  }
+}
+
+function compileIdent(name: string, span: Span, env: CompileEnv): Fn {
+  const slot = env.scope.get(name);
+  if (slot !== undefined) return (s) => s.slots[slot];
+  return (s) => {
+    const c = s.ctx;
+    if (hasOwn(c, name)) {
+      const v = (c as Json)[name];
+      if (v !== undefined) return v;
+    }
+    return fail("unknown_variable", `unknown variable '${name}'`, span);
+  };
+}
+
+function selectFailure(v: unknown, field: string, span: Span): never {
+  if (isMap(v)) return fail("no_such_key", `no such key '${field}'`, span);
+  return fail("invalid_access", `cannot read field '${field}' of ${typeName(v)}`, span);
+}
+
+function compileSelect(node: SelectNode, env: CompileEnv): Fn {
+  // Fuse a plain path `a.b.c` over the context into one closure.
+  const fields: string[] = [node.field];
+  const spans: Span[] = [node.fieldSpan];
+  let root: Node = node.object;
+  while (root.type === "select" && !env.counted && !env.explain) {
+    fields.unshift(root.field);
+    spans.unshift(root.fieldSpan);
+    root = root.object;
+  }
+  const base =
+    fields.length > 1 && root.type === "ident" ? compileIdent(root.name, root.span, env) : null;
+  if (base === null) {
+    const object = env.compile(node.object, env);
+    const field = node.field;
+    const span = node.fieldSpan;
+    return (s) => {
+      const v = object(s);
+      if (typeof v === "object" && v !== null && !Array.isArray(v) && hasOwn(v, field)) {
+        const r = (v as Json)[field];
+        if (r !== undefined) return r;
+      }
+      return selectFailure(v, field, span);
+    };
+  }
+  const n = fields.length;
+  return (s) => {
+    let v = base(s);
+    for (let i = 0; i < n; i++) {
+      const f = fields[i]!;
+      if (typeof v === "object" && v !== null && !Array.isArray(v) && hasOwn(v, f)) {
+        const r = (v as Json)[f];
+        if (r !== undefined) {
+          v = r;
+          continue;
+        }
+      }
+      return selectFailure(v, f, spans[i]!);
+    }
+    return v;
+  };
+}
+
+export function readIndex(v: unknown, k: unknown, span: Span): unknown {
+  if (Array.isArray(v)) {
+    if (typeof k !== "number" || !Number.isInteger(k)) {
+      return fail("invalid_index", `a list index must be a whole number, not ${typeName(k)}`, span);
+    }
+    if (k < 0 || k >= v.length) {
+      return fail(
+        "index_out_of_range",
+        `index ${k} is out of range (the list has ${v.length} elements)`,
+        span,
+      );
+    }
+    return v[k];
+  }
+  if (isMap(v)) {
+    if (typeof k === "string" && hasOwn(v, k)) {
+      const r = v[k];
+      if (r !== undefined) return r;
+    }
+    return fail("no_such_key", `no such key ${typeof k === "string" ? `'${k}'` : String(k)}`, span);
+  }
+  return fail("invalid_access", `cannot index into ${typeName(v)}`, span);
+}
+
+function compileIndex(object: Fn, index: Fn, span: Span): Fn {
+  return (s) => readIndex(object(s), index(s), span);
+}
+
+function compileMap(node: MapNode, env: CompileEnv): Fn {
+  const seen = new Set<string>();
+  for (const { key } of node.entries) {
+    if (key.type !== "literal") continue;
+    if (typeof key.value !== "string") {
+      throw typeFault(
+        "invalid_map_key",
+        `map keys must be text, not ${typeName(key.value)}`,
+        key.span,
+      );
+    }
+    if (seen.has(key.value))
+      throw typeFault("duplicate_key", `the key '${key.value}' is given twice`, key.span);
+    seen.add(key.value);
+  }
+  const entries = node.entries.map((e) => ({
+    key: env.compile(e.key, env),
+    value: env.compile(e.value, env),
+    span: e.key.span,
+  }));
+  return (s) => {
+    const out: Json = {};
+    for (const e of entries) {
+      const k = e.key(s);
+      if (typeof k !== "string")
+        return fail("invalid_map_key", `map keys must be text, not ${typeName(k)}`, e.span);
+      if (hasOwn(out, k)) return fail("duplicate_key", `the key '${k}' is given twice`, e.span);
+      const v = e.value(s);
+      if (k === "__proto__") {
+        Object.defineProperty(out, k, {
+          value: v,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      } else {
+        out[k] = v;
+      }
+    }
+    return out;
+  };
+}
+
+function isPrimitiveLiteral(n: Node): n is Node & { type: "literal" } {
+  return n.type === "literal";
+}
+
+function compileBinary(node: BinaryNode, env: CompileEnv): Fn {
+  const { op, span } = node;
+  const l = env.compile(node.left, env);
+  if (op === "&&" || op === "||")
+    return compileLogic(op === "&&", l, env.compile(node.right, env), node);
+  // A literal on the right needs no closure call and, for ==, no deep compare.
+  const lit =
+    isPrimitiveLiteral(node.right) && !env.counted && !env.explain ? node.right.value : undefined;
+  const r = env.compile(node.right, env);
+  switch (op) {
+    case "==":
+      if (lit !== undefined) return (s) => l(s) === lit;
+      return (s) => {
+        const a = l(s);
+        const b = r(s);
+        return a === b || equals(a, b);
+      };
+    case "!=":
+      if (lit !== undefined) return (s) => l(s) !== lit;
+      return (s) => {
+        const a = l(s);
+        const b = r(s);
+        return !(a === b || equals(a, b));
+      };
+    case "<":
+    case "<=":
+    case ">":
+    case ">=":
+      return compileOrdering(op, l, r, lit, span);
+    case "in":
+      return compileIn(l, r, node, env);
+    case "+":
+      return (s) => {
+        const a = l(s);
+        const b = r(s);
+        if (typeof a === "number" && typeof b === "number") {
+          const x = a + b;
+          if (Number.isFinite(x)) return x;
+        }
+        return add(a, b, s, span);
+      };
+    case "-":
+      return (s) => subtract(l(s), r(s), span);
+    default:
+      return (s) => arithmetic(op, l(s), r(s), span);
+  }
+}
+
+function compileOrdering(op: "<" | "<=" | ">" | ">=", l: Fn, r: Fn, lit: unknown, span: Span): Fn {
+  const test =
+    op === "<"
+      ? (c: number) => c < 0
+      : op === "<="
+        ? (c: number) => c <= 0
+        : op === ">"
+          ? (c: number) => c > 0
+          : (c: number) => c >= 0;
+  if (typeof lit === "number") {
+    switch (op) {
+      case ">":
+        return (s) => {
+          const a = l(s);
+          return typeof a === "number" ? a > lit : compare(a, lit, span) > 0;
+        };
+      case ">=":
+        return (s) => {
+          const a = l(s);
+          return typeof a === "number" ? a >= lit : compare(a, lit, span) >= 0;
+        };
+      case "<":
+        return (s) => {
+          const a = l(s);
+          return typeof a === "number" ? a < lit : compare(a, lit, span) < 0;
+        };
+      case "<=":
+        return (s) => {
+          const a = l(s);
+          return typeof a === "number" ? a <= lit : compare(a, lit, span) <= 0;
+        };
+    }
+  }
+  return (s) => {
+    const a = l(s);
+    const b = r(s);
+    if (typeof a === "number" && typeof b === "number") return test(a < b ? -1 : a > b ? 1 : 0);
+    return test(compare(a, b, span));
+  };
+}
+
+function compileIn(l: Fn, r: Fn, node: BinaryNode, env: CompileEnv): Fn {
+  const span = node.span;
+  const right = node.right;
+  if (
+    !env.counted &&
+    !env.explain &&
+    right.type === "list" &&
+    right.elements.every(isPrimitiveLiteral)
+  ) {
+    // `x in ["a", "b"]`: a set lookup; a primitive equals only itself.
+    const set = new Set<unknown>(
+      right.elements.map((e) => (e as Node & { type: "literal" }).value),
+    );
+    return (s) => {
+      const x = l(s);
+      if (x === null || typeof x !== "object") return set.has(x);
+      return false;
+    };
+  }
+  return (s) => {
+    const x = l(s);
+    return contains(r(s), x, span);
+  };
+}
+
+/** `&&` / `||` with CEL's commutative error absorption. */
+function compileLogic(isAnd: boolean, l: Fn, r: Fn, node: BinaryNode): Fn {
+  const absorbing = !isAnd; // the value that decides: false for &&, true for ||
+  const lspan = node.left.span;
+  const rspan = node.right.span;
+  return (s) => {
+    let a: unknown;
+    let err: Fault | undefined;
+    try {
+      a = l(s);
+    } catch (e) {
+      err = absorbable(e);
+    }
+    if (err === undefined) {
+      if (a === absorbing) return absorbing;
+      if (a === !absorbing) {
+        const b = r(s);
+        return typeof b === "boolean" ? b : expectedBool(b, rspan);
+      }
+      err = new Fault("eval", "expected_bool", `expected bool, got ${typeName(a)}`, lspan);
+    }
+    let b: unknown;
+    try {
+      b = r(s);
+    } catch (e) {
+      absorbable(e);
+      throw err;
+    }
+    if (b === absorbing) return absorbing;
+    throw err;
+  };
+}
