@@ -7,6 +7,8 @@ export type { ActionDefinition } from "./catalogue/define-action.ts";
 export { Completion, defineAction, hasPlaceholder } from "./catalogue/define-action.ts";
 export type { ActionInfo } from "./catalogue/registry.ts";
 export { actionNames, getAction, listActions } from "./catalogue/registry.ts";
+export type { ContextInput, EventEnvelope, StepView } from "./context/context.ts";
+export { buildContext, payloadNameOf } from "./context/context.ts";
 export { DEFINITION_LIMITS, RESERVED_CONTEXT_NAMES } from "./definition/limits.ts";
 export type { StepDiff } from "./definition/normalize.ts";
 export { diffSteps, normalizeDefinition, stepSignature } from "./definition/normalize.ts";
@@ -32,5 +34,51 @@ export type { ValidationResult } from "./definition/validate.ts";
 export { validateDefinition } from "./definition/validate.ts";
 export type { StepPlace, VisitedStep } from "./definition/walk.ts";
 export { flattenSteps } from "./definition/walk.ts";
+export type { Causation, ChainLink, LoopCheck } from "./loop-guard/causation.ts";
+export {
+  checkLoop,
+  childCausation,
+  DEFAULT_MAX_DEPTH,
+  emittedEventId,
+  rootCausation,
+  SuppressionReason,
+} from "./loop-guard/causation.ts";
+export type { LiveWorkflow, MatchOptions, MatchResult } from "./matching/workflow-index.ts";
+export { MatchDecision, WorkflowIndex } from "./matching/workflow-index.ts";
+export { advance } from "./run/advance.ts";
+export { idempotencyKey, timerId } from "./run/attempts.ts";
+export type { Compatibility, DifferingStep } from "./run/compat.ts";
+export { checkRetryCompatibility } from "./run/compat.ts";
+export type { CreateRunParams } from "./run/create-run.ts";
+export { createRun } from "./run/create-run.ts";
+export type {
+  AdvanceResult,
+  Command,
+  CommandType,
+  EmittedEvent,
+  Ignored,
+  RunInput,
+  RunInputType,
+  TimelineEntry,
+} from "./run/inputs.ts";
+export { TimelineKind } from "./run/inputs.ts";
+export type { ResolvedRetryPolicy } from "./run/retry-policy.ts";
+export { RETRY_DEFAULTS, resolveRetryPolicy, retryDelayMs } from "./run/retry-policy.ts";
+export type {
+  DecisionRecord,
+  FilterOutcome,
+  RunState,
+  StepError,
+  StepState,
+  Timer,
+} from "./run/state.ts";
+export {
+  EngineErrorCode,
+  isFinishedStepStatus,
+  isTerminalRunStatus,
+  RunStatus,
+  StepStatus,
+  TimerPurpose,
+} from "./run/state.ts";
 export { assertNever } from "./util/assert-never.ts";
 export { formatDuration, parseDuration } from "./util/duration.ts";

@@ -44,7 +44,6 @@ function normalizeStep(step: Step): Step {
     return {
       ...base,
       if: step.if,
-      // biome-ignore lint/suspicious/noThenProperty: `then` is the definition format's branch list
       then: step.then.map(normalizeStep),
       ...(step.else !== undefined ? { else: step.else.map(normalizeStep) } : {}),
     };

@@ -65,7 +65,6 @@ export const stepShapes = {
   if: z.strictObject({
     ...stepBase,
     if: expressionSchema,
-    // biome-ignore lint/suspicious/noThenProperty: `then` is the definition format's branch list
     then: stepList,
     else: stepList.optional(),
   }),
@@ -95,7 +94,6 @@ export const definitionShape = z.strictObject({
 export const stepSchema: z.ZodType<Step> = z.lazy(() =>
   z.union([
     stepShapes.action,
-    // biome-ignore lint/suspicious/noThenProperty: `then` is the definition format's branch list
     stepShapes.if.extend({ then: z.array(stepSchema), else: z.array(stepSchema).optional() }),
     stepShapes.parallel.extend({ parallel: z.array(z.array(stepSchema)).min(2) }),
     stepShapes.delay,

@@ -1,0 +1,159 @@
+// The life of an action step's attempts: dispatch with a rendered config and
+// a timeout, success, failure with backoff, and the end of the step.
+import { getAction } from "../catalogue/registry.ts";
+import type { ActionStep } from "../definition/types.ts";
+import { emittedEventId } from "../loop-guard/causation.ts";
+import { parseDuration } from "../util/duration.ts";
+import type { Draft } from "./draft.ts";
+import { renderConfig } from "./render.ts";
+import { attemptTimeoutMs, resolveRetryPolicy, retryDelayMs } from "./retry-policy.ts";
+import type { StepError, TimerPurpose } from "./state.ts";
+import { EngineErrorCode, StepStatus } from "./state.ts";
+
+/** Timer ids are deterministic, so a re-fired or re-set timer is the same timer. */
+export function timerId(stepId: string, purpose: TimerPurpose, attempt: number): string {
+  return `${stepId}:${purpose}:${attempt}`;
+}
+
+/** The idempotency key of a step: the same for every attempt and manual retry. */
+export function idempotencyKey(runId: string, stepId: string): string {
+  return `${runId}:${stepId}`;
+}
+
+/**
+ * Starts the next attempt: renders the config (a template error fails the
+ * step at once: the same input gives the same error), dispatches it and sets
+ * the attempt's timeout. Returns false when the step failed instead.
+ */
+export function dispatchAttempt(d: Draft, step: ActionStep): boolean {
+  const state = d.step(step.id);
+  const rendered = renderConfig(step.config, () => d.context());
+  if (!rendered.ok) {
+    d.update(step.id, { startedAt: state.startedAt ?? d.at });
+    failStep(d, step.id, rendered.error);
+    return false;
+  }
+  const decisionError = checkDecisionTimeout(step, rendered.value);
+  if (decisionError !== null) {
+    d.update(step.id, { startedAt: state.startedAt ?? d.at, input: rendered.value });
+    failStep(d, step.id, decisionError);
+    return false;
+  }
+  const attempt = state.attempt + 1;
+  const timeoutMs = attemptTimeoutMs(step);
+  d.update(step.id, {
+    status: StepStatus.running,
+    attempt,
+    attemptsInRound: state.attemptsInRound + 1,
+    retryAt: null,
+    startedAt: state.startedAt ?? d.at,
+    input: rendered.value,
+  });
+  if (state.attempt === 0 || state.attemptsInRound === 0) {
+    d.timeline("step.started", { stepId: step.id, attempt });
+  }
+  d.commands.push({
+    type: "dispatch",
+    runId: d.state.runId,
+    stepId: step.id,
+    attempt,
+    action: step.action,
+    config: rendered.value,
+    idempotencyKey: idempotencyKey(d.state.runId, step.id),
+    timeoutMs,
+    emit: { causation: d.childCausation(), eventId: emittedEventId(d.state.runId, step.id) },
+  });
+  d.timeline("step.dispatched", { stepId: step.id, attempt });
+  d.setTimer({
+    id: timerId(step.id, "timeout", attempt),
+    at: d.at + timeoutMs,
+    stepId: step.id,
+    purpose: "timeout",
+    attempt,
+  });
+  return true;
+}
+
+/** A decision action's wait, from its rendered config (or the default). */
+export function decisionWaitMs(step: ActionStep, rendered: unknown): number | null {
+  const spec = getAction(step.action)?.decisionTimeout;
+  if (spec === undefined) return null;
+  const raw =
+    rendered !== null && typeof rendered === "object"
+      ? (rendered as Record<string, unknown>)[spec.field]
+      : undefined;
+  return parseDuration(typeof raw === "string" && raw !== "" ? raw : spec.default);
+}
+
+function checkDecisionTimeout(step: ActionStep, rendered: unknown): StepError | null {
+  const spec = getAction(step.action)?.decisionTimeout;
+  if (spec === undefined || decisionWaitMs(step, rendered) !== null) return null;
+  return {
+    code: EngineErrorCode.invalidConfig,
+    path: `config.${spec.field}`,
+    message: `expected a duration such as "48h" for ${spec.field}`,
+  };
+}
+
+/**
+ * An attempt failed: retry after a backoff while the policy allows and the
+ * failure is retryable, else the step fails.
+ */
+export function attemptFailed(
+  d: Draft,
+  step: ActionStep,
+  error: StepError,
+  retryable: boolean,
+  random: number,
+  retryAfterMs?: number,
+): void {
+  const state = d.step(step.id);
+  d.cancelTimer(timerId(step.id, "timeout", state.attempt));
+  const policy = resolveRetryPolicy(step.retry);
+  if (retryable && state.attemptsInRound < policy.attempts) {
+    const delay = retryDelayMs(policy, state.attemptsInRound, random, retryAfterMs);
+    d.update(step.id, { retryAt: d.at + delay, error });
+    d.setTimer({
+      id: timerId(step.id, "retry", state.attempt),
+      at: d.at + delay,
+      stepId: step.id,
+      purpose: "retry",
+      attempt: state.attempt,
+    });
+    d.timeline("step.retry_scheduled", {
+      stepId: step.id,
+      attempt: state.attempt,
+      message: `${error.code}: ${error.message}; next attempt in ${delay} ms`,
+    });
+    return;
+  }
+  failStep(d, step.id, error);
+}
+
+export function failStep(d: Draft, stepId: string, error: StepError): void {
+  const state = d.step(stepId);
+  d.update(stepId, {
+    status: StepStatus.failed,
+    finishedAt: d.at,
+    error,
+    retryAt: null,
+  });
+  d.timeline("step.failed", {
+    stepId,
+    attempt: state.attempt,
+    message: `${error.code}: ${error.message}`,
+  });
+}
+
+export function succeedStep(d: Draft, stepId: string, output: unknown): void {
+  const state = d.step(stepId);
+  d.update(stepId, {
+    status: StepStatus.succeeded,
+    finishedAt: d.at,
+    output,
+    error: null,
+    retryAt: null,
+    earlyDecision: null,
+  });
+  d.timeline("step.succeeded", { stepId, attempt: state.attempt });
+}

@@ -1,0 +1,141 @@
+// What goes into `advance` and what comes out. Times (`at`) are ms since the
+// epoch, read by the caller; `random` is a number in [0, 1) from the caller's
+// random source (jitter). The engine reads neither clock nor randomness.
+import type { WorkflowDefinition } from "../definition/types.ts";
+import type { Causation } from "../loop-guard/causation.ts";
+import type { RunState, RunStatus, StepError, TimerPurpose } from "./state.ts";
+
+/** An event a step's effect produced (e.g. a record change), to be emitted. */
+export interface EmittedEvent {
+  type: string;
+  data: unknown;
+  changes?: Record<string, { old: unknown; new: unknown }>;
+}
+
+export type RunInput =
+  | { type: "start"; at: number }
+  | {
+      type: "stepSucceeded";
+      stepId: string;
+      attempt: number;
+      output: unknown;
+      /** Events the effect produced; emitted with ids derived from run and step. */
+      events?: EmittedEvent[];
+      at: number;
+    }
+  | {
+      type: "stepFailed";
+      stepId: string;
+      attempt: number;
+      error: { code: string; message: string };
+      retryable: boolean;
+      /** The target asked for this pause (HTTP Retry-After). */
+      retryAfterMs?: number;
+      random?: number;
+      at: number;
+    }
+  | { type: "timerFired"; timerId: string; random?: number; at: number }
+  | {
+      type: "approvalDecided";
+      stepId: string;
+      decision: "approved" | "rejected";
+      decidedBy: string | null;
+      comment?: string | null;
+      at: number;
+    }
+  | {
+      type: "retryRequested";
+      /** Move the run to this version first (see checkRetryCompatibility). */
+      to?: { version: number; definition: WorkflowDefinition };
+      at: number;
+    }
+  | { type: "cancel"; at: number; by?: string };
+
+export type RunInputType = RunInput["type"];
+
+export const TimelineKind = {
+  runStarted: "run.started",
+  runFiltered: "run.filtered",
+  runSuppressed: "run.suppressed",
+  runRetried: "run.retried",
+  runCancelled: "run.cancelled",
+  runFinished: "run.finished",
+  stepStarted: "step.started",
+  stepDispatched: "step.dispatched",
+  stepWaiting: "step.waiting",
+  stepRetryScheduled: "step.retry_scheduled",
+  stepSucceeded: "step.succeeded",
+  stepFailed: "step.failed",
+  stepSkipped: "step.skipped",
+  stepCancelled: "step.cancelled",
+} as const;
+export type TimelineKind = (typeof TimelineKind)[keyof typeof TimelineKind];
+
+export interface TimelineEntry {
+  at: number;
+  kind: TimelineKind;
+  stepId?: string;
+  attempt?: number;
+  message?: string;
+}
+
+export type Command =
+  | {
+      type: "dispatch";
+      runId: string;
+      stepId: string;
+      attempt: number;
+      action: string;
+      /** The step's config with every template rendered. */
+      config: unknown;
+      /** `${runId}:${stepId}`: the same across attempts and manual retries. */
+      idempotencyKey: string;
+      /** One attempt's limit; the executor may abort past it. */
+      timeoutMs: number;
+      /** For effects that emit events (record updates): their causation and id. */
+      emit: { causation: Causation; eventId: string };
+    }
+  | { type: "setTimer"; timerId: string; at: number; stepId: string; purpose: TimerPurpose }
+  | { type: "cancelTimer"; timerId: string }
+  | {
+      type: "emitEvent";
+      eventId: string;
+      eventType: string;
+      data: unknown;
+      changes?: Record<string, { old: unknown; new: unknown }>;
+      causation: Causation;
+    }
+  | {
+      type: "closeApproval";
+      stepId: string;
+      approvalId: string | null;
+      status: "expired" | "cancelled";
+    }
+  | { type: "timeline"; entry: TimelineEntry }
+  | { type: "finish"; status: RunStatus; at: number; error: StepError | null };
+
+export type CommandType = Command["type"];
+
+/** Why an input changed nothing. */
+export interface Ignored {
+  reason:
+    | "already_started"
+    | "not_started"
+    | "run_finished"
+    | "unknown_step"
+    | "stale_attempt"
+    | "not_expected"
+    | "unknown_timer"
+    | "not_failed"
+    | "incompatible_version";
+  message: string;
+  /** For incompatible_version: the finished steps that differ. */
+  differing?: { stepId: string; reason: string }[];
+}
+
+export interface AdvanceResult {
+  state: RunState;
+  commands: Command[];
+  /** Set when the input was stale, duplicate or not allowed; state is unchanged. */
+  ignored: Ignored | null;
+}

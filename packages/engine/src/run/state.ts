@@ -1,0 +1,170 @@
+// A run's state: plain JSON, so the run's Durable Object can store it in
+// SQLite as text and load it again. Times are ms since the epoch.
+
+import type { EventEnvelope } from "../context/context.ts";
+import type { TextPosition } from "../definition/problem.ts";
+import type { StepKind, WorkflowDefinition } from "../definition/types.ts";
+import type { Causation } from "../loop-guard/causation.ts";
+
+export const RunStatus = {
+  running: "running",
+  /** Only delays and approvals are open: nothing to do until a timer or a decision. */
+  waiting: "waiting",
+  succeeded: "succeeded",
+  failed: "failed",
+  /** The filter said no. */
+  filtered: "filtered",
+  /** The loop guard refused the run. */
+  suppressed: "suppressed",
+  cancelled: "cancelled",
+} as const;
+export type RunStatus = (typeof RunStatus)[keyof typeof RunStatus];
+
+export const StepStatus = {
+  pending: "pending",
+  running: "running",
+  waiting: "waiting",
+  succeeded: "succeeded",
+  failed: "failed",
+  /** On the branch an `if` did not take. */
+  skipped: "skipped",
+  cancelled: "cancelled",
+} as const;
+export type StepStatus = (typeof StepStatus)[keyof typeof StepStatus];
+
+const TERMINAL_RUN: ReadonlySet<RunStatus> = new Set<RunStatus>([
+  RunStatus.succeeded,
+  RunStatus.failed,
+  RunStatus.filtered,
+  RunStatus.suppressed,
+  RunStatus.cancelled,
+]);
+
+/** True when the run will not change again (except a retry of a failed run). */
+export function isTerminalRunStatus(status: RunStatus): boolean {
+  return TERMINAL_RUN.has(status);
+}
+
+const FINISHED_STEP: ReadonlySet<StepStatus> = new Set<StepStatus>([
+  StepStatus.succeeded,
+  StepStatus.failed,
+  StepStatus.skipped,
+  StepStatus.cancelled,
+]);
+
+/** True when the step is finished, whichever way. */
+export function isFinishedStepStatus(status: StepStatus): boolean {
+  return FINISHED_STEP.has(status);
+}
+
+/** Stable codes of the errors the engine itself writes. */
+export const EngineErrorCode = {
+  filterError: "filter_error",
+  conditionError: "condition_error",
+  templateError: "template_error",
+  invalidConfig: "invalid_config",
+  timeout: "timeout",
+  branchFailed: "branch_failed",
+  stepFailed: "step_failed",
+} as const;
+export type EngineErrorCode = (typeof EngineErrorCode)[keyof typeof EngineErrorCode];
+
+export interface StepError {
+  code: string;
+  message: string;
+  /** For expression errors: where in the text at `path`. */
+  position?: TextPosition;
+  /** For template errors: which field (`config.to`); for conditions: `if`. */
+  path?: string;
+}
+
+export interface StepState {
+  id: string;
+  kind: StepKind;
+  /** The catalogue action, for action steps. */
+  action: string | null;
+  status: StepStatus;
+  /**
+   * The current (or last) attempt's number. It only grows, across manual
+   * retries too, so a result of an older attempt is recognised as stale.
+   */
+  attempt: number;
+  /** Attempts in the current round; a manual retry starts a new round. */
+  attemptsInRound: number;
+  /** While waiting between attempts: when the next one starts. */
+  retryAt: number | null;
+  startedAt: number | null;
+  finishedAt: number | null;
+  /** The rendered config of the latest attempt. */
+  input: unknown;
+  output: unknown;
+  error: StepError | null;
+  /** For `if` steps: the branch taken. */
+  branch: "then" | "else" | null;
+  /** For decision actions: a decision that arrived before the request was confirmed. */
+  earlyDecision: DecisionRecord | null;
+}
+
+export interface DecisionRecord {
+  decision: "approved" | "rejected";
+  decidedBy: string | null;
+  comment: string | null;
+}
+
+export const TimerPurpose = {
+  /** The per-attempt timeout. */
+  timeout: "timeout",
+  /** The pause before the next attempt. */
+  retry: "retry",
+  delay: "delay",
+  /** A decision action's wait (approval expiry). */
+  decision: "decision",
+} as const;
+export type TimerPurpose = (typeof TimerPurpose)[keyof typeof TimerPurpose];
+
+export interface Timer {
+  /** Deterministic: `${stepId}:${purpose}:${attempt}`. */
+  id: string;
+  at: number;
+  stepId: string;
+  purpose: TimerPurpose;
+  attempt: number;
+}
+
+export interface FilterOutcome {
+  expression: string | null;
+  /** null when the filter failed. */
+  result: boolean | null;
+  error: StepError | null;
+}
+
+export interface RunState {
+  runId: string;
+  workflowId: string;
+  /** The pinned version; only a retry of a failed run may move it. */
+  version: number;
+  /** The pinned version's definition (a snapshot). */
+  definition: WorkflowDefinition;
+  event: EventEnvelope;
+  causation: Causation;
+  /** A test run (POST /v1/workflows/:id/runs). */
+  test: boolean;
+  status: RunStatus;
+  /** Trigger time: the expressions' `now`, fixed for the run. */
+  now: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+  filter: FilterOutcome | null;
+  /** Set when the loop guard refused the run. */
+  suppression: { reason: string; message: string } | null;
+  /** Step states by id, for every step of the definition. */
+  steps: Record<string, StepState>;
+  /** Step ids in document order (containers before their children). */
+  order: string[];
+  /** Open timers, earliest first: the DO sets its alarm to the first. */
+  timers: Timer[];
+  /** Checkpoint number: grows by one with every applied input. */
+  seq: number;
+  /** Why the run failed. */
+  error: StepError | null;
+}
