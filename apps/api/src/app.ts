@@ -10,10 +10,16 @@ import { limitBody, parseJsonBody } from "./middleware/body.ts";
 import { apiKeyRoutes } from "./routes/api-keys.ts";
 import { auditRoutes } from "./routes/audit.ts";
 import { authRoutes } from "./routes/auth.ts";
+import { catalogRoutes } from "./routes/catalog.ts";
 import { renderDocs } from "./routes/docs.ts";
+import { eventTypesRoutes } from "./routes/event-types.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { memberRoutes } from "./routes/members.ts";
+import { notificationsRoutes } from "./routes/notifications.ts";
+import { outboxRoutes } from "./routes/outbox.ts";
 import { platformRoutes } from "./routes/platform.ts";
+import { recordsRoutes } from "./routes/records.ts";
+import { tasksRoutes } from "./routes/tasks.ts";
 import { tenantRoutes } from "./routes/tenants.ts";
 import { workflowRoutes } from "./routes/workflows.ts";
 
@@ -51,6 +57,12 @@ export function createApp(): OpenAPIHono<AppEnv> {
     workflowRoutes,
     auditRoutes,
     platformRoutes,
+    recordsRoutes,
+    tasksRoutes,
+    notificationsRoutes,
+    outboxRoutes,
+    eventTypesRoutes,
+    catalogRoutes,
   ]) {
     app.route("/", routes);
   }

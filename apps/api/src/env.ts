@@ -1,9 +1,11 @@
+import type { Sweeper } from "./durable-objects/sweeper.ts";
 import type { WorkflowRun } from "./durable-objects/workflow-run.ts";
 
 /** The Worker's bindings and secrets (wrangler.toml, .dev.vars). */
 export interface Env {
   DB: D1Database;
   RUNS: DurableObjectNamespace<WorkflowRun>;
+  SWEEPER: DurableObjectNamespace<Sweeper>;
   EVENTS: Queue<unknown>;
   ACTIONS: Queue<unknown>;
   ASSETS: Fetcher;

@@ -140,3 +140,221 @@ export const loginAttempts = sqliteTable("login_attempts", {
   windowStart: integer("window_start").notNull(),
   failures: integer("failures").notNull(),
 });
+
+// ── The run path ─────────────────────────────────────────────────────────
+
+export const events = sqliteTable(
+  "events",
+  {
+    tenantId: text("tenant_id").notNull(),
+    id: text("id").notNull(),
+    type: text("type").notNull(),
+    data: text("data").notNull(),
+    /** Record events: `{ field: { old, new } }` for the changed fields. */
+    changes: text("changes"),
+    occurredAt: text("occurred_at").notNull(),
+    receivedAt: text("received_at").notNull(),
+    /** `api`, `webhook:<sourceId>`, `record`, `run:<runId>`, `test`. */
+    source: text("source").notNull(),
+    status: text("status", { enum: ["accepted", "matched", "failed"] }).notNull(),
+    matchedAt: text("matched_at"),
+    causation: text("causation").notNull(),
+    /** A test event reaches only this workflow (POST /v1/workflows/:id/runs). */
+    onlyWorkflowId: text("only_workflow_id"),
+    onlyVersion: integer("only_version"),
+    error: text("error"),
+    /** Times the sweeper re-sent it to the EVENTS queue. */
+    resends: integer("resends").notNull().default(0),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.id] }),
+    index("events_unmatched").on(t.status, t.receivedAt),
+    index("events_type").on(t.tenantId, t.type, t.receivedAt),
+  ],
+);
+
+export const eventTypes = sqliteTable(
+  "event_types",
+  {
+    tenantId: text("tenant_id").notNull(),
+    type: text("type").notNull(),
+    schema: text("schema"),
+    sample: text("sample"),
+    declared: integer("declared", { mode: "boolean" }).notNull(),
+    lastSeenAt: text("last_seen_at"),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.type] })],
+);
+
+export const runs = sqliteTable(
+  "runs",
+  {
+    tenantId: text("tenant_id").notNull(),
+    id: text("id").notNull(),
+    workflowId: text("workflow_id").notNull(),
+    workflowVersion: integer("workflow_version").notNull(),
+    eventId: text("event_id").notNull(),
+    status: text("status").notNull(),
+    test: integer("test", { mode: "boolean" }).notNull(),
+    startedAt: text("started_at"),
+    finishedAt: text("finished_at"),
+    causation: text("causation").notNull(),
+    filter: text("filter"),
+    suppression: text("suppression"),
+    error: text("error"),
+    /** The DO's checkpoint number: projections only move forward. */
+    seq: integer("seq").notNull(),
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.id] }),
+    uniqueIndex("runs_event_workflow").on(t.tenantId, t.eventId, t.workflowId),
+    index("runs_tenant_created").on(t.tenantId, t.createdAt),
+    index("runs_workflow").on(t.tenantId, t.workflowId, t.createdAt),
+  ],
+);
+
+export const runSteps = sqliteTable(
+  "run_steps",
+  {
+    tenantId: text("tenant_id").notNull(),
+    runId: text("run_id").notNull(),
+    stepId: text("step_id").notNull(),
+    ord: integer("ord").notNull(),
+    kind: text("kind").notNull(),
+    action: text("action"),
+    status: text("status").notNull(),
+    attempts: integer("attempts").notNull(),
+    startedAt: text("started_at"),
+    finishedAt: text("finished_at"),
+    input: text("input"),
+    output: text("output"),
+    error: text("error"),
+    branch: text("branch"),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.runId, t.stepId] })],
+);
+
+/** Exactly-once markers for effects we own: written in the effect's batch. */
+export const effects = sqliteTable(
+  "effects",
+  {
+    tenantId: text("tenant_id").notNull(),
+    idempotencyKey: text("idempotency_key").notNull(),
+    result: text("result").notNull(),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.idempotencyKey] })],
+);
+
+export const records = sqliteTable(
+  "records",
+  {
+    tenantId: text("tenant_id").notNull(),
+    type: text("type").notNull(),
+    id: text("id").notNull(),
+    fields: text("fields").notNull(),
+    version: integer("version").notNull(),
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.type, t.id] }),
+    index("records_list").on(t.tenantId, t.type, t.updatedAt),
+  ],
+);
+
+export const tasks = sqliteTable(
+  "tasks",
+  {
+    tenantId: text("tenant_id").notNull(),
+    id: text("id").notNull(),
+    title: text("title").notNull(),
+    description: text("description"),
+    assignee: text("assignee").notNull(),
+    due: text("due"),
+    status: text("status", { enum: ["open", "done"] }).notNull(),
+    runId: text("run_id"),
+    stepId: text("step_id"),
+    idempotencyKey: text("idempotency_key"),
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.id] }),
+    uniqueIndex("tasks_key").on(t.tenantId, t.idempotencyKey),
+    index("tasks_list").on(t.tenantId, t.status, t.createdAt),
+  ],
+);
+
+export const notifications = sqliteTable(
+  "notifications",
+  {
+    tenantId: text("tenant_id").notNull(),
+    id: text("id").notNull(),
+    user: text("user").notNull(),
+    message: text("message").notNull(),
+    link: text("link"),
+    read: integer("read", { mode: "boolean" }).notNull(),
+    runId: text("run_id"),
+    stepId: text("step_id"),
+    idempotencyKey: text("idempotency_key"),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.id] }),
+    uniqueIndex("notifications_key").on(t.tenantId, t.idempotencyKey),
+    index("notifications_list").on(t.tenantId, t.user, t.createdAt),
+  ],
+);
+
+/** Messages of the built-in email/SMS provider: one per idempotency key, ever. */
+export const outbox = sqliteTable(
+  "outbox",
+  {
+    tenantId: text("tenant_id").notNull(),
+    id: text("id").notNull(),
+    channel: text("channel", { enum: ["email", "sms"] }).notNull(),
+    to: text("to").notNull(),
+    subject: text("subject"),
+    body: text("body").notNull(),
+    runId: text("run_id"),
+    stepId: text("step_id"),
+    idempotencyKey: text("idempotency_key").notNull(),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.id] }),
+    uniqueIndex("outbox_key").on(t.tenantId, t.idempotencyKey),
+    index("outbox_list").on(t.tenantId, t.channel, t.createdAt),
+  ],
+);
+
+export const approvals = sqliteTable(
+  "approvals",
+  {
+    tenantId: text("tenant_id").notNull(),
+    id: text("id").notNull(),
+    runId: text("run_id").notNull(),
+    stepId: text("step_id").notNull(),
+    workflowId: text("workflow_id").notNull(),
+    title: text("title").notNull(),
+    description: text("description"),
+    approver: text("approver").notNull(),
+    status: text("status", {
+      enum: ["pending", "approved", "rejected", "expired", "cancelled"],
+    }).notNull(),
+    decidedBy: text("decided_by"),
+    decidedAt: text("decided_at"),
+    comment: text("comment"),
+    expiresAt: text("expires_at").notNull(),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.id] }),
+    uniqueIndex("approvals_step").on(t.tenantId, t.runId, t.stepId),
+    index("approvals_list").on(t.tenantId, t.status, t.createdAt),
+  ],
+);

@@ -1,0 +1,65 @@
+import { DurableObject } from "cloudflare:workers";
+import { and, asc, eq, lt, sql } from "drizzle-orm";
+import { createDb } from "../db/client.ts";
+import { events } from "../db/schema.ts";
+import type { Env } from "../env.ts";
+import type { EventMessage } from "../services/events.ts";
+
+/** An accepted event unmatched for this long is sent to the queue again. */
+export const SWEEP_AFTER_MS = 5_000;
+const SWEEP_EVERY_MS = 3_000;
+/** After this many re-sends the event is marked failed, visibly. */
+export const MAX_RESENDS = 20;
+const BATCH = 200;
+
+/**
+ * Re-sends events that were accepted but not matched: the queue send after
+ * the D1 write can be lost (a crash between the two, a local queue dropped
+ * by a restart). It runs on its own alarm, so it works under `wrangler dev`
+ * too; ingest wakes it, and it sleeps again once nothing is pending.
+ */
+export class Sweeper extends DurableObject<Env> {
+  async wake(): Promise<void> {
+    const alarm = await this.ctx.storage.getAlarm();
+    if (alarm === null) await this.ctx.storage.setAlarm(Date.now() + SWEEP_EVERY_MS);
+  }
+
+  override async alarm(): Promise<void> {
+    const pending = await this.sweep(Date.now());
+    // Keep watching while anything is in flight; an idle sweeper sleeps.
+    if (pending > 0) await this.ctx.storage.setAlarm(Date.now() + SWEEP_EVERY_MS);
+  }
+
+  /** One pass; returns how many events are still accepted-but-unmatched. */
+  async sweep(now: number): Promise<number> {
+    const db = createDb(this.env.DB);
+    const cutoff = new Date(now - SWEEP_AFTER_MS).toISOString();
+    const stale = await db
+      .select({ tenantId: events.tenantId, id: events.id, resends: events.resends })
+      .from(events)
+      .where(and(eq(events.status, "accepted"), lt(events.receivedAt, cutoff)))
+      .orderBy(asc(events.receivedAt))
+      .limit(BATCH);
+    for (const e of stale) {
+      const where = and(eq(events.tenantId, e.tenantId), eq(events.id, e.id));
+      if (e.resends >= MAX_RESENDS) {
+        await db
+          .update(events)
+          .set({ status: "failed", error: `not matched after ${MAX_RESENDS} re-sends` })
+          .where(where);
+        continue;
+      }
+      const message: EventMessage = { tenantId: e.tenantId, eventId: e.id };
+      await this.env.EVENTS.send(message);
+      await db
+        .update(events)
+        .set({ resends: sql`${events.resends} + 1` })
+        .where(where);
+    }
+    const left = await db
+      .select({ n: sql<number>`count(*)` })
+      .from(events)
+      .where(eq(events.status, "accepted"));
+    return left[0]?.n ?? 0;
+  }
+}

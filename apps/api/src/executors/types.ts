@@ -1,0 +1,67 @@
+import type { Causation, EmittedEvent } from "@switchyard/engine";
+import type { Db } from "../db/client.ts";
+import type { Env } from "../env.ts";
+
+/** What an executor knows about the attempt it carries out. */
+export interface ExecutionContext {
+  env: Env;
+  db: Db;
+  tenantId: string;
+  workflowId: string;
+  runId: string;
+  stepId: string;
+  attempt: number;
+  /** `${runId}:${stepId}`: the same across attempts and manual retries. */
+  idempotencyKey: string;
+  /** One attempt's limit; `signal` aborts when it passes. */
+  timeoutMs: number;
+  signal: AbortSignal;
+  /** RFC 3339, read once by the consumer. */
+  now: string;
+  /** For effects that emit events (record updates): their causation and id. */
+  emit: { causation: Causation; eventId: string };
+}
+
+/**
+ * How an attempt ended. `events` are emitted by the run (with ids derived
+ * from run and step, so a replayed success emits nothing new).
+ */
+export type ExecutionOutcome =
+  | { status: "succeeded"; output: unknown; events?: EmittedEvent[] }
+  | {
+      status: "failed";
+      error: { code: string; message: string };
+      retryable: boolean;
+      /** The target asked for this pause (HTTP Retry-After), in ms. */
+      retryAfterMs?: number;
+    };
+
+/**
+ * One action's effect. `config` is the step's config with every template
+ * rendered; executors validate it with the catalogue's schema (the engine
+ * already did, but rendering can produce anything).
+ * @example export const sendSms: Executor = { action: "send_sms", execute: async (config, ctx) => … };
+ */
+export interface Executor {
+  action: string;
+  execute(config: unknown, ctx: ExecutionContext): Promise<ExecutionOutcome>;
+}
+
+/** A failure that no retry can fix (bad config, a 4xx from the target). */
+export function permanentFailure(code: string, message: string): ExecutionOutcome {
+  return { status: "failed", error: { code, message }, retryable: false };
+}
+
+/** A failure worth another attempt (5xx, timeouts, 429). */
+export function transientFailure(
+  code: string,
+  message: string,
+  retryAfterMs?: number,
+): ExecutionOutcome {
+  return {
+    status: "failed",
+    error: { code, message },
+    retryable: true,
+    ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+  };
+}
