@@ -58,7 +58,7 @@ function renderValue(value: unknown, context: () => object, path: string): unkno
   if (typeof value === "string") {
     if (!value.includes("{{")) return value;
     try {
-      return cachedTemplate(value).render(context());
+      return toJson(cachedTemplate(value).render(context()));
     } catch (error) {
       throw new RenderError(exprStepError(error, EngineErrorCode.templateError, path));
     }
@@ -73,6 +73,15 @@ function renderValue(value: unknown, context: () => object, path: string): unkno
     return out;
   }
   return value;
+}
+
+/**
+ * Rendered values go into JSON state and queue messages: a lone placeholder
+ * that yields a timestamp or duration becomes its string form (toJSON).
+ */
+function toJson(value: unknown): unknown {
+  if (value === null || typeof value !== "object") return value;
+  return JSON.parse(JSON.stringify(value)) as unknown;
 }
 
 /** An expression error as a step error, keeping its position. */
