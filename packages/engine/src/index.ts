@@ -34,6 +34,14 @@ export type { ValidationResult } from "./definition/validate.ts";
 export { validateDefinition } from "./definition/validate.ts";
 export type { StepPlace, VisitedStep } from "./definition/walk.ts";
 export { flattenSteps } from "./definition/walk.ts";
+export type {
+  DryRunEvent,
+  DryRunOptions,
+  DryRunResult,
+  DryRunStep,
+  ExplanationItem,
+} from "./dry-run/dry-run.ts";
+export { dryRun } from "./dry-run/dry-run.ts";
 export type { Causation, ChainLink, LoopCheck } from "./loop-guard/causation.ts";
 export {
   checkLoop,

@@ -1,0 +1,200 @@
+// Dry runs (API.md, POST /v1/workflows/:id/test): the filter's result with
+// its explanation and every step's rendered config, with no effects. Earlier
+// steps' outputs come from `stepOutputs` or the catalogue's sample outputs; a
+// branch chosen on such a stand-in is marked `assumed`.
+import type { Program, Span } from "@switchyard/expr";
+import { getAction } from "../catalogue/registry.ts";
+import type { EventEnvelope, StepView } from "../context/context.ts";
+import { buildContext } from "../context/context.ts";
+import type { Step, StepKind, WorkflowDefinition } from "../definition/types.ts";
+import { isActionStep, isDelayStep, isIfStep, stepKind } from "../definition/types.ts";
+import { cachedProgram, evaluateCondition } from "../matching/filter.ts";
+import { exprStepError, renderConfig } from "../run/render.ts";
+import type { StepError } from "../run/state.ts";
+import { EngineErrorCode } from "../run/state.ts";
+
+export interface DryRunEvent {
+  type: string;
+  data: unknown;
+  id?: string;
+  occurredAt?: string;
+  source?: string | null;
+  changes?: EventEnvelope["changes"];
+}
+
+export interface DryRunOptions {
+  /** The trigger time (ms since the epoch): the expressions' `now`. */
+  now: number;
+  /** Stand-ins for earlier steps' outputs, by step id. */
+  stepOutputs?: Record<string, unknown>;
+  workflowId?: string;
+  version?: number;
+}
+
+export interface ExplanationItem {
+  span: Span;
+  source: string;
+  value?: unknown;
+  error?: StepError;
+}
+
+export interface DryRunStep {
+  id: string;
+  /** For action steps. */
+  action?: string;
+  /** For other steps. */
+  kind?: Exclude<StepKind, "action">;
+  /** Rendered config (actions), `{ delay }` for delays. */
+  config?: unknown;
+  /** For `if` steps: the branch taken. */
+  branch?: "then" | "else";
+  /** The branch was chosen on a stand-in output (a sample or given output). */
+  assumed?: true;
+  /** On the branch not taken. */
+  skipped?: true;
+  error?: StepError;
+}
+
+export interface DryRunResult {
+  filter: {
+    expression: string | null;
+    result: boolean | null;
+    explanation: ExplanationItem[];
+    error?: StepError;
+  };
+  steps: DryRunStep[];
+}
+
+/**
+ * Runs a definition against a sample event without effects.
+ * @example
+ * dryRun(def, { type: "order.created", data: { amount: 12000 } }, { now: Date.now() })
+ * // { filter: { expression, result: true, explanation: [...] }, steps: [{ id: "approve", action: "request_approval", config: {...} }, ...] }
+ */
+export function dryRun(
+  definition: WorkflowDefinition,
+  event: DryRunEvent,
+  options: DryRunOptions,
+): DryRunResult {
+  const envelope: EventEnvelope = {
+    id: event.id ?? "evt_dry_run",
+    type: event.type,
+    data: event.data,
+    occurredAt: event.occurredAt ?? new Date(options.now).toISOString(),
+    source: event.source ?? "test",
+    ...(event.changes !== undefined ? { changes: event.changes } : {}),
+  };
+  const views: Record<string, StepView> = {};
+  const assumed = new Set<string>();
+  const context = (): Record<string, unknown> =>
+    buildContext({
+      event: envelope,
+      workflow: {
+        id: options.workflowId ?? "wf_dry_run",
+        version: options.version ?? 0,
+        name: definition.name,
+      },
+      runId: "run_dry_run",
+      now: options.now,
+      steps: views,
+    });
+
+  const filter = explainFilter(definition.filter ?? null, context());
+  const out: DryRunStep[] = [];
+  const walk = (steps: readonly Step[], skipped: boolean): void => {
+    for (const step of steps) walkStep(step, skipped);
+  };
+  const walkStep = (step: Step, skipped: boolean): void => {
+    const entry: DryRunStep = isActionStep(step)
+      ? { id: step.id, action: step.action }
+      : { id: step.id, kind: stepKind(step) as Exclude<StepKind, "action"> };
+    out.push(entry);
+    if (skipped) {
+      entry.skipped = true;
+      if (isIfStep(step)) walk([...step.then, ...(step.else ?? [])], true);
+      else if ("parallel" in step) walk(step.parallel.flat(), true);
+      return;
+    }
+    if (isActionStep(step)) {
+      const rendered = renderConfig(step.config, context);
+      if (rendered.ok) entry.config = rendered.value;
+      else entry.error = rendered.error;
+      const given = options.stepOutputs?.[step.id];
+      const output = given !== undefined ? given : (getAction(step.action)?.sampleOutput ?? null);
+      assumed.add(step.id);
+      views[step.id] = { status: "succeeded", output, error: null };
+      return;
+    }
+    if (isDelayStep(step)) {
+      entry.config = { delay: step.delay };
+      views[step.id] = { status: "succeeded", output: null, error: null };
+      return;
+    }
+    if (isIfStep(step)) {
+      const outcome = evaluateCondition(step.if, context(), EngineErrorCode.conditionError, "if");
+      if (!outcome.ok) {
+        entry.error = outcome.error;
+        return;
+      }
+      const branch = outcome.value ? "then" : "else";
+      entry.branch = branch;
+      if (readsAssumed(cachedProgram(step.if), assumed)) entry.assumed = true;
+      walk(branch === "then" ? step.then : (step.else ?? []), false);
+      walk(branch === "then" ? (step.else ?? []) : step.then, true);
+      views[step.id] = { status: "succeeded", output: { branch }, error: null };
+      return;
+    }
+    for (const lane of step.parallel) walk(lane, false);
+    views[step.id] = { status: "succeeded", output: null, error: null };
+  };
+  walk(definition.steps, false);
+  return { filter, steps: out };
+}
+
+function readsAssumed(program: Program, assumed: ReadonlySet<string>): boolean {
+  return program.references().some((path) => {
+    const [root, id] = path.split(".");
+    return root === "steps" && (id === undefined || assumed.has(id));
+  });
+}
+
+function explainFilter(source: string | null, context: object): DryRunResult["filter"] {
+  if (source === null) return { expression: null, result: true, explanation: [] };
+  let program: Program;
+  try {
+    program = cachedProgram(source);
+  } catch (error) {
+    return {
+      expression: source,
+      result: null,
+      explanation: [],
+      error: exprStepError(error, EngineErrorCode.filterError, "filter"),
+    };
+  }
+  const explanation = program.explain(context);
+  const parts: ExplanationItem[] = explanation.parts.map((part) => {
+    const item: ExplanationItem = {
+      span: { start: part.span.start, end: part.span.end },
+      source: part.source,
+    };
+    if (part.error !== undefined) item.error = exprStepError(part.error, part.error.code, "filter");
+    else item.value = jsonOf(part.value);
+    return item;
+  });
+  const outcome = evaluateCondition(
+    source,
+    context,
+    EngineErrorCode.filterError,
+    "filter",
+    program,
+  );
+  return outcome.ok
+    ? { expression: source, result: outcome.value, explanation: parts }
+    : { expression: source, result: null, explanation: parts, error: outcome.error };
+}
+
+function jsonOf(value: unknown): unknown {
+  if (value === undefined) return null;
+  if (value === null || typeof value !== "object") return value;
+  return JSON.parse(JSON.stringify(value)) as unknown;
+}
