@@ -32,16 +32,37 @@ export interface CompileOptions {
 
 export function compileRoot(ast: Node, options: CompileOptions): Fn {
   const constants = options.explain ? new Set<Node>() : findConstants(ast);
+  const finish = (fn: Fn, node: Node, e: CompileEnv): Fn => {
+    if (e.counted) fn = counted(fn, node.span);
+    if (e.explain) fn = traced(fn, node);
+    return fn;
+  };
   const env: CompileEnv = {
     ...options,
+    folding: false,
     scope: new Map(),
     slots: { next: 0 },
     compile(node, e) {
-      let fn =
-        constants.has(node) && node.type !== "literal" ? fold(node, e) : compileNode(node, e);
-      if (e.counted) fn = counted(fn, node.span);
-      if (e.explain) fn = traced(fn, node);
-      return fn;
+      const constant = !e.folding && constants.has(node);
+      if (node.type === "binary" && node.left.type === "binary" && !constant) {
+        // Walk a left-leaning chain (a + b + c + …) with a loop: however
+        // long, it never deepens the compiler's recursion.
+        const spine: BinaryNode[] = [];
+        let cur: Node = node;
+        while (cur.type === "binary" && (e.folding || !constants.has(cur))) {
+          spine.push(cur);
+          cur = cur.left;
+        }
+        let fn = e.compile(cur, e);
+        for (let i = spine.length - 1; i >= 0; i--)
+          fn = finish(compileBinary(spine[i]!, fn, e), spine[i]!, e);
+        return fn;
+      }
+      if (constant && node.type !== "literal") {
+        const folded = fold(node, e);
+        if (folded !== null) return folded;
+      }
+      return finish(compileNode(node, e), node, e);
     },
   };
   return env.compile(ast, env);
@@ -125,15 +146,15 @@ function deepFreeze(v: unknown): unknown {
   return v;
 }
 
-/** Evaluates a context-free node once; on failure the error is left for run time. */
-function fold(node: Node, env: CompileEnv): Fn {
-  const fn = compileNode(node, { ...env, counted: true });
+/** Evaluates a context-free node once; null when it fails (the error is left for run time). */
+function fold(node: Node, env: CompileEnv): Fn | null {
+  const fn = env.compile(node, { ...env, counted: true, folding: true });
   const scratch: State = { ctx: {}, slots: [], steps: 0, limits: env.limits };
   let value: unknown;
   try {
     value = deepFreeze(fn(scratch));
   } catch {
-    return compileNode(node, env);
+    return null;
   }
   const cost = scratch.steps;
   if (!env.counted) return () => value;
@@ -174,7 +195,7 @@ function compileNode(node: Node, env: CompileEnv): Fn {
       };
     }
     case "binary":
-      return compileBinary(node, env);
+      return compileBinary(node, env.compile(node.left, env), env);
     case "conditional": {
       const test = env.compile(node.test, env);
       const then = env.compile(node.then, env);
@@ -338,9 +359,8 @@ function isPrimitiveLiteral(n: Node): n is Node & { type: "literal" } {
   return n.type === "literal";
 }
 
-function compileBinary(node: BinaryNode, env: CompileEnv): Fn {
+function compileBinary(node: BinaryNode, l: Fn, env: CompileEnv): Fn {
   const { op, span } = node;
-  const l = env.compile(node.left, env);
   if (op === "&&" || op === "||")
     return compileLogic(op === "&&", l, env.compile(node.right, env), node);
   // A literal on the right needs no closure call and, for ==, no deep compare.

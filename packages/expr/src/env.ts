@@ -14,6 +14,8 @@ export interface CompileEnv {
   readonly counted: boolean;
   /** Record every node's outcome for explain(). */
   readonly explain: boolean;
+  /** Inside a constant subtree being folded: compile plainly, fold nothing. */
+  readonly folding: boolean;
   /** Macro variables in scope, name → slot. */
   readonly scope: ReadonlyMap<string, number>;
   /** Next free slot; shared by all scopes of one program. */

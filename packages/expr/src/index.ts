@@ -18,6 +18,7 @@ export type {
   UnaryNode,
   UnaryOp,
 } from "./ast.ts";
+export { check, type Diagnostic } from "./check.ts";
 export { type ErrorKind, ExprError, type ExprPosition, type Span } from "./errors.ts";
 export { DEFAULT_LIMITS, type Limits } from "./limits.ts";
 export { print } from "./print.ts";
@@ -29,5 +30,6 @@ export {
   type Program,
   parse,
 } from "./program.ts";
+export type { JsonSchema } from "./schema.ts";
 export { compileTemplate, type Template } from "./template.ts";
 export { Duration, Timestamp } from "./values.ts";
