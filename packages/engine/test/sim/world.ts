@@ -1,0 +1,463 @@
+// The simulated world: a queue that delays, duplicates, reorders and drops
+// messages; run shells that persist state + outbox in one step and crash
+// before, between or during it; executors that fail, hang, or apply their
+// effect and crash before reporting; people who decide, cancel and retry.
+// Everything random comes from one seeded Prng.
+import type { EventEnvelope } from "../../src/context/context.ts";
+import type { WorkflowDefinition } from "../../src/definition/types.ts";
+import type { Causation } from "../../src/loop-guard/causation.ts";
+import { DEFAULT_MAX_DEPTH, rootCausation } from "../../src/loop-guard/causation.ts";
+import { WorkflowIndex } from "../../src/matching/workflow-index.ts";
+import { advance } from "../../src/run/advance.ts";
+import { createRun } from "../../src/run/create-run.ts";
+import type { Command, EmittedEvent, RunInput } from "../../src/run/inputs.ts";
+import type { RunState } from "../../src/run/state.ts";
+import { checkTransition, InvariantViolation } from "./invariants.ts";
+import type { Prng } from "./prng.ts";
+
+type Dispatch = Extract<Command, { type: "dispatch" }>;
+type InputWithoutTime = RunInput extends infer I
+  ? I extends RunInput
+    ? Omit<I, "at">
+    : never
+  : never;
+
+type Message =
+  | { kind: "input"; runId: string; input: InputWithoutTime }
+  | { kind: "alarm"; runId: string }
+  | { kind: "recover"; runId: string }
+  | { kind: "action"; dispatch: Dispatch }
+  | { kind: "event"; event: EventEnvelope; causation: Causation };
+
+interface Queued {
+  at: number;
+  seq: number;
+  message: Message;
+}
+
+export interface Faults {
+  duplicate: number;
+  drop: number;
+  crashBeforePersist: number;
+  crashAfterPersist: number;
+  crashDuringFlush: number;
+}
+
+export const DEFAULT_FAULTS: Faults = {
+  duplicate: 0.1,
+  drop: 0.02,
+  crashBeforePersist: 0.03,
+  crashAfterPersist: 0.03,
+  crashDuringFlush: 0.02,
+};
+
+/** A run's Durable Object: durable state + outbox; everything else is lost on a crash. */
+class Shell {
+  stored: string;
+  outbox: Command[] = [];
+  crashed = false;
+  persistedSeq: number;
+  readonly everSucceeded = new Set<string>();
+  retries = 0;
+
+  constructor(state: RunState) {
+    this.stored = JSON.stringify(state);
+    this.persistedSeq = state.seq;
+  }
+
+  load(): RunState {
+    return JSON.parse(this.stored) as RunState;
+  }
+}
+
+export class World {
+  now = 0;
+  private seq = 0;
+  private readonly queue: Queued[] = [];
+  readonly shells = new Map<string, Shell>();
+  private readonly index = new WorkflowIndex();
+  private readonly versions = new Map<string, WorkflowDefinition[]>();
+  private readonly seenEvents = new Set<string>();
+  /** Effects applied, by idempotency key. */
+  private readonly effects = new Map<string, { output: unknown; events: EmittedEvent[] }>();
+  /** Effects applied per run and step, counted independently of keys. */
+  readonly applications = new Map<string, number>();
+  readonly trace: string[] = [];
+  delivered = 0;
+
+  constructor(
+    private readonly rng: Prng,
+    private readonly faults: Faults = DEFAULT_FAULTS,
+    readonly maxDepth = DEFAULT_MAX_DEPTH,
+  ) {}
+
+  publish(workflowId: string, definition: WorkflowDefinition): number {
+    const list = this.versions.get(workflowId) ?? [];
+    list.push(definition);
+    this.versions.set(workflowId, list);
+    this.index.upsert({ workflowId, version: list.length, definition });
+    return list.length;
+  }
+
+  emitExternal(event: EventEnvelope, delay: number): void {
+    this.enqueue({ kind: "event", event, causation: rootCausation(event.id) }, delay);
+  }
+
+  /** Delivers messages until none is left or the budget runs out. */
+  run(budget: number): void {
+    while (this.queue.length > 0) {
+      if (this.delivered++ >= budget)
+        throw new InvariantViolation(`no quiescence after ${budget} messages`);
+      let best = 0;
+      for (let i = 1; i < this.queue.length; i++) {
+        const a = this.queue[i]!;
+        const b = this.queue[best]!;
+        if (a.at < b.at || (a.at === b.at && a.seq < b.seq)) best = i;
+      }
+      const [next] = this.queue.splice(best, 1);
+      this.now = Math.max(this.now, next!.at);
+      this.deliver(next!.message);
+    }
+  }
+
+  private enqueue(message: Message, delay: number): void {
+    this.queue.push({ at: this.now + Math.max(0, Math.round(delay)), seq: this.seq++, message });
+  }
+
+  /** An unreliable send: jittered (so reordered), sometimes duplicated, sometimes dropped. */
+  private send(message: Message, delay: number, droppable: boolean): void {
+    if (droppable && this.rng.chance(this.faults.drop)) return;
+    this.enqueue(message, delay + this.rng.int(0, 500));
+    if (this.rng.chance(this.faults.duplicate))
+      this.enqueue(message, delay + this.rng.int(0, 5_000));
+  }
+
+  private deliver(message: Message): void {
+    switch (message.kind) {
+      case "event":
+        this.ingest(message.event, message.causation);
+        return;
+      case "action":
+        this.execute(message.dispatch);
+        return;
+      case "input":
+        this.transition(message.runId, { ...message.input, at: this.now } as RunInput, message);
+        return;
+      case "alarm":
+        this.alarm(message.runId);
+        return;
+      case "recover":
+        this.recover(message.runId);
+        return;
+    }
+  }
+
+  private ingest(event: EventEnvelope, causation: Causation): void {
+    if (this.seenEvents.has(event.id)) return;
+    this.seenEvents.add(event.id);
+    this.trace.push(`event ${event.id} ${event.type} depth ${causation.depth}`);
+    for (const match of this.index.match(event, causation, {
+      now: this.now,
+      maxDepth: this.maxDepth,
+    })) {
+      const runId = `${event.id}~${match.workflowId}`;
+      if (this.shells.has(runId)) continue;
+      if (match.decision === "start") {
+        if (causation.chain.some((link) => link.workflowId === match.workflowId)) {
+          throw new InvariantViolation(
+            `loop guard: ${match.workflowId} started again in its own chain`,
+          );
+        }
+        if (causation.depth >= this.maxDepth)
+          throw new InvariantViolation(`loop guard: depth ${causation.depth}`);
+      }
+      const state = createRun({
+        runId,
+        workflowId: match.workflowId,
+        version: match.version,
+        definition: match.definition,
+        event,
+        causation,
+        now: this.now,
+        filter: match.filter,
+        ...(match.suppression !== null ? { suppression: match.suppression } : {}),
+      });
+      this.shells.set(runId, new Shell(state));
+      this.send({ kind: "input", runId, input: { type: "start" } }, 0, false);
+      if (this.rng.chance(0.04)) {
+        this.send(
+          { kind: "input", runId, input: { type: "cancel", by: "someone" } },
+          this.rng.int(0, 3_600_000),
+          false,
+        );
+      }
+    }
+  }
+
+  private crash(shell: Shell, runId: string): void {
+    shell.crashed = true;
+    this.trace.push(`crash ${runId}`);
+    // The platform restarts the object (its alarm or the next request).
+    this.enqueue({ kind: "recover", runId }, this.rng.int(1, 2_000));
+  }
+
+  private recover(runId: string): void {
+    const shell = this.shells.get(runId)!;
+    if (!shell.crashed) return;
+    shell.crashed = false;
+    this.flush(shell, runId);
+  }
+
+  private transition(runId: string, input: RunInput, message: Message | null): boolean {
+    const shell = this.shells.get(runId)!;
+    if (shell.crashed) this.recover(runId);
+    if (shell.crashed) return false;
+    const pre = shell.load();
+    const result = advance(pre, input);
+    checkTransition(pre, input, result, shell.everSucceeded);
+    if (result.ignored !== null) return true;
+    const redeliver = (): void => {
+      if (message !== null) this.enqueue(message, this.rng.int(100, 3_000));
+    };
+    if (this.rng.chance(this.faults.crashBeforePersist)) {
+      this.crash(shell, runId);
+      redeliver();
+      return false;
+    }
+    if (result.state.seq <= shell.persistedSeq)
+      throw new InvariantViolation(`${runId}: checkpoint went back`);
+    shell.stored = JSON.stringify(result.state);
+    shell.persistedSeq = result.state.seq;
+    for (const id of result.state.order) {
+      if (result.state.steps[id]?.status === "succeeded") shell.everSucceeded.add(id);
+    }
+    shell.outbox.push(...result.commands);
+    this.trace.push(`${runId} ${input.type} → ${result.state.status}#${result.state.seq}`);
+    if (this.rng.chance(this.faults.crashAfterPersist)) {
+      this.crash(shell, runId);
+      redeliver();
+      return false;
+    }
+    this.flush(shell, runId);
+    return true;
+  }
+
+  /** Carries out the outbox; a crash midway leaves it to be carried out again. */
+  private flush(shell: Shell, runId: string): void {
+    while (shell.outbox.length > 0) {
+      if (this.rng.chance(this.faults.crashDuringFlush)) {
+        this.crash(shell, runId);
+        return;
+      }
+      this.carryOut(shell, runId, shell.outbox[0]!);
+      shell.outbox.shift();
+    }
+    const [first] = shell.load().timers;
+    if (first !== undefined)
+      this.enqueue({ kind: "alarm", runId }, Math.max(0, first.at - this.now));
+  }
+
+  private carryOut(shell: Shell, runId: string, command: Command): void {
+    switch (command.type) {
+      case "dispatch":
+        this.send({ kind: "action", dispatch: command }, 0, true);
+        return;
+      case "emitEvent":
+        this.send(
+          {
+            kind: "event",
+            event: {
+              id: command.eventId,
+              type: command.eventType,
+              data: command.data,
+              occurredAt: new Date(this.now).toISOString(),
+            },
+            causation: command.causation,
+          },
+          0,
+          false,
+        );
+        return;
+      case "finish":
+        if (command.status === "failed" && shell.retries < 2 && this.rng.chance(0.7)) {
+          shell.retries++;
+          this.scheduleRetry(shell, runId);
+        }
+        return;
+      case "setTimer":
+      case "cancelTimer":
+      case "timeline":
+      case "closeApproval":
+        return;
+    }
+  }
+
+  private scheduleRetry(shell: Shell, runId: string): void {
+    const state = shell.load();
+    const delay = this.rng.int(1_000, 1_800_000);
+    if (this.rng.chance(0.35)) {
+      // Publish a fixed version: failed steps get a config that renders.
+      const next = fixFailedSteps(state, this.rng.chance(0.2));
+      const version = this.publish(state.workflowId, next);
+      this.send(
+        {
+          kind: "input",
+          runId,
+          input: { type: "retryRequested", to: { version, definition: next } },
+        },
+        delay,
+        false,
+      );
+    } else {
+      this.send({ kind: "input", runId, input: { type: "retryRequested" } }, delay, false);
+    }
+  }
+
+  private alarm(runId: string): void {
+    const shell = this.shells.get(runId)!;
+    if (shell.crashed) this.recover(runId);
+    if (shell.crashed) return;
+    for (const timer of shell.load().timers) {
+      if (timer.at > this.now) break;
+      if (
+        !this.transition(
+          runId,
+          { type: "timerFired", timerId: timer.id, random: this.rng.next(), at: this.now },
+          null,
+        )
+      ) {
+        // The platform retries a failed alarm.
+        this.enqueue({ kind: "alarm", runId }, this.rng.int(100, 2_000));
+        return;
+      }
+    }
+  }
+
+  private execute(dispatch: Dispatch): void {
+    const key = dispatch.idempotencyKey;
+    const report = (input: InputWithoutTime): void => {
+      this.send({ kind: "input", runId: dispatch.runId, input }, this.rng.int(5, 3_000), true);
+    };
+    const done = this.effects.get(key);
+    if (done !== undefined) {
+      report({
+        type: "stepSucceeded",
+        stepId: dispatch.stepId,
+        attempt: dispatch.attempt,
+        output: done.output,
+        events: done.events,
+      });
+      return;
+    }
+    const roll = this.rng.next();
+    if (roll < 0.12) {
+      report({
+        type: "stepFailed",
+        stepId: dispatch.stepId,
+        attempt: dispatch.attempt,
+        error: { code: "unavailable", message: "503" },
+        retryable: true,
+        random: this.rng.next(),
+        ...(this.rng.chance(0.2) ? { retryAfterMs: this.rng.int(1_000, 20_000) } : {}),
+      });
+      return;
+    }
+    if (roll < 0.15) {
+      report({
+        type: "stepFailed",
+        stepId: dispatch.stepId,
+        attempt: dispatch.attempt,
+        error: { code: "rejected", message: "400" },
+        retryable: false,
+      });
+      return;
+    }
+    if (roll < 0.21) return; // hangs: the attempt's timeout must catch it
+    const effect = this.applyEffect(dispatch);
+    if (roll < 0.27) return; // the effect happened, the report was lost in a crash
+    report({
+      type: "stepSucceeded",
+      stepId: dispatch.stepId,
+      attempt: dispatch.attempt,
+      output: effect.output,
+      events: effect.events,
+    });
+  }
+
+  private applyEffect(dispatch: Dispatch): { output: unknown; events: EmittedEvent[] } {
+    const ledgerKey = `${dispatch.runId}/${dispatch.stepId}`;
+    const count = (this.applications.get(ledgerKey) ?? 0) + 1;
+    this.applications.set(ledgerKey, count);
+    if (count > 1) throw new InvariantViolation(`effect of ${ledgerKey} applied ${count} times`);
+    const config = dispatch.config as Record<string, unknown>;
+    let effect: { output: unknown; events: EmittedEvent[] };
+    switch (dispatch.action) {
+      case "update_record": {
+        const fields = config.fields as Record<string, unknown>;
+        const n = typeof fields.n === "number" ? fields.n + 1 : 0;
+        effect = {
+          output: { type: config.type, id: config.id, version: 1, changed: ["n"] },
+          events: [{ type: `${String(config.type)}.updated`, data: { id: config.id, n } }],
+        };
+        break;
+      }
+      case "request_approval": {
+        effect = { output: { approvalId: `apr_${dispatch.idempotencyKey}` }, events: [] };
+        const decide = this.rng.next();
+        if (decide < 0.7) {
+          const input: InputWithoutTime = {
+            type: "approvalDecided",
+            stepId: dispatch.stepId,
+            decision: this.rng.chance(0.5) ? "approved" : "rejected",
+            decidedBy: "m@example.com",
+          };
+          this.send(
+            { kind: "input", runId: dispatch.runId, input },
+            this.rng.int(0, 7_200_000),
+            false,
+          );
+        }
+        break;
+      }
+      default:
+        effect = {
+          output: { messageId: `m_${dispatch.idempotencyKey}`, provider: "sim" },
+          events: [],
+        };
+    }
+    this.effects.set(dispatch.idempotencyKey, effect);
+    return effect;
+  }
+}
+
+/**
+ * A new version for a retry: failed leaf steps (and failed conditions) are
+ * fixed. With `touchSucceeded`, a succeeded step changes too, so the engine
+ * must refuse the move.
+ */
+function fixFailedSteps(state: RunState, touchSucceeded: boolean): WorkflowDefinition {
+  const definition = JSON.parse(JSON.stringify(state.definition)) as WorkflowDefinition;
+  let touched = false;
+  const visit = (steps: WorkflowDefinition["steps"]): void => {
+    for (const step of steps) {
+      const status = state.steps[step.id]?.status;
+      if ("action" in step) {
+        if (status === "failed" && "body" in step.config) step.config.body = "fixed";
+        if (status === "failed") step.retry = { attempts: 5, initial: "1s", max: "10s" };
+        if (touchSucceeded && !touched && status === "succeeded") {
+          step.config = { ...step.config, touched: true };
+          touched = true;
+        }
+      } else if ("if" in step) {
+        if (status === "failed" && state.steps[step.id]?.branch === null) step.if = "true";
+        visit(step.then);
+        if (step.else) visit(step.else);
+      } else if ("parallel" in step) {
+        for (const lane of step.parallel) visit(lane);
+      }
+    }
+  };
+  visit(definition.steps);
+  if (state.filter?.error) delete definition.filter;
+  return definition;
+}
