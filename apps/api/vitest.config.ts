@@ -28,5 +28,6 @@ export default defineProject({
     name: "api",
     include: ["src/**/*.test.ts", "test/**/*.test.ts"],
     setupFiles: ["./test/setup.ts"],
+    testTimeout: 30_000,
   },
 });

@@ -13,14 +13,17 @@ import { authRoutes } from "./routes/auth.ts";
 import { catalogRoutes } from "./routes/catalog.ts";
 import { renderDocs } from "./routes/docs.ts";
 import { eventTypesRoutes } from "./routes/event-types.ts";
+import { eventRoutes } from "./routes/events.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { memberRoutes } from "./routes/members.ts";
 import { notificationsRoutes } from "./routes/notifications.ts";
 import { outboxRoutes } from "./routes/outbox.ts";
 import { platformRoutes } from "./routes/platform.ts";
 import { recordsRoutes } from "./routes/records.ts";
+import { runRoutes } from "./routes/runs.ts";
 import { tasksRoutes } from "./routes/tasks.ts";
 import { tenantRoutes } from "./routes/tenants.ts";
+import { workflowRunRoutes } from "./routes/workflow-runs.ts";
 import { workflowRoutes } from "./routes/workflows.ts";
 
 const STATUS_CODES: Record<number, string> = {
@@ -57,6 +60,9 @@ export function createApp(): OpenAPIHono<AppEnv> {
     workflowRoutes,
     auditRoutes,
     platformRoutes,
+    workflowRunRoutes,
+    eventRoutes,
+    runRoutes,
     recordsRoutes,
     tasksRoutes,
     notificationsRoutes,

@@ -1,24 +1,221 @@
 import { DurableObject } from "cloudflare:workers";
+import {
+  advance,
+  type Command,
+  type CreateRunParams,
+  checkRetryCompatibility,
+  createRun,
+  type RunInput,
+  type RunState,
+  type WorkflowDefinition,
+} from "@switchyard/engine";
+import { createDb } from "../db/client.ts";
 import type { Env } from "../env.ts";
+import { nowIso } from "../lib/time.ts";
+import { carryOut, type Dispatch } from "./run-commands.ts";
+
+/** How long a crash may leave commands un-carried-out before the alarm replays them. */
+const REPLAY_AFTER_MS = 5_000;
+
+export type RunReply =
+  | { ok: true; status: RunState["status"] }
+  | {
+      ok: false;
+      reason: string;
+      message: string;
+      differing?: Array<{ stepId: string; reason: string }>;
+    };
+
+interface Stored {
+  tenantId: string;
+  state: RunState;
+  /** Commands persisted with the state and not yet known to be carried out. */
+  pending: Command[];
+}
 
 /**
- * One Durable Object per run: the single writer of that run's state, with
- * its version snapshot and step checkpoints in SQLite storage (DESIGN.md).
- * The engine decides; this class loads, persists and carries out commands.
+ * One Durable Object per run: the single writer of that run (DESIGN.md).
+ * A thin shell around the engine: load the state, `advance` it, persist the
+ * new state with its commands in one storage transaction, then carry the
+ * commands out. A crash after the write leaves the commands in storage; the
+ * alarm replays them (every command is idempotent downstream: queue
+ * redeliveries are stale attempts to the engine, event ids are derived from
+ * run and step, effects are keyed by `runId:stepId`).
  */
 export class WorkflowRun extends DurableObject<Env> {
-  constructor(ctx: DurableObjectState, env: Env) {
-    super(ctx, env);
-    ctx.blockConcurrencyWhile(async () => {
-      this.ctx.storage.sql.exec(
-        "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+  /** Transitions run one at a time, including their D1 and queue I/O. */
+  private chain: Promise<unknown> = Promise.resolve();
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.chain.then(fn, fn);
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+
+  private async load(): Promise<Stored | undefined> {
+    return this.ctx.storage.get<Stored>("run");
+  }
+
+  /** Creates and starts the run; a second call (a redelivered event) changes nothing. */
+  async start(tenantId: string, params: CreateRunParams): Promise<RunReply> {
+    return this.serial(async () => {
+      const existing = await this.load();
+      if (existing) return { ok: true, status: existing.state.status };
+      return this.apply(
+        { tenantId, state: createRun(params), pending: [] },
+        { type: "start", at: Date.now() },
       );
     });
   }
 
+  /** A step's result from the action consumer, or any other engine input. */
+  async input(input: RunInput): Promise<RunReply> {
+    return this.serial(async () => {
+      const stored = await this.load();
+      if (!stored) return { ok: false, reason: "not_found", message: "no such run" };
+      return this.apply(stored, input);
+    });
+  }
+
+  /** Resumes a failed run, optionally on another version (after the compatibility check). */
+  async retry(to?: { version: number; definition: WorkflowDefinition }): Promise<RunReply> {
+    return this.serial(async () => {
+      const stored = await this.load();
+      if (!stored) return { ok: false, reason: "not_found", message: "no such run" };
+      if (to) {
+        const compat = checkRetryCompatibility(stored.state, to.definition);
+        if (!compat.ok) {
+          return {
+            ok: false,
+            reason: "incompatible_version",
+            message: `version ${to.version} changes steps this run has already finished`,
+            differing: compat.differing,
+          };
+        }
+      }
+      return this.apply(stored, { type: "retryRequested", ...(to ? { to } : {}), at: Date.now() });
+    });
+  }
+
+  /** What the action consumer needs for one attempt; null when the attempt is stale. */
+  async dispatch(stepId: string, attempt: number): Promise<Dispatch | null> {
+    const d = await this.ctx.storage.get<Dispatch>(`dispatch:${stepId}`);
+    const stored = await this.load();
+    const step = stored?.state.steps[stepId];
+    if (
+      !d ||
+      !step ||
+      d.attempt !== attempt ||
+      step.attempt !== attempt ||
+      step.status !== "running"
+    )
+      return null;
+    return d;
+  }
+
+  async snapshot(): Promise<RunState | null> {
+    return (await this.load())?.state ?? null;
+  }
+
+  override async alarm(): Promise<void> {
+    await this.serial(async () => {
+      let stored = await this.load();
+      if (!stored) return;
+      if (stored.pending.length > 0) await this.finishCommands(stored);
+      const now = Date.now();
+      // Fire every due timer, earliest first; each is one transition.
+      for (;;) {
+        stored = (await this.load())!;
+        const due = stored.state.timers.find((t) => t.at <= now);
+        if (!due) break;
+        await this.apply(stored, {
+          type: "timerFired",
+          timerId: due.id,
+          random: Math.random(),
+          at: now,
+        });
+      }
+      await this.armAlarm((await this.load())!);
+    });
+  }
+
+  private async apply(stored: Stored, input: RunInput): Promise<RunReply> {
+    const withRandom =
+      input.type === "stepFailed" && input.random === undefined
+        ? { ...input, random: Math.random() }
+        : input;
+    const result = advance(stored.state, withRandom);
+    if (result.ignored) {
+      return {
+        ok: false,
+        reason: result.ignored.reason,
+        message: result.ignored.message,
+        ...(result.ignored.differing ? { differing: result.ignored.differing } : {}),
+      };
+    }
+    const next: Stored = {
+      tenantId: stored.tenantId,
+      state: result.state,
+      pending: [...stored.pending, ...result.commands],
+    };
+    // One storage transaction: the new checkpoint, its commands, the dispatch
+    // payloads the consumer will ask for, and a safety alarm for the replay.
+    const writes: Record<string, unknown> = { run: next };
+    for (const c of result.commands) {
+      if (c.type === "dispatch") {
+        const d: Dispatch = {
+          tenantId: stored.tenantId,
+          workflowId: result.state.workflowId,
+          runId: c.runId,
+          stepId: c.stepId,
+          attempt: c.attempt,
+          action: c.action,
+          config: c.config,
+          idempotencyKey: c.idempotencyKey,
+          timeoutMs: c.timeoutMs,
+          emit: c.emit,
+        };
+        writes[`dispatch:${c.stepId}`] = d;
+      }
+    }
+    await this.ctx.storage.put(writes);
+    if (next.pending.length > 0) await this.ctx.storage.setAlarm(Date.now() + REPLAY_AFTER_MS);
+    await this.finishCommands(next);
+    await this.armAlarm((await this.load())!);
+    return { ok: true, status: result.state.status };
+  }
+
+  /** Carries out the pending commands, then forgets them. */
+  private async finishCommands(stored: Stored): Promise<void> {
+    await carryOut(
+      this.env,
+      createDb(this.env.DB),
+      stored.tenantId,
+      stored.state,
+      stored.pending,
+      nowIso(),
+    );
+    await this.ctx.storage.put("run", { ...stored, pending: [] } satisfies Stored);
+  }
+
+  /** The one alarm: the earliest open timer (delays, backoff, timeouts, approval expiry). */
+  private async armAlarm(stored: Stored): Promise<void> {
+    const first = stored.state.timers.reduce<number | null>(
+      (min, t) => (min === null || t.at < min ? t.at : min),
+      null,
+    );
+    if (stored.pending.length > 0) {
+      await this.ctx.storage.setAlarm(Date.now() + REPLAY_AFTER_MS);
+    } else if (first !== null) {
+      await this.ctx.storage.setAlarm(first);
+    } else {
+      await this.ctx.storage.deleteAlarm();
+    }
+  }
+
   /** Liveness and storage check, used by the binding tests. */
   async ping(): Promise<{ ok: true; storage: "sqlite" }> {
-    this.ctx.storage.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('pinged', '1')");
+    this.ctx.storage.sql.exec("SELECT 1");
     return { ok: true, storage: "sqlite" };
   }
 }

@@ -77,7 +77,7 @@ function signedContent(tenantId: string, e: Omit<AuditEntry, "hash">): string {
  * all. A concurrent writer that took the next sequence number first makes the
  * batch fail on the unique (tenant_id, seq) index; we then rebuild the
  * changes and the entries on the new head and try again, so the chain never
- * forks.
+ * forks. `build` may fill `entries` (it runs first on every attempt).
  */
 export async function commitWithAudit(
   db: Db,
@@ -88,6 +88,8 @@ export async function commitWithAudit(
   entries: AuditInput[],
 ): Promise<void> {
   for (let attempt = 1; ; attempt++) {
+    // Build first: a builder may decide its entries from what it reads.
+    const changes = await build();
     const head = await db
       .select({ seq: auditLog.seq, hash: auditLog.hash })
       .from(auditLog)
@@ -127,7 +129,7 @@ export async function commitWithAudit(
       );
       prevHash = hash;
     }
-    const statements = [...(await build()), ...inserts];
+    const statements = [...changes, ...inserts];
     if (statements.length === 0) return;
     try {
       await db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);

@@ -1,0 +1,139 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { EVENT_TYPE_PATTERN, RESERVED_CONTEXT_NAMES } from "@switchyard/engine";
+import { and, asc, eq } from "drizzle-orm";
+import { authorize } from "../auth/authenticate.ts";
+import { runs } from "../db/schema.ts";
+import { notFound } from "../errors.ts";
+import { createRouter } from "../http.ts";
+import { nowIso } from "../lib/time.ts";
+import { acceptEvent, getEventRow } from "../services/events.ts";
+import { errors, jsonBody, jsonResponse } from "./common.ts";
+
+/** Client-chosen ids: printable, no spaces, at most 200 characters. */
+export const ClientId = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[\x21-\x7e]+$/, "use printable ASCII without spaces");
+
+export const EventType = z
+  .string()
+  .max(100)
+  .regex(
+    EVENT_TYPE_PATTERN,
+    "lower-case dotted name with at least two segments, e.g. order.created",
+  )
+  .refine((t) => !(RESERVED_CONTEXT_NAMES as readonly string[]).includes(t.split(".")[0]!), {
+    message: `the first segment may not be one of ${RESERVED_CONTEXT_NAMES.join(", ")}`,
+  });
+
+const NewEvent = z
+  .object({
+    type: EventType.openapi({ example: "order.created" }),
+    data: z.record(z.string(), z.unknown()).openapi({ example: { id: "o-1", amount: 12000 } }),
+    id: ClientId.optional().openapi({ description: "Your id: sending it again is a no-op" }),
+    occurredAt: z.iso.datetime({ offset: true }).optional(),
+  })
+  .strict()
+  .openapi("NewEvent");
+
+const Accepted = z.object({ id: z.string(), duplicate: z.boolean() }).openapi("EventAccepted");
+
+const Causation = z.object({
+  originEventId: z.string(),
+  chain: z.array(z.object({ workflowId: z.string(), runId: z.string() })),
+  depth: z.number(),
+});
+
+const Event = z
+  .object({
+    id: z.string(),
+    type: z.string(),
+    data: z.unknown(),
+    changes: z.record(z.string(), z.object({ old: z.unknown(), new: z.unknown() })).optional(),
+    occurredAt: z.string(),
+    receivedAt: z.string(),
+    source: z.string(),
+    status: z.enum(["accepted", "matched", "failed"]),
+    matchedAt: z.string().nullable(),
+    error: z.string().nullable(),
+    causation: Causation,
+    runs: z.array(z.object({ id: z.string(), workflowId: z.string(), status: z.string() })),
+  })
+  .openapi("Event");
+
+export const eventRoutes = createRouter()
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/v1/events",
+      tags: ["Events"],
+      summary: "Send an event; matching workflows start runs",
+      request: {
+        body: jsonBody(NewEvent),
+        headers: z.object({ "idempotency-key": ClientId.optional() }),
+      },
+      responses: {
+        202: jsonResponse(Accepted, "Accepted (or a duplicate, which starts nothing)"),
+        ...errors(400, 401, 403, 413, 415, 429),
+      },
+    }),
+    async (c) => {
+      const p = authorize(c, "write");
+      const body = c.req.valid("json");
+      const id = body.id ?? c.req.valid("header")["idempotency-key"];
+      const result = await acceptEvent(
+        c.env,
+        c.var.db,
+        p.tenantId,
+        {
+          type: body.type,
+          data: body.data,
+          id,
+          occurredAt: body.occurredAt && new Date(body.occurredAt).toISOString(),
+          source: "api",
+        },
+        nowIso(),
+        (promise) => c.executionCtx.waitUntil(promise),
+      );
+      return c.json(result, 202);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/events/{id}",
+      tags: ["Events"],
+      summary: "An event, its causation and the runs it started",
+      request: { params: z.object({ id: ClientId }) },
+      responses: { 200: jsonResponse(Event, "The event"), ...errors(400, 401, 403, 404) },
+    }),
+    async (c) => {
+      const p = authorize(c, "read");
+      const db = c.var.db;
+      const e = await getEventRow(db, p.tenantId, c.req.valid("param").id);
+      if (!e) throw notFound("Event");
+      const started = await db
+        .select({ id: runs.id, workflowId: runs.workflowId, status: runs.status })
+        .from(runs)
+        .where(and(eq(runs.tenantId, p.tenantId), eq(runs.eventId, e.id)))
+        .orderBy(asc(runs.createdAt));
+      return c.json(
+        {
+          id: e.id,
+          type: e.type,
+          data: JSON.parse(e.data),
+          ...(e.changes ? { changes: JSON.parse(e.changes) } : {}),
+          occurredAt: e.occurredAt,
+          receivedAt: e.receivedAt,
+          source: e.source,
+          status: e.status,
+          matchedAt: e.matchedAt,
+          error: e.error,
+          causation: JSON.parse(e.causation),
+          runs: started,
+        },
+        200,
+      );
+    },
+  );

@@ -1,0 +1,327 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import type { WorkflowDefinition } from "@switchyard/engine";
+import { and, asc, desc, eq, gte, lt, or } from "drizzle-orm";
+import { authorize } from "../auth/authenticate.ts";
+import { actorOf } from "../auth/principal.ts";
+import { runSteps, runs } from "../db/schema.ts";
+import { ApiError, ErrorCode, notFound } from "../errors.ts";
+import { createRouter } from "../http.ts";
+import { parseStored } from "../lib/json.ts";
+import { nowIso } from "../lib/time.ts";
+import { AuditType, commitWithAudit } from "../repositories/audit.ts";
+import { getVersionRow } from "../repositories/workflows.ts";
+import { auditKeyOf } from "../services/context.ts";
+import {
+  decodeCursor,
+  encodeCursor,
+  errors,
+  IdParam,
+  jsonBody,
+  jsonResponse,
+  ListQuery,
+} from "./common.ts";
+
+const RUN_STATUSES = [
+  "running",
+  "waiting",
+  "succeeded",
+  "failed",
+  "filtered",
+  "suppressed",
+  "cancelled",
+] as const;
+
+const Step = z
+  .object({
+    id: z.string(),
+    action: z.string().optional(),
+    kind: z.string(),
+    status: z.string(),
+    attempts: z.number(),
+    startedAt: z.string().nullable(),
+    finishedAt: z.string().nullable(),
+    input: z.unknown(),
+    output: z.unknown(),
+    error: z.unknown(),
+    branch: z.string().nullable(),
+  })
+  .openapi("RunStep");
+
+const RunSummary = z
+  .object({
+    id: z.string(),
+    workflowId: z.string(),
+    workflowVersion: z.number(),
+    eventId: z.string(),
+    status: z.enum(RUN_STATUSES),
+    test: z.boolean(),
+    startedAt: z.string().nullable(),
+    finishedAt: z.string().nullable(),
+    createdAt: z.string(),
+    error: z.unknown(),
+  })
+  .openapi("RunSummary");
+
+const Run = RunSummary.extend({
+  causation: z.unknown(),
+  filter: z
+    .object({
+      expression: z.string().nullable(),
+      result: z.boolean().nullable(),
+      error: z.unknown().optional(),
+    })
+    .nullable(),
+  suppression: z.object({ reason: z.string(), message: z.string() }).nullable(),
+  steps: z.array(Step),
+}).openapi("Run");
+
+const RunsQuery = ListQuery.extend({
+  workflowId: z.string().max(100).optional(),
+  status: z.enum(RUN_STATUSES).optional(),
+  eventId: z.string().max(200).optional(),
+  since: z.iso.datetime({ offset: true }).optional(),
+});
+
+type Cursor = { createdAt: string; id: string };
+const isCursor = (v: unknown): v is Cursor =>
+  typeof v === "object" &&
+  v !== null &&
+  typeof (v as Cursor).createdAt === "string" &&
+  typeof (v as Cursor).id === "string";
+
+type RunRow = typeof runs.$inferSelect;
+
+function summary(r: RunRow) {
+  return {
+    id: r.id,
+    workflowId: r.workflowId,
+    workflowVersion: r.workflowVersion,
+    eventId: r.eventId,
+    status: r.status as (typeof RUN_STATUSES)[number],
+    test: r.test,
+    startedAt: r.startedAt,
+    finishedAt: r.finishedAt,
+    createdAt: r.createdAt,
+    error: parseStored(r.error, null),
+  };
+}
+
+async function getRunRow(
+  db: Parameters<typeof getVersionRow>[0],
+  tenantId: string,
+  id: string,
+): Promise<RunRow> {
+  const rows = await db
+    .select()
+    .from(runs)
+    .where(and(eq(runs.tenantId, tenantId), eq(runs.id, id)))
+    .limit(1);
+  if (!rows[0]) throw notFound("Run");
+  return rows[0];
+}
+
+function conflictFrom(reply: { reason: string; message: string; differing?: unknown }): ApiError {
+  return new ApiError(409, ErrorCode.conflict, reply.message, {
+    reason: reply.reason,
+    ...(reply.differing ? { differing: reply.differing } : {}),
+  });
+}
+
+export const runRoutes = createRouter()
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/runs",
+      tags: ["Runs"],
+      summary: "List runs, newest first",
+      request: { query: RunsQuery },
+      responses: {
+        200: jsonResponse(
+          z.object({ items: z.array(RunSummary), nextCursor: z.string().nullable() }),
+          "Runs",
+        ),
+        ...errors(400, 401, 403),
+      },
+    }),
+    async (c) => {
+      const p = authorize(c, "read");
+      const q = c.req.valid("query");
+      const after = decodeCursor(q.cursor, isCursor);
+      const conds = [eq(runs.tenantId, p.tenantId)];
+      if (q.workflowId) conds.push(eq(runs.workflowId, q.workflowId));
+      if (q.status) conds.push(eq(runs.status, q.status));
+      if (q.eventId) conds.push(eq(runs.eventId, q.eventId));
+      if (q.since) conds.push(gte(runs.createdAt, new Date(q.since).toISOString()));
+      if (after) {
+        conds.push(
+          or(
+            lt(runs.createdAt, after.createdAt),
+            and(eq(runs.createdAt, after.createdAt), lt(runs.id, after.id)),
+          )!,
+        );
+      }
+      const rows = await c.var.db
+        .select()
+        .from(runs)
+        .where(and(...conds))
+        .orderBy(desc(runs.createdAt), desc(runs.id))
+        .limit(q.limit + 1);
+      const page = rows.slice(0, q.limit);
+      const last = page[page.length - 1];
+      return c.json(
+        {
+          items: page.map(summary),
+          nextCursor:
+            rows.length > q.limit && last
+              ? encodeCursor({ createdAt: last.createdAt, id: last.id })
+              : null,
+        },
+        200,
+      );
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/runs/{id}",
+      tags: ["Runs"],
+      summary: "A run with its filter result and every step's timeline",
+      request: { params: IdParam },
+      responses: { 200: jsonResponse(Run, "The run"), ...errors(401, 403, 404) },
+    }),
+    async (c) => {
+      const p = authorize(c, "read");
+      const r = await getRunRow(c.var.db, p.tenantId, c.req.valid("param").id);
+      const steps = await c.var.db
+        .select()
+        .from(runSteps)
+        .where(and(eq(runSteps.tenantId, p.tenantId), eq(runSteps.runId, r.id)))
+        .orderBy(asc(runSteps.ord));
+      return c.json(
+        {
+          ...summary(r),
+          causation: JSON.parse(r.causation),
+          filter: parseStored(r.filter, null),
+          suppression: parseStored(r.suppression, null),
+          steps: steps.map((s) => ({
+            id: s.stepId,
+            ...(s.action ? { action: s.action } : {}),
+            kind: s.kind,
+            status: s.status,
+            attempts: s.attempts,
+            startedAt: s.startedAt,
+            finishedAt: s.finishedAt,
+            input: parseStored(s.input, null),
+            output: parseStored(s.output, null),
+            error: parseStored(s.error, null),
+            branch: s.branch,
+          })),
+        },
+        200,
+      );
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/v1/runs/{id}/retry",
+      tags: ["Runs"],
+      summary: "Resume a failed run from its failed steps (optionally on another version)",
+      request: {
+        params: IdParam,
+        body: {
+          required: false,
+          content: {
+            "application/json": {
+              schema: z.object({ version: z.number().int().positive().optional() }).strict(),
+            },
+          },
+        },
+      },
+      responses: {
+        202: jsonResponse(z.object({ runId: z.string(), status: z.string() }), "Resumed"),
+        ...errors(400, 401, 403, 404, 409),
+      },
+    }),
+    async (c) => {
+      const p = authorize(c, "write");
+      const db = c.var.db;
+      const r = await getRunRow(db, p.tenantId, c.req.valid("param").id);
+      const body = (c.req.valid("json") as { version?: number } | undefined) ?? {};
+      if (r.status !== "failed")
+        throw new ApiError(
+          409,
+          ErrorCode.conflict,
+          `Only failed runs can be retried; this one is ${r.status}`,
+        );
+      let to: { version: number; definition: WorkflowDefinition } | undefined;
+      if (body.version !== undefined) {
+        const v = await getVersionRow(db, p.tenantId, r.workflowId, body.version);
+        if (!v) throw notFound(`Version ${body.version}`);
+        to = { version: body.version, definition: JSON.parse(v.definition) as WorkflowDefinition };
+      }
+      const stub = c.env.RUNS.get(c.env.RUNS.idFromName(r.id));
+      if (!(await stub.snapshot())) {
+        throw new ApiError(
+          409,
+          ErrorCode.conflict,
+          "This run ended before any step ran (its filter failed); send the event again instead",
+        );
+      }
+      const reply = await stub.retry(to);
+      if (!reply.ok) throw conflictFrom(reply);
+      await commitWithAudit(db, auditKeyOf(c.env), p.tenantId, nowIso(), () => [], [
+        {
+          type: AuditType.runRetried,
+          actor: actorOf(p),
+          subject: r.id,
+          details: {
+            workflowId: r.workflowId,
+            fromVersion: r.workflowVersion,
+            toVersion: to?.version ?? r.workflowVersion,
+          },
+        },
+      ]);
+      return c.json({ runId: r.id, status: reply.status }, 202);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/v1/runs/{id}/cancel",
+      tags: ["Runs"],
+      summary: "Cancel a running or waiting run",
+      request: { params: IdParam },
+      responses: {
+        202: jsonResponse(z.object({ runId: z.string(), status: z.string() }), "Cancelled"),
+        ...errors(401, 403, 404, 409),
+      },
+    }),
+    async (c) => {
+      const p = authorize(c, "write");
+      const db = c.var.db;
+      const r = await getRunRow(db, p.tenantId, c.req.valid("param").id);
+      const stub = c.env.RUNS.get(c.env.RUNS.idFromName(r.id));
+      const actor = actorOf(p);
+      const reply = await stub.input({
+        type: "cancel",
+        at: Date.now(),
+        by: `${actor.type}:${actor.id}`,
+      });
+      if (!reply.ok)
+        throw conflictFrom(
+          reply.reason === "not_found"
+            ? { reason: "run_finished", message: `This run is ${r.status}` }
+            : reply,
+        );
+      await commitWithAudit(db, auditKeyOf(c.env), p.tenantId, nowIso(), () => [], [
+        {
+          type: AuditType.runCancelled,
+          actor,
+          subject: r.id,
+          details: { workflowId: r.workflowId },
+        },
+      ]);
+      return c.json({ runId: r.id, status: reply.status }, 202);
+    },
+  );
