@@ -1,0 +1,206 @@
+// Pure operations on a definition's step tree: addressing a list of steps,
+// inserting, moving, duplicating and removing steps, and fresh unique ids.
+import type { Step, WorkflowDefinition } from "@switchyard/engine";
+
+/**
+ * Where a list of steps lives: `[]` is the top level, `[2, "then"]` the then-list
+ * of the step at 2, `[2, "parallel", 1]` the second branch of a parallel block.
+ */
+export type ListRef = Array<number | string>;
+
+export type StepKindName = "action" | "if" | "parallel" | "delay";
+
+export function kindOf(step: Step): StepKindName {
+  if ("action" in step) return "action";
+  if ("if" in step) return "if";
+  if ("parallel" in step) return "parallel";
+  return "delay";
+}
+
+/** The step list a ref points to (created empty for a missing `else`). */
+export function listAt(def: WorkflowDefinition, ref: ListRef): Step[] {
+  let list: Step[] = def.steps;
+  for (let i = 0; i < ref.length; ) {
+    const step = list[ref[i] as number] as Step & Record<string, unknown>;
+    const key = ref[i + 1] as string;
+    if (key === "parallel") {
+      list = (step.parallel as Step[][])[ref[i + 2] as number];
+      i += 3;
+    } else {
+      step[key] ??= [];
+      list = step[key] as Step[];
+      i += 2;
+    }
+  }
+  return list;
+}
+
+export const refKey = (ref: ListRef): string => JSON.stringify(ref);
+export const parseRef = (key: string): ListRef => JSON.parse(key) as ListRef;
+
+/** Every step in the tree, depth first, with the list it sits in and its index. */
+export function walk(
+  steps: Step[],
+  visit: (step: Step, ref: ListRef, index: number, depth: number) => void,
+  ref: ListRef = [],
+  depth = 0,
+): void {
+  steps.forEach((step, index) => {
+    visit(step, ref, index, depth);
+    if ("if" in step) {
+      walk(step.then, visit, [...ref, index, "then"], depth + 1);
+      walk(step.else ?? [], visit, [...ref, index, "else"], depth + 1);
+    } else if ("parallel" in step) {
+      step.parallel.forEach((branch, b) => {
+        walk(branch, visit, [...ref, index, "parallel", b], depth + 1);
+      });
+    }
+  });
+}
+
+export function allIds(def: WorkflowDefinition): Set<string> {
+  const ids = new Set<string>();
+  walk(def.steps, (s) => {
+    ids.add(s.id);
+  });
+  return ids;
+}
+
+/** Finds a step by id: its list ref and index. */
+export function locate(
+  def: WorkflowDefinition,
+  id: string,
+): { ref: ListRef; index: number; step: Step } | null {
+  let found: { ref: ListRef; index: number; step: Step } | null = null;
+  walk(def.steps, (step, ref, index) => {
+    if (step.id === id && !found) found = { ref, index, step };
+  });
+  return found;
+}
+
+export const ID_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** A valid, unused identifier derived from `base` ("Send email" → "send_email_2"). */
+export function freshId(base: string, taken: Set<string>): string {
+  let stem = base
+    .toLowerCase()
+    .replace(/[^a-z0-9_]+/g, "_")
+    .replace(/^_+|_+$/g, "")
+    .slice(0, 40);
+  if (!stem || !/^[a-z_]/.test(stem)) stem = `step_${stem}`;
+  if (!taken.has(stem)) return stem;
+  for (let n = 2; ; n++) if (!taken.has(`${stem}_${n}`)) return `${stem}_${n}`;
+}
+
+/** A deep copy of a step with fresh ids for it and everything inside it. */
+export function cloneWithFreshIds(step: Step, taken: Set<string>): Step {
+  const copy = structuredClone($stateSnapshot(step)) as Step;
+  const renew = (s: Step): void => {
+    s.id = freshId(s.id.replace(/_\d+$/, ""), taken);
+    taken.add(s.id);
+    if ("if" in s) {
+      s.then.forEach(renew);
+      (s.else ?? []).forEach(renew);
+    } else if ("parallel" in s) {
+      s.parallel.forEach((b) => {
+        b.forEach(renew);
+      });
+    }
+  };
+  renew(copy);
+  if (copy.name) copy.name = `${copy.name} (copy)`;
+  return copy;
+}
+
+function $stateSnapshot<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
+
+/** True when `inner` is `outer` or lies inside the step at `outer`+`index`. */
+function isInside(inner: ListRef, outer: ListRef, index: number): boolean {
+  if (inner.length <= outer.length) return false;
+  for (let i = 0; i < outer.length; i++) if (inner[i] !== outer[i]) return false;
+  return inner[outer.length] === index;
+}
+
+/**
+ * Moves the step at (from, fromIndex) to position `toIndex` of list `to`
+ * (an index in the list as it is before the move). Returns false when the
+ * move is impossible (a block into itself).
+ */
+export function moveStep(
+  def: WorkflowDefinition,
+  from: ListRef,
+  fromIndex: number,
+  to: ListRef,
+  toIndex: number,
+): boolean {
+  if (isInside(to, from, fromIndex)) return false;
+  const source = listAt(def, from);
+  const target = listAt(def, to);
+  const [step] = source.splice(fromIndex, 1);
+  if (!step) return false;
+  const sameList = refKey(from) === refKey(to);
+  // The target ref may pass through the source list after the removed step.
+  let adjusted = to;
+  if (!sameList && to.length > from.length && refKey(to.slice(0, from.length)) === refKey(from)) {
+    const at = to[from.length] as number;
+    if (at > fromIndex) {
+      adjusted = [...to];
+      adjusted[from.length] = at - 1;
+    }
+  }
+  const list = adjusted === to ? target : listAt(def, adjusted);
+  const index = sameList && toIndex > fromIndex ? toIndex - 1 : toIndex;
+  list.splice(Math.min(index, list.length), 0, step);
+  return true;
+}
+
+/** Turns the tree's steps into a flat list for readers (execution order). */
+export function flatSteps(def: WorkflowDefinition): Step[] {
+  const out: Step[] = [];
+  walk(def.steps, (s) => {
+    out.push(s);
+  });
+  return out;
+}
+
+/** Maps an API problem path (`steps[1].then[0].config.to`) to the step id and the rest. */
+export function stepOfPath(
+  def: WorkflowDefinition,
+  path: string,
+): { stepId: string | null; rest: string } {
+  const tokens = [...path.matchAll(/([A-Za-z_$][\w$]*)|\[(\d+)\]/g)].map((m) =>
+    m[1] !== undefined ? m[1] : Number(m[2]),
+  );
+  let node: unknown = def;
+  let stepId: string | null = null;
+  let restFrom = 0;
+  let parentKey: string | number | undefined;
+  for (let i = 0; i < tokens.length; i++) {
+    if (node === null || typeof node !== "object") break;
+    node = (node as Record<string | number, unknown>)[tokens[i]];
+    const arrayKey = typeof tokens[i] === "number" ? parentKey : undefined;
+    parentKey = tokens[i];
+    if (
+      typeof tokens[i] === "number" &&
+      node !== null &&
+      typeof node === "object" &&
+      !Array.isArray(node) &&
+      typeof (node as Step).id === "string" &&
+      (arrayKey === "steps" ||
+        arrayKey === "then" ||
+        arrayKey === "else" ||
+        typeof arrayKey === "number")
+    ) {
+      stepId = (node as Step).id;
+      restFrom = i + 1;
+    }
+  }
+  const rest = tokens
+    .slice(restFrom)
+    .map((t) => (typeof t === "number" ? `[${t}]` : `.${t}`))
+    .join("")
+    .replace(/^\./, "");
+  return { stepId, rest: stepId ? rest : path };
+}

@@ -1,0 +1,279 @@
+// The workflow being edited: its definition, what is selected, live validation,
+// the preview sample, and saving (draft or publish) with conflict detection.
+import {
+  type Problem,
+  type Step,
+  validateDefinition,
+  type WorkflowDefinition,
+} from "@switchyard/engine";
+import { ApiFailure, type ApiProblem, endpoints, messageOf, type Workflow } from "$lib/api";
+import { previewWorkflow } from "$lib/model/preview";
+import {
+  allIds,
+  cloneWithFreshIds,
+  freshId,
+  type ListRef,
+  listAt,
+  locate,
+  moveStep,
+  stepOfPath,
+} from "$lib/model/steps";
+import { BLANK, TEMPLATES } from "$lib/model/templates";
+import { catalog } from "./catalog.svelte";
+
+export type Selection = "trigger" | "filter" | { step: string } | null;
+
+export type NewStep =
+  | { kind: "action"; action: string }
+  | { kind: "if" }
+  | { kind: "parallel" }
+  | { kind: "delay" };
+
+const snapshot = (def: WorkflowDefinition): string => JSON.stringify(def);
+
+export class Editor {
+  def = $state<WorkflowDefinition>(structuredClone(BLANK));
+  workflow = $state<Workflow | null>(null);
+  saved = $state(snapshot(BLANK));
+  selection = $state<Selection>(null);
+  loading = $state(false);
+  loadError = $state("");
+  saving = $state(false);
+  notice = $state("");
+  saveError = $state("");
+  serverProblems = $state<ApiProblem[]>([]);
+  /** The preview's event data, as JSON text the user may edit or paste. */
+  sampleText = $state("");
+  /** Announced to screen readers after keyboard moves. */
+  announcement = $state("");
+
+  readonly dirty = $derived(snapshot(this.def) !== this.saved);
+  readonly validation = $derived(validateDefinition($state.snapshot(this.def)));
+  readonly problems: Problem[] = $derived(
+    this.validation.ok ? [] : (this.validation as { problems: Problem[] }).problems,
+  );
+  readonly problemsByStep = $derived.by(() => {
+    const map = new Map<string, Array<{ rest: string; message: string }>>();
+    for (const p of [...this.problems, ...this.serverProblems]) {
+      const { stepId, rest } = stepOfPath(this.def, p.path);
+      const key =
+        stepId ??
+        (p.path.startsWith("filter")
+          ? "filter"
+          : p.path.startsWith("trigger")
+            ? "trigger"
+            : "workflow");
+      map.set(key, [...(map.get(key) ?? []), { rest, message: p.message }]);
+    }
+    return map;
+  });
+  readonly sample = $derived.by((): { data: unknown; error: string } => {
+    try {
+      return { data: JSON.parse(this.sampleText || "{}"), error: "" };
+    } catch (err) {
+      return { data: {}, error: `The sample is not valid JSON: ${(err as Error).message}` };
+    }
+  });
+  readonly preview = $derived.by(() =>
+    previewWorkflow(
+      $state.snapshot(this.def),
+      { type: this.def.trigger.event, data: this.sample.data },
+      (name) => catalog.action(name),
+    ),
+  );
+  readonly selectedStep = $derived.by((): Step | null => {
+    const sel = this.selection;
+    if (sel === null || typeof sel === "string") return null;
+    return locate(this.def, sel.step)?.step ?? null;
+  });
+
+  // ---- loading -----------------------------------------------------------
+
+  async open(id: string, template: string | null): Promise<void> {
+    this.loading = true;
+    this.loadError = "";
+    this.selection = null;
+    this.serverProblems = [];
+    try {
+      await catalog.load();
+      if (id === "new") {
+        const from = TEMPLATES.find((t) => t.key === template)?.definition ?? BLANK;
+        this.workflow = null;
+        this.def = structuredClone(from);
+        this.saved = "";
+      } else {
+        const wf = await endpoints.workflow(id);
+        this.workflow = wf;
+        this.def = structuredClone(wf.definition);
+        this.saved = snapshot(this.def);
+      }
+      this.resetSample();
+    } catch (err) {
+      this.loadError = messageOf(err);
+    } finally {
+      this.loading = false;
+    }
+  }
+
+  resetSample(): void {
+    const info = catalog.eventType(this.def.trigger.event);
+    this.sampleText = JSON.stringify(info?.sample ?? {}, null, 2);
+  }
+
+  /** Puts an older version's definition in the editor (save to keep it). */
+  loadDefinition(def: WorkflowDefinition): void {
+    this.def = structuredClone(def);
+    this.selection = null;
+  }
+
+  // ---- editing -------------------------------------------------------------
+
+  setTrigger(event: string): void {
+    const changed = event !== this.def.trigger.event;
+    this.def.trigger.event = event;
+    if (changed && catalog.eventType(event)) this.resetSample();
+  }
+
+  setFilter(source: string): void {
+    if (source.trim() === "") delete this.def.filter;
+    else this.def.filter = source;
+  }
+
+  makeStep(spec: NewStep): Step {
+    const taken = allIds(this.def);
+    switch (spec.kind) {
+      case "action": {
+        const info = catalog.action(spec.action);
+        return {
+          id: freshId(spec.action, taken),
+          name: info?.title ?? spec.action,
+          action: spec.action,
+          config: {},
+        };
+      }
+      case "if":
+        return { id: freshId("check", taken), name: "If…", if: "", then: [], else: [] };
+      case "parallel":
+        return { id: freshId("together", taken), name: "At the same time", parallel: [[], []] };
+      case "delay":
+        return { id: freshId("wait", taken), name: "Wait", delay: "1h" };
+    }
+  }
+
+  insert(ref: ListRef, index: number, spec: NewStep): void {
+    const step = this.makeStep(spec);
+    listAt(this.def, ref).splice(index, 0, step);
+    this.selection = { step: step.id };
+    this.announcement = `Added ${step.name ?? step.id}.`;
+  }
+
+  move(from: ListRef, fromIndex: number, to: ListRef, toIndex: number): boolean {
+    const ok = moveStep(this.def, from, fromIndex, to, toIndex);
+    if (!ok) this.announcement = "A block cannot move inside itself.";
+    return ok;
+  }
+
+  /** Keyboard reorder: one place up or down within the same list. */
+  nudge(id: string, delta: -1 | 1): void {
+    const at = locate(this.def, id);
+    if (!at) return;
+    const list = listAt(this.def, at.ref);
+    const target = at.index + delta;
+    if (target < 0 || target >= list.length) {
+      this.announcement = `${at.step.name ?? id} is already ${delta < 0 ? "first" : "last"} here.`;
+      return;
+    }
+    const [step] = list.splice(at.index, 1);
+    list.splice(target, 0, step);
+    this.announcement = `Moved ${step.name ?? id} to position ${target + 1} of ${list.length}.`;
+  }
+
+  remove(id: string): void {
+    const at = locate(this.def, id);
+    if (!at) return;
+    listAt(this.def, at.ref).splice(at.index, 1);
+    if (this.selection && typeof this.selection === "object" && this.selection.step === id) {
+      this.selection = null;
+    }
+    this.announcement = `Deleted ${at.step.name ?? id}.`;
+  }
+
+  duplicate(id: string): void {
+    const at = locate(this.def, id);
+    if (!at) return;
+    const copy = cloneWithFreshIds(at.step, allIds(this.def));
+    listAt(this.def, at.ref).splice(at.index + 1, 0, copy);
+    this.selection = { step: copy.id };
+    this.announcement = `Duplicated as ${copy.name ?? copy.id}.`;
+  }
+
+  /** Changes a step's id, keeping it a valid, unique identifier. Returns an error text or "". */
+  renameId(oldId: string, newId: string): string {
+    if (newId === oldId) return "";
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(newId))
+      return "Use letters, digits and _ only, not starting with a digit.";
+    if (allIds(this.def).has(newId)) return `Another step is already called ${newId}.`;
+    const at = locate(this.def, oldId);
+    if (!at) return "";
+    at.step.id = newId;
+    if (this.selection && typeof this.selection === "object") this.selection = { step: newId };
+    return "";
+  }
+
+  // ---- saving --------------------------------------------------------------
+
+  async save(publish: boolean): Promise<Workflow | null> {
+    this.saving = true;
+    this.saveError = "";
+    this.notice = "";
+    this.serverProblems = [];
+    const def = $state.snapshot(this.def);
+    try {
+      const wf = this.workflow
+        ? await endpoints.saveWorkflow(this.workflow.id, def, {
+            publish,
+            baseVersion: this.workflow.latestVersion,
+          })
+        : await endpoints.createWorkflow(def, { publish, enabled: true });
+      this.workflow = wf;
+      this.saved = snapshot(def);
+      this.notice = publish
+        ? `Published version ${wf.liveVersion}.`
+        : `Saved draft version ${wf.draftVersion ?? wf.latestVersion}. The live version is unchanged.`;
+      return wf;
+    } catch (err) {
+      if (err instanceof ApiFailure && err.status === 409) {
+        this.saveError =
+          "Someone saved this workflow since you opened it. Open it again to see their changes (copy yours first).";
+      } else if (err instanceof ApiFailure && err.details?.length) {
+        this.serverProblems = err.details;
+        this.saveError = `Not saved: ${err.details.length} problem${err.details.length > 1 ? "s" : ""} to fix.`;
+      } else {
+        this.saveError = `Not saved: ${messageOf(err)}`;
+      }
+      return null;
+    } finally {
+      this.saving = false;
+    }
+  }
+
+  async setEnabled(enabled: boolean): Promise<void> {
+    if (!this.workflow) return;
+    this.saveError = "";
+    try {
+      this.workflow = enabled
+        ? await endpoints.enable(this.workflow.id)
+        : await endpoints.disable(this.workflow.id);
+      this.notice = enabled
+        ? "Enabled: new events start runs."
+        : "Disabled: new events are ignored.";
+    } catch (err) {
+      this.saveError = messageOf(err);
+    }
+  }
+
+  async refresh(): Promise<void> {
+    if (!this.workflow) return;
+    this.workflow = await endpoints.workflow(this.workflow.id);
+  }
+}

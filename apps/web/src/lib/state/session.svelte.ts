@@ -1,0 +1,52 @@
+// Who is signed in, in which tenant, with which role. One instance for the app.
+import { ApiFailure, endpoints, type Me, messageOf, setCsrfToken } from "$lib/api";
+
+const EDIT_ROLES = new Set(["owner", "admin", "editor"]);
+
+export class Session {
+  me = $state<Me | null>(null);
+  /** True until the first GET /v1/auth/me has answered. */
+  loading = $state(true);
+  error = $state("");
+
+  readonly canEdit = $derived(this.me?.role != null && EDIT_ROLES.has(this.me.role));
+  readonly signedIn = $derived(this.me?.user != null);
+
+  async load(): Promise<void> {
+    this.loading = true;
+    this.error = "";
+    try {
+      this.accept(await endpoints.me());
+    } catch (err) {
+      this.accept(null);
+      if (!(err instanceof ApiFailure && err.status === 401)) this.error = messageOf(err);
+    } finally {
+      this.loading = false;
+    }
+  }
+
+  async signIn(email: string, password: string): Promise<void> {
+    this.accept(await endpoints.login(email, password));
+  }
+
+  async signOut(): Promise<void> {
+    try {
+      await endpoints.logout();
+    } finally {
+      this.accept(null);
+    }
+  }
+
+  async switchTenant(tenantId: string): Promise<void> {
+    await endpoints.switchTenant(tenantId);
+    // The answer may or may not carry the CSRF token; /me always does.
+    this.accept(await endpoints.me());
+  }
+
+  private accept(me: Me | null): void {
+    this.me = me;
+    setCsrfToken(me?.csrfToken);
+  }
+}
+
+export const session = new Session();

@@ -1,0 +1,68 @@
+// The workflows list and, where GET /v1/runs answers, each workflow's recent runs.
+import { endpoints, messageOf, type Run, type Workflow } from "$lib/api";
+
+export interface RunStats {
+  last?: Run;
+  runs24h: number;
+  failures24h: number;
+  /** Runs per day, the last 7 days, oldest first. */
+  perDay: number[];
+}
+
+const DAY = 86_400_000;
+
+export function statsOf(runs: Run[], now = Date.now()): Map<string, RunStats> {
+  const map = new Map<string, RunStats>();
+  for (const run of runs) {
+    const s = map.get(run.workflowId) ?? {
+      runs24h: 0,
+      failures24h: 0,
+      perDay: [0, 0, 0, 0, 0, 0, 0],
+    };
+    const at = Date.parse(run.startedAt);
+    if (!s.last || Date.parse(s.last.startedAt) < at) s.last = run;
+    if (now - at < DAY) {
+      s.runs24h++;
+      if (run.status === "failed") s.failures24h++;
+    }
+    const daysAgo = Math.floor((now - at) / DAY);
+    if (daysAgo >= 0 && daysAgo < 7) s.perDay[6 - daysAgo]++;
+    map.set(run.workflowId, s);
+  }
+  return map;
+}
+
+export class WorkflowList {
+  items = $state<Workflow[]>([]);
+  loading = $state(true);
+  error = $state("");
+  query = $state("");
+  /** null while GET /v1/runs is not available: the run columns stay hidden. */
+  stats = $state<Map<string, RunStats> | null>(null);
+
+  readonly filtered = $derived.by(() => {
+    const q = this.query.trim().toLowerCase();
+    if (!q) return this.items;
+    return this.items.filter(
+      (w) => w.name.toLowerCase().includes(q) || w.trigger.event.toLowerCase().includes(q),
+    );
+  });
+
+  async load(): Promise<void> {
+    this.loading = true;
+    this.error = "";
+    try {
+      this.items = (await endpoints.workflows()).items;
+    } catch (err) {
+      this.error = messageOf(err);
+    } finally {
+      this.loading = false;
+    }
+    try {
+      const runs = await endpoints.runs("limit=200");
+      this.stats = statsOf(runs.items);
+    } catch {
+      this.stats = null;
+    }
+  }
+}
