@@ -61,6 +61,8 @@ export async function acceptEvent(
     .onConflictDoNothing();
   if ((result.meta.changes ?? 0) === 0) return { id, duplicate: true };
   const message: EventMessage = { tenantId, eventId: id };
+  // Armed before the send: if the send is lost, the sweeper re-sends.
+  await kickSweeper(env).catch((e) => console.error("sweeper wake failed", e));
   try {
     await env.EVENTS.send(message);
   } catch (err) {
