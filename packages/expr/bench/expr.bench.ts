@@ -3,12 +3,13 @@
 // varied contexts, side by side with other safe expression engines. Prints
 // evaluations per second, our ratio to the fastest other engine, compile cost
 // and our minified+gzip size without re2js. Figures, never assertions.
+
+import { gzipSync } from "node:zlib";
 import { parse as bufParse, celEnv, plan } from "@bufbuild/cel";
 import { parse as marcParse } from "@marcbachmann/cel-js";
 import { build } from "esbuild";
 import { compileExpression } from "filtrex";
 import jsonata from "jsonata";
-import { gzipSync } from "node:zlib";
 import { compile, compileTemplate } from "../src/index.ts";
 import { makeContexts } from "./contexts.ts";
 
@@ -38,11 +39,16 @@ const CASES: Case[] = [
   {
     name: "membership + suffix",
     sources: {
-      switchyard: 'order.customer.country in ["DE", "FR", "NL"] && order.customer.email.endsWith("example.com")',
-      "cel-js": 'order.customer.country in ["DE", "FR", "NL"] && order.customer.email.endsWith("example.com")',
-      "bufbuild/cel": 'order.customer.country in ["DE", "FR", "NL"] && order.customer.email.endsWith("example.com")',
-      jsonata: 'order.customer.country in ["DE", "FR", "NL"] and $substring(order.customer.email, -11) = "example.com"',
-      filtrex: 'country of customer of order in ("DE", "FR", "NL") and endsWith(email of customer of order, "example.com")',
+      switchyard:
+        'order.customer.country in ["DE", "FR", "NL"] && order.customer.email.endsWith("example.com")',
+      "cel-js":
+        'order.customer.country in ["DE", "FR", "NL"] && order.customer.email.endsWith("example.com")',
+      "bufbuild/cel":
+        'order.customer.country in ["DE", "FR", "NL"] && order.customer.email.endsWith("example.com")',
+      jsonata:
+        'order.customer.country in ["DE", "FR", "NL"] and $substring(order.customer.email, -11) = "example.com"',
+      filtrex:
+        'country of customer of order in ("DE", "FR", "NL") and endsWith(email of customer of order, "example.com")',
     },
   },
   {
@@ -76,11 +82,16 @@ const CASES: Case[] = [
   {
     name: "regex + size",
     sources: {
-      switchyard: 'order.customer.email.matches("^[a-z0-9.]+@(example|acme)\\\\.(com|org)$") && size(order.items) >= 3',
-      "cel-js": 'order.customer.email.matches("^[a-z0-9.]+@(example|acme)\\\\.(com|org)$") && size(order.items) >= 3',
-      "bufbuild/cel": 'order.customer.email.matches("^[a-z0-9.]+@(example|acme)\\\\.(com|org)$") && size(order.items) >= 3',
-      jsonata: "$contains(order.customer.email, /^[a-z0-9.]+@(example|acme)\\.(com|org)$/) and $count(order.items) >= 3",
-      filtrex: 'email of customer of order ~= "^[a-z0-9.]+@(example|acme)\\\\.(com|org)$" and count(items of order) >= 3',
+      switchyard:
+        'order.customer.email.matches("^[a-z0-9.]+@(example|acme)\\\\.(com|org)$") && size(order.items) >= 3',
+      "cel-js":
+        'order.customer.email.matches("^[a-z0-9.]+@(example|acme)\\\\.(com|org)$") && size(order.items) >= 3',
+      "bufbuild/cel":
+        'order.customer.email.matches("^[a-z0-9.]+@(example|acme)\\\\.(com|org)$") && size(order.items) >= 3',
+      jsonata:
+        "$contains(order.customer.email, /^[a-z0-9.]+@(example|acme)\\.(com|org)$/) and $count(order.items) >= 3",
+      filtrex:
+        'email of customer of order ~= "^[a-z0-9.]+@(example|acme)\\\\.(com|org)$" and count(items of order) >= 3',
     },
   },
 ];
@@ -145,7 +156,9 @@ function compileCost(engine: Engine, source: string, isTemplate: boolean): numbe
 const fmt = (n: number): string => Math.round(n).toLocaleString("en-US");
 
 async function main(): Promise<void> {
-  console.log(`Node ${(globalThis as { process?: { version?: string } }).process?.version ?? "?"}; ${contexts.length} contexts; ${BUDGET_MS} ms per measurement\n`);
+  console.log(
+    `Node ${(globalThis as { process?: { version?: string } }).process?.version ?? "?"}; ${contexts.length} contexts; ${BUDGET_MS} ms per measurement\n`,
+  );
   const rows: string[][] = [];
   const compileRows: string[][] = [];
   for (const c of CASES) {
@@ -162,7 +175,8 @@ async function main(): Promise<void> {
       if (engine !== "jsonata") {
         for (const ctx of contexts) if (String(fn(ctx)) !== String(ours(ctx))) disagreements++;
       }
-      if (disagreements > 0) console.log(`  note: ${engine} disagrees on ${disagreements} contexts in "${c.name}"`);
+      if (disagreements > 0)
+        console.log(`  note: ${engine} disagrees on ${disagreements} contexts in "${c.name}"`);
       rates[engine] = await measure(fn, engine === "jsonata");
       costs[engine] = compileCost(engine, source, isTemplate && engine === "switchyard");
     }
@@ -173,19 +187,33 @@ async function main(): Promise<void> {
       ...ENGINES.map((e) => (rates[e] === undefined ? "n/a" : fmt(rates[e]!))),
       `${(rates.switchyard! / fastest).toFixed(2)}x`,
     ]);
-    compileRows.push([c.name, ...ENGINES.map((e) => (costs[e] === undefined ? "n/a" : costs[e]!.toFixed(1)))]);
+    compileRows.push([
+      c.name,
+      ...ENGINES.map((e) => (costs[e] === undefined ? "n/a" : costs[e]!.toFixed(1))),
+    ]);
   }
-  table("evaluations per second (higher is better); ratio = switchyard / fastest other", ["case", ...ENGINES, "ratio"], rows);
-  table("compile cost, microseconds per expression (lower is better)", ["case", ...ENGINES], compileRows);
+  table(
+    "evaluations per second (higher is better); ratio = switchyard / fastest other",
+    ["case", ...ENGINES, "ratio"],
+    rows,
+  );
+  table(
+    "compile cost, microseconds per expression (lower is better)",
+    ["case", ...ENGINES],
+    compileRows,
+  );
   await size();
 }
 
 function table(title: string, head: string[], rows: string[][]): void {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]): string => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(" | ")} |`;
+  const line = (cells: string[]): string =>
+    `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(" | ")} |`;
   console.log(title);
   console.log(line(head));
-  console.log(`|${widths.map((w, i) => (i === 0 ? `${"-".repeat(w + 1)}-` : `-${"-".repeat(w)}:`)).join("|")}|`);
+  console.log(
+    `|${widths.map((w, i) => (i === 0 ? `${"-".repeat(w + 1)}-` : `-${"-".repeat(w)}:`)).join("|")}|`,
+  );
   for (const r of rows) console.log(line(r));
   console.log("");
 }
@@ -203,7 +231,9 @@ async function size(): Promise<void> {
   });
   const code = result.outputFiles[0]!.contents;
   const gz = gzipSync(code, { level: 9 });
-  console.log(`@switchyard/expr bundle (esbuild --minify, re2js external): ${fmt(code.length)} bytes, ${fmt(gz.length)} bytes gzip`);
+  console.log(
+    `@switchyard/expr bundle (esbuild --minify, re2js external): ${fmt(code.length)} bytes, ${fmt(gz.length)} bytes gzip`,
+  );
 }
 
 await main();
