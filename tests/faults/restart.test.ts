@@ -5,6 +5,9 @@ import { startWorker, type WorkerHandle } from "../support/worker.ts";
 // after events are accepted, start it again on the same state, and check
 // that nothing accepted was lost and no run was duplicated.
 
+// biome-ignore lint/suspicious/noExplicitAny: the API answers arbitrary JSON
+type Json = any;
+
 let w: WorkerHandle;
 let key: string;
 
@@ -12,7 +15,7 @@ async function api(
   method: string,
   path: string,
   body?: unknown,
-): Promise<{ status: number; body: any }> {
+): Promise<{ status: number; body: Json }> {
   const res = await fetch(`${w.baseUrl}${path}`, {
     method,
     headers: {
