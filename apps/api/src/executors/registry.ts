@@ -1,12 +1,35 @@
+import { createTaskExecutor } from "./create-task.ts";
+import { notifyUserExecutor } from "./notify-user.ts";
+import { sendEmailExecutor } from "./send-email.ts";
+import { sendSmsExecutor } from "./send-sms.ts";
 import type { Executor } from "./types.ts";
+import { updateRecordExecutor } from "./update-record.ts";
 
-/** Every executor, by action name. One module each (issue 5 and 6 fill these in). */
+/**
+ * Every executor, by action name. One module each; registered statically so
+ * the Worker's bundle holds them all and no import order can leave one out.
+ */
 const executors = new Map<string, Executor>();
 
+/** Adds (or replaces) the executor of `executor.action`. */
 export function registerExecutor(executor: Executor): void {
   executors.set(executor.action, executor);
 }
 
+for (const executor of [
+  sendEmailExecutor,
+  sendSmsExecutor,
+  updateRecordExecutor,
+  createTaskExecutor,
+  notifyUserExecutor,
+]) {
+  registerExecutor(executor);
+}
+
+/**
+ * The executor of an action, or undefined when this Worker has none.
+ * @example executorFor("send_email")?.execute(config, ctx)
+ */
 export function executorFor(action: string): Executor | undefined {
   return executors.get(action);
 }

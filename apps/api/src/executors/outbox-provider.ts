@@ -1,0 +1,38 @@
+import { newId } from "../lib/crypto.ts";
+import { insertMessageOnce, type OutboxRow } from "../repositories/outbox.ts";
+import type { EmailMessage, MessageProvider, SmsMessage } from "./message-providers.ts";
+import type { ExecutionContext, ExecutionOutcome } from "./types.ts";
+
+const PROVIDER = "outbox";
+
+/**
+ * The built-in provider: messages land in the `outbox` table (GET
+ * /v1/outbox) instead of leaving the building. One message per idempotency
+ * key, ever: a replay answers with the first message's id.
+ */
+async function store(
+  ctx: ExecutionContext,
+  message: Pick<OutboxRow, "channel" | "to" | "subject" | "body">,
+): Promise<ExecutionOutcome> {
+  const row = await insertMessageOnce(ctx.db, {
+    tenantId: ctx.tenantId,
+    id: newId("msg"),
+    ...message,
+    runId: ctx.runId,
+    stepId: ctx.stepId,
+    idempotencyKey: ctx.idempotencyKey,
+    createdAt: ctx.now,
+  });
+  return { status: "succeeded", output: { messageId: row.id, provider: PROVIDER } };
+}
+
+export const outboxEmailProvider: MessageProvider<EmailMessage> = {
+  name: PROVIDER,
+  // cc and replyTo have no outbox columns yet; the message itself is kept.
+  send: (m, ctx) => store(ctx, { channel: "email", to: m.to, subject: m.subject, body: m.body }),
+};
+
+export const outboxSmsProvider: MessageProvider<SmsMessage> = {
+  name: PROVIDER,
+  send: (m, ctx) => store(ctx, { channel: "sms", to: m.to, subject: null, body: m.body }),
+};
