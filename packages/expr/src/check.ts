@@ -5,7 +5,7 @@ import type { Node } from "./ast.ts";
 import { type ErrorKind, ExprError, type ExprPosition, positionAt } from "./errors.ts";
 import type { Limits } from "./limits.ts";
 import { compile } from "./program.ts";
-import { ANY, describeMask, type JsonSchema, K, SchemaReader } from "./schema.ts";
+import { ANY, bareMask, describeMask, type JsonSchema, K, SchemaReader } from "./schema.ts";
 
 /** One problem found by check(). */
 export interface Diagnostic {
@@ -156,7 +156,14 @@ class Checker {
         const bound = scope.get(n.name);
         if (bound !== undefined) return bound;
         const f = this.field(this.fromSchemas([this.root]), n.name);
-        if (f === null) return this.report(n, "unknown_variable", `unknown variable '${n.name}'`);
+        if (f === null) {
+          const hint = closest(n.name, [...this.reader.fieldNames(this.root), ...scope.keys()]);
+          return this.report(
+            n,
+            "unknown_variable",
+            `unknown variable '${n.name}'${hint ? `; did you mean '${hint}'?` : ""}`,
+          );
+        }
         return f;
       }
       case "select": {
@@ -251,7 +258,7 @@ class Checker {
           this.report(
             n,
             "cannot_compare",
-            `cannot compare ${describeMask(a.mask)} with ${describeMask(b.mask)}: ${pair}`,
+            `cannot compare ${bareMask(a.mask)} with ${bareMask(b.mask)}: ${pair}`,
           );
         }
         return of(K.bool);

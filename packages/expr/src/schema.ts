@@ -43,8 +43,27 @@ export const ANY = 255;
 
 export const KIND_NAMES: readonly [number, string][] = Object.entries(K).map(([n, b]) => [b, n]);
 
+const WITH_ARTICLE: Record<string, string> = {
+  null: "null",
+  bool: "a bool",
+  number: "a number",
+  string: "a string",
+  list: "a list",
+  map: "a map",
+  timestamp: "a timestamp",
+  duration: "a duration",
+};
+
+/** "a number", "a string or null", … for messages. */
 export function describeMask(mask: number): string {
   if (mask === ANY) return "any value";
+  return KIND_NAMES.filter(([b]) => mask & b)
+    .map(([, n]) => WITH_ARTICLE[n]!)
+    .join(" or ");
+}
+
+/** "number", "string", … as in runtime messages ("cannot compare number with string"). */
+export function bareMask(mask: number): string {
   return KIND_NAMES.filter(([b]) => mask & b)
     .map(([, n]) => n)
     .join(" or ");
