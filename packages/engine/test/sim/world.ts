@@ -60,13 +60,29 @@ class Shell {
   readonly everSucceeded = new Set<string>();
   retries = 0;
 
+  /** The object's in-memory copy of what it stored; lost on a crash. */
+  private memory: RunState | null;
+
   constructor(state: RunState) {
     this.stored = JSON.stringify(state);
     this.persistedSeq = state.seq;
+    this.memory = state;
   }
 
+  /** The state as stored: read back from storage (JSON) after a crash. */
   load(): RunState {
-    return JSON.parse(this.stored) as RunState;
+    this.memory ??= JSON.parse(this.stored) as RunState;
+    return this.memory;
+  }
+
+  persist(state: RunState): void {
+    this.stored = JSON.stringify(state);
+    this.persistedSeq = state.seq;
+    this.memory = state;
+  }
+
+  forget(): void {
+    this.memory = null;
   }
 }
 
@@ -196,6 +212,7 @@ export class World {
 
   private crash(shell: Shell, runId: string): void {
     shell.crashed = true;
+    shell.forget();
     this.trace.push(`crash ${runId}`);
     // The platform restarts the object (its alarm or the next request).
     this.enqueue({ kind: "recover", runId }, this.rng.int(1, 2_000));
@@ -226,8 +243,7 @@ export class World {
     }
     if (result.state.seq <= shell.persistedSeq)
       throw new InvariantViolation(`${runId}: checkpoint went back`);
-    shell.stored = JSON.stringify(result.state);
-    shell.persistedSeq = result.state.seq;
+    shell.persist(result.state);
     for (const id of result.state.order) {
       if (result.state.steps[id]?.status === "succeeded") shell.everSucceeded.add(id);
     }
