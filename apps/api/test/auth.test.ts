@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { call, login, newTenant, PLATFORM, sampleDefinition } from "./helpers.ts";
+import { call, login, newTenant, sampleDefinition } from "./helpers.ts";
 
 describe("tenants", () => {
   it("need the platform token", async () => {

@@ -17,17 +17,31 @@ const paymentWorkflow = (to: string, status = "paid") => ({
   name: "Payment received",
   trigger: { event: "payment.received" },
   steps: [
-    { id: "mark", action: "update_record", config: { type: "contract", id: "{{ payment.contract }}", fields: { status } } },
-    { id: "tell", action: "send_email", config: { to, subject: "Contract {{ payment.contract }} paid", body: "Thanks" } },
+    {
+      id: "mark",
+      action: "update_record",
+      config: { type: "contract", id: "{{ payment.contract }}", fields: { status } },
+    },
+    {
+      id: "tell",
+      action: "send_email",
+      config: { to, subject: "Contract {{ payment.contract }} paid", body: "Thanks" },
+    },
   ],
 });
 
 describe("retry from the failed step", () => {
   it("re-runs only the failed step, onto a fixed version, and refuses an incompatible one", async () => {
     const t = await newTenant();
-    const wf = await call("POST", "/v1/workflows", { key: t.key, body: paymentWorkflow("{{ payment.manager }}") });
+    const wf = await call("POST", "/v1/workflows", {
+      key: t.key,
+      body: paymentWorkflow("{{ payment.manager }}"),
+    });
     expect(wf.status).toBe(201);
-    const sent = await call("POST", "/v1/events", { key: t.key, body: { type: "payment.received", data: { contract: "c-1", email: "m@example.com" } } });
+    const sent = await call("POST", "/v1/events", {
+      key: t.key,
+      body: { type: "payment.received", data: { contract: "c-1", email: "m@example.com" } },
+    });
     const failed = await runFor(t.key, sent.body.id);
     expect(failed.status).toBe("failed");
     const tell = failed.steps.find((s: Json) => s.id === "tell");
@@ -36,13 +50,25 @@ describe("retry from the failed step", () => {
     expect(failed.steps.find((s: Json) => s.id === "mark").status).toBe("succeeded");
 
     // A version that changes a finished step cannot take the run over.
-    const changed = await call("PUT", `/v1/workflows/${wf.body.id}`, { key: t.key, body: paymentWorkflow("{{ payment.email }}", "settled") });
-    const refused = await call("POST", `/v1/runs/${failed.id}/retry`, { key: t.key, body: { version: changed.body.latestVersion } });
+    const changed = await call("PUT", `/v1/workflows/${wf.body.id}`, {
+      key: t.key,
+      body: paymentWorkflow("{{ payment.email }}", "settled"),
+    });
+    const refused = await call("POST", `/v1/runs/${failed.id}/retry`, {
+      key: t.key,
+      body: { version: changed.body.latestVersion },
+    });
     expect(refused.status).toBe(409);
     expect(refused.body.error.details.differing).toEqual([{ stepId: "mark", reason: "changed" }]);
 
-    const fixed = await call("PUT", `/v1/workflows/${wf.body.id}`, { key: t.key, body: paymentWorkflow("{{ payment.email }}") });
-    const retried = await call("POST", `/v1/runs/${failed.id}/retry`, { key: t.key, body: { version: fixed.body.latestVersion } });
+    const fixed = await call("PUT", `/v1/workflows/${wf.body.id}`, {
+      key: t.key,
+      body: paymentWorkflow("{{ payment.email }}"),
+    });
+    const retried = await call("POST", `/v1/runs/${failed.id}/retry`, {
+      key: t.key,
+      body: { version: fixed.body.latestVersion },
+    });
     expect(retried.status).toBe(202);
     const done = await eventually(
       () => call("GET", `/v1/runs/${failed.id}`, { key: t.key }),
@@ -69,11 +95,27 @@ describe("the loop guard", () => {
       body: {
         name: "Touch contract",
         trigger: { event: "contract.updated" },
-        steps: [{ id: "touch", action: "update_record", config: { type: "contract", id: "{{ contract.id }}", fields: { touched: "{{ event.id }}" } } }],
+        steps: [
+          {
+            id: "touch",
+            action: "update_record",
+            config: {
+              type: "contract",
+              id: "{{ contract.id }}",
+              fields: { touched: "{{ event.id }}" },
+            },
+          },
+        ],
       },
     });
-    await call("PUT", "/v1/records/contract/c-9", { key: t.key, body: { fields: { status: "new" } } });
-    await call("PATCH", "/v1/records/contract/c-9", { key: t.key, body: { fields: { status: "open" } } });
+    await call("PUT", "/v1/records/contract/c-9", {
+      key: t.key,
+      body: { fields: { status: "new" } },
+    });
+    await call("PATCH", "/v1/records/contract/c-9", {
+      key: t.key,
+      body: { fields: { status: "open" } },
+    });
     const suppressed = await eventually(
       () => call("GET", `/v1/runs?workflowId=${wf.body.id}&status=suppressed`, { key: t.key }),
       (r) => r.body.items.length === 1,
@@ -94,7 +136,13 @@ describe("the loop guard", () => {
       body: {
         name: "Ticket to note",
         trigger: { event: "ticket.updated" },
-        steps: [{ id: "note", action: "update_record", config: { type: "note", id: "{{ ticket.id }}", fields: { from: "{{ event.id }}" } } }],
+        steps: [
+          {
+            id: "note",
+            action: "update_record",
+            config: { type: "note", id: "{{ ticket.id }}", fields: { from: "{{ event.id }}" } },
+          },
+        ],
       },
     });
     const b = await call("POST", "/v1/workflows", {
@@ -102,7 +150,13 @@ describe("the loop guard", () => {
       body: {
         name: "Note to ticket",
         trigger: { event: "note.updated" },
-        steps: [{ id: "ticket", action: "update_record", config: { type: "ticket", id: "{{ note.id }}", fields: { from: "{{ event.id }}" } } }],
+        steps: [
+          {
+            id: "ticket",
+            action: "update_record",
+            config: { type: "ticket", id: "{{ note.id }}", fields: { from: "{{ event.id }}" } },
+          },
+        ],
       },
     });
     await call("PUT", "/v1/records/ticket/t-1", { key: t.key, body: { fields: { v: 1 } } });
@@ -115,7 +169,9 @@ describe("the loop guard", () => {
     const run = (await call("GET", `/v1/runs/${suppressed.body.items[0].id}`, { key: t.key })).body;
     expect(run.causation.chain.map((l: Json) => l.workflowId)).toEqual([a.body.id, b.body.id]);
     await new Promise((r) => setTimeout(r, 2000));
-    const total = await env.DB.prepare("SELECT count(*) AS n FROM runs WHERE tenant_id = ?").bind(t.tenantId).first<{ n: number }>();
+    const total = await env.DB.prepare("SELECT count(*) AS n FROM runs WHERE tenant_id = ?")
+      .bind(t.tenantId)
+      .first<{ n: number }>();
     expect(total!.n).toBeLessThan(6);
   });
 });

@@ -11,15 +11,7 @@ import { nowIso } from "../lib/time.ts";
 import { AuditType, commitWithAudit } from "../repositories/audit.ts";
 import { getVersionRow } from "../repositories/workflows.ts";
 import { auditKeyOf } from "../services/context.ts";
-import {
-  decodeCursor,
-  encodeCursor,
-  errors,
-  IdParam,
-  jsonBody,
-  jsonResponse,
-  ListQuery,
-} from "./common.ts";
+import { decodeCursor, encodeCursor, errors, IdParam, jsonResponse, ListQuery } from "./common.ts";
 
 const RUN_STATUSES = [
   "running",
