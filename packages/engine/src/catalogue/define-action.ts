@@ -54,13 +54,21 @@ export function text(description: string): z.ZodString {
   return z.string().min(1).describe(description);
 }
 
-/** A duration field ("10m", "48h"), or a template that renders one. */
+/** Longest duration a config field may hold: 30 days (`720h`). */
+export const MAX_CONFIG_DURATION_MS = 30 * 24 * 3_600_000;
+
+/** A duration field ("10m", "48h", at most 720h), or a template that renders one. */
 export function durationText(description: string): z.ZodString {
   return z
     .string()
-    .refine((value) => hasPlaceholder(value) || parseDuration(value) !== null, {
-      message: 'expected a duration such as "30m" or "48h", or a {{ template }}',
-    })
+    .refine(
+      (value) => {
+        if (hasPlaceholder(value)) return true;
+        const ms = parseDuration(value);
+        return ms !== null && ms > 0 && ms <= MAX_CONFIG_DURATION_MS;
+      },
+      { message: 'expected a duration such as "30m" or "48h" (at most 720h), or a {{ template }}' },
+    )
     .describe(description);
 }
 

@@ -307,6 +307,26 @@ describe("advance: approvals", () => {
     expect(run.dispatches().map((c) => c.stepId)).toEqual(["after"]);
   });
 
+  it("closes an open approval when the run is cancelled", () => {
+    const run = new Driver(approval);
+    run.feed({ type: "start", at: T0 });
+    run.feed({
+      type: "stepSucceeded",
+      stepId: "approve",
+      attempt: 1,
+      output: { approvalId: "apr_1" },
+      at: T0,
+    });
+    run.feed({ type: "cancel", at: T0 + 5 });
+    expect(run.commands("closeApproval")).toEqual([
+      { type: "closeApproval", stepId: "approve", approvalId: "apr_1", status: "cancelled" },
+    ]);
+    expect(run.commands("cancelTimer")).toEqual([
+      { type: "cancelTimer", timerId: "approve:decision:1" },
+    ]);
+    expect(run.statusOf("after")).toBe("cancelled");
+  });
+
   it("keeps a decision that arrives before the request's confirmation", () => {
     const run = new Driver(approval);
     run.feed({ type: "start", at: T0 });

@@ -127,4 +127,21 @@ describe("advance: conditions, templates and the filter", () => {
     });
     expect(broken.state.error?.code).toBe("filter_error");
   });
+
+  it("re-evaluates a failed filter on retry, on the new version", () => {
+    const run = new Driver(definition([sms("a")], "order.customer.name == 'x'"));
+    run.feed({ type: "start", at: T0 });
+    expect(run.state.status).toBe("failed");
+    run.feed({
+      type: "retryRequested",
+      to: { version: 2, definition: definition([sms("a")], "order.amount > 1") },
+      at: T0 + 1,
+    });
+    expect(run.state).toMatchObject({
+      status: "running",
+      version: 2,
+      filter: { result: true, error: null },
+    });
+    expect(run.dispatches().map((c) => c.stepId)).toEqual(["a"]);
+  });
 });
