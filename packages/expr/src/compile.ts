@@ -2,17 +2,13 @@
 // node (or of a whole `a.b.c` path) and calls its children directly: no
 // tree-walking dispatch, no eval, no Function.
 import type { BinaryNode, MapNode, Node, SelectNode } from "./ast.ts";
+import { compileBinary } from "./binary.ts";
 import { compileCall } from "./calls.ts";
-import { absorbable, type CompileEnv, type Fn, typeFault } from "./env.ts";
+import { type CompileEnv, type Fn, typeFault } from "./env.ts";
 import { Fault, fail, type Span } from "./errors.ts";
 import type { ResolvedLimits } from "./limits.ts";
 import {
-  add,
-  arithmetic,
   checkList,
-  compare,
-  contains,
-  equals,
   expectedBool,
   hasOwn,
   isMap,
@@ -20,9 +16,9 @@ import {
   limitFault,
   negate,
   type State,
-  subtract,
   typeName,
 } from "./ops.ts";
+import { Duration, Timestamp } from "./values.ts";
 
 export interface CompileOptions {
   limits: ResolvedLimits;
@@ -138,22 +134,23 @@ function findConstants(root: Node): Set<Node> {
   return out;
 }
 
-function deepFreeze(v: unknown): unknown {
-  if (typeof v === "object" && v !== null && !Object.isFrozen(v)) {
-    Object.freeze(v);
-    for (const k of Object.keys(v)) deepFreeze((v as Json)[k]);
-  }
-  return v;
-}
-
 /** Evaluates a context-free node once; null when it fails (the error is left for run time). */
 function fold(node: Node, env: CompileEnv): Fn | null {
   const fn = env.compile(node, { ...env, counted: true, folding: true });
   const scratch: State = { ctx: {}, slots: [], steps: 0, limits: env.limits };
   let value: unknown;
   try {
-    value = deepFreeze(fn(scratch));
+    value = fn(scratch);
   } catch {
+    return null;
+  }
+  // Lists and maps are not shared between evaluations: a caller may mutate a result.
+  if (
+    typeof value === "object" &&
+    value !== null &&
+    !(value instanceof Timestamp) &&
+    !(value instanceof Duration)
+  ) {
     return null;
   }
   const cost = scratch.steps;
@@ -352,155 +349,5 @@ function compileMap(node: MapNode, env: CompileEnv): Fn {
       }
     }
     return out;
-  };
-}
-
-function isPrimitiveLiteral(n: Node): n is Node & { type: "literal" } {
-  return n.type === "literal";
-}
-
-function compileBinary(node: BinaryNode, l: Fn, env: CompileEnv): Fn {
-  const { op, span } = node;
-  if (op === "&&" || op === "||")
-    return compileLogic(op === "&&", l, env.compile(node.right, env), node);
-  // A literal on the right needs no closure call and, for ==, no deep compare.
-  const lit =
-    isPrimitiveLiteral(node.right) && !env.counted && !env.explain ? node.right.value : undefined;
-  const r = env.compile(node.right, env);
-  switch (op) {
-    case "==":
-      if (lit !== undefined) return (s) => l(s) === lit;
-      return (s) => {
-        const a = l(s);
-        const b = r(s);
-        return a === b || equals(a, b);
-      };
-    case "!=":
-      if (lit !== undefined) return (s) => l(s) !== lit;
-      return (s) => {
-        const a = l(s);
-        const b = r(s);
-        return !(a === b || equals(a, b));
-      };
-    case "<":
-    case "<=":
-    case ">":
-    case ">=":
-      return compileOrdering(op, l, r, lit, span);
-    case "in":
-      return compileIn(l, r, node, env);
-    case "+":
-      return (s) => {
-        const a = l(s);
-        const b = r(s);
-        if (typeof a === "number" && typeof b === "number") {
-          const x = a + b;
-          if (Number.isFinite(x)) return x;
-        }
-        return add(a, b, s, span);
-      };
-    case "-":
-      return (s) => subtract(l(s), r(s), span);
-    default:
-      return (s) => arithmetic(op, l(s), r(s), span);
-  }
-}
-
-function compileOrdering(op: "<" | "<=" | ">" | ">=", l: Fn, r: Fn, lit: unknown, span: Span): Fn {
-  const test =
-    op === "<"
-      ? (c: number) => c < 0
-      : op === "<="
-        ? (c: number) => c <= 0
-        : op === ">"
-          ? (c: number) => c > 0
-          : (c: number) => c >= 0;
-  if (typeof lit === "number") {
-    switch (op) {
-      case ">":
-        return (s) => {
-          const a = l(s);
-          return typeof a === "number" ? a > lit : compare(a, lit, span) > 0;
-        };
-      case ">=":
-        return (s) => {
-          const a = l(s);
-          return typeof a === "number" ? a >= lit : compare(a, lit, span) >= 0;
-        };
-      case "<":
-        return (s) => {
-          const a = l(s);
-          return typeof a === "number" ? a < lit : compare(a, lit, span) < 0;
-        };
-      case "<=":
-        return (s) => {
-          const a = l(s);
-          return typeof a === "number" ? a <= lit : compare(a, lit, span) <= 0;
-        };
-    }
-  }
-  return (s) => {
-    const a = l(s);
-    const b = r(s);
-    if (typeof a === "number" && typeof b === "number") return test(a < b ? -1 : a > b ? 1 : 0);
-    return test(compare(a, b, span));
-  };
-}
-
-function compileIn(l: Fn, r: Fn, node: BinaryNode, env: CompileEnv): Fn {
-  const span = node.span;
-  const right = node.right;
-  if (
-    !env.counted &&
-    !env.explain &&
-    right.type === "list" &&
-    right.elements.every(isPrimitiveLiteral)
-  ) {
-    // `x in ["a", "b"]`: a set lookup; a primitive equals only itself.
-    const set = new Set<unknown>(
-      right.elements.map((e) => (e as Node & { type: "literal" }).value),
-    );
-    return (s) => {
-      const x = l(s);
-      if (x === null || typeof x !== "object") return set.has(x);
-      return false;
-    };
-  }
-  return (s) => {
-    const x = l(s);
-    return contains(r(s), x, span);
-  };
-}
-
-/** `&&` / `||` with CEL's commutative error absorption. */
-function compileLogic(isAnd: boolean, l: Fn, r: Fn, node: BinaryNode): Fn {
-  const absorbing = !isAnd; // the value that decides: false for &&, true for ||
-  const lspan = node.left.span;
-  const rspan = node.right.span;
-  return (s) => {
-    let a: unknown;
-    let err: Fault | undefined;
-    try {
-      a = l(s);
-    } catch (e) {
-      err = absorbable(e);
-    }
-    if (err === undefined) {
-      if (a === absorbing) return absorbing;
-      if (a === !absorbing) {
-        const b = r(s);
-        return typeof b === "boolean" ? b : expectedBool(b, rspan);
-      }
-      err = new Fault("eval", "expected_bool", `expected bool, got ${typeName(a)}`, lspan);
-    }
-    let b: unknown;
-    try {
-      b = r(s);
-    } catch (e) {
-      absorbable(e);
-      throw err;
-    }
-    if (b === absorbing) return absorbing;
-    throw err;
   };
 }

@@ -57,7 +57,7 @@ export function size(x: unknown, span: Span): number {
   return fail("invalid_argument", `size() needs a string, list or map, not ${typeName(x)}`, span);
 }
 
-const INTEGER = /^-?\d+$/;
+const INTEGER = /^[-+]?\d+$/;
 const DECIMAL = /^[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?$/;
 
 export function toInt(x: unknown, span: Span): number {
