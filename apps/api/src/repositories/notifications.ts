@@ -1,6 +1,7 @@
-import { and, desc, eq, lt, or } from "drizzle-orm";
+import { and, desc, eq } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { notifications } from "../db/schema.ts";
+import { type KeysetCursor, olderThan } from "./keyset.ts";
 
 export type NotificationRow = typeof notifications.$inferSelect;
 
@@ -42,7 +43,7 @@ export async function getNotificationRow(
 
 export interface NotificationListQuery {
   limit: number;
-  after?: { createdAt: string; id: string } | undefined;
+  after?: KeysetCursor | undefined;
   user?: string | undefined;
   unread?: boolean | undefined;
 }
@@ -55,12 +56,7 @@ export async function listNotificationRows(
 ): Promise<NotificationRow[]> {
   const conds = [eq(notifications.tenantId, tenantId)];
   if (q.after) {
-    conds.push(
-      or(
-        lt(notifications.createdAt, q.after.createdAt),
-        and(eq(notifications.createdAt, q.after.createdAt), lt(notifications.id, q.after.id)),
-      )!,
-    );
+    conds.push(olderThan(notifications.createdAt, notifications.id, q.after));
   }
   if (q.user) conds.push(eq(notifications.user, q.user));
   if (q.unread) conds.push(eq(notifications.read, false));

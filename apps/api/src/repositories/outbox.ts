@@ -1,6 +1,7 @@
-import { and, desc, eq, lt, or } from "drizzle-orm";
+import { and, desc, eq } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { outbox } from "../db/schema.ts";
+import { type KeysetCursor, olderThan } from "./keyset.ts";
 
 export type OutboxRow = typeof outbox.$inferSelect;
 export type OutboxChannel = OutboxRow["channel"];
@@ -21,7 +22,7 @@ export async function insertMessageOnce(db: Db, row: OutboxRow): Promise<OutboxR
 
 export interface OutboxListQuery {
   limit: number;
-  after?: { createdAt: string; id: string } | undefined;
+  after?: KeysetCursor | undefined;
   channel?: OutboxChannel | undefined;
   runId?: string | undefined;
 }
@@ -34,12 +35,7 @@ export async function listOutboxRows(
 ): Promise<OutboxRow[]> {
   const conds = [eq(outbox.tenantId, tenantId)];
   if (q.after) {
-    conds.push(
-      or(
-        lt(outbox.createdAt, q.after.createdAt),
-        and(eq(outbox.createdAt, q.after.createdAt), lt(outbox.id, q.after.id)),
-      )!,
-    );
+    conds.push(olderThan(outbox.createdAt, outbox.id, q.after));
   }
   if (q.channel) conds.push(eq(outbox.channel, q.channel));
   if (q.runId) conds.push(eq(outbox.runId, q.runId));

@@ -1,6 +1,7 @@
-import { and, desc, eq, lt, or } from "drizzle-orm";
+import { and, desc, eq } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { tasks } from "../db/schema.ts";
+import { type KeysetCursor, olderThan } from "./keyset.ts";
 
 export type TaskRow = typeof tasks.$inferSelect;
 export type TaskStatus = TaskRow["status"];
@@ -35,7 +36,7 @@ export async function getTaskRow(
 
 export interface TaskListQuery {
   limit: number;
-  after?: { createdAt: string; id: string } | undefined;
+  after?: KeysetCursor | undefined;
   status?: TaskStatus | undefined;
   assignee?: string | undefined;
   runId?: string | undefined;
@@ -45,12 +46,7 @@ export interface TaskListQuery {
 export async function listTaskRows(db: Db, tenantId: string, q: TaskListQuery): Promise<TaskRow[]> {
   const conds = [eq(tasks.tenantId, tenantId)];
   if (q.after) {
-    conds.push(
-      or(
-        lt(tasks.createdAt, q.after.createdAt),
-        and(eq(tasks.createdAt, q.after.createdAt), lt(tasks.id, q.after.id)),
-      )!,
-    );
+    conds.push(olderThan(tasks.createdAt, tasks.id, q.after));
   }
   if (q.status) conds.push(eq(tasks.status, q.status));
   if (q.assignee) conds.push(eq(tasks.assignee, q.assignee));

@@ -1,4 +1,67 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { listActions } from "@switchyard/engine";
+import { authorize } from "../auth/authenticate.ts";
 import { createRouter } from "../http.ts";
+import { listEventTypeRows } from "../repositories/event-types.ts";
+import { errors, jsonResponse } from "./common.ts";
+import { toEventType } from "./event-types.ts";
 
-// Filled in by the run-path work (issue 5): see API.md.
-export const catalogRoutes = createRouter();
+/** The builder loads the catalogue in one answer; a tenant has far fewer types than this. */
+const MAX_EVENT_TYPES = 1_000;
+
+const JsonSchema = z.record(z.string(), z.unknown());
+
+const Action = z
+  .object({
+    name: z.string().openapi({ example: "send_email" }),
+    title: z.string(),
+    description: z.string(),
+    configSchema: JsonSchema.openapi({ description: "JSON Schema of the step's config" }),
+    outputSchema: JsonSchema.openapi({ description: "JSON Schema of steps.<id>.output" }),
+    sampleOutput: z.unknown().openapi({ description: "Stands in for the output in dry runs" }),
+  })
+  .openapi("CatalogAction");
+
+const CatalogEventType = z
+  .object({
+    type: z.string(),
+    sample: JsonSchema.nullable(),
+    schema: JsonSchema.nullable(),
+    declared: z.boolean(),
+  })
+  .openapi("CatalogEventType");
+
+const Catalog = z
+  .object({ actions: z.array(Action), eventTypes: z.array(CatalogEventType) })
+  .openapi("Catalog");
+
+export const catalogRoutes = createRouter().openapi(
+  createRoute({
+    method: "get",
+    path: "/v1/catalog",
+    tags: ["Catalogue"],
+    summary: "Actions with their config and output schemas, and this tenant's event types",
+    responses: { 200: jsonResponse(Catalog, "The catalogue"), ...errors(401, 403) },
+  }),
+  async (c) => {
+    const p = authorize(c, "read");
+    const rows = await listEventTypeRows(c.var.db, p.tenantId, MAX_EVENT_TYPES);
+    return c.json(
+      {
+        actions: listActions().map((a) => ({
+          name: a.name,
+          title: a.title,
+          description: a.description,
+          configSchema: a.configSchema,
+          outputSchema: a.outputSchema,
+          sampleOutput: a.sampleOutput,
+        })),
+        eventTypes: rows.map((row) => {
+          const t = toEventType(row);
+          return { type: t.type, sample: t.sample, schema: t.schema, declared: t.declared };
+        }),
+      },
+      200,
+    );
+  },
+);

@@ -1,4 +1,86 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { authorize } from "../auth/authenticate.ts";
 import { createRouter } from "../http.ts";
+import { isKeysetCursor, nextKeysetCursor } from "../repositories/keyset.ts";
+import { listOutboxRows, type OutboxRow } from "../repositories/outbox.ts";
+import {
+  decodeCursor,
+  encodeCursor,
+  errors,
+  jsonResponse,
+  ListQuery,
+  Timestamp,
+} from "./common.ts";
 
-// Filled in by the run-path work (issue 5): see API.md.
-export const outboxRoutes = createRouter();
+const Channel = z.enum(["email", "sms"]);
+
+const OutboxMessage = z
+  .object({
+    id: z.string(),
+    channel: Channel,
+    to: z.string(),
+    subject: z.string().nullable().openapi({ description: "Email only" }),
+    body: z.string(),
+    runId: z.string().nullable(),
+    stepId: z.string().nullable(),
+    idempotencyKey: z.string(),
+    createdAt: Timestamp,
+  })
+  .openapi("OutboxMessage");
+
+const OutboxQuery = ListQuery.extend({
+  channel: Channel.optional(),
+  runId: z.string().max(100).optional(),
+});
+
+function toMessage(row: OutboxRow): z.infer<typeof OutboxMessage> {
+  return {
+    id: row.id,
+    channel: row.channel,
+    to: row.to,
+    subject: row.subject,
+    body: row.body,
+    runId: row.runId,
+    stepId: row.stepId,
+    idempotencyKey: row.idempotencyKey,
+    createdAt: row.createdAt,
+  };
+}
+
+export const outboxRoutes = createRouter().openapi(
+  createRoute({
+    method: "get",
+    path: "/v1/outbox",
+    tags: ["Outbox"],
+    summary: "Messages sent through the built-in provider, newest first",
+    description:
+      "The default email and SMS provider where none is configured: messages are kept here instead of being delivered. One message per idempotency key, ever.",
+    request: { query: OutboxQuery },
+    responses: {
+      200: jsonResponse(
+        z.object({ items: z.array(OutboxMessage), nextCursor: z.string().nullable() }),
+        "Messages",
+      ),
+      ...errors(400, 401, 403),
+    },
+  }),
+  async (c) => {
+    const p = authorize(c, "read");
+    const q = c.req.valid("query");
+    const rows = await listOutboxRows(c.var.db, p.tenantId, {
+      limit: q.limit + 1,
+      after: decodeCursor(q.cursor, isKeysetCursor),
+      channel: q.channel,
+      runId: q.runId,
+    });
+    const page = rows.slice(0, q.limit);
+    const next = nextKeysetCursor(rows, q.limit);
+    return c.json(
+      {
+        items: page.map(toMessage),
+        nextCursor: next ? encodeCursor(next) : null,
+      },
+      200,
+    );
+  },
+);
