@@ -81,3 +81,19 @@ export const sampleDefinition = (name = "Big order approval") => ({
     },
   ],
 });
+
+/** Polls until `check` passes (queues deliver after their batch timeout). */
+export async function eventually<T>(
+  fn: () => Promise<T>,
+  check: (v: T) => boolean,
+  timeoutMs = 15_000,
+): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (check(v)) return v;
+    if (Date.now() > until)
+      throw new Error(`condition not met in ${timeoutMs} ms; last value: ${JSON.stringify(v)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -1,22 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { call, type Json, newTenant } from "./helpers.ts";
-
-/** Polls until `check` passes (queues deliver after their batch timeout). */
-export async function eventually<T>(
-  fn: () => Promise<T>,
-  check: (v: T) => boolean,
-  timeoutMs = 15_000,
-): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (check(v)) return v;
-    if (Date.now() > until)
-      throw new Error(`condition not met in ${timeoutMs} ms; last value: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+import { call, eventually, type Json, newTenant } from "./helpers.ts";
 
 async function runsOf(key: string, eventId: string): Promise<Json[]> {
   const ev = await call("GET", `/v1/events/${eventId}`, { key });

@@ -1,7 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { call, type Json, newTenant } from "./helpers.ts";
-import { eventually } from "./run-path.test.ts";
+import { call, eventually, type Json, newTenant } from "./helpers.ts";
 
 const terminal = ["succeeded", "failed", "filtered", "suppressed", "cancelled"];
 
