@@ -229,6 +229,14 @@ export class Editor {
     this.serverProblems = [];
     const def = $state.snapshot(this.def);
     try {
+      // Publishing an unchanged draft makes that version live instead of saving a copy.
+      const draft = this.workflow?.draftVersion;
+      if (publish && this.workflow && draft && !this.dirty) {
+        const wf = await endpoints.publish(this.workflow.id, draft);
+        this.workflow = wf;
+        this.notice = `Published version ${draft}.`;
+        return wf;
+      }
       const wf = this.workflow
         ? await endpoints.saveWorkflow(this.workflow.id, def, {
             publish,
