@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, sql } from "drizzle-orm";
+import { and, asc, eq, gt } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { effects, records } from "../db/schema.ts";
 
@@ -73,21 +73,31 @@ export async function getEffect(
 }
 
 /**
- * The effect marker, written only when the statement just before it in the
+ * A record write and its effect marker in one D1 batch (one transaction).
+ * The marker is written only when the statement just before it in the
  * same batch changed a row (`changes() = 1`): a write that lost an
  * optimistic-concurrency race leaves no marker behind. A second marker for
  * the same key violates the primary key and rolls the whole batch back, so
  * the effect cannot happen twice.
  */
-export function markerAfterWriteStatement(
+export async function writeWithMarker(
   db: Db,
-  tenantId: string,
-  idempotencyKey: string,
-  result: string,
-  at: string,
-) {
-  return db.run(sql`INSERT INTO ${effects} (tenant_id, idempotency_key, result, created_at)
-    SELECT ${tenantId}, ${idempotencyKey}, ${result}, ${at} WHERE changes() = 1`);
+  write: { toSQL(): { sql: string; params: unknown[] } },
+  marker: { tenantId: string; idempotencyKey: string; result: string; at: string },
+): Promise<{ changedRows: number }> {
+  // Plain D1 statements: drizzle's batch cannot carry a raw `sql` statement.
+  const d1 = db.$client;
+  const query = write.toSQL();
+  const [result] = await d1.batch([
+    d1.prepare(query.sql).bind(...query.params),
+    d1
+      .prepare(
+        `INSERT INTO effects (tenant_id, idempotency_key, result, created_at)
+         SELECT ?, ?, ?, ? WHERE changes() = 1`,
+      )
+      .bind(marker.tenantId, marker.idempotencyKey, marker.result, marker.at),
+  ]);
+  return { changedRows: result?.meta.changes ?? 0 };
 }
 
 /** A marker for an effect that wrote nothing (an unchanged record), so replays agree. */

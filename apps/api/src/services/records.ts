@@ -3,7 +3,6 @@
 // changed, bumps the version only on a change, and yields the event the
 // change emits (`<type>.created` / `<type>.updated` with `changes`).
 import { type EmittedEvent, RESERVED_CONTEXT_NAMES } from "@switchyard/engine";
-import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../db/client.ts";
 import type { Problem } from "../errors.ts";
 import { canonicalJson, parseStored } from "../lib/json.ts";
@@ -11,10 +10,10 @@ import {
   getEffect,
   getRecordRow,
   insertRecordStatement,
-  markerAfterWriteStatement,
   markerStatement,
   type RecordRow,
   updateRecordStatement,
+  writeWithMarker,
 } from "../repositories/records.ts";
 
 /** A record type becomes its events' first segment, so it follows that rule. */
@@ -214,12 +213,12 @@ export async function writeRecord(
       changedRows = result.meta.changes ?? 0;
     } else {
       try {
-        const items: [BatchItem<"sqlite">, BatchItem<"sqlite">] = [
-          write,
-          markerAfterWriteStatement(db, tenantId, idempotencyKey, markerJson, input.at),
-        ];
-        const [result] = (await db.batch(items)) as [D1Result, unknown];
-        changedRows = result.meta.changes ?? 0;
+        ({ changedRows } = await writeWithMarker(db, write, {
+          tenantId,
+          idempotencyKey,
+          result: markerJson,
+          at: input.at,
+        }));
       } catch (err) {
         // Another attempt of the same step marked the key first: its batch
         // won, ours rolled back; the loop reads and returns its result.
