@@ -2,27 +2,23 @@
 // function. Pure: the same state and input always give the same result; the
 // input state is never mutated. Stale and duplicate inputs change nothing
 // and say why (`ignored`).
+
 import { getAction } from "../catalogue/registry.ts";
 import type { ActionStep } from "../definition/types.ts";
 import { isActionStep } from "../definition/types.ts";
 import { emittedEventId } from "../loop-guard/causation.ts";
-import { evaluateCondition } from "../matching/filter.ts";
 import { assertNever } from "../util/assert-never.ts";
-import {
-  attemptFailed,
-  decisionWaitMs,
-  dispatchAttempt,
-  succeedStep,
-  timerId,
-} from "./attempts.ts";
-import { checkRetryCompatibility } from "./compat.ts";
-import { freshStep } from "./create-run.ts";
+import { attemptFailed, dispatchAttempt, succeedStep } from "./attempts.ts";
+import { approvalIdOf, decisionOutput, onDecision, onSucceeded } from "./decisions.ts";
 import { Draft } from "./draft.ts";
 import { driveRun } from "./drive.ts";
-import type { AdvanceResult, Ignored, RunInput } from "./inputs.ts";
+import type { AdvanceResult, RunInput } from "./inputs.ts";
 import { planOf } from "./plan.ts";
-import type { DecisionRecord, RunState, StepState } from "./state.ts";
+import { onRetry } from "./retry.ts";
+import { onStart } from "./start.ts";
+import type { RunState } from "./state.ts";
 import { EngineErrorCode, isTerminalRunStatus, RunStatus, StepStatus } from "./state.ts";
+import { done, ignore, isOpen } from "./transition.ts";
 
 /**
  * Applies one input to a run.
@@ -76,61 +72,6 @@ export function advance(state: RunState, input: RunInput): AdvanceResult {
   }
 }
 
-function ignore(state: RunState, reason: Ignored["reason"], message: string): AdvanceResult {
-  return { state, commands: [], ignored: { reason, message } };
-}
-
-function done(d: Draft): AdvanceResult {
-  d.state.seq += 1;
-  return { state: d.state, commands: d.commands, ignored: null };
-}
-
-function isOpen(state: RunState): boolean {
-  return state.startedAt !== null && !isTerminalRunStatus(state.status);
-}
-
-function onStart(state: RunState, at: number): AdvanceResult {
-  if (state.startedAt !== null) return ignore(state, "already_started", "the run has started");
-  const d = new Draft(state, at);
-  d.state.startedAt = at;
-  if (state.suppression !== null) {
-    d.timeline("run.suppressed", { message: state.suppression.message });
-    d.finish(RunStatus.suppressed, {
-      code: state.suppression.reason,
-      message: state.suppression.message,
-    });
-    return done(d);
-  }
-  applyFilter(d);
-  return done(d);
-}
-
-/** Evaluates the filter unless the matcher did; then drives or ends the run. */
-function applyFilter(d: Draft): void {
-  const source = d.state.definition.filter ?? null;
-  if (d.state.filter === null) {
-    if (source === null) d.state.filter = { expression: null, result: true, error: null };
-    else {
-      const outcome = evaluateCondition(source, d.context(), EngineErrorCode.filterError, "filter");
-      d.state.filter = outcome.ok
-        ? { expression: source, result: outcome.value, error: null }
-        : { expression: source, result: null, error: outcome.error };
-    }
-  }
-  const filter = d.state.filter;
-  if (filter.error !== null) {
-    d.finish(RunStatus.failed, filter.error);
-    return;
-  }
-  if (filter.result === false) {
-    d.timeline("run.filtered", { message: filter.expression ?? "" });
-    d.finish(RunStatus.filtered, null);
-    return;
-  }
-  d.timeline("run.started");
-  driveRun(d);
-}
-
 function onStepResult(
   state: RunState,
   stepId: string,
@@ -158,56 +99,6 @@ function onStepResult(
   apply(d, step);
   driveRun(d);
   return done(d);
-}
-
-function onSucceeded(d: Draft, step: ActionStep, output: unknown): void {
-  const current = d.step(step.id);
-  d.cancelTimer(timerId(step.id, "timeout", current.attempt));
-  if (getAction(step.action)?.completion !== "decision") {
-    succeedStep(d, step.id, output);
-    return;
-  }
-  // The request is open (the approval exists): wait for its decision.
-  if (current.earlyDecision !== null) {
-    succeedStep(d, step.id, decisionOutput(output, current.earlyDecision));
-    return;
-  }
-  const waitMs = decisionWaitMs(step, current.input) ?? 0;
-  d.update(step.id, { status: StepStatus.waiting, output });
-  d.setTimer({
-    id: timerId(step.id, "decision", current.attempt),
-    at: d.at + waitMs,
-    stepId: step.id,
-    purpose: "decision",
-    attempt: current.attempt,
-  });
-  d.timeline("step.waiting", { stepId: step.id, message: "waiting for a decision" });
-}
-
-function decisionOutput(
-  requested: unknown,
-  decision: DecisionRecord | null,
-): Record<string, unknown> {
-  const base =
-    requested !== null && typeof requested === "object"
-      ? (requested as Record<string, unknown>)
-      : {};
-  return {
-    ...base,
-    approvalId: typeof base.approvalId === "string" ? base.approvalId : null,
-    decision: decision?.decision ?? "expired",
-    decidedBy: decision?.decidedBy ?? null,
-    comment: decision?.comment ?? null,
-  };
-}
-
-function approvalIdOf(step: StepState): string | null {
-  const output = step.output;
-  if (output !== null && typeof output === "object") {
-    const id = (output as Record<string, unknown>).approvalId;
-    if (typeof id === "string") return id;
-  }
-  return null;
 }
 
 function onTimer(state: RunState, id: string, at: number, random: number): AdvanceResult {
@@ -264,101 +155,6 @@ function onTimer(state: RunState, id: string, at: number, random: number): Advan
   }
   driveRun(d);
   return done(d);
-}
-
-function onDecision(
-  state: RunState,
-  stepId: string,
-  at: number,
-  decision: DecisionRecord,
-): AdvanceResult {
-  if (!isOpen(state)) return ignore(state, "run_finished", `the run is ${state.status}`);
-  const current = state.steps[stepId];
-  const step = planOf(state.definition).byId.get(stepId)?.step;
-  if (current === undefined || step === undefined || !isActionStep(step)) {
-    return ignore(state, "unknown_step", `no action step ${stepId}`);
-  }
-  if (getAction(step.action)?.completion !== "decision") {
-    return ignore(state, "not_expected", `step ${stepId} does not wait for a decision`);
-  }
-  const d = new Draft(state, at);
-  if (current.status === StepStatus.waiting) {
-    d.cancelTimer(timerId(stepId, "decision", current.attempt));
-    succeedStep(d, stepId, decisionOutput(current.output, decision));
-    driveRun(d);
-    return done(d);
-  }
-  if (current.status === StepStatus.running && current.earlyDecision === null) {
-    // Decided before the request's confirmation reached the run: keep it.
-    d.update(stepId, { earlyDecision: decision });
-    return done(d);
-  }
-  return ignore(state, "not_expected", `step ${stepId} is not waiting for a decision`);
-}
-
-function onRetry(
-  state: RunState,
-  input: Extract<RunInput, { type: "retryRequested" }>,
-): AdvanceResult {
-  if (state.status !== RunStatus.failed) {
-    return ignore(
-      state,
-      "not_failed",
-      `only a failed run can be retried; this one is ${state.status}`,
-    );
-  }
-  if (input.to !== undefined) {
-    const compatibility = checkRetryCompatibility(state, input.to.definition);
-    if (!compatibility.ok) {
-      return {
-        state,
-        commands: [],
-        ignored: {
-          reason: "incompatible_version",
-          message: `version ${input.to.version} changes steps this run has finished`,
-          differing: compatibility.differing,
-        },
-      };
-    }
-  }
-  const d = new Draft(state, input.at);
-  if (input.to !== undefined) moveToVersion(d, input.to.version, input.to.definition);
-  for (const id of d.state.order) {
-    const step = d.step(id);
-    if (step.status !== StepStatus.failed) continue;
-    if (step.kind === "parallel" || (step.kind === "if" && step.branch !== null)) {
-      d.update(id, { status: StepStatus.running, finishedAt: null, error: null });
-    } else {
-      d.update(id, {
-        status: StepStatus.pending,
-        attemptsInRound: 0,
-        retryAt: null,
-        finishedAt: null,
-        error: null,
-        branch: null,
-      });
-    }
-  }
-  d.state.status = RunStatus.running;
-  d.state.finishedAt = null;
-  d.state.error = null;
-  d.timeline("run.retried", { message: `version ${d.state.version}` });
-  if (d.state.filter?.error) {
-    d.state.filter = null;
-    applyFilter(d);
-  } else driveRun(d);
-  return done(d);
-}
-
-function moveToVersion(d: Draft, version: number, definition: RunState["definition"]): void {
-  const plan = planOf(definition);
-  const steps: Record<string, StepState> = {};
-  for (const id of plan.order) steps[id] = d.state.steps[id] ?? freshStep(plan.byId.get(id)!.step);
-  d.state.definition = definition;
-  d.state.version = version;
-  d.state.steps = steps;
-  d.state.order = plan.order;
-  d.plan = plan;
 }
 
 function onCancel(state: RunState, at: number, by?: string): AdvanceResult {

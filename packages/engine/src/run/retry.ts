@@ -1,0 +1,78 @@
+// Retry-from-failed: failed steps go back to pending (containers to
+// running), succeeded steps stay as they are; optionally onto another
+// version, when checkRetryCompatibility allows it.
+import { checkRetryCompatibility } from "./compat.ts";
+import { freshStep } from "./create-run.ts";
+import { Draft } from "./draft.ts";
+import { driveRun } from "./drive.ts";
+import type { AdvanceResult, RunInput } from "./inputs.ts";
+import { planOf } from "./plan.ts";
+import { applyFilter } from "./start.ts";
+import type { RunState, StepState } from "./state.ts";
+import { RunStatus, StepStatus } from "./state.ts";
+import { done, ignore } from "./transition.ts";
+
+export function onRetry(
+  state: RunState,
+  input: Extract<RunInput, { type: "retryRequested" }>,
+): AdvanceResult {
+  if (state.status !== RunStatus.failed) {
+    return ignore(
+      state,
+      "not_failed",
+      `only a failed run can be retried; this one is ${state.status}`,
+    );
+  }
+  if (input.to !== undefined) {
+    const compatibility = checkRetryCompatibility(state, input.to.definition);
+    if (!compatibility.ok) {
+      return {
+        state,
+        commands: [],
+        ignored: {
+          reason: "incompatible_version",
+          message: `version ${input.to.version} changes steps this run has finished`,
+          differing: compatibility.differing,
+        },
+      };
+    }
+  }
+  const d = new Draft(state, input.at);
+  if (input.to !== undefined) moveToVersion(d, input.to.version, input.to.definition);
+  for (const id of d.state.order) {
+    const step = d.step(id);
+    if (step.status !== StepStatus.failed) continue;
+    if (step.kind === "parallel" || (step.kind === "if" && step.branch !== null)) {
+      d.update(id, { status: StepStatus.running, finishedAt: null, error: null });
+    } else {
+      d.update(id, {
+        status: StepStatus.pending,
+        attemptsInRound: 0,
+        retryAt: null,
+        finishedAt: null,
+        error: null,
+        branch: null,
+      });
+    }
+  }
+  d.state.status = RunStatus.running;
+  d.state.finishedAt = null;
+  d.state.error = null;
+  d.timeline("run.retried", { message: `version ${d.state.version}` });
+  if (d.state.filter?.error) {
+    d.state.filter = null;
+    applyFilter(d);
+  } else driveRun(d);
+  return done(d);
+}
+
+function moveToVersion(d: Draft, version: number, definition: RunState["definition"]): void {
+  const plan = planOf(definition);
+  const steps: Record<string, StepState> = {};
+  for (const id of plan.order) steps[id] = d.state.steps[id] ?? freshStep(plan.byId.get(id)!.step);
+  d.state.definition = definition;
+  d.state.version = version;
+  d.state.steps = steps;
+  d.state.order = plan.order;
+  d.plan = plan;
+}
