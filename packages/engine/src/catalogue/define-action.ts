@@ -51,7 +51,7 @@ export function hasPlaceholder(text: string): boolean {
 
 /** A required text field (may be a template). */
 export function text(description: string): z.ZodString {
-  return z.string().min(1).describe(description);
+  return z.string().min(1, { message: "must not be empty" }).describe(description);
 }
 
 /** Longest duration a config field may hold: 30 days (`720h`). */

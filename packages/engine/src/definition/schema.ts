@@ -6,7 +6,7 @@
 //   JSON Schema consumers. Expressions, templates, action configs and
 //   cross-step rules are validate.ts's work, not this schema's.
 import { z } from "zod";
-import { parseDuration } from "../util/duration.ts";
+import { formatDuration, parseDuration } from "../util/duration.ts";
 import { DEFINITION_LIMITS, RESERVED_CONTEXT_NAMES } from "./limits.ts";
 import type { Step, WorkflowDefinition } from "./types.ts";
 
@@ -20,7 +20,9 @@ export function durationSchema(maxMs: number, minMs = 1): z.ZodString {
       const ms = parseDuration(text);
       return ms !== null && ms >= minMs && ms <= maxMs;
     },
-    { message: `expected a duration such as "30s", "10m" or "1h30m", at most ${maxMs / 1000}s` },
+    {
+      message: `expected a duration such as "30s", "10m" or "1h30m", from ${formatDuration(minMs)} to ${formatDuration(maxMs)}`,
+    },
   );
 }
 
@@ -40,8 +42,14 @@ export const stepIdSchema = z.string().max(DEFINITION_LIMITS.maxIdLength).regex(
   message: "expected an id of letters, digits and _ that does not start with a digit",
 });
 
-const nameSchema = z.string().min(1).max(DEFINITION_LIMITS.maxNameLength);
-const expressionSchema = z.string().min(1).max(DEFINITION_LIMITS.maxExpressionLength);
+const nameSchema = z
+  .string()
+  .min(1, { message: "must not be empty" })
+  .max(DEFINITION_LIMITS.maxNameLength);
+const expressionSchema = z
+  .string()
+  .min(1, { message: "must not be empty" })
+  .max(DEFINITION_LIMITS.maxExpressionLength);
 
 export const retryPolicySchema = z.strictObject({
   attempts: z.number().int().min(1).max(DEFINITION_LIMITS.maxAttempts).optional(),

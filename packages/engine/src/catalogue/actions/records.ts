@@ -11,10 +11,13 @@ export const updateRecord = defineAction({
     type: text("Record type, e.g. order"),
     id: text("Record id"),
     fields: z
-      .union([
-        z.record(z.string(), jsonValue),
-        z.string().describe("A {{ template }} that renders a map"),
-      ])
+      .union(
+        [
+          z.record(z.string(), jsonValue),
+          z.string().describe("A {{ template }} that renders a map"),
+        ],
+        { message: "expected a map of field names to values, or a {{ template }}" },
+      )
       .describe("Fields to set: field name → value"),
   }),
   output: z.object({
