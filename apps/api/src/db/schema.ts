@@ -358,3 +358,54 @@ export const approvals = sqliteTable(
     index("approvals_list").on(t.tenantId, t.status, t.createdAt),
   ],
 );
+
+// ── The edges ────────────────────────────────────────────────────────────
+
+/** Inbound webhook sources; secrets are AES-GCM encrypted (lib/secrets.ts). */
+export const webhookSources = sqliteTable(
+  "webhook_sources",
+  {
+    tenantId: text("tenant_id").notNull(),
+    id: text("id").notNull(),
+    name: text("name").notNull(),
+    /** When set, every delivery is this event type and the body is its data. */
+    eventType: text("event_type"),
+    secretEnc: text("secret_enc").notNull(),
+    /** The secret before the last rotation, valid until `previous_expires_at`. */
+    previousSecretEnc: text("previous_secret_enc"),
+    previousExpiresAt: text("previous_expires_at"),
+    createdAt: text("created_at").notNull(),
+    createdBy: text("created_by").notNull(),
+    rotatedAt: text("rotated_at"),
+    deletedAt: text("deleted_at"),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.id] }), uniqueIndex("webhook_sources_id").on(t.id)],
+);
+
+/** Per-tenant settings: the outbound signing secret and message providers. */
+export const tenantSettings = sqliteTable("tenant_settings", {
+  tenantId: text("tenant_id").primaryKey(),
+  webhookSecretEnc: text("webhook_secret_enc"),
+  webhookPreviousSecretEnc: text("webhook_previous_secret_enc"),
+  webhookPreviousExpiresAt: text("webhook_previous_expires_at"),
+  /** `{ provider, from }` in clear; credentials only inside `*_credentials_enc`. */
+  emailProvider: text("email_provider"),
+  emailCredentialsEnc: text("email_credentials_enc"),
+  smsProvider: text("sms_provider"),
+  smsCredentialsEnc: text("sms_credentials_enc"),
+  updatedAt: text("updated_at").notNull(),
+});
+
+/** Deliveries through external providers: a recorded success is never sent again. */
+export const deliveries = sqliteTable(
+  "deliveries",
+  {
+    tenantId: text("tenant_id").notNull(),
+    idempotencyKey: text("idempotency_key").notNull(),
+    channel: text("channel", { enum: ["email", "sms"] }).notNull(),
+    provider: text("provider").notNull(),
+    providerMessageId: text("provider_message_id").notNull(),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.idempotencyKey] })],
+);
