@@ -126,7 +126,8 @@ function compileFor(engine: Engine, source: string, isTemplate: boolean): Evalua
 
 const contexts = makeContexts(1000);
 const ENGINES: Engine[] = ["switchyard", "cel-js", "bufbuild/cel", "jsonata", "filtrex"];
-const BUDGET_MS = 400;
+const BUDGET_MS = 150;
+const ROUNDS = 5;
 
 /** Evaluations per second over the contexts, after a warm-up. */
 async function measure(fn: Evaluator, isAsync: boolean): Promise<number> {
@@ -177,8 +178,21 @@ async function main(): Promise<void> {
       }
       if (disagreements > 0)
         console.log(`  note: ${engine} disagrees on ${disagreements} contexts in "${c.name}"`);
-      rates[engine] = await measure(fn, engine === "jsonata");
       costs[engine] = compileCost(engine, source, isTemplate && engine === "switchyard");
+    }
+    // Engines take turns, several rounds, best round counts: the machine
+    // may be shared, and interleaving spreads any disturbance fairly.
+    const fns = new Map<Engine, Evaluator>();
+    for (const engine of ENGINES) {
+      const source = c.sources[engine];
+      if (source !== undefined)
+        fns.set(engine, compileFor(engine, source, isTemplate && engine === "switchyard"));
+    }
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [engine, fn] of fns) {
+        const rate = await measure(fn, engine === "jsonata");
+        rates[engine] = Math.max(rates[engine] ?? 0, rate);
+      }
     }
     const others = ENGINES.filter((e) => e !== "switchyard" && rates[e] !== undefined);
     const fastest = Math.max(...others.map((e) => rates[e]!));

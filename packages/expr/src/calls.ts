@@ -3,8 +3,6 @@ import { type CallNode, MACROS, type Node } from "./ast.ts";
 import { absorbable, type CompileEnv, type Fn, typeFault } from "./env.ts";
 import { type Fault, fail, type Span } from "./errors.ts";
 import {
-  compileRegex,
-  dynamicRegex,
   FUNCTION_ARITY,
   GLOBALS,
   isFunction,
@@ -14,6 +12,7 @@ import {
   size,
 } from "./functions.ts";
 import { checkList, expectedBool, hasOwn, isMap, limitFault, type State, typeName } from "./ops.ts";
+import { compileRegex, dynamicRegex } from "./regex.ts";
 
 function plural(n: number): string {
   return n === 1 ? "1 argument" : `${n} arguments`;

@@ -1,5 +1,4 @@
 // The function and method table of EXPR.md § Functions.
-import { RE2JS } from "re2js";
 import { fail, type Span } from "./errors.ts";
 import { checkString, hasOwn, isMap, type State, typeName } from "./ops.ts";
 import { Duration, Timestamp } from "./values.ts";
@@ -187,26 +186,3 @@ export const STRING_METHODS: Readonly<Record<string, StringMethod>> = {
     ),
   trim: (s) => trim(s),
 };
-
-/** A compiled RE2 pattern; `undefined` with a message when invalid. */
-export function compileRegex(pattern: string): RE2JS | string {
-  try {
-    return RE2JS.compile(pattern);
-  } catch (e) {
-    const detail = e instanceof Error ? e.message : String(e);
-    return `invalid pattern '${pattern}': ${detail}`;
-  }
-}
-
-const regexCache = new Map<string, RE2JS | string>();
-
-/** Compiles patterns computed at run time, remembering the last few. */
-export function dynamicRegex(pattern: string, span: Span): RE2JS {
-  let re = regexCache.get(pattern);
-  if (re === undefined) {
-    re = compileRegex(pattern);
-    if (regexCache.size >= 64) regexCache.clear();
-    regexCache.set(pattern, re);
-  }
-  return typeof re === "string" ? fail("invalid_regex", re, span) : re;
-}
