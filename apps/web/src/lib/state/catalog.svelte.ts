@@ -67,7 +67,16 @@ export class CatalogState {
 
 function mergeTypes(base: EventTypeInfo[], more: EventTypeInfo[]): EventTypeInfo[] {
   const byType = new Map(base.map((t) => [t.type, t]));
-  for (const t of more) byType.set(t.type, { ...byType.get(t.type), ...t });
+  for (const t of more) {
+    const known = byType.get(t.type);
+    // A null sample or schema from the server keeps the built-in one.
+    byType.set(t.type, {
+      ...known,
+      ...t,
+      sample: t.sample ?? known?.sample,
+      schema: t.schema ?? known?.schema,
+    });
+  }
   return [...byType.values()].sort((a, b) => a.type.localeCompare(b.type));
 }
 
