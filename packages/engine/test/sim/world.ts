@@ -10,10 +10,12 @@ import { DEFAULT_MAX_DEPTH, rootCausation } from "../../src/loop-guard/causation
 import { WorkflowIndex } from "../../src/matching/workflow-index.ts";
 import { advance } from "../../src/run/advance.ts";
 import { createRun } from "../../src/run/create-run.ts";
-import type { Command, EmittedEvent, RunInput } from "../../src/run/inputs.ts";
+import type { Command, RunInput } from "../../src/run/inputs.ts";
 import type { RunState } from "../../src/run/state.ts";
+import { Executor } from "./executor.ts";
 import { checkTransition, InvariantViolation } from "./invariants.ts";
 import type { Prng } from "./prng.ts";
+import { fixFailedSteps } from "./versions.ts";
 
 type Dispatch = Extract<Command, { type: "dispatch" }>;
 type InputWithoutTime = RunInput extends infer I
@@ -94,10 +96,7 @@ export class World {
   private readonly index = new WorkflowIndex();
   private readonly versions = new Map<string, WorkflowDefinition[]>();
   private readonly seenEvents = new Set<string>();
-  /** Effects applied, by idempotency key. */
-  private readonly effects = new Map<string, { output: unknown; events: EmittedEvent[] }>();
-  /** Effects applied per run and step, counted independently of keys. */
-  readonly applications = new Map<string, number>();
+  private readonly executor: Executor;
   readonly trace: string[] = [];
   delivered = 0;
 
@@ -105,7 +104,11 @@ export class World {
     private readonly rng: Prng,
     private readonly faults: Faults = DEFAULT_FAULTS,
     readonly maxDepth = DEFAULT_MAX_DEPTH,
-  ) {}
+  ) {
+    this.executor = new Executor(rng, (runId, input, delay, droppable) =>
+      this.send({ kind: "input", runId, input }, delay, droppable),
+    );
+  }
 
   publish(workflowId: string, definition: WorkflowDefinition): number {
     const list = this.versions.get(workflowId) ?? [];
@@ -154,7 +157,7 @@ export class World {
         this.ingest(message.event, message.causation);
         return;
       case "action":
-        this.execute(message.dispatch);
+        this.executor.execute(message.dispatch);
         return;
       case "input":
         this.transition(message.runId, { ...message.input, at: this.now } as RunInput, message);
@@ -348,132 +351,4 @@ export class World {
       }
     }
   }
-
-  private execute(dispatch: Dispatch): void {
-    const key = dispatch.idempotencyKey;
-    const report = (input: InputWithoutTime): void => {
-      this.send({ kind: "input", runId: dispatch.runId, input }, this.rng.int(5, 3_000), true);
-    };
-    const done = this.effects.get(key);
-    if (done !== undefined) {
-      report({
-        type: "stepSucceeded",
-        stepId: dispatch.stepId,
-        attempt: dispatch.attempt,
-        output: done.output,
-        events: done.events,
-      });
-      return;
-    }
-    const roll = this.rng.next();
-    if (roll < 0.12) {
-      report({
-        type: "stepFailed",
-        stepId: dispatch.stepId,
-        attempt: dispatch.attempt,
-        error: { code: "unavailable", message: "503" },
-        retryable: true,
-        random: this.rng.next(),
-        ...(this.rng.chance(0.2) ? { retryAfterMs: this.rng.int(1_000, 20_000) } : {}),
-      });
-      return;
-    }
-    if (roll < 0.15) {
-      report({
-        type: "stepFailed",
-        stepId: dispatch.stepId,
-        attempt: dispatch.attempt,
-        error: { code: "rejected", message: "400" },
-        retryable: false,
-      });
-      return;
-    }
-    if (roll < 0.21) return; // hangs: the attempt's timeout must catch it
-    const effect = this.applyEffect(dispatch);
-    if (roll < 0.27) return; // the effect happened, the report was lost in a crash
-    report({
-      type: "stepSucceeded",
-      stepId: dispatch.stepId,
-      attempt: dispatch.attempt,
-      output: effect.output,
-      events: effect.events,
-    });
-  }
-
-  private applyEffect(dispatch: Dispatch): { output: unknown; events: EmittedEvent[] } {
-    const ledgerKey = `${dispatch.runId}/${dispatch.stepId}`;
-    const count = (this.applications.get(ledgerKey) ?? 0) + 1;
-    this.applications.set(ledgerKey, count);
-    if (count > 1) throw new InvariantViolation(`effect of ${ledgerKey} applied ${count} times`);
-    const config = dispatch.config as Record<string, unknown>;
-    let effect: { output: unknown; events: EmittedEvent[] };
-    switch (dispatch.action) {
-      case "update_record": {
-        const fields = config.fields as Record<string, unknown>;
-        const n = typeof fields.n === "number" ? fields.n + 1 : 0;
-        effect = {
-          output: { type: config.type, id: config.id, version: 1, changed: ["n"] },
-          events: [{ type: `${String(config.type)}.updated`, data: { id: config.id, n } }],
-        };
-        break;
-      }
-      case "request_approval": {
-        effect = { output: { approvalId: `apr_${dispatch.idempotencyKey}` }, events: [] };
-        const decide = this.rng.next();
-        if (decide < 0.7) {
-          const input: InputWithoutTime = {
-            type: "approvalDecided",
-            stepId: dispatch.stepId,
-            decision: this.rng.chance(0.5) ? "approved" : "rejected",
-            decidedBy: "m@example.com",
-          };
-          this.send(
-            { kind: "input", runId: dispatch.runId, input },
-            this.rng.int(0, 7_200_000),
-            false,
-          );
-        }
-        break;
-      }
-      default:
-        effect = {
-          output: { messageId: `m_${dispatch.idempotencyKey}`, provider: "sim" },
-          events: [],
-        };
-    }
-    this.effects.set(dispatch.idempotencyKey, effect);
-    return effect;
-  }
-}
-
-/**
- * A new version for a retry: failed leaf steps (and failed conditions) are
- * fixed. With `touchSucceeded`, a succeeded step changes too, so the engine
- * must refuse the move.
- */
-function fixFailedSteps(state: RunState, touchSucceeded: boolean): WorkflowDefinition {
-  const definition = JSON.parse(JSON.stringify(state.definition)) as WorkflowDefinition;
-  let touched = false;
-  const visit = (steps: WorkflowDefinition["steps"]): void => {
-    for (const step of steps) {
-      const status = state.steps[step.id]?.status;
-      if ("action" in step) {
-        if (status === "failed" && "body" in step.config) step.config.body = "fixed";
-        if (status === "failed") step.retry = { attempts: 5, initial: "1s", max: "10s" };
-        if (touchSucceeded && !touched && status === "succeeded") {
-          step.config = { ...step.config, touched: true };
-          touched = true;
-        }
-      } else if ("if" in step) {
-        if (status === "failed" && state.steps[step.id]?.branch === null) step.if = "true";
-        visit(step.then);
-        if (step.else) visit(step.else);
-      } else if ("parallel" in step) {
-        for (const lane of step.parallel) visit(lane);
-      }
-    }
-  };
-  visit(definition.steps);
-  if (state.filter?.error) delete definition.filter;
-  return definition;
 }
