@@ -3,7 +3,7 @@ import { rootCausation } from "@switchyard/engine";
 import { describe, expect, it } from "vitest";
 import { createDb } from "../src/db/client.ts";
 import { executorFor } from "../src/executors/registry.ts";
-import { call, login, newTenant } from "./helpers.ts";
+import { call, type Json, login, newTenant } from "./helpers.ts";
 
 let tick = 0;
 
@@ -40,7 +40,7 @@ async function member(key: string, role: string) {
   return { email, cookie: s.cookie, headers: { "x-csrf-token": s.csrf } };
 }
 
-const ids = (body: { items: Array<{ id: string }> }) => body.items.map((n) => n.id);
+const ids = (body: Json): string[] => body.items.map((n: { id: string }) => n.id);
 
 describe("notifications", () => {
   it("a signed-in member sees their own by default; keys see everyone's or ?user=", async () => {
