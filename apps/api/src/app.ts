@@ -15,6 +15,7 @@ import { renderDocs } from "./routes/docs.ts";
 import { eventTypesRoutes } from "./routes/event-types.ts";
 import { eventRoutes } from "./routes/events.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { hookRoutes } from "./routes/hooks.ts";
 import { memberRoutes } from "./routes/members.ts";
 import { notificationsRoutes } from "./routes/notifications.ts";
 import { outboxRoutes } from "./routes/outbox.ts";
@@ -23,6 +24,7 @@ import { recordsRoutes } from "./routes/records.ts";
 import { runRoutes } from "./routes/runs.ts";
 import { tasksRoutes } from "./routes/tasks.ts";
 import { tenantRoutes } from "./routes/tenants.ts";
+import { webhookSourceRoutes } from "./routes/webhook-sources.ts";
 import { workflowRunRoutes } from "./routes/workflow-runs.ts";
 import { workflowRoutes } from "./routes/workflows.ts";
 import { kickSweeper } from "./services/sweeper-client.ts";
@@ -72,6 +74,8 @@ export function createApp(): OpenAPIHono<AppEnv> {
     auditRoutes,
     platformRoutes,
     workflowRunRoutes,
+    webhookSourceRoutes,
+    hookRoutes,
     eventRoutes,
     runRoutes,
     recordsRoutes,

@@ -1,3 +1,4 @@
+import type { RateLimiter } from "./durable-objects/rate-limiter.ts";
 import type { Sweeper } from "./durable-objects/sweeper.ts";
 import type { WorkflowRun } from "./durable-objects/workflow-run.ts";
 
@@ -6,6 +7,7 @@ export interface Env {
   DB: D1Database;
   RUNS: DurableObjectNamespace<WorkflowRun>;
   SWEEPER: DurableObjectNamespace<Sweeper>;
+  LIMITS: DurableObjectNamespace<RateLimiter>;
   EVENTS: Queue<unknown>;
   ACTIONS: Queue<unknown>;
   ASSETS: Fetcher;
@@ -17,4 +19,6 @@ export interface Env {
   SWITCHYARD_DEMO_API_KEY?: string;
   SWITCHYARD_ALLOW_PRIVATE_WEBHOOKS?: string;
   SWITCHYARD_WEBHOOK_ALLOW_HOSTS?: string;
+  /** JSON overriding per-tenant request rates, e.g. {"events":{"perSecond":10,"burst":30}}. */
+  SWITCHYARD_RATE_LIMITS?: string;
 }

@@ -7,6 +7,7 @@ import { notFound } from "../errors.ts";
 import { createRouter } from "../http.ts";
 import { nowIso } from "../lib/time.ts";
 import { acceptEvent, getEventRow } from "../services/events.ts";
+import { enforceRateLimit } from "../services/rate-limit.ts";
 import { errors, jsonBody, jsonResponse } from "./common.ts";
 
 /** Client-chosen ids: printable, no spaces, at most 200 characters. */
@@ -80,6 +81,7 @@ export const eventRoutes = createRouter()
     }),
     async (c) => {
       const p = authorize(c, "write");
+      await enforceRateLimit(c.env, p.tenantId, "events");
       const body = c.req.valid("json");
       const id = body.id ?? c.req.valid("header")["idempotency-key"];
       const result = await acceptEvent(

@@ -15,7 +15,8 @@ export interface EventMessage {
 
 export interface NewEvent {
   type: string;
-  data: Record<string, unknown>;
+  /** Usually an object; a webhook source with a fixed type may send any JSON. */
+  data: unknown;
   /** Client-chosen id, Idempotency-Key, webhook-id, or one derived from a run and step. */
   id?: string | undefined;
   occurredAt?: string | undefined;
