@@ -236,3 +236,85 @@ describe("records: tenancy and roles", () => {
     expect((await call("GET", "/v1/records/order/o-1")).status).toBe(401);
   });
 });
+
+/** Polls until `check` passes: runs finish after queue deliveries. */
+async function until<T>(fn: () => Promise<T>, check: (v: T) => boolean, ms = 20_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (check(v)) return v;
+    if (Date.now() > end) throw new Error(`timed out; last: ${JSON.stringify(v)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe("records written by a run", () => {
+  it("a run's steps write once and the record event carries the run's causation", async () => {
+    const t = await newTenant();
+    const wf = await call("POST", "/v1/workflows", {
+      key: t.key,
+      body: {
+        name: "Invoice issued",
+        trigger: { event: "invoice.issued" },
+        steps: [
+          {
+            id: "mark",
+            action: "update_record",
+            config: { type: "bill", id: "{{ invoice.id }}", fields: "{{ invoice }}" },
+          },
+          {
+            id: "todo",
+            action: "create_task",
+            config: { title: "Chase {{ invoice.id }}", assignee: t.email, due: "72h" },
+          },
+          { id: "ping", action: "notify_user", config: { user: t.email, message: "Issued" } },
+          { id: "text", action: "send_sms", config: { to: "+15550100", body: "Issued" } },
+        ],
+      },
+    });
+    expect(wf.status).toBe(201);
+    const sent = await call("POST", "/v1/events", {
+      key: t.key,
+      body: { type: "invoice.issued", data: { id: "b-1", total: 40 } },
+    });
+    const ev = await until(
+      () => call("GET", `/v1/events/${sent.body.id}`, { key: t.key }),
+      (r) => r.body.runs?.[0]?.status === "succeeded",
+    );
+    const runId = ev.body.runs[0].id as string;
+    const run = await call("GET", `/v1/runs/${runId}`, { key: t.key });
+    expect(run.body.steps.find((s: { id: string }) => s.id === "mark").output).toEqual({
+      type: "bill",
+      id: "b-1",
+      version: 1,
+      changed: ["total"],
+    });
+    const record = await call("GET", "/v1/records/bill/b-1", { key: t.key });
+    expect(record.body).toMatchObject({ version: 1, fields: { total: 40 } });
+
+    const emitted = await until(
+      () =>
+        env.DB.prepare(
+          "SELECT id, type, changes, causation FROM events WHERE tenant_id = ? AND type = 'bill.created'",
+        )
+          .bind(t.tenantId)
+          .all<{ id: string; changes: string; causation: string }>(),
+      (r) => r.results.length > 0,
+    );
+    expect(emitted.results).toHaveLength(1);
+    const causation = JSON.parse(emitted.results[0]!.causation);
+    expect(causation).toMatchObject({
+      originEventId: sent.body.id,
+      depth: 1,
+      chain: [{ workflowId: wf.body.id, runId }],
+    });
+    expect(JSON.parse(emitted.results[0]!.changes)).toEqual({ total: { old: null, new: 40 } });
+
+    const tasks = await call("GET", `/v1/tasks?runId=${runId}`, { key: t.key });
+    expect(tasks.body.items).toMatchObject([{ title: "Chase b-1", stepId: "todo", runId }]);
+    const notes = await call("GET", "/v1/notifications", { key: t.key });
+    expect(notes.body.items).toMatchObject([{ message: "Issued", runId, stepId: "ping" }]);
+    const sms = await call("GET", `/v1/outbox?channel=sms&runId=${runId}`, { key: t.key });
+    expect(sms.body.items).toMatchObject([{ to: "+15550100", idempotencyKey: `${runId}:text` }]);
+  });
+});
