@@ -2,7 +2,7 @@
 // right of a comparison needs no closure call; `x in [literals]` is a set
 // lookup) and `&&` / `||` with CEL's commutative error absorption.
 import type { BinaryNode, Node } from "./ast.ts";
-import { absorbable, type CompileEnv, type Fn } from "./env.ts";
+import { absorbable, type CompileEnv, type Fn, withCost } from "./env.ts";
 import { Fault, type Span } from "./errors.ts";
 import {
   add,
@@ -24,19 +24,19 @@ export function compileBinary(node: BinaryNode, l: Fn, env: CompileEnv): Fn {
   if (op === "&&" || op === "||")
     return compileLogic(op === "&&", l, env.compile(node.right, env), node);
   // A literal on the right needs no closure call and, for ==, no deep compare.
-  const lit =
-    isPrimitiveLiteral(node.right) && !env.counted && !env.explain ? node.right.value : undefined;
+  // In a counted run such a closure is charged for the literal too.
+  const lit = isPrimitiveLiteral(node.right) && !env.explain ? node.right.value : undefined;
   const r = env.compile(node.right, env);
   switch (op) {
     case "==":
-      if (lit !== undefined) return (s) => l(s) === lit;
+      if (lit !== undefined) return withCost((s) => l(s) === lit, 2);
       return (s) => {
         const a = l(s);
         const b = r(s);
         return a === b || equals(a, b);
       };
     case "!=":
-      if (lit !== undefined) return (s) => l(s) !== lit;
+      if (lit !== undefined) return withCost((s) => l(s) !== lit, 2);
       return (s) => {
         const a = l(s);
         const b = r(s);
@@ -78,25 +78,25 @@ function compileOrdering(op: "<" | "<=" | ">" | ">=", l: Fn, r: Fn, lit: unknown
   if (typeof lit === "number") {
     switch (op) {
       case ">":
-        return (s) => {
+        return withCost((s) => {
           const a = l(s);
           return typeof a === "number" ? a > lit : compare(a, lit, span) > 0;
-        };
+        }, 2);
       case ">=":
-        return (s) => {
+        return withCost((s) => {
           const a = l(s);
           return typeof a === "number" ? a >= lit : compare(a, lit, span) >= 0;
-        };
+        }, 2);
       case "<":
-        return (s) => {
+        return withCost((s) => {
           const a = l(s);
           return typeof a === "number" ? a < lit : compare(a, lit, span) < 0;
-        };
+        }, 2);
       case "<=":
-        return (s) => {
+        return withCost((s) => {
           const a = l(s);
           return typeof a === "number" ? a <= lit : compare(a, lit, span) <= 0;
-        };
+        }, 2);
     }
   }
   return (s) => {
@@ -110,21 +110,16 @@ function compileOrdering(op: "<" | "<=" | ">" | ">=", l: Fn, r: Fn, lit: unknown
 function compileIn(l: Fn, r: Fn, node: BinaryNode, env: CompileEnv): Fn {
   const span = node.span;
   const right = node.right;
-  if (
-    !env.counted &&
-    !env.explain &&
-    right.type === "list" &&
-    right.elements.every(isPrimitiveLiteral)
-  ) {
+  if (!env.explain && right.type === "list" && right.elements.every(isPrimitiveLiteral)) {
     // `x in ["a", "b"]`: a set lookup; a primitive equals only itself.
     const set = new Set<unknown>(
       right.elements.map((e) => (e as Node & { type: "literal" }).value),
     );
-    return (s) => {
+    return withCost((s) => {
       const x = l(s);
       if (x === null || typeof x !== "object") return set.has(x);
       return false;
-    };
+    }, 2 + right.elements.length);
   }
   return (s) => {
     const x = l(s);

@@ -4,7 +4,7 @@
 import type { BinaryNode, MapNode, Node, SelectNode } from "./ast.ts";
 import { compileBinary } from "./binary.ts";
 import { compileCall } from "./calls.ts";
-import { type CompileEnv, type Fn, typeFault } from "./env.ts";
+import { type CompileEnv, type Fn, nodeCost, typeFault, withCost } from "./env.ts";
 import { Fault, fail, type Span } from "./errors.ts";
 import type { ResolvedLimits } from "./limits.ts";
 import {
@@ -29,7 +29,7 @@ export interface CompileOptions {
 export function compileRoot(ast: Node, options: CompileOptions): Fn {
   const constants = options.explain ? new Set<Node>() : findConstants(ast);
   const finish = (fn: Fn, node: Node, e: CompileEnv): Fn => {
-    if (e.counted) fn = counted(fn, node.span);
+    if (e.counted) fn = counted(fn, node.span, nodeCost.get(fn) ?? 1);
     if (e.explain) fn = traced(fn, node);
     return fn;
   };
@@ -64,9 +64,10 @@ export function compileRoot(ast: Node, options: CompileOptions): Fn {
   return env.compile(ast, env);
 }
 
-function counted(fn: Fn, span: Span): Fn {
+function counted(fn: Fn, span: Span, cost: number): Fn {
   return (s) => {
-    if (++s.steps > s.limits.maxSteps) {
+    s.steps += cost;
+    if (s.steps > s.limits.maxSteps) {
       throw limitFault(
         "step_limit",
         `the expression ran past its budget of ${s.limits.maxSteps} steps`,
@@ -238,47 +239,48 @@ function selectFailure(v: unknown, field: string, span: Span): never {
   return fail("invalid_access", `cannot read field '${field}' of ${typeName(v)}`, span);
 }
 
+/** One step of a path: the field's value, or the reason there is none. */
+function step(v: unknown, f: string, span: Span): unknown {
+  if (typeof v === "object" && v !== null && !Array.isArray(v) && hasOwn(v, f)) {
+    const r = (v as Json)[f];
+    if (r !== undefined) return r;
+  }
+  return selectFailure(v, f, span);
+}
+
 function compileSelect(node: SelectNode, env: CompileEnv): Fn {
+  const fused = !env.explain;
   // Fuse a plain path `a.b.c` over the context into one closure.
   const fields: string[] = [node.field];
   const spans: Span[] = [node.fieldSpan];
   let root: Node = node.object;
-  while (root.type === "select" && !env.counted && !env.explain) {
+  while (root.type === "select" && fused) {
     fields.unshift(root.field);
     spans.unshift(root.fieldSpan);
     root = root.object;
   }
-  const base =
-    fields.length > 1 && root.type === "ident" ? compileIdent(root.name, root.span, env) : null;
-  if (base === null) {
+  if (!fused || root.type !== "ident") {
     const object = env.compile(node.object, env);
     const field = node.field;
     const span = node.fieldSpan;
-    return (s) => {
-      const v = object(s);
-      if (typeof v === "object" && v !== null && !Array.isArray(v) && hasOwn(v, field)) {
-        const r = (v as Json)[field];
-        if (r !== undefined) return r;
-      }
-      return selectFailure(v, field, span);
-    };
+    return (s) => step(object(s), field, span);
   }
+  const base = compileIdent(root.name, root.span, env);
+  const [f0, f1] = fields as [string, string | undefined];
+  const [s0, s1] = spans as [Span, Span | undefined];
+  // The common short paths unrolled: `order.amount`, `order.customer.name`.
   const n = fields.length;
-  return (s) => {
-    let v = base(s);
-    for (let i = 0; i < n; i++) {
-      const f = fields[i]!;
-      if (typeof v === "object" && v !== null && !Array.isArray(v) && hasOwn(v, f)) {
-        const r = (v as Json)[f];
-        if (r !== undefined) {
-          v = r;
-          continue;
-        }
-      }
-      return selectFailure(v, f, spans[i]!);
-    }
-    return v;
-  };
+  const fn: Fn =
+    n === 1
+      ? (s) => step(base(s), f0, s0)
+      : n === 2
+        ? (s) => step(step(base(s), f0, s0), f1!, s1!)
+        : (s) => {
+            let v = base(s);
+            for (let i = 0; i < n; i++) v = step(v, fields[i]!, spans[i]!);
+            return v;
+          };
+  return withCost(fn, n + 1);
 }
 
 export function readIndex(v: unknown, k: unknown, span: Span): unknown {

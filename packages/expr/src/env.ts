@@ -33,3 +33,11 @@ export function absorbable(e: unknown): Fault {
   if (e instanceof Fault && e.kind !== "limit") return e;
   throw e;
 }
+
+/** Nodes a fused closure stands for, so that a counted run charges them all. */
+export const nodeCost = new WeakMap<Fn, number>();
+
+export function withCost(fn: Fn, cost: number): Fn {
+  nodeCost.set(fn, cost);
+  return fn;
+}
