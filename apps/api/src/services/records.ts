@@ -229,6 +229,11 @@ export async function writeRecord(
     if (changedRows === 1) return { status: "written", record, plan, event };
     // Lost a race with another writer: read the new state and plan again.
   }
+  // The last lost race may have been to another attempt of this same step.
+  const marked =
+    idempotencyKey !== undefined ? await getEffect(db, tenantId, idempotencyKey) : undefined;
+  if (marked !== undefined)
+    return { status: "replayed", result: JSON.parse(marked) as MarkedResult };
   return { status: "conflict" };
 }
 
