@@ -46,7 +46,7 @@ describe("authoring a workflow in the builder", () => {
     await page.getByRole("button", { name: "Sign in" }).click();
     await expect.poll(() => page.getByRole("alert").textContent()).toContain("do not match");
 
-    await signIn(page, base, ADMIN, vars.SWITCHYARD_DEMO_PASSWORD);
+    await signIn(page, base, ADMIN, vars.SWITCHYARD_DEMO_PASSWORD ?? "");
     await page.getByRole("link", { name: "Big order approval" }).waitFor();
     expect(await page.getByTestId("role").textContent()).toBe("owner");
     await page.getByLabel("Search workflows").fill("payment");

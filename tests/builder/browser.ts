@@ -29,6 +29,7 @@ export async function launch(): Promise<Browser> {
 // them; they answer 404 until the API serves them), and the signed-out /me.
 const EXPECTED_MISSES = [
   { status: 401, path: "/v1/auth/me" },
+  { status: 401, path: "/v1/auth/login" }, // the deliberate wrong password
   { status: 404, path: "/v1/catalog" },
   { status: 404, path: "/v1/event-types" },
   { status: 404, path: "/v1/runs" },
