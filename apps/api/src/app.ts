@@ -8,6 +8,7 @@ import { ApiError, ErrorCode } from "./errors.ts";
 import { type AppEnv, createRouter } from "./http.ts";
 import { limitBody, parseJsonBody } from "./middleware/body.ts";
 import { apiKeyRoutes } from "./routes/api-keys.ts";
+import { approvalRoutes } from "./routes/approvals.ts";
 import { auditRoutes } from "./routes/audit.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { catalogRoutes } from "./routes/catalog.ts";
@@ -76,6 +77,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
     workflowRunRoutes,
     webhookSourceRoutes,
     hookRoutes,
+    approvalRoutes,
     eventRoutes,
     runRoutes,
     recordsRoutes,

@@ -1,7 +1,7 @@
 import { assertNever, type Causation, type Command, type RunState } from "@switchyard/engine";
 import { and, eq } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
-import { approvals } from "../db/schema.ts";
+import { approvals, tasks } from "../db/schema.ts";
 import type { Env } from "../env.ts";
 import { acceptEvent } from "../services/events.ts";
 import { projectRun } from "../services/run-projection.ts";
@@ -66,6 +66,17 @@ export async function carryOut(
         );
         break;
       case "closeApproval":
+        // The approver's task closes with its approval.
+        await db
+          .update(tasks)
+          .set({ status: "done", updatedAt: at })
+          .where(
+            and(
+              eq(tasks.tenantId, tenantId),
+              eq(tasks.runId, state.runId),
+              eq(tasks.stepId, c.stepId),
+            ),
+          );
         await db
           .update(approvals)
           .set({ status: c.status, decidedAt: at })

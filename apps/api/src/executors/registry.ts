@@ -1,5 +1,6 @@
 import { createTaskExecutor } from "./create-task.ts";
 import { notifyUserExecutor } from "./notify-user.ts";
+import { requestApprovalExecutor } from "./request-approval.ts";
 import { sendEmailExecutor } from "./send-email.ts";
 import { sendSmsExecutor } from "./send-sms.ts";
 import type { Executor } from "./types.ts";
@@ -22,6 +23,7 @@ for (const executor of [
   updateRecordExecutor,
   createTaskExecutor,
   notifyUserExecutor,
+  requestApprovalExecutor,
 ]) {
   registerExecutor(executor);
 }

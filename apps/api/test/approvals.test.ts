@@ -1,0 +1,177 @@
+import { describe, expect, it } from "vitest";
+import { call, eventually, type Json, login, newTenant } from "./helpers.ts";
+
+const approvalWorkflow = (timeout = "48h") => ({
+  name: "Big order approval",
+  trigger: { event: "order.created" },
+  steps: [
+    {
+      id: "approve",
+      action: "request_approval",
+      config: { approver: "{{ order.manager }}", title: "Approve order {{ order.id }}", timeout },
+    },
+    {
+      id: "decide",
+      if: "steps.approve.output.decision == 'approved'",
+      then: [
+        {
+          id: "mark",
+          action: "update_record",
+          config: { type: "order", id: "{{ order.id }}", fields: { status: "approved" } },
+        },
+      ],
+      else: [
+        {
+          id: "tell",
+          action: "send_email",
+          config: {
+            to: "customer@example.com",
+            subject: "Order {{ order.id }} {{ steps.approve.output.decision }}",
+            body: "Sorry",
+          },
+        },
+      ],
+    },
+  ],
+});
+
+async function setup(timeout?: string) {
+  const t = await newTenant();
+  const manager = `manager-${crypto.randomUUID().slice(0, 6)}@example.com`;
+  await call("POST", "/v1/members", {
+    key: t.key,
+    body: { email: manager, role: "editor", password: "manager-password-1" },
+  });
+  const viewer = `viewer-${crypto.randomUUID().slice(0, 6)}@example.com`;
+  await call("POST", "/v1/members", {
+    key: t.key,
+    body: { email: viewer, role: "viewer", password: "viewer-password-1" },
+  });
+  await call("POST", "/v1/workflows", { key: t.key, body: approvalWorkflow(timeout) });
+  const sent = await call("POST", "/v1/events", {
+    key: t.key,
+    body: { type: "order.created", data: { id: "o-1", manager } },
+  });
+  const ev = await eventually(
+    () => call("GET", `/v1/events/${sent.body.id}`, { key: t.key }),
+    (r) => r.body.runs?.[0]?.status === "waiting",
+  );
+  const runId: string = ev.body.runs[0].id;
+  return { t, manager, viewer, runId };
+}
+
+async function stepsOf(key: string, runId: string, status: string): Promise<Json> {
+  return (
+    await eventually(
+      () => call("GET", `/v1/runs/${runId}`, { key }),
+      (r) => r.body.status === status,
+    )
+  ).body;
+}
+
+describe("approvals", () => {
+  it("open a pending approval with a task and an email, and approving takes the then branch", async () => {
+    const { t, manager, viewer, runId } = await setup();
+    const pending = await call("GET", "/v1/approvals?status=pending", { key: t.key });
+    expect(pending.body.items).toHaveLength(1);
+    const a = pending.body.items[0];
+    expect(a).toMatchObject({
+      runId,
+      stepId: "approve",
+      approver: manager,
+      title: "Approve order o-1",
+      status: "pending",
+    });
+    const tasks = await call("GET", "/v1/tasks", { key: t.key });
+    expect(tasks.body.items[0]).toMatchObject({ assignee: manager, runId, stepId: "approve" });
+    const mail = await call("GET", "/v1/outbox?channel=email", { key: t.key });
+    expect(mail.body.items[0].to).toBe(manager);
+    expect(mail.body.items[0].body).toContain(`/approvals/${a.id}`);
+
+    const v = await login(viewer, "viewer-password-1");
+    const denied = await call("POST", `/v1/approvals/${a.id}/decide`, {
+      cookie: v.cookie,
+      headers: { "x-csrf-token": v.csrf },
+      body: { decision: "approved" },
+    });
+    expect(denied.status).toBe(403);
+
+    const m = await login(manager, "manager-password-1");
+    const ok = await call("POST", `/v1/approvals/${a.id}/decide`, {
+      cookie: m.cookie,
+      headers: { "x-csrf-token": m.csrf },
+      body: { decision: "approved", comment: "fine" },
+    });
+    expect(ok.status).toBe(200);
+    expect(ok.body).toMatchObject({ status: "approved", decidedBy: manager, comment: "fine" });
+    const twice = await call("POST", `/v1/approvals/${a.id}/decide`, {
+      cookie: m.cookie,
+      headers: { "x-csrf-token": m.csrf },
+      body: { decision: "rejected" },
+    });
+    expect(twice.status).toBe(409);
+
+    const run = await stepsOf(t.key, runId, "succeeded");
+    const byId = Object.fromEntries(run.steps.map((s: Json) => [s.id, s]));
+    expect(byId.approve.output).toMatchObject({
+      approvalId: a.id,
+      decision: "approved",
+      decidedBy: manager,
+      comment: "fine",
+    });
+    expect(byId.mark.status).toBe("succeeded");
+    expect(byId.tell.status).toBe("skipped");
+    expect((await call("GET", `/v1/tasks?status=open`, { key: t.key })).body.items).toHaveLength(0);
+    const audit = await call("GET", "/v1/audit?type=approval.decided", { key: t.key });
+    expect(audit.body.items[0].subject).toBe(a.id);
+  });
+
+  it("rejecting (by an admin key) takes the else branch", async () => {
+    const { t, runId } = await setup();
+    const a = (await call("GET", "/v1/approvals?status=pending", { key: t.key })).body.items[0];
+    const res = await call("POST", `/v1/approvals/${a.id}/decide`, {
+      key: t.key,
+      body: { decision: "rejected" },
+    });
+    expect(res.status).toBe(200);
+    const run = await stepsOf(t.key, runId, "succeeded");
+    const byId = Object.fromEntries(run.steps.map((s: Json) => [s.id, s]));
+    expect(byId.approve.output.decision).toBe("rejected");
+    expect(byId.tell.status).toBe("succeeded");
+    expect(byId.mark.status).toBe("skipped");
+  });
+
+  it("expire after their timeout, and the step succeeds with decision 'expired'", async () => {
+    const { t, runId } = await setup("2s");
+    const run = await stepsOf(t.key, runId, "succeeded");
+    const byId = Object.fromEntries(run.steps.map((s: Json) => [s.id, s]));
+    expect(byId.approve.output.decision).toBe("expired");
+    expect(byId.tell.status).toBe("succeeded");
+    const a = (await call("GET", "/v1/approvals", { key: t.key })).body.items[0];
+    expect(a.status).toBe("expired");
+    expect(
+      (
+        await call("POST", `/v1/approvals/${a.id}/decide`, {
+          key: t.key,
+          body: { decision: "approved" },
+        })
+      ).status,
+    ).toBe(409);
+  });
+
+  it("are invisible to other tenants", async () => {
+    const { t } = await setup();
+    const a = (await call("GET", "/v1/approvals", { key: t.key })).body.items[0];
+    const other = await newTenant();
+    expect((await call("GET", `/v1/approvals/${a.id}`, { key: other.key })).status).toBe(404);
+    expect(
+      (
+        await call("POST", `/v1/approvals/${a.id}/decide`, {
+          key: other.key,
+          body: { decision: "approved" },
+        })
+      ).status,
+    ).toBe(404);
+    expect((await call("GET", "/v1/approvals", { key: other.key })).body.items).toHaveLength(0);
+  });
+});
