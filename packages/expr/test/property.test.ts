@@ -151,6 +151,29 @@ describe("properties", () => {
     );
   });
 
+  it("puts a span inside its parent's on every node", () => {
+    fc.assert(
+      fc.property(astArb, (ast) => {
+        const text = print(ast);
+        const walk = (n: unknown, lo: number, hi: number): void => {
+          if (Array.isArray(n)) return n.forEach((c) => walk(c, lo, hi));
+          if (typeof n !== "object" || n === null) return;
+          const o = n as { type?: string; span?: { start: number; end: number } };
+          let [a, b] = [lo, hi];
+          if (o.type !== undefined) {
+            expect(o.span!.start).toBeGreaterThanOrEqual(lo);
+            expect(o.span!.end).toBeLessThanOrEqual(hi);
+            expect(o.span!.start).toBeLessThan(o.span!.end);
+            [a, b] = [o.span!.start, o.span!.end];
+          }
+          for (const [k, v] of Object.entries(o)) if (k !== "span") walk(v, a, b);
+        };
+        walk(parse(text, { maxSourceLength: 1e6, maxDepth: 1000 }), 0, text.length);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it("print then parse gives back the same tree", () => {
     fc.assert(
       fc.property(astArb, (ast) => {
@@ -174,9 +197,11 @@ describe("properties", () => {
         const source = print(ast);
         onlyExprErrors(() => {
           const p = compile(source, { maxSourceLength: 1e6, maxDepth: 1000, maxSteps });
-          p.evaluate(context);
-          p.explain(context);
           p.references();
+          // Every completed part of an explanation is one node evaluation: never more than the budget.
+          const done = p.explain(context).parts.filter((part) => part.error === undefined);
+          expect(done.length).toBeLessThanOrEqual(maxSteps);
+          p.evaluate(context);
         });
       }),
       { numRuns: 1500 },
