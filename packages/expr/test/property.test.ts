@@ -156,7 +156,10 @@ describe("properties", () => {
       fc.property(astArb, (ast) => {
         const text = print(ast);
         const walk = (n: unknown, lo: number, hi: number): void => {
-          if (Array.isArray(n)) return n.forEach((c) => walk(c, lo, hi));
+          if (Array.isArray(n)) {
+            for (const c of n) walk(c, lo, hi);
+            return;
+          }
           if (typeof n !== "object" || n === null) return;
           const o = n as { type?: string; span?: { start: number; end: number } };
           let [a, b] = [lo, hi];
