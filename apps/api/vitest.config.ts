@@ -20,7 +20,10 @@ export default defineProject({
           SWITCHYARD_ENCRYPTION_KEY: "test-encryption-key",
           SWITCHYARD_DEMO_PASSWORD: "demo-password-123",
           SWITCHYARD_DEMO_API_KEY: "sy_demotestkey0000000000000000000000000000000",
-          SWITCHYARD_RATE_LIMITS: JSON.stringify({ events: { perSecond: 5, burst: 40 }, hooks: { perSecond: 5, burst: 40 } }),
+          SWITCHYARD_RATE_LIMITS: JSON.stringify({
+            events: { perSecond: 5, burst: 40 },
+            hooks: { perSecond: 5, burst: 40 },
+          }),
         },
       },
     })),

@@ -1,14 +1,14 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { EVENT_TYPE_PATTERN, RESERVED_CONTEXT_NAMES } from "@switchyard/engine";
-import { and, asc, eq } from "drizzle-orm";
+import { and, asc, desc, eq, lt, or } from "drizzle-orm";
 import { authorize } from "../auth/authenticate.ts";
-import { runs } from "../db/schema.ts";
+import { events, runs } from "../db/schema.ts";
 import { notFound } from "../errors.ts";
 import { createRouter } from "../http.ts";
 import { nowIso } from "../lib/time.ts";
 import { acceptEvent, getEventRow } from "../services/events.ts";
 import { enforceRateLimit } from "../services/rate-limit.ts";
-import { errors, jsonBody, jsonResponse } from "./common.ts";
+import { decodeCursor, encodeCursor, errors, jsonBody, jsonResponse, ListQuery } from "./common.ts";
 
 /** Client-chosen ids: printable, no spaces, at most 200 characters. */
 export const ClientId = z
@@ -63,7 +63,89 @@ const Event = z
   })
   .openapi("Event");
 
+const EventSummary = z
+  .object({
+    id: z.string(),
+    type: z.string(),
+    data: z.unknown(),
+    occurredAt: z.string(),
+    receivedAt: z.string(),
+    source: z.string(),
+    status: z.enum(["accepted", "matched", "failed"]),
+  })
+  .openapi("EventSummary");
+
+type Cursor = { receivedAt: string; id: string };
+const isCursor = (v: unknown): v is Cursor =>
+  typeof v === "object" &&
+  v !== null &&
+  typeof (v as Cursor).receivedAt === "string" &&
+  typeof (v as Cursor).id === "string";
+
 export const eventRoutes = createRouter()
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/events",
+      tags: ["Events"],
+      summary: "Recent events, newest first (the builder previews with them)",
+      request: {
+        query: ListQuery.extend({
+          type: z.string().max(100).optional(),
+          status: z.enum(["accepted", "matched", "failed"]).optional(),
+        }),
+      },
+      responses: {
+        200: jsonResponse(
+          z.object({ items: z.array(EventSummary), nextCursor: z.string().nullable() }),
+          "Events",
+        ),
+        ...errors(400, 401, 403),
+      },
+    }),
+    async (c) => {
+      const p = authorize(c, "read");
+      const q = c.req.valid("query");
+      const conds = [eq(events.tenantId, p.tenantId)];
+      if (q.type) conds.push(eq(events.type, q.type));
+      if (q.status) conds.push(eq(events.status, q.status));
+      const after = decodeCursor(q.cursor, isCursor);
+      if (after) {
+        conds.push(
+          or(
+            lt(events.receivedAt, after.receivedAt),
+            and(eq(events.receivedAt, after.receivedAt), lt(events.id, after.id)),
+          )!,
+        );
+      }
+      const rows = await c.var.db
+        .select()
+        .from(events)
+        .where(and(...conds))
+        .orderBy(desc(events.receivedAt), desc(events.id))
+        .limit(q.limit + 1);
+      const page = rows.slice(0, q.limit);
+      const last = page[page.length - 1];
+      return c.json(
+        {
+          items: page.map((e) => ({
+            id: e.id,
+            type: e.type,
+            data: JSON.parse(e.data),
+            occurredAt: e.occurredAt,
+            receivedAt: e.receivedAt,
+            source: e.source,
+            status: e.status,
+          })),
+          nextCursor:
+            rows.length > q.limit && last
+              ? encodeCursor({ receivedAt: last.receivedAt, id: last.id })
+              : null,
+        },
+        200,
+      );
+    },
+  )
   .openapi(
     createRoute({
       method: "post",

@@ -1,9 +1,10 @@
 import { and, eq } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
-import { apiKeys, users, workflows } from "../db/schema.ts";
+import { apiKeys, eventTypes, users, workflows } from "../db/schema.ts";
 import type { Env } from "../env.ts";
 import { ApiError, ErrorCode } from "../errors.ts";
 import { hashPassword, newId, sha256Hex, verifyPassword } from "../lib/crypto.ts";
+import { inferSchema } from "../lib/infer-schema.ts";
 import { visiblePrefix } from "../repositories/api-keys.ts";
 import { auditKeyOf } from "./context.ts";
 import { createTenant, getTenant } from "./tenants.ts";
@@ -84,6 +85,38 @@ export const DEMO_WORKFLOWS: Array<{ id: string; definition: unknown }> = [
   },
 ];
 
+/** Event types the demo declares, so the builder offers them with samples before any event arrives. */
+export const DEMO_EVENT_TYPES: Record<string, Record<string, unknown>> = {
+  "order.created": {
+    id: "1001",
+    amount: 12500,
+    status: "new",
+    manager_email: DEMO_ADMIN_EMAIL,
+    manager_phone: "+15550100",
+    customer: { name: "Ada Lovelace", email: "ada@example.com" },
+  },
+  "payment.received": {
+    id: "pay-77",
+    contract_id: "c-42",
+    amount: 4800,
+    account_manager_email: DEMO_ADMIN_EMAIL,
+  },
+  "webhook.received": { source: "shop", payload: { id: "x-1", kind: "ping" } },
+  "customer.created": {
+    id: "cus-9",
+    name: "Grace Hopper",
+    email: "grace@example.com",
+    phone: "+15550123",
+    country: "NL",
+  },
+  "task.overdue": {
+    id: "tsk-5",
+    title: "Call back the customer",
+    assignee: DEMO_ADMIN_EMAIL,
+    due: "2026-05-01T09:00:00Z",
+  },
+};
+
 /**
  * Brings the demo tenant to its seeded state, idempotently: creates what is
  * missing, and re-keys the admin's password and the API key when .dev.vars
@@ -138,6 +171,21 @@ export async function seedDemo(db: Db, env: Env, at: string): Promise<{ created:
       });
       created.push("api_key");
     }
+  }
+  for (const [type, sample] of Object.entries(DEMO_EVENT_TYPES)) {
+    const inserted = await db
+      .insert(eventTypes)
+      .values({
+        tenantId: DEMO_TENANT_ID,
+        type,
+        sample: JSON.stringify(sample),
+        schema: JSON.stringify(inferSchema(sample)),
+        declared: true,
+        lastSeenAt: null,
+        updatedAt: at,
+      })
+      .onConflictDoNothing();
+    if ((inserted.meta.changes ?? 0) > 0) created.push(`event type ${type}`);
   }
   for (const wf of DEMO_WORKFLOWS) {
     const exists = await db
