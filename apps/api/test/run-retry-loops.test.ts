@@ -48,6 +48,15 @@ describe("retry from the failed step", () => {
     expect(tell.error.code).toBe("template_error");
     expect(failed.steps.find((s: Json) => s.id === "mark").status).toBe("succeeded");
 
+    // The preview says what a retry would do, before anything runs.
+    const preview = await call("GET", `/v1/runs/${failed.id}/retry-preview`, { key: t.key });
+    expect(preview.status).toBe(200);
+    expect(preview.body.retryable).toBe(true);
+    expect(preview.body.steps.map((s: Json) => [s.id, s.plan])).toEqual([
+      ["mark", "kept"],
+      ["tell", "again"],
+    ]);
+
     // A version that changes a finished step cannot take the run over.
     const changed = await call("PUT", `/v1/workflows/${wf.body.id}`, {
       key: t.key,

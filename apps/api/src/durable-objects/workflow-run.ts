@@ -26,6 +26,27 @@ export type RunReply =
       differing?: Array<{ stepId: string; reason: string }>;
     };
 
+export interface RetryPreview {
+  runStatus: RunState["status"];
+  retryable: boolean;
+  version: number;
+  target: {
+    version: number;
+    compatible: boolean;
+    differing: Array<{ stepId: string; reason: string }>;
+  } | null;
+  steps: Array<{
+    id: string;
+    kind: string;
+    action: string | null;
+    status: string;
+    /** kept: succeeded or skipped, never repeated; again: failed, runs again; first_time: not reached yet. */
+    plan: "kept" | "again" | "first_time";
+    attempts: number;
+    lastInput: unknown;
+  }>;
+}
+
 interface Stored {
   tenantId: string;
   state: RunState;
@@ -95,6 +116,52 @@ export class WorkflowRun extends DurableObject<Env> {
       }
       return this.apply(stored, { type: "retryRequested", ...(to ? { to } : {}), at: Date.now() });
     });
+  }
+
+  /**
+   * What a retry would do, before anything runs: the steps that will run
+   * again (failed ones) or for the first time (not reached), and whether
+   * the run may move to `to`.
+   */
+  async retryPreview(to?: {
+    version: number;
+    definition: WorkflowDefinition;
+  }): Promise<RetryPreview | null> {
+    const stored = await this.load();
+    if (!stored) return null;
+    const { state } = stored;
+    const steps = state.order.map((id) => {
+      const s = state.steps[id]!;
+      const rerun = s.status === "failed" || s.status === "cancelled";
+      return {
+        id,
+        kind: s.kind,
+        action: s.action,
+        status: s.status,
+        plan:
+          s.status === "succeeded" || s.status === "skipped"
+            ? ("kept" as const)
+            : rerun
+              ? ("again" as const)
+              : ("first_time" as const),
+        attempts: s.attempt,
+        lastInput: s.input,
+      };
+    });
+    const compat = to ? checkRetryCompatibility(state, to.definition) : ({ ok: true } as const);
+    return {
+      runStatus: state.status,
+      retryable: state.status === "failed",
+      version: state.version,
+      target: to
+        ? {
+            version: to.version,
+            compatible: compat.ok,
+            differing: compat.ok ? [] : compat.differing,
+          }
+        : null,
+      steps,
+    };
   }
 
   /** What the action consumer needs for one attempt; null when the attempt is stale. */

@@ -4,6 +4,7 @@ import { and, asc, desc, eq, gte, lt, or } from "drizzle-orm";
 import { authorize } from "../auth/authenticate.ts";
 import { actorOf } from "../auth/principal.ts";
 import { runSteps, runs } from "../db/schema.ts";
+import type { RetryPreview } from "../durable-objects/workflow-run.ts";
 import { ApiError, ErrorCode, notFound } from "../errors.ts";
 import { createRouter } from "../http.ts";
 import { parseStored } from "../lib/json.ts";
@@ -275,6 +276,70 @@ export const runRoutes = createRouter()
         },
       ]);
       return c.json({ runId: r.id, status: reply.status }, 202);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/runs/{id}/retry-preview",
+      tags: ["Runs"],
+      summary:
+        "Before retrying: which steps run again, which are kept, and whether a version can take the run over",
+      request: {
+        params: IdParam,
+        query: z.object({ version: z.coerce.number().int().positive().optional() }),
+      },
+      responses: {
+        200: jsonResponse(
+          z.object({
+            runStatus: z.string(),
+            retryable: z.boolean(),
+            version: z.number(),
+            target: z
+              .object({
+                version: z.number(),
+                compatible: z.boolean(),
+                differing: z.array(z.object({ stepId: z.string(), reason: z.string() })),
+              })
+              .nullable(),
+            steps: z.array(
+              z.object({
+                id: z.string(),
+                kind: z.string(),
+                action: z.string().nullable(),
+                status: z.string(),
+                plan: z.enum(["kept", "again", "first_time"]),
+                attempts: z.number(),
+                lastInput: z.unknown(),
+              }),
+            ),
+          }),
+          "The preview",
+        ),
+        ...errors(400, 401, 403, 404, 409),
+      },
+    }),
+    async (c) => {
+      const p = authorize(c, "read");
+      const db = c.var.db;
+      const r = await getRunRow(db, p.tenantId, c.req.valid("param").id);
+      const { version } = c.req.valid("query");
+      let to: { version: number; definition: WorkflowDefinition } | undefined;
+      if (version !== undefined) {
+        const v = await getVersionRow(db, p.tenantId, r.workflowId, version);
+        if (!v) throw notFound(`Version ${version}`);
+        to = { version, definition: JSON.parse(v.definition) as WorkflowDefinition };
+      }
+      const stub = c.env.RUNS.get(c.env.RUNS.idFromName(r.id));
+      const preview = (await stub.retryPreview(to)) as unknown as RetryPreview | null;
+      if (!preview) {
+        throw new ApiError(
+          409,
+          ErrorCode.conflict,
+          "This run ended before any step ran (its filter failed or it was filtered out)",
+        );
+      }
+      return c.json(preview, 200);
     },
   )
   .openapi(
