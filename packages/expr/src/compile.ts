@@ -138,7 +138,7 @@ function findConstants(root: Node): Set<Node> {
 /** Evaluates a context-free node once; null when it fails (the error is left for run time). */
 function fold(node: Node, env: CompileEnv): Fn | null {
   const fn = env.compile(node, { ...env, counted: true, folding: true });
-  const scratch: State = { ctx: {}, slots: [], steps: 0, limits: env.limits };
+  const scratch: State = { ctx: {}, slots: [], steps: 0, built: 0, limits: env.limits };
   let value: unknown;
   try {
     value = fn(scratch);

@@ -11,6 +11,8 @@ export interface State {
   /** Values of macro variables, one slot per variable. */
   slots: unknown[];
   steps: number;
+  /** Characters and elements built so far by this evaluation. */
+  built: number;
   limits: ResolvedLimits;
   /** Set by explain(): every node's outcome, in evaluation order. */
   trace?: TraceEntry[];
@@ -115,6 +117,19 @@ export function finite(n: number, span: Span): number {
   );
 }
 
+/**
+ * Counts what an evaluation builds. Each string or list is bounded by its own
+ * limit, but a macro could build many of them within the step budget (say
+ * `l.map(x, l + l)`); ten times the larger single-value limit in total keeps
+ * memory bounded without getting in the way of real expressions.
+ */
+function build(n: number, st: State, span: Span): void {
+  st.built += n;
+  if (st.built > 10 * Math.max(st.limits.maxStringLength, st.limits.maxListLength)) {
+    throw limitFault("memory_limit", "the expression builds too much data", span);
+  }
+}
+
 export function checkString(s: string, st: State, span: Span): string {
   if (s.length > st.limits.maxStringLength) {
     throw limitFault(
@@ -123,6 +138,7 @@ export function checkString(s: string, st: State, span: Span): string {
       span,
     );
   }
+  build(s.length, st, span);
   return s;
 }
 
@@ -130,6 +146,7 @@ export function checkList<T>(l: T[], st: State, span: Span): T[] {
   if (l.length > st.limits.maxListLength) {
     throw limitFault("list_too_long", `list longer than ${st.limits.maxListLength} elements`, span);
   }
+  build(l.length, st, span);
   return l;
 }
 
@@ -163,6 +180,7 @@ export function add(a: unknown, b: unknown, st: State, span: Span): unknown {
         span,
       );
     }
+    build(a.length + b.length, st, span);
     return a.concat(b);
   }
   if (a instanceof Timestamp && b instanceof Duration)

@@ -59,7 +59,7 @@ export function parseIn(text: string, start: number, end: number, limits: Resolv
 }
 
 export function newState(limits: ResolvedLimits): State {
-  return { ctx: {}, slots: [], steps: 0, limits };
+  return { ctx: {}, slots: [], steps: 0, built: 0, limits };
 }
 
 /** Runs compiled roots against a context; failures become ExprErrors with positions in `text`. */
@@ -69,6 +69,7 @@ export function run(fn: Fn, state: State, context: object, text: string): unknow
   }
   state.ctx = context;
   state.steps = 0;
+  state.built = 0;
   try {
     return fn(state);
   } catch (e) {

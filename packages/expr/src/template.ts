@@ -97,6 +97,7 @@ class CompiledTemplate implements Template {
     const s = this.#state;
     s.ctx = context;
     s.steps = 0;
+    s.built = 0;
     try {
       if (this.#whole) return this.#fns[0]!(s);
       let out = "";

@@ -98,6 +98,16 @@ describe("hostile input", () => {
     expect(lists.kind).toBe("limit");
   });
 
+  it("many large values within the step budget hit the memory limit", () => {
+    const l = Array(40_000).fill(1);
+    const start = Date.now();
+    expect(errorOf(() => evaluate("l.map(x, l + l)", { l })).code).toBe("memory_limit");
+    expect(errorOf(() => evaluate("l.map(x, s + s)", { l, s: "x".repeat(400_000) })).code).toBe(
+      "memory_limit",
+    );
+    expect(Date.now() - start).toBeLessThan(5000);
+  });
+
   it("limit errors are not absorbed by && or ||", () => {
     const l = Array.from({ length: 1000 }, (_, i) => i);
     expect(errorOf(() => evaluate("l.map(a, l.map(b, b)).size() > 0 || true", { l })).kind).toBe(
