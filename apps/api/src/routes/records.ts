@@ -5,7 +5,7 @@ import { ApiError, ErrorCode, notFound } from "../errors.ts";
 import { type AppEnv, createRouter } from "../http.ts";
 import { nowIso } from "../lib/time.ts";
 import { listRecordRows } from "../repositories/records.ts";
-import { acceptEvent } from "../services/events.ts";
+import { announceEvent } from "../services/events.ts";
 import {
   type Fields,
   getRecord,
@@ -72,9 +72,9 @@ const writeResponses = {
 /**
  * A write from the API: validated, stored, and its change sent as an event
  * like any other (root causation, source "record"); unchanged writes emit
- * nothing. The event is accepted after the write, not in its batch: a
- * crash between the two loses the event, which API.md does not promise
- * against for REST writes (runs' record writes are exactly-once).
+ * nothing. The event is stored in the write's own D1 batch, so a crash
+ * cannot keep the change and lose its event; a lost queue send is re-sent
+ * by the sweeper.
  */
 async function write(
   c: Context<AppEnv>,
@@ -91,7 +91,9 @@ async function write(
   const db = c.var.db;
   if (mode === "merge" && !(await getRecord(db, p.tenantId, type, id))) throw notFound("Record");
   const at = nowIso();
-  const result = await writeRecord(db, p.tenantId, { type, id, fields, mode, at });
+  const result = await writeRecord(db, p.tenantId, { type, id, fields, mode, at }, undefined, {
+    source: "record",
+  });
   if (result.status !== "written") {
     throw new ApiError(
       409,
@@ -99,18 +101,13 @@ async function write(
       `Record ${type}/${id} is being changed by others; try again`,
     );
   }
-  const { event, record, plan } = result;
-  if (event) {
-    await acceptEvent(
+  const { event, record, plan, eventId } = result;
+  if (event && eventId) {
+    await announceEvent(
       c.env,
       db,
       p.tenantId,
-      {
-        type: event.type,
-        data: event.data as Record<string, unknown>,
-        changes: event.changes,
-        source: "record",
-      },
+      { id: eventId, type: event.type, data: event.data },
       at,
       c.executionCtx.waitUntil.bind(c.executionCtx),
     );

@@ -41,41 +41,95 @@ export async function acceptEvent(
   at: string,
   waitUntil?: (p: Promise<unknown>) => void,
 ): Promise<{ id: string; duplicate: boolean }> {
+  const row = eventRow(tenantId, input, at);
+  const result = await db.insert(events).values(row).onConflictDoNothing();
+  if ((result.meta.changes ?? 0) === 0) return { id: row.id, duplicate: true };
+  await announceEvent(
+    env,
+    db,
+    tenantId,
+    { id: row.id, type: input.type, data: input.data },
+    at,
+    waitUntil,
+  );
+  return { id: row.id, duplicate: false };
+}
+
+/** The stored form of a new event. */
+export function eventRow(
+  tenantId: string,
+  input: NewEvent,
+  at: string,
+): typeof events.$inferInsert & { id: string } {
   const id = input.id ?? newId("ev");
-  const causation = input.causation ?? rootCausation(id);
-  const result = await db
-    .insert(events)
-    .values({
-      tenantId,
-      id,
-      type: input.type,
-      data: JSON.stringify(input.data),
-      changes: input.changes ? JSON.stringify(input.changes) : null,
-      occurredAt: input.occurredAt ?? at,
-      receivedAt: at,
-      source: input.source,
-      status: "accepted",
-      causation: JSON.stringify(causation),
-      onlyWorkflowId: input.only?.workflowId ?? null,
-      onlyVersion: input.only?.version ?? null,
-    })
-    .onConflictDoNothing();
-  if ((result.meta.changes ?? 0) === 0) return { id, duplicate: true };
-  const message: EventMessage = { tenantId, eventId: id };
-  // Armed before the send: if the send is lost, the sweeper re-sends.
-  await kickSweeper(env).catch((e) => console.error("sweeper wake failed", e));
+  return {
+    tenantId,
+    id,
+    type: input.type,
+    data: JSON.stringify(input.data),
+    changes: input.changes ? JSON.stringify(input.changes) : null,
+    occurredAt: input.occurredAt ?? at,
+    receivedAt: at,
+    source: input.source,
+    status: "accepted",
+    causation: JSON.stringify(input.causation ?? rootCausation(id)),
+    onlyWorkflowId: input.only?.workflowId ?? null,
+    onlyVersion: input.only?.version ?? null,
+  };
+}
+
+/**
+ * An INSERT of `row` that only happens when the batch's previous statement
+ * changed exactly one row: a record write and its event land together or
+ * not at all.
+ */
+export function conditionalEventInsert(
+  d1: D1Database,
+  row: ReturnType<typeof eventRow>,
+): D1PreparedStatement {
+  return d1
+    .prepare(
+      `INSERT INTO events (tenant_id, id, type, data, changes, occurred_at, received_at, source, status, causation, only_workflow_id, only_version, resends)
+       SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0 WHERE changes() = 1`,
+    )
+    .bind(
+      row.tenantId,
+      row.id,
+      row.type,
+      row.data,
+      row.changes ?? null,
+      row.occurredAt,
+      row.receivedAt,
+      row.source,
+      row.status,
+      row.causation,
+      row.onlyWorkflowId ?? null,
+      row.onlyVersion ?? null,
+    );
+}
+
+/**
+ * After an event is stored: arm the sweeper (before the send, so a lost send
+ * is re-sent), send its id to the EVENTS queue, and note its type.
+ */
+export async function announceEvent(
+  env: Env,
+  db: Db,
+  tenantId: string,
+  e: { id: string; type: string; data: unknown },
+  at: string,
+  waitUntil?: (p: Promise<unknown>) => void,
+): Promise<void> {
+  const message: EventMessage = { tenantId, eventId: e.id };
+  await kickSweeper(env).catch((err) => console.error("sweeper wake failed", err));
   try {
     await env.EVENTS.send(message);
   } catch (err) {
-    console.error(`event ${id} stored but not queued; the sweeper will re-send it`, err);
+    console.error(`event ${e.id} stored but not queued; the sweeper will re-send it`, err);
   }
-  const background = Promise.all([
-    noteEventType(db, tenantId, input.type, input.data, at),
-    kickSweeper(env),
-  ]);
-  if (waitUntil) waitUntil(background.catch((e) => console.error("after-ingest", e)));
+  const background = noteEventType(db, tenantId, e.type, e.data, at);
+  if (waitUntil) waitUntil(background.catch((err) => console.error("after-ingest", err)));
   else await background;
-  return { id, duplicate: false };
 }
 
 /** Remembers the type, its latest sample and an inferred schema for the builder. */

@@ -15,6 +15,7 @@ import {
   updateRecordStatement,
   writeWithMarker,
 } from "../repositories/records.ts";
+import { conditionalEventInsert, eventRow } from "./events.ts";
 
 /** A record type becomes its events' first segment, so it follows that rule. */
 export const RECORD_TYPE_PATTERN = /^[a-z][a-z0-9_]*$/;
@@ -149,7 +150,14 @@ export interface MarkedResult {
 }
 
 export type WriteResult =
-  | { status: "written"; record: RecordView; plan: WritePlan; event: EmittedEvent | undefined }
+  | {
+      status: "written";
+      record: RecordView;
+      plan: WritePlan;
+      event: EmittedEvent | undefined;
+      /** With `emit`: the stored event's id, written in the record's batch. */
+      eventId?: string;
+    }
   | { status: "replayed"; result: MarkedResult }
   | { status: "conflict" };
 
@@ -165,6 +173,8 @@ export async function writeRecord(
   tenantId: string,
   input: WriteInput,
   idempotencyKey?: string,
+  /** For writes outside a run: store the change event in the write's own batch. */
+  emit?: { source: string },
 ): Promise<WriteResult> {
   for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
     if (idempotencyKey !== undefined) {
@@ -208,7 +218,24 @@ export async function writeRecord(
       ? updateRecordStatement(db, row, existing.version)
       : insertRecordStatement(db, row);
     let changedRows: number;
-    if (idempotencyKey === undefined) {
+    let eventId: string | undefined;
+    if (idempotencyKey === undefined && emit !== undefined) {
+      // The write and its event in one batch: the event row is inserted only
+      // when the write changed the record, so neither lands without the other.
+      const row = eventRow(
+        tenantId,
+        { type: event.type, data: event.data, changes: event.changes, source: emit.source },
+        input.at,
+      );
+      const query = write.toSQL();
+      const d1 = db.$client;
+      const [result] = await d1.batch([
+        d1.prepare(query.sql).bind(...query.params),
+        conditionalEventInsert(d1, row),
+      ]);
+      changedRows = result?.meta.changes ?? 0;
+      eventId = row.id;
+    } else if (idempotencyKey === undefined) {
       const result = await write;
       changedRows = result.meta.changes ?? 0;
     } else {
@@ -226,7 +253,8 @@ export async function writeRecord(
         throw err;
       }
     }
-    if (changedRows === 1) return { status: "written", record, plan, event };
+    if (changedRows === 1)
+      return { status: "written", record, plan, event, ...(eventId ? { eventId } : {}) };
     // Lost a race with another writer: read the new state and plan again.
   }
   // The last lost race may have been to another attempt of this same step.
