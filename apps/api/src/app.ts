@@ -23,6 +23,7 @@ import { outboxRoutes } from "./routes/outbox.ts";
 import { platformRoutes } from "./routes/platform.ts";
 import { recordsRoutes } from "./routes/records.ts";
 import { runRoutes } from "./routes/runs.ts";
+import { settingsRoutes } from "./routes/settings.ts";
 import { tasksRoutes } from "./routes/tasks.ts";
 import { tenantRoutes } from "./routes/tenants.ts";
 import { webhookSourceRoutes } from "./routes/webhook-sources.ts";
@@ -86,6 +87,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
     outboxRoutes,
     eventTypesRoutes,
     catalogRoutes,
+    settingsRoutes,
   ]) {
     app.route("/", routes);
   }

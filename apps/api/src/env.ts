@@ -19,6 +19,10 @@ export interface Env {
   SWITCHYARD_DEMO_API_KEY?: string;
   SWITCHYARD_ALLOW_PRIVATE_WEBHOOKS?: string;
   SWITCHYARD_WEBHOOK_ALLOW_HOSTS?: string;
+  /** Tests only: a fake Resend API's base URL. Production leaves it unset (https://api.resend.com). */
+  SWITCHYARD_RESEND_API_URL?: string;
+  /** Tests only: a fake Twilio API's base URL. Production leaves it unset (https://api.twilio.com). */
+  SWITCHYARD_TWILIO_API_URL?: string;
   /** JSON overriding per-tenant request rates, e.g. {"events":{"perSecond":10,"burst":30}}. */
   SWITCHYARD_RATE_LIMITS?: string;
 }

@@ -1,3 +1,4 @@
+import { callWebhookExecutor } from "./call-webhook.ts";
 import { createTaskExecutor } from "./create-task.ts";
 import { notifyUserExecutor } from "./notify-user.ts";
 import { requestApprovalExecutor } from "./request-approval.ts";
@@ -24,6 +25,7 @@ for (const executor of [
   createTaskExecutor,
   notifyUserExecutor,
   requestApprovalExecutor,
+  callWebhookExecutor,
 ]) {
   registerExecutor(executor);
 }
