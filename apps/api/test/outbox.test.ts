@@ -48,6 +48,8 @@ describe("outbox", () => {
         to: "ann@example.com",
         subject: "Order 1",
         body: "Thanks",
+        cc: null,
+        replyTo: null,
         runId: "run_out",
         stepId: "mail",
         idempotencyKey: "run_out:mail",
@@ -60,6 +62,27 @@ describe("outbox", () => {
     ]);
     const byRun = await call("GET", "/v1/outbox?runId=run_other", { key: t.key });
     expect(byRun.body.items).toEqual([]);
+  });
+
+  it("keeps an email's cc and reply-to", async () => {
+    const t = await newTenant();
+    await send(
+      t.tenantId,
+      "send_email",
+      {
+        to: "a@example.com",
+        subject: "s",
+        body: "b",
+        cc: "boss@example.com",
+        replyTo: "ops@example.com",
+      },
+      "cc",
+    );
+    const emails = await call("GET", "/v1/outbox?channel=email", { key: t.key });
+    expect(emails.body.items[0]).toMatchObject({
+      cc: "boss@example.com",
+      replyTo: "ops@example.com",
+    });
   });
 
   it("pages with limit and cursor", async () => {

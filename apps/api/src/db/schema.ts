@@ -320,6 +320,9 @@ export const outbox = sqliteTable(
     to: text("to").notNull(),
     subject: text("subject"),
     body: text("body").notNull(),
+    /** Email only. */
+    cc: text("cc"),
+    replyTo: text("reply_to"),
     runId: text("run_id"),
     stepId: text("step_id"),
     idempotencyKey: text("idempotency_key").notNull(),

@@ -12,11 +12,14 @@ const PROVIDER = "outbox";
  */
 async function store(
   ctx: ExecutionContext,
-  message: Pick<OutboxRow, "channel" | "to" | "subject" | "body">,
+  message: Pick<OutboxRow, "channel" | "to" | "subject" | "body"> &
+    Partial<Pick<OutboxRow, "cc" | "replyTo">>,
 ): Promise<ExecutionOutcome> {
   const row = await insertMessageOnce(ctx.db, {
     tenantId: ctx.tenantId,
     id: newId("msg"),
+    cc: null,
+    replyTo: null,
     ...message,
     runId: ctx.runId,
     stepId: ctx.stepId,
@@ -28,8 +31,15 @@ async function store(
 
 export const outboxEmailProvider: MessageProvider<EmailMessage> = {
   name: PROVIDER,
-  // cc and replyTo have no outbox columns yet; the message itself is kept.
-  send: (m, ctx) => store(ctx, { channel: "email", to: m.to, subject: m.subject, body: m.body }),
+  send: (m, ctx) =>
+    store(ctx, {
+      channel: "email",
+      to: m.to,
+      subject: m.subject,
+      body: m.body,
+      cc: m.cc ?? null,
+      replyTo: m.replyTo ?? null,
+    }),
 };
 
 export const outboxSmsProvider: MessageProvider<SmsMessage> = {
