@@ -10,5 +10,5 @@ const app = createApp();
 
 export default {
   fetch: app.fetch,
-  queue: (batch, env) => handleQueue(batch, env),
+  queue: (batch, env, _ctx) => handleQueue(batch, env),
 } satisfies ExportedHandler<Env>;

@@ -5,11 +5,15 @@ import { events } from "../db/schema.ts";
 import type { Env } from "../env.ts";
 import type { EventMessage } from "../services/events.ts";
 
-/** An accepted event unmatched for this long is sent to the queue again. */
+/**
+ * An accepted event unmatched for this long is sent to the queue again; each
+ * further re-send waits twice as long, so a long queue backlog is not
+ * flooded with copies (matching is idempotent, so copies are only waste).
+ */
 export const SWEEP_AFTER_MS = 5_000;
 const SWEEP_EVERY_MS = 3_000;
-/** After this many re-sends the event is marked failed, visibly. */
-export const MAX_RESENDS = 20;
+/** After this many re-sends (about 11 hours in all) the event is marked failed, visibly. */
+export const MAX_RESENDS = 13;
 const BATCH = 200;
 
 /**
@@ -34,10 +38,18 @@ export class Sweeper extends DurableObject<Env> {
   async sweep(now: number): Promise<number> {
     const db = createDb(this.env.DB);
     const cutoff = new Date(now - SWEEP_AFTER_MS).toISOString();
+    const nowIso = new Date(now).toISOString();
     const stale = await db
       .select({ tenantId: events.tenantId, id: events.id, resends: events.resends })
       .from(events)
-      .where(and(eq(events.status, "accepted"), lt(events.receivedAt, cutoff)))
+      .where(
+        and(
+          eq(events.status, "accepted"),
+          lt(events.receivedAt, cutoff),
+          // Due when older than SWEEP_AFTER_MS × 2^resends.
+          sql`(julianday(${nowIso}) - julianday(${events.receivedAt})) * 86400000 > ${SWEEP_AFTER_MS} * (1 << min(${events.resends}, 16))`,
+        ),
+      )
       .orderBy(asc(events.receivedAt))
       .limit(BATCH);
     for (const e of stale) {
