@@ -24,7 +24,7 @@ describe("the Worker under wrangler dev", () => {
       headers: { authorization: `Bearer ${vars.SWITCHYARD_PLATFORM_TOKEN}` },
     });
     expect(await again.json()).toEqual({ created: [] });
-    const list = await fetch(`${base}/v1/workflows`, {
+    const list = await fetch(`${base}/v1/workflows?limit=200`, {
       headers: { authorization: `Bearer ${vars.SWITCHYARD_DEMO_API_KEY}` },
     });
     const body = (await list.json()) as { items: Array<{ name: string }> };
