@@ -266,3 +266,17 @@ describe("per-tenant rate limits", () => {
 });
 
 export type { Json };
+
+describe("the catalogue", () => {
+  it("offers the event type a webhook source produces before its first delivery", async () => {
+    const t = await newTenant();
+    await call("POST", "/v1/webhook-sources", {
+      key: t.key,
+      body: { name: "Shop", eventType: "shop.order_paid" },
+    });
+    const catalog = await call("GET", "/v1/catalog", { key: t.key });
+    expect(catalog.body.eventTypes.map((e: { type: string }) => e.type)).toContain(
+      "shop.order_paid",
+    );
+  });
+});

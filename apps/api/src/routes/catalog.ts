@@ -3,6 +3,7 @@ import { listActions } from "@switchyard/engine";
 import { authorize } from "../auth/authenticate.ts";
 import { createRouter } from "../http.ts";
 import { listEventTypeRows } from "../repositories/event-types.ts";
+import { listSources } from "../repositories/webhook-sources.ts";
 import { errors, jsonResponse } from "./common.ts";
 import { toEventType } from "./event-types.ts";
 
@@ -46,6 +47,14 @@ export const catalogRoutes = createRouter().openapi(
   async (c) => {
     const p = authorize(c, "read");
     const rows = await listEventTypeRows(c.var.db, p.tenantId, MAX_EVENT_TYPES);
+    // A webhook source with a fixed type produces that type: offer it before
+    // its first delivery arrives.
+    const known = new Set(rows.map((r) => r.type));
+    const fromSources = [
+      ...new Set((await listSources(c.var.db, p.tenantId)).map((s) => s.eventType)),
+    ]
+      .filter((t): t is string => t !== null && !known.has(t))
+      .map((type) => ({ type, sample: null, schema: null, declared: false }));
     return c.json(
       {
         actions: listActions().map((a) => ({
@@ -56,10 +65,12 @@ export const catalogRoutes = createRouter().openapi(
           outputSchema: a.outputSchema,
           sampleOutput: a.sampleOutput,
         })),
-        eventTypes: rows.map((row) => {
-          const t = toEventType(row);
-          return { type: t.type, sample: t.sample, schema: t.schema, declared: t.declared };
-        }),
+        eventTypes: rows
+          .map((row) => {
+            const t = toEventType(row);
+            return { type: t.type, sample: t.sample, schema: t.schema, declared: t.declared };
+          })
+          .concat(fromSources),
       },
       200,
     );
