@@ -237,6 +237,19 @@ describe("per-tenant rate limits", () => {
   it("answer 429 with Retry-After under a flood, and never touch another tenant", async () => {
     const noisy = await newTenant();
     const quiet = await newTenant();
+    const flow = {
+      name: "w",
+      trigger: { event: "order.created" },
+      steps: [
+        {
+          id: "tell",
+          action: "send_email",
+          config: { to: "a@example.com", subject: "s", body: "b" },
+        },
+      ],
+    };
+    await call("POST", "/v1/workflows", { key: noisy.key, body: flow });
+    await call("POST", "/v1/workflows", { key: quiet.key, body: flow });
     const results = await Promise.all(
       Array.from({ length: 60 }, (_, i) =>
         call("POST", "/v1/events", {
