@@ -50,6 +50,8 @@ export const workflowRunRoutes = createRouter()
       path: "/v1/workflows/{id}/test",
       tags: ["Workflows"],
       summary: "Dry run against a sample event: filter explanation and rendered steps, no effects",
+      description:
+        "Needs write rights (editor): API.md lists testing workflows among the editor's rights.",
       request: { params: IdParam, body: jsonBody(TestBody) },
       responses: {
         200: jsonResponse(
@@ -68,7 +70,7 @@ export const workflowRunRoutes = createRouter()
       },
     }),
     async (c) => {
-      const p = authorize(c, "read");
+      const p = authorize(c, "write");
       const { id } = c.req.valid("param");
       const body = c.req.valid("json");
       const { version, definition } = await versionFor(c.var.db, p.tenantId, id, body.version);
