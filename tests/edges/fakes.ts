@@ -18,7 +18,12 @@ export interface Answer {
   status: number;
   headers?: Record<string, string>;
   body?: unknown;
+  /** Answer this late (after the work is done), e.g. past the caller's timeout. */
+  lateMs?: number;
 }
+
+/** A scripted turn: a fixed answer, or the normal behaviour answered late. */
+export type Turn = Answer | { late: number };
 
 export interface Fake {
   port: number;
@@ -63,6 +68,7 @@ export async function startFake(handler: Handler, host = "127.0.0.1"): Promise<F
       };
       fake.requests.push(seen);
       const a = await handler(seen);
+      if (a.lateMs) await new Promise((r) => setTimeout(r, a.lateMs));
       const text =
         a.body === undefined ? "" : typeof a.body === "string" ? a.body : JSON.stringify(a.body);
       res.writeHead(a.status, {
@@ -83,12 +89,18 @@ export async function startFake(handler: Handler, host = "127.0.0.1"): Promise<F
 
 /** Answers for the next requests to one recipient (or path), then the default. */
 export class Script {
-  private readonly queues = new Map<string, Answer[]>();
-  add(key: string, ...answers: Answer[]): void {
-    this.queues.set(key, [...(this.queues.get(key) ?? []), ...answers]);
+  private readonly queues = new Map<string, Turn[]>();
+  add(key: string, ...turns: Turn[]): void {
+    this.queues.set(key, [...(this.queues.get(key) ?? []), ...turns]);
   }
-  next(key: string): Answer | undefined {
+  next(key: string): Turn | undefined {
     return this.queues.get(key)?.shift();
+  }
+  /** The next fixed answer; a `late` turn returns its delay to apply to the normal answer. */
+  take(key: string): { answer?: Answer; lateMs?: number } {
+    const t = this.next(key);
+    if (t === undefined) return {};
+    return "late" in t ? { lateMs: t.late } : { answer: t };
   }
 }
 
@@ -120,15 +132,15 @@ export async function startFakeResend(apiKey: string): Promise<FakeProvider> {
         body: { statusCode: 422, name: "validation_error", message: "Missing fields" },
       };
     }
-    const scripted = script.next(email.to[0]!);
-    if (scripted) return scripted;
+    const { answer, lateMs } = script.take(email.to[0]!);
+    if (answer) return answer;
     const key = req.headers["idempotency-key"];
     const known = key ? byKey.get(key) : undefined;
-    if (known) return { status: 200, body: { id: known } };
+    if (known) return { status: 200, body: { id: known }, lateMs };
     const id = `re_${sent.length + 1}_${Math.random().toString(36).slice(2, 8)}`;
     if (key) byKey.set(key, id);
     sent.push({ id, to: email.to[0]!, body: email });
-    return { status: 200, body: { id } };
+    return { status: 200, body: { id }, lateMs };
   });
   return Object.assign(fake, { script, sent });
 }
@@ -158,11 +170,15 @@ export async function startFakeTwilio(sid: string, token: string): Promise<FakeP
         body: { code: 21604, message: "A 'To' phone number is required.", status: 400 },
       };
     }
-    const scripted = script.next(form.To);
-    if (scripted) return scripted;
+    const { answer, lateMs } = script.take(form.To);
+    if (answer) return answer;
     const id = `SM${(sent.length + 1).toString().padStart(32, "0")}`;
     sent.push({ id, to: form.To, body: form });
-    return { status: 201, body: { sid: id, status: "queued", to: form.To, from: form.From } };
+    return {
+      status: 201,
+      body: { sid: id, status: "queued", to: form.To, from: form.From },
+      lateMs,
+    };
   });
   return Object.assign(fake, { script, sent });
 }

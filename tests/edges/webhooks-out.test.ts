@@ -28,7 +28,7 @@ beforeAll(async () => {
     if (path === "/redirect") {
       return { status: 302, headers: { location: `http://127.0.0.1:${trap.port}/internal` } };
     }
-    return script.next(path) ?? { status: 200, body: { received: true, path } };
+    return script.take(path).answer ?? { status: 200, body: { received: true, path } };
   });
   trap = await startFake(() => ({ status: 200, body: "trapped" }), "::");
   w = await startWorker({
