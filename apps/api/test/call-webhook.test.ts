@@ -334,3 +334,16 @@ describe("call_webhook and the SSRF guard", () => {
     expect(seen).toHaveLength(6);
   });
 });
+
+describe("call_webhook headers", () => {
+  it("a header value that cannot be sent fails the step without retry", async () => {
+    const t = await newTenant();
+    const seen = receiver(json({}));
+    const out = await run(
+      { url: "https://hooks.example.com/", headers: { "x-bad": "a\r\nInjected: yes" } },
+      attempt(t.tenantId),
+    );
+    expect(out).toMatchObject({ retryable: false, error: { code: "invalid_config" } });
+    expect(seen).toHaveLength(0);
+  });
+});

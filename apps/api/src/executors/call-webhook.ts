@@ -99,7 +99,16 @@ export const callWebhookExecutor: Executor = {
     let extra = userHeaders(m.headers);
 
     for (let hop = 0; ; hop++) {
-      const headers = new Headers(extra);
+      let headers: Headers;
+      try {
+        headers = new Headers(extra);
+      } catch (err) {
+        // A rendered value with a newline, say: the same on every attempt.
+        return permanentFailure(
+          ExecutorErrorCode.invalidConfig,
+          `config.headers: ${err instanceof Error ? err.message : String(err)}`,
+        );
+      }
       if (payload !== null && !headers.has("content-type")) {
         headers.set("content-type", "application/json");
       }
