@@ -1,7 +1,7 @@
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startWorker, type WorkerHandle } from "../support/worker.ts";
-import { type Client, type Json, newTenant, runFor } from "./api.ts";
+import { type Client, eventually, type Json, newTenant, runFor } from "./api.ts";
 import { type Answer, type Fake, Script, type SeenRequest, startFake } from "./fakes.ts";
 
 // call_webhook against real HTTP receivers, with the SSRF guard on as in
@@ -52,6 +52,21 @@ beforeAll(async () => {
     ],
   });
   expect(wf.status).toBe(201);
+  const slow = await c.call("POST", "/v1/workflows", {
+    name: "Call out, 3 s per attempt",
+    trigger: { event: "hook.slow" },
+    steps: [
+      {
+        id: "call",
+        action: "call_webhook",
+        config: { url: "{{ hook.url }}" },
+        retry: { attempts: 2, initial: "1s", max: "1s" },
+        // Local queues deliver in 1 s batches, so an attempt's clock needs room.
+        timeout: "3s",
+      },
+    ],
+  });
+  expect(slow.status).toBe(201);
 }, 120_000);
 
 afterAll(async () => {
@@ -87,6 +102,29 @@ describe("call_webhook over HTTP", () => {
     const [first, second] = at("/busy");
     // The step's own backoff is 1 s; only Retry-After explains 3.
     expect(second!.at - first!.at).toBeGreaterThanOrEqual(2900);
+  });
+
+  it("gives up on an attempt at its timeout and tries again", async () => {
+    script.add("/slow", { status: 200, body: { late: true }, lateMs: 6000 });
+    const run = await runFor(c, "hook.slow", { url: `${receiver.url}/slow` });
+    expect(run.status).toBe("succeeded");
+    expect(stepOf(run)).toMatchObject({ attempts: 2, output: { body: { received: true } } });
+    const [first, second] = at("/slow");
+    expect(first!.headers["webhook-id"]).toBe(second!.headers["webhook-id"]);
+  });
+
+  it("keeps the webhook-id when a failed run is retried by hand", async () => {
+    script.add("/later", { status: 410, body: "not yet" });
+    const run = await runFor(c, "hook.call", { url: `${receiver.url}/later`, n: 5 });
+    expect(run.status).toBe("failed");
+    expect((await c.call("POST", `/v1/runs/${run.id}/retry`, {})).status).toBe(202);
+    await eventually(
+      () => c.call("GET", `/v1/runs/${run.id}`),
+      (r) => r.body.status === "succeeded",
+    );
+    const ids = at("/later").map((r) => r.headers["webhook-id"]);
+    expect(ids).toEqual([`${run.id}:call`, `${run.id}:call`]);
+    expect(verified.every(Boolean)).toBe(true);
   });
 
   it("fails a 404 at once, without retrying", async () => {
