@@ -187,3 +187,19 @@ describe("providers", () => {
     expect((await call("PUT", "/v1/settings/providers", { ...admin, body })).status).toBe(200);
   });
 });
+
+describe("the settings routes in the OpenAPI document", () => {
+  it("are described, with credentials only in the request", async () => {
+    const doc = (await call("GET", "/v1/openapi.json")).body;
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        "/v1/settings/providers",
+        "/v1/settings/webhook-signing",
+        "/v1/settings/webhook-signing/rotate",
+      ]),
+    );
+    const view = JSON.stringify(doc.components.schemas.ProviderSettings);
+    expect(view).not.toMatch(/apiKey|authToken|accountSid/);
+    expect(JSON.stringify(doc.components.schemas.ProviderSettingsUpdate)).toMatch(/authToken/);
+  });
+});
