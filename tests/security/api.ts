@@ -44,7 +44,9 @@ export class Client {
       headers["content-type"] = "application/json";
     }
     Object.assign(headers, opts.headers);
-    const res = await fetch(`${this.base}${path}`, { method, headers, body });
+    // duplex: a streamed body (no Content-Length) needs it in Node's fetch.
+    const init = { method, headers, body, duplex: "half" } as RequestInit;
+    const res = await fetch(`${this.base}${path}`, init);
     const text = await res.text();
     let parsed: Json;
     try {

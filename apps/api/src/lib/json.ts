@@ -37,3 +37,30 @@ export function parseStored<T>(text: string | null | undefined, fallback: T): T 
   if (text == null) return fallback;
   return JSON.parse(text) as T;
 }
+
+/**
+ * What JSON.parse accepted but this Worker cannot keep as sent: a number
+ * beyond a double's range (parsed as Infinity, it would be stored as null)
+ * or a `__proto__` key (dropped, or worse, by every plain-object copy).
+ * Returns the problem's path, or undefined when there is none.
+ */
+export function unkeepableJson(value: unknown): { path: string; message: string } | undefined {
+  const stack: Array<[unknown, string]> = [[value, ""]];
+  while (stack.length > 0) {
+    const [v, path] = stack.pop()!;
+    if (typeof v === "number" && !Number.isFinite(v)) {
+      return { path, message: "a number too large for a double (it would be stored as null)" };
+    }
+    if (v === null || typeof v !== "object") continue;
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) stack.push([v[i], `${path}[${i}]`]);
+      continue;
+    }
+    for (const key of Object.keys(v)) {
+      const at = path === "" ? key : `${path}.${key}`;
+      if (key === "__proto__") return { path: at, message: "the key '__proto__' is not allowed" };
+      stack.push([(v as Record<string, unknown>)[key], at]);
+    }
+  }
+  return undefined;
+}

@@ -2,7 +2,7 @@ import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { ApiError, ErrorCode } from "../errors.ts";
 import type { AppEnv } from "../http.ts";
-import { jsonDepth } from "../lib/json.ts";
+import { jsonDepth, unkeepableJson } from "../lib/json.ts";
 
 /** Bodies above this answer 413 before they are buffered (API.md). */
 export const MAX_BODY_BYTES = 256 * 1024;
@@ -52,6 +52,12 @@ export const parseJsonBody: MiddlewareHandler<AppEnv> = async (c, next) => {
       ErrorCode.invalidJson,
       `JSON is nested deeper than ${MAX_JSON_DEPTH} levels`,
     );
+  }
+  const unkeepable = unkeepableJson(value);
+  if (unkeepable) {
+    throw new ApiError(400, ErrorCode.invalidJson, `JSON holds ${unkeepable.message}`, [
+      unkeepable,
+    ]);
   }
   c.req.bodyCache.json = Promise.resolve(value);
   return next();

@@ -2,7 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { Webhook, WebhookVerificationError } from "standardwebhooks";
 import { ApiError, ErrorCode, notFound } from "../errors.ts";
 import { createRouter } from "../http.ts";
-import { jsonDepth } from "../lib/json.ts";
+import { jsonDepth, unkeepableJson } from "../lib/json.ts";
 import { decryptSecret } from "../lib/secrets.ts";
 import { nowIso } from "../lib/time.ts";
 import { MAX_JSON_DEPTH } from "../middleware/body.ts";
@@ -107,6 +107,12 @@ export const hookRoutes = createRouter().openapi(
         ErrorCode.invalidJson,
         `JSON is nested deeper than ${MAX_JSON_DEPTH} levels`,
       );
+    }
+    const unkeepable = unkeepableJson(parsed);
+    if (unkeepable) {
+      throw new ApiError(400, ErrorCode.invalidJson, `JSON holds ${unkeepable.message}`, [
+        unkeepable,
+      ]);
     }
     let type: string;
     let data: unknown;
