@@ -27,7 +27,17 @@ const gz = (set) =>
 const entry = find(/kit\/src\/runtime\/client\/entry\.js$|client-optimized\/app\.js$/);
 const layout = find(/client-optimized\/nodes\/0\.js$/);
 const nodes = find(/client-optimized\/nodes\/\d+\.js$/);
-const initial = closure([...entry, ...layout, ...nodes.filter((k) => /nodes\/3\.js$/.test(k))]);
+// The workflows list's node number shifts as routes are added: find it by its source.
+const generated = join(dir, "..", "..", "generated", "client-optimized", "nodes");
+const listNode = nodes.filter((k) => {
+  const file = join(generated, k.split("/").pop());
+  try {
+    return readFileSync(file, "utf8").includes("routes/workflows/+page.svelte");
+  } catch {
+    return false;
+  }
+});
+const initial = closure([...entry, ...layout, ...listNode]);
 const everything = closure([...entry, ...nodes]);
 const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
 const initialSize = gz(initial);

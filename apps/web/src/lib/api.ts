@@ -108,6 +108,7 @@ export interface Member {
   email: string;
   name?: string;
   role: Role;
+  createdAt?: string;
 }
 
 export interface CatalogAction {
@@ -122,8 +123,9 @@ export interface CatalogAction {
 export interface EventTypeInfo {
   type: string;
   sample?: unknown;
-  schema?: JsonSchema;
+  schema?: JsonSchema | null;
   declared?: boolean;
+  lastSeenAt?: string | null;
 }
 
 export interface Catalog {
@@ -157,7 +159,7 @@ export type RunStatus =
 
 export interface RunStep {
   id: string;
-  action?: string;
+  action?: string | null;
   kind?: string;
   status: string;
   attempts?: number;
@@ -166,6 +168,20 @@ export interface RunStep {
   input?: unknown;
   output?: unknown;
   error?: unknown;
+  branch?: string | null;
+}
+
+export interface StepError {
+  code: string;
+  message: string;
+  path?: string;
+  position?: { offset: number; line: number; column: number; length: number };
+}
+
+export interface Causation {
+  originEventId: string;
+  chain: Array<{ workflowId: string; runId: string }>;
+  depth: number;
 }
 
 export interface Run {
@@ -176,9 +192,189 @@ export interface Run {
   status: RunStatus;
   startedAt: string;
   finishedAt?: string | null;
-  filter?: { expression: string; result: unknown } | null;
+  createdAt?: string;
+  error?: StepError | null;
+  filter?: { expression: string | null; result: unknown; error?: unknown } | null;
+  suppression?: { reason: string; message: string } | null;
+  causation?: Causation | null;
   steps: RunStep[];
   test?: boolean;
+}
+
+export type RetryPlan = "kept" | "again" | "first_time";
+
+export interface RetryPreview {
+  runStatus: string;
+  retryable: boolean;
+  version: number;
+  target: {
+    version: number;
+    compatible: boolean;
+    differing: Array<{ stepId: string; reason: string }>;
+  } | null;
+  steps: Array<{
+    id: string;
+    kind: string;
+    action: string | null;
+    status: string;
+    plan: RetryPlan;
+    attempts: number;
+    lastInput?: unknown;
+  }>;
+}
+
+export interface ExplanationPart {
+  span: { start: number; end: number };
+  source: string;
+  value?: unknown;
+  error?: { code?: string; message: string };
+}
+
+export interface DryRun {
+  filter: {
+    expression: string | null;
+    result: boolean | null;
+    explanation: ExplanationPart[];
+    error?: unknown;
+  };
+  steps: Array<{
+    id: string;
+    action?: string;
+    kind?: string;
+    config?: unknown;
+    branch?: string;
+    assumed?: boolean;
+    error?: StepError;
+  }>;
+}
+
+export interface EventSummary {
+  id: string;
+  type: string;
+  data?: unknown;
+  occurredAt: string;
+  receivedAt: string;
+  source: string;
+  status: "accepted" | "matched" | "failed";
+}
+
+export interface EventDetail extends EventSummary {
+  changes?: Record<string, { old?: unknown; new?: unknown }>;
+  matchedAt: string | null;
+  error: string | null;
+  causation: Causation;
+  runs: Array<{ id: string; workflowId: string; status: string }>;
+}
+
+export interface Approval {
+  id: string;
+  runId: string;
+  stepId: string;
+  workflowId: string;
+  title: string;
+  description: string | null;
+  approver: string;
+  status: "pending" | "approved" | "rejected" | "expired" | "cancelled";
+  decidedBy: string | null;
+  decidedAt: string | null;
+  comment: string | null;
+  expiresAt: string;
+  createdAt: string;
+}
+
+export interface Task {
+  id: string;
+  title: string;
+  description: string | null;
+  assignee: string;
+  due: string | null;
+  status: "open" | "done";
+  runId: string | null;
+  stepId: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface Notification {
+  id: string;
+  user: string;
+  message: string;
+  link: string | null;
+  read: boolean;
+  runId: string | null;
+  stepId: string | null;
+  createdAt: string;
+}
+
+export interface OutboxMessage {
+  id: string;
+  channel: "email" | "sms";
+  to: string;
+  subject: string | null;
+  cc: string | null;
+  replyTo: string | null;
+  body: string;
+  runId: string | null;
+  stepId: string | null;
+  idempotencyKey: string;
+  createdAt: string;
+}
+
+export interface AuditEntry {
+  id: string;
+  seq: number;
+  at: string;
+  actor: { type: "user" | "api_key" | "system" | "platform"; id: string };
+  type: string;
+  subject: string;
+  details: Record<string, unknown>;
+  hash: string;
+  prevHash: string;
+}
+
+export interface AuditVerification {
+  ok: boolean;
+  entries: number;
+  brokenAt?: { seq: number; id: string | null; reason: "hash_mismatch" | "broken_link" | "gap" };
+}
+
+export type Scope = "read" | "write" | "admin";
+
+export interface ApiKey {
+  id: string;
+  name: string;
+  prefix: string;
+  scopes: Scope[];
+  createdAt: string;
+  createdBy: string | null;
+  revokedAt: string | null;
+  lastUsedAt: string | null;
+}
+
+export interface WebhookSource {
+  id: string;
+  name: string;
+  eventType: string | null;
+  url: string;
+  createdAt: string;
+  createdBy: string;
+  rotatedAt: string | null;
+  previousSecretExpiresAt: string | null;
+}
+
+export interface ProviderSettings {
+  email: { provider: "outbox" | "resend"; from: string | null };
+  sms: { provider: "outbox" | "twilio"; from: string | null };
+}
+
+export interface ProviderUpdate {
+  email?: { provider: "outbox" | "resend"; from?: string | null; apiKey?: string };
+  sms?: {
+    provider: "outbox" | "twilio";
+    from?: string | null;
+    accountSid?: string;
+    authToken?: string;
+  };
 }
 
 export interface Page<T> {
@@ -228,4 +424,69 @@ export const endpoints = {
   eventTypes: () => api<Page<EventTypeInfo> | EventTypeInfo[]>("GET", "/v1/event-types"),
   runs: (query: string) => api<Page<Run>>("GET", `/v1/runs?${query}`),
   run: (id: string) => api<Run>("GET", `/v1/runs/${enc(id)}`),
+  retryPreview: (id: string, version?: number) =>
+    api<RetryPreview>(
+      "GET",
+      `/v1/runs/${enc(id)}/retry-preview${version ? `?version=${version}` : ""}`,
+    ),
+  retry: (id: string, version?: number) =>
+    api<{ runId: string; status: string }>("POST", `/v1/runs/${enc(id)}/retry`, { version }),
+  cancel: (id: string) => api<unknown>("POST", `/v1/runs/${enc(id)}/cancel`),
+  dryRun: (
+    id: string,
+    event: { type: string; data: unknown },
+    version?: number,
+    stepOutputs?: Record<string, unknown>,
+  ) => api<DryRun>("POST", `/v1/workflows/${enc(id)}/test`, { event, version, stepOutputs }),
+
+  events: (query: string) => api<Page<EventSummary>>("GET", `/v1/events?${query}`),
+  event: (id: string) => api<EventDetail>("GET", `/v1/events/${enc(id)}`),
+  declareEventType: (type: string, body: { schema?: unknown; sample?: unknown }) =>
+    api<EventTypeInfo>("PUT", `/v1/event-types/${enc(type)}`, body),
+
+  approvals: (query: string) => api<Page<Approval>>("GET", `/v1/approvals?${query}`),
+  approval: (id: string) => api<Approval>("GET", `/v1/approvals/${enc(id)}`),
+  decide: (id: string, decision: "approved" | "rejected", comment?: string) =>
+    api<Approval>("POST", `/v1/approvals/${enc(id)}/decide`, { decision, comment }),
+  tasks: (query: string) => api<Page<Task>>("GET", `/v1/tasks?${query}`),
+  updateTask: (id: string, status: "open" | "done") =>
+    api<Task>("PATCH", `/v1/tasks/${enc(id)}`, { status }),
+  notifications: (query: string) => api<Page<Notification>>("GET", `/v1/notifications?${query}`),
+  markRead: (id: string) => api<unknown>("POST", `/v1/notifications/${enc(id)}/read`),
+  outbox: (query: string) => api<Page<OutboxMessage>>("GET", `/v1/outbox?${query}`),
+
+  audit: (query: string) => api<Page<AuditEntry>>("GET", `/v1/audit?${query}`),
+  verifyAudit: () => api<AuditVerification>("GET", "/v1/audit/verify"),
+
+  apiKeys: () => api<Page<ApiKey> | ApiKey[]>("GET", "/v1/api-keys"),
+  createApiKey: (name: string, scopes: Scope[]) =>
+    api<{ id: string; key: string; prefix: string; scopes: Scope[] }>("POST", "/v1/api-keys", {
+      name,
+      scopes,
+    }),
+  revokeApiKey: (id: string) => api<unknown>("DELETE", `/v1/api-keys/${enc(id)}`),
+
+  webhookSources: () => api<Page<WebhookSource> | WebhookSource[]>("GET", "/v1/webhook-sources"),
+  createWebhookSource: (name: string, eventType?: string) =>
+    api<WebhookSource & { secret: string }>("POST", "/v1/webhook-sources", { name, eventType }),
+  rotateWebhookSecret: (id: string) =>
+    api<{ secret: string }>("POST", `/v1/webhook-sources/${enc(id)}/rotate-secret`),
+  deleteWebhookSource: (id: string) => api<unknown>("DELETE", `/v1/webhook-sources/${enc(id)}`),
+
+  signingSecret: () => api<{ secret: string }>("GET", "/v1/settings/webhook-signing"),
+  rotateSigningSecret: () => api<{ secret: string }>("POST", "/v1/settings/webhook-signing/rotate"),
+  providers: () => api<ProviderSettings>("GET", "/v1/settings/providers"),
+  saveProviders: (body: ProviderUpdate) =>
+    api<ProviderSettings>("PUT", "/v1/settings/providers", body),
+
+  addMember: (body: { email: string; role: Role; name?: string; password?: string }) =>
+    api<Member>("POST", "/v1/members", body),
+  updateMember: (id: string, body: { role?: Role; name?: string }) =>
+    api<Member>("PATCH", `/v1/members/${enc(id)}`, body),
+  removeMember: (id: string) => api<unknown>("DELETE", `/v1/members/${enc(id)}`),
 };
+
+/** Lists that may answer as a page or, from older servers, as a bare array. */
+export function itemsOf<T>(answer: Page<T> | T[]): T[] {
+  return Array.isArray(answer) ? answer : answer.items;
+}

@@ -250,3 +250,31 @@ export function previewWorkflow(
   walkList(def.steps, 0, false);
   return { filter, steps };
 }
+
+/**
+ * Which parts of a filter said no, from the server's dry-run explanation
+ * (POST /v1/workflows/:id/test): the values it recorded, blamed on the parse
+ * tree compiled here.
+ */
+export function saidNoFromParts(
+  expression: string,
+  parts: Array<{
+    span: { start: number; end: number };
+    value?: unknown;
+    error?: { message: string };
+  }>,
+): SaidNo[] {
+  try {
+    const program = compile(expression);
+    const values = new Map<string, { value?: unknown; error?: ExprError }>();
+    for (const p of parts) {
+      values.set(`${p.span.start}:${p.span.end}`, {
+        value: p.value,
+        error: p.error as ExprError | undefined,
+      });
+    }
+    return blame(program.ast, expression, values);
+  } catch {
+    return [];
+  }
+}

@@ -10,6 +10,7 @@ export class Session {
   error = $state("");
 
   readonly canEdit = $derived(this.me?.role != null && EDIT_ROLES.has(this.me.role));
+  readonly isAdmin = $derived(this.me?.role === "owner" || this.me?.role === "admin");
   readonly signedIn = $derived(this.me?.user != null);
 
   async load(): Promise<void> {

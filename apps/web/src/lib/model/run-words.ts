@@ -1,0 +1,241 @@
+// Plain words for what a run did: statuses, errors, timings and, before a
+// retry, the effects a step will have again. Pure, so unit-testable and shared
+// by the run list, the run timeline and the retry preview.
+import type { RetryPlan, Run, RunStep, StepError } from "$lib/api";
+
+export const TERMINAL = new Set(["succeeded", "failed", "filtered", "suppressed", "cancelled"]);
+
+export function badgeClass(status: string): string {
+  if (status === "failed") return "bad";
+  if (status === "succeeded") return "ok";
+  if (status === "waiting" || status === "running") return "draft";
+  return "";
+}
+
+const STATUS_WORDS: Record<string, string> = {
+  running: "Running",
+  waiting: "Waiting",
+  succeeded: "Succeeded",
+  failed: "Failed",
+  filtered: "Filtered out",
+  suppressed: "Suppressed",
+  cancelled: "Cancelled",
+  pending: "Not started",
+  skipped: "Skipped",
+};
+
+export const statusLabel = (status: string): string => STATUS_WORDS[status] ?? status;
+
+export function asStepError(value: unknown): StepError | null {
+  if (value == null) return null;
+  if (typeof value === "string") return { code: "error", message: value };
+  if (typeof value === "object") {
+    const v = value as Record<string, unknown>;
+    return {
+      code: typeof v.code === "string" ? v.code : "error",
+      message: typeof v.message === "string" ? v.message : JSON.stringify(value),
+      path: typeof v.path === "string" ? v.path : undefined,
+      position: v.position as StepError["position"],
+    };
+  }
+  return { code: "error", message: String(value) };
+}
+
+const field = (path?: string) => (path ? path.replace(/^config\./, "") : "a field");
+
+/** One sentence a person can act on, for a step's or a run's error. */
+export function errorWords(err: StepError): string {
+  const m = err.message;
+  switch (err.code) {
+    case "template_error":
+      return `The template in “${field(err.path)}” could not be filled in: ${m}. The event or an earlier step does not have that data — fix the template, then retry.`;
+    case "condition_error":
+      return `The condition could not be evaluated: ${m}. Fix the condition, then retry.`;
+    case "filter_error":
+      return `The filter could not be evaluated: ${m}.`;
+    case "invalid_config":
+      return `The step's settings are not valid once filled in: ${m}.`;
+    case "not_a_member":
+      return `The person named is not a member of this workspace: ${m}.`;
+    case "http_error":
+      return `The receiver answered with an error: ${m}.`;
+    case "network_error":
+      return `The receiver could not be reached: ${m}.`;
+    case "timeout":
+      return `The call took too long and was given up: ${m}.`;
+    case "ssrf_refused":
+      return `The address is not allowed (private or internal networks are refused): ${m}.`;
+    case "too_many_redirects":
+    case "bad_redirect":
+      return `The receiver redirected somewhere it should not: ${m}.`;
+    case "rate_limited":
+      return `The provider said to slow down: ${m}.`;
+    case "provider_down":
+    case "delivery_failed":
+      return `The message provider did not accept the message: ${m}.`;
+    case "unsupported_action":
+      return `This server cannot run that kind of step: ${m}.`;
+    case "cancelled":
+      return "Someone cancelled the run.";
+    default:
+      return m.endsWith(".") ? m : `${m}.`;
+  }
+}
+
+export function duration(from?: string | null, to?: string | null): string {
+  if (!from) return "";
+  const ms = (to ? Date.parse(to) : Date.now()) - Date.parse(from);
+  if (!Number.isFinite(ms) || ms < 0) return "";
+  if (ms < 1000) return `${ms} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  if (ms < 3_600_000) return `${Math.round(ms / 60_000)} min`;
+  return `${(ms / 3_600_000).toFixed(1)} h`;
+}
+
+export const when = (iso?: string | null): string => (iso ? new Date(iso).toLocaleString() : "");
+
+/** The run's outcome in a sentence. */
+export function runSummary(run: Run): string {
+  const failed = run.steps.filter((s) => s.status === "failed").map((s) => `“${s.id}”`);
+  switch (run.status) {
+    case "succeeded":
+      return "Every step that had to run succeeded.";
+    case "failed":
+      if (failed.length) return `Failed at step ${failed.join(" and ")}.`;
+      if (run.filter?.error) return "Failed: the filter could not be evaluated.";
+      return "Failed.";
+    case "filtered":
+      return "The filter said no, so no step ran. Nothing happened, as designed.";
+    case "suppressed":
+      return `The loop guard refused to start this run, so no step ran${run.suppression ? `: ${run.suppression.message}` : "."}`;
+    case "waiting": {
+      const w = run.steps.find((s) => s.status === "waiting");
+      return w ? `Waiting at step “${w.id}” (a delay or a decision).` : "Waiting.";
+    }
+    case "running":
+      return "Running now.";
+    case "cancelled":
+      return "Cancelled: the remaining steps will not run.";
+    default:
+      return run.status;
+  }
+}
+
+const SUPPRESSION: Record<string, string> = {
+  cycle:
+    "this workflow is already in the chain of runs that led to the event, so running it again would loop",
+  max_depth: "the chain of workflows that led here is too long (the maximum depth was reached)",
+};
+
+export function suppressionWords(run: Run): string {
+  const s = run.suppression;
+  if (!s) return "The loop guard refused this run to prevent an endless chain of workflows.";
+  const why = SUPPRESSION[s.reason];
+  return why ? `Not started: ${why}. ${s.message}` : `Not started: ${s.message}`;
+}
+
+const str = (v: unknown): string =>
+  typeof v === "string" ? v : v == null ? "" : JSON.stringify(v);
+
+function get(input: unknown, key: string): string {
+  if (input && typeof input === "object") return str((input as Record<string, unknown>)[key]);
+  return "";
+}
+
+export interface Effect {
+  text: string;
+  /** Why running it again is, or is not, a duplicate. */
+  safety?: string;
+}
+
+/**
+ * What running a step means in the world. `input` is its rendered config
+ * (from the last attempt or a dry run); `plan` says whether it ran before.
+ */
+export function effectOf(
+  step: { id: string; kind: string; action?: string | null },
+  input: unknown,
+  plan: RetryPlan,
+  attempted: boolean,
+): Effect {
+  const again = plan === "again" && attempted ? " again" : "";
+  const who = (key: string, fallback: string) => get(input, key) || fallback;
+  if (plan === "again" && !attempted && step.kind === "action") {
+    // It failed before acting (a template, a bad setting): nothing happened yet.
+    const first = effectOf(step, input, "first_time", false);
+    return { text: first.text, safety: "it did not happen before: the step failed before acting" };
+  }
+  if (step.kind === "if") return { text: `checks its condition${again}` };
+  if (step.kind === "parallel") return { text: "runs its branches' unfinished steps" };
+  if (step.kind === "delay") return { text: `waits${again}` };
+  switch (step.action) {
+    case "send_email":
+      return {
+        text: `sends an email${again} to ${who("to", "the recipient")}${get(input, "subject") ? ` (“${get(input, "subject")}”)` : ""}`,
+        safety: again
+          ? "a delivery already recorded as sent is never sent twice; the provider also gets the same idempotency key"
+          : undefined,
+      };
+    case "send_sms":
+      return {
+        text: `sends a text message${again} to ${who("to", "the recipient")}`,
+        safety: again ? "a delivery already recorded as sent is never sent twice" : undefined,
+      };
+    case "call_webhook":
+      return {
+        text: `calls ${(get(input, "method") || "POST").toUpperCase()} ${who("url", "the webhook")}${again}`,
+        safety: again
+          ? "same webhook-id as before, so receivers can dedupe; a receiver that does not may see it twice"
+          : undefined,
+      };
+    case "update_record":
+      return {
+        text: `updates record ${who("type", "?")}/${who("id", "?")}${again}`,
+        safety: again ? "exactly once per step, so no duplicate change" : undefined,
+      };
+    case "create_task":
+      return {
+        text: `creates a task for ${who("assignee", "the assignee")}${get(input, "title") ? ` (“${get(input, "title")}”)` : ""}`,
+        safety: again ? "exactly once per step, so no duplicate task" : undefined,
+      };
+    case "notify_user":
+      return {
+        text: `notifies ${who("user", "the member")}`,
+        safety: again ? "exactly once per step, so no duplicate notification" : undefined,
+      };
+    case "request_approval":
+      return {
+        text: `asks ${who("approver", "the approver")} for approval`,
+        safety: again ? "exactly once per step, so no second request" : undefined,
+      };
+    default:
+      return { text: `runs ${step.action ?? step.kind} “${step.id}”${again}` };
+  }
+}
+
+const DIFFER: Record<string, string> = {
+  changed: "its settings were changed",
+  removed: "it no longer exists",
+  missing: "it no longer exists",
+  kind_changed: "it is a different kind of step now",
+  moved: "it moved to another place",
+};
+
+export function differingWords(d: { stepId: string; reason: string }): string {
+  return `“${d.stepId}” already ran in this run, and in that version ${DIFFER[d.reason] ?? d.reason}`;
+}
+
+export function stepTitle(s: RunStep): string {
+  if (s.action) return s.action.replaceAll("_", " ");
+  return s.kind ?? "step";
+}
+
+/** Splits a template around an error's position, to mark the bad part. */
+export function markAt(
+  source: string,
+  pos?: { offset: number; length: number },
+): [string, string, string] | null {
+  if (!pos || pos.offset < 0 || pos.offset > source.length) return null;
+  const end = Math.min(source.length, pos.offset + Math.max(1, pos.length));
+  return [source.slice(0, pos.offset), source.slice(pos.offset, end), source.slice(end)];
+}

@@ -1,0 +1,252 @@
+// One run, as a timeline: the run (polled until it ends), its trigger event,
+// the workflow version it ran (for the step sources errors point into), the
+// filter's explanation from a dry run, and the retry preview.
+import type { Step, WorkflowDefinition } from "@switchyard/engine";
+import {
+  ApiFailure,
+  type EventDetail,
+  endpoints,
+  messageOf,
+  type RetryPreview,
+  type Run,
+  type Workflow,
+} from "$lib/api";
+import { type SaidNo, saidNoFromParts } from "$lib/model/preview";
+import { TERMINAL } from "$lib/model/run-words";
+
+const POLL_MS = 1500;
+
+function findStep(steps: Step[], id: string): Step | undefined {
+  for (const s of steps) {
+    if (s.id === id) return s;
+    const r = s as unknown as Record<string, unknown>;
+    for (const key of ["then", "else"]) {
+      const found = Array.isArray(r[key]) ? findStep(r[key] as Step[], id) : undefined;
+      if (found) return found;
+    }
+    if (Array.isArray(r.parallel)) {
+      for (const branch of r.parallel as Step[][]) {
+        const found = findStep(branch, id);
+        if (found) return found;
+      }
+    }
+  }
+  return undefined;
+}
+
+export class RunDetail {
+  run = $state<Run | null>(null);
+  event = $state<EventDetail | null>(null);
+  workflow = $state<Workflow | null>(null);
+  definition = $state<WorkflowDefinition | null>(null);
+  saidNo = $state<SaidNo[] | null>(null);
+  error = $state("");
+  notice = $state("");
+  loading = $state(true);
+  names = $state<Map<string, string>>(new Map());
+
+  preview = $state<RetryPreview | null>(null);
+  /** The version the retry will run on. */
+  target = $state<number | null>(null);
+  /** Rendered configs of the steps on the target version, from a dry run. */
+  rendered = $state<Record<string, unknown>>({});
+  previewError = $state("");
+  previewOpen = $state(false);
+  busy = $state(false);
+
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private id = "";
+  private stopped = false;
+
+  readonly currentVersion = $derived(this.workflow?.liveVersion ?? null);
+  readonly canCancel = $derived(this.run?.status === "running" || this.run?.status === "waiting");
+  readonly canRetry = $derived(this.run?.status === "failed");
+
+  async open(id: string): Promise<void> {
+    this.stop();
+    this.stopped = false;
+    this.id = id;
+    this.run = null;
+    this.event = null;
+    this.workflow = null;
+    this.definition = null;
+    this.saidNo = null;
+    this.preview = null;
+    this.previewOpen = false;
+    this.error = "";
+    this.notice = "";
+    this.loading = true;
+    await this.poll();
+    this.loading = false;
+    const run = this.run as Run | null;
+    if (!run) return;
+    const [event, workflow] = await Promise.all([
+      run.eventId ? endpoints.event(run.eventId).catch(() => null) : null,
+      endpoints.workflow(run.workflowId).catch(() => null),
+    ]);
+    this.event = event;
+    this.workflow = workflow;
+    endpoints
+      .workflows()
+      .then((p) => (this.names = new Map(p.items.map((w) => [w.id, w.name]))))
+      .catch(() => {});
+    await this.loadDefinition(run.workflowVersion);
+    if (run.status === "filtered" || run.filter?.result === false) await this.explainFilter();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+  }
+
+  private async poll(): Promise<void> {
+    clearTimeout(this.timer);
+    try {
+      const run = await endpoints.run(this.id);
+      const moved = this.run && this.run.workflowVersion !== run.workflowVersion;
+      this.run = run;
+      if (moved) await this.loadDefinition(run.workflowVersion);
+    } catch (err) {
+      this.error =
+        err instanceof ApiFailure && err.status === 404 ? "There is no such run." : messageOf(err);
+      return;
+    }
+    if (!this.stopped && this.run && !TERMINAL.has(this.run.status)) {
+      this.timer = setTimeout(() => this.poll(), POLL_MS);
+    }
+  }
+
+  private async loadDefinition(version: number): Promise<void> {
+    const run = this.run;
+    if (!run) return;
+    try {
+      this.definition = (await endpoints.version(run.workflowId, version)).definition;
+    } catch {
+      this.definition = null;
+    }
+  }
+
+  /** The source of a step's setting, e.g. the template an error points into. */
+  sourceOf(stepId: string, path?: string): string | null {
+    if (!this.definition || !path) return null;
+    let value: unknown = findStep(this.definition.steps, stepId);
+    for (const key of path.split(".")) {
+      if (value && typeof value === "object") value = (value as Record<string, unknown>)[key];
+      else return null;
+    }
+    return typeof value === "string" ? value : null;
+  }
+
+  /** A step's settings as written in the run's version. */
+  configOf(stepId: string): unknown {
+    if (!this.definition) return undefined;
+    const step = findStep(this.definition.steps, stepId) as { config?: unknown } | undefined;
+    return step?.config;
+  }
+
+  private async explainFilter(): Promise<void> {
+    const run = this.run;
+    if (!run?.filter?.expression || !this.event) return;
+    try {
+      const dry = await endpoints.dryRun(
+        run.workflowId,
+        { type: this.event.type, data: this.event.data },
+        run.workflowVersion,
+      );
+      this.saidNo = saidNoFromParts(run.filter.expression, dry.filter.explanation);
+    } catch {
+      this.saidNo = null;
+    }
+  }
+
+  /** Opens the retry preview: what runs again, on which version, with which effects. */
+  async openPreview(version?: number): Promise<void> {
+    const run = this.run;
+    if (!run) return;
+    this.previewOpen = true;
+    this.previewError = "";
+    const v =
+      version ??
+      (this.currentVersion && this.currentVersion !== run.workflowVersion
+        ? this.currentVersion
+        : run.workflowVersion);
+    try {
+      const preview = await endpoints.retryPreview(
+        run.id,
+        v !== run.workflowVersion ? v : undefined,
+      );
+      this.preview = preview;
+      // An incompatible newer version cannot be chosen: fall back to the run's own.
+      this.target = preview.target && !preview.target.compatible ? run.workflowVersion : v;
+    } catch (err) {
+      this.previewError = messageOf(err);
+      return;
+    }
+    await this.renderTarget();
+  }
+
+  async chooseVersion(v: number): Promise<void> {
+    this.target = v;
+    await this.renderTarget();
+  }
+
+  /** Dry-runs the target version with the run's event and its real outputs so far. */
+  private async renderTarget(): Promise<void> {
+    const run = this.run;
+    if (!run || !this.event || this.target == null) return;
+    const stepOutputs: Record<string, unknown> = {};
+    for (const s of run.steps) if (s.status === "succeeded") stepOutputs[s.id] = s.output ?? {};
+    try {
+      const dry = await endpoints.dryRun(
+        run.workflowId,
+        { type: this.event.type, data: this.event.data },
+        this.target,
+        stepOutputs,
+      );
+      this.rendered = Object.fromEntries(dry.steps.map((s) => [s.id, s.config]));
+    } catch {
+      this.rendered = {};
+    }
+  }
+
+  async retry(): Promise<void> {
+    const run = this.run;
+    if (!run) return;
+    this.busy = true;
+    this.previewError = "";
+    try {
+      const version =
+        this.target != null && this.target !== run.workflowVersion ? this.target : undefined;
+      await endpoints.retry(run.id, version);
+      this.notice = version
+        ? `Retrying on version ${version}: only the steps listed run.`
+        : "Retrying: only the steps listed run.";
+      this.previewOpen = false;
+      this.preview = null;
+      this.stopped = false;
+      await this.poll();
+    } catch (err) {
+      this.previewError = messageOf(err);
+      if (err instanceof ApiFailure && err.status === 409)
+        await this.openPreview(this.target ?? undefined);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  async cancel(): Promise<void> {
+    const run = this.run;
+    if (!run) return;
+    this.busy = true;
+    this.error = "";
+    try {
+      await endpoints.cancel(run.id);
+      this.notice = "Run cancelled: the remaining steps will not run.";
+      await this.poll();
+    } catch (err) {
+      this.error = messageOf(err);
+    } finally {
+      this.busy = false;
+    }
+  }
+}

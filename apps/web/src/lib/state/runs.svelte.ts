@@ -1,0 +1,117 @@
+// The runs list: filtered by workflow, status and time, kept fresh by polling
+// while the page is open (the API has no push; a few seconds is live enough).
+import { endpoints, messageOf, type Run, type Workflow } from "$lib/api";
+
+export const STATUSES = [
+  "running",
+  "waiting",
+  "succeeded",
+  "failed",
+  "filtered",
+  "suppressed",
+  "cancelled",
+] as const;
+
+export const PERIODS: Array<{ value: string; label: string; ms: number }> = [
+  { value: "", label: "Any time", ms: 0 },
+  { value: "1h", label: "Last hour", ms: 3_600_000 },
+  { value: "24h", label: "Last 24 hours", ms: 86_400_000 },
+  { value: "7d", label: "Last 7 days", ms: 7 * 86_400_000 },
+];
+
+const POLL_MS = 3000;
+
+export class RunList {
+  items = $state<Run[]>([]);
+  workflows = $state<Workflow[]>([]);
+  loading = $state(true);
+  error = $state("");
+  nextCursor = $state<string | null>(null);
+  updatedAt = $state<Date | null>(null);
+  workflowId = $state("");
+  status = $state("");
+  period = $state("");
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private stopped = false;
+  private generation = 0;
+
+  readonly names = $derived(new Map(this.workflows.map((w) => [w.id, w.name])));
+
+  query(cursor?: string | null): string {
+    const q = new URLSearchParams({ limit: "50" });
+    if (this.workflowId) q.set("workflowId", this.workflowId);
+    if (this.status) q.set("status", this.status);
+    const p = PERIODS.find((x) => x.value === this.period);
+    if (p?.ms) q.set("since", new Date(Date.now() - p.ms).toISOString());
+    if (cursor) q.set("cursor", cursor);
+    return q.toString();
+  }
+
+  /** Reads filters from the URL, so a link can share a filtered view. */
+  fromUrl(params: URLSearchParams): void {
+    this.workflowId = params.get("workflowId") ?? "";
+    this.status = params.get("status") ?? "";
+    this.period = params.get("period") ?? "";
+  }
+
+  toUrl(): string {
+    const q = new URLSearchParams();
+    if (this.workflowId) q.set("workflowId", this.workflowId);
+    if (this.status) q.set("status", this.status);
+    if (this.period) q.set("period", this.period);
+    const s = q.toString();
+    return s ? `?${s}` : "";
+  }
+
+  async start(): Promise<void> {
+    this.stopped = false;
+    endpoints
+      .workflows()
+      .then((p) => (this.workflows = p.items))
+      .catch(() => {});
+    await this.refresh(true);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+  }
+
+  /** Loads the first page again (filters changed, or a poll). */
+  async refresh(showLoading = false): Promise<void> {
+    clearTimeout(this.timer);
+    const gen = ++this.generation;
+    if (showLoading) this.loading = true;
+    try {
+      const page = await endpoints.runs(this.query());
+      if (gen !== this.generation) return;
+      // Keep pages loaded with "Show more" beyond the first one.
+      const extra = this.items.slice(50).filter((r) => !page.items.some((x) => x.id === r.id));
+      this.items = showLoading ? page.items : [...page.items, ...extra];
+      if (showLoading || extra.length === 0) this.nextCursor = page.nextCursor ?? null;
+      this.error = "";
+      this.updatedAt = new Date();
+    } catch (err) {
+      if (gen === this.generation) this.error = messageOf(err);
+    } finally {
+      if (gen === this.generation) {
+        this.loading = false;
+        if (!this.stopped) this.timer = setTimeout(() => this.refresh(), POLL_MS);
+      }
+    }
+  }
+
+  async more(): Promise<void> {
+    if (!this.nextCursor) return;
+    try {
+      const page = await endpoints.runs(this.query(this.nextCursor));
+      this.items = [
+        ...this.items,
+        ...page.items.filter((r) => !this.items.some((x) => x.id === r.id)),
+      ];
+      this.nextCursor = page.nextCursor ?? null;
+    } catch (err) {
+      this.error = messageOf(err);
+    }
+  }
+}
