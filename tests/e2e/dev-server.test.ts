@@ -28,10 +28,10 @@ describe("the Worker under wrangler dev", () => {
       headers: { authorization: `Bearer ${vars.SWITCHYARD_DEMO_API_KEY}` },
     });
     const body = (await list.json()) as { items: Array<{ name: string }> };
-    expect(body.items.map((w) => w.name).sort()).toEqual([
-      "Big order approval",
-      "Payment received",
-    ]);
+    // Other suites share this tenant, so only the two seeded ones are certain.
+    expect(body.items.map((w) => w.name)).toEqual(
+      expect.arrayContaining(["Big order approval", "Payment received"]),
+    );
     const login = await fetch(`${base}/v1/auth/login`, {
       method: "POST",
       headers: { "content-type": "application/json" },
