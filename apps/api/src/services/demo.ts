@@ -87,33 +87,40 @@ export const DEMO_WORKFLOWS: Array<{ id: string; definition: unknown }> = [
 
 /** Event types the demo declares, so the builder offers them with samples before any event arrives. */
 export const DEMO_EVENT_TYPES: Record<string, Record<string, unknown>> = {
+  // The same samples the builder falls back on (apps/web/src/lib/model/samples.ts).
   "order.created": {
-    id: "1001",
+    id: "ord_1001",
     amount: 12500,
+    currency: "EUR",
     status: "new",
     manager_email: DEMO_ADMIN_EMAIL,
-    manager_phone: "+15550100",
-    customer: { name: "Ada Lovelace", email: "ada@example.com" },
+    manager_phone: "+15555550100",
+    customer: { name: "Dana Buyer", email: "dana@example.com", phone: "+15555550123" },
   },
   "payment.received": {
-    id: "pay-77",
-    contract_id: "c-42",
+    id: "pay_501",
+    contract_id: "ctr_42",
     amount: 4800,
+    currency: "EUR",
     account_manager_email: DEMO_ADMIN_EMAIL,
   },
-  "webhook.received": { source: "shop", payload: { id: "x-1", kind: "ping" } },
+  "webhook.received": {
+    source: "shop",
+    topic: "orders/paid",
+    payload: { order_id: "1001", total: 99.5, currency: "EUR" },
+  },
   "customer.created": {
-    id: "cus-9",
-    name: "Grace Hopper",
-    email: "grace@example.com",
-    phone: "+15550123",
-    country: "NL",
+    id: "cus_7",
+    name: "Sam Lee",
+    email: "sam@example.com",
+    phone: "+15555550199",
   },
   "task.overdue": {
-    id: "tsk-5",
-    title: "Call back the customer",
+    id: "tsk_3",
+    title: "Send the quarterly report",
     assignee: DEMO_ADMIN_EMAIL,
-    due: "2026-05-01T09:00:00Z",
+    due: "2026-11-20T09:00:00Z",
+    days_overdue: 3,
   },
 };
 
