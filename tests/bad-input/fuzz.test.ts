@@ -4,7 +4,7 @@
 // oversized bodies (with and without Content-Length), non-object bodies,
 // each required field missing, wrong types, values outside an enum, huge
 // strings where the schema bounds them, unknown fields where it is strict —
-// (a chunked oversized body is in repro-chunked-413.mjs: an open defect) —
+// (oversized bodies, chunked or not, are in oversized.test.ts) —
 // and expects a 4xx in the error shape, never a 5xx, and the tenant's data
 // unchanged. Edge values (lone surrogates, NUL bytes, numbers beyond 2^53)
 // in every field must never cause a 5xx. Free-form input (event `data`,

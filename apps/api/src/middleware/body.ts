@@ -1,8 +1,8 @@
 import type { MiddlewareHandler } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { ApiError, ErrorCode } from "../errors.ts";
 import type { AppEnv } from "../http.ts";
 import { jsonDepth, unkeepableJson } from "../lib/json.ts";
+import { limitBodySize } from "./body-limit.ts";
 
 /** Bodies above this answer 413 before they are buffered (API.md). */
 export const MAX_BODY_BYTES = 256 * 1024;
@@ -11,16 +11,7 @@ export const MAX_JSON_DEPTH = 64;
 const JSON_TYPE = /^application\/([\w.-]+\+)?json$/i;
 
 /** 413 from the Content-Length, or while streaming when there is none. */
-export const limitBody: MiddlewareHandler<AppEnv> = bodyLimit({
-  maxSize: MAX_BODY_BYTES,
-  onError: () => {
-    throw new ApiError(
-      413,
-      ErrorCode.payloadTooLarge,
-      `The body is larger than ${MAX_BODY_BYTES} bytes`,
-    );
-  },
-});
+export const limitBody: MiddlewareHandler<AppEnv> = limitBodySize(MAX_BODY_BYTES);
 
 /**
  * Parses JSON bodies once, up front, so every route answers malformed JSON,
