@@ -53,7 +53,7 @@ export async function exampleRequest(
   const timestamp = Math.floor(now / 1000);
   const body = JSON.stringify(
     eventType
-      ? { id: "123", note: "any JSON: it becomes the event's data" }
+      ? { id: "123", note: "any JSON: it becomes the event data" }
       : { type: "webhook.received", data: { id: "123", note: "hello" } },
   );
   const signature = await sign(secret, id, timestamp, body);

@@ -165,6 +165,9 @@ export class RunDetail {
     if (!run) return;
     this.previewOpen = true;
     this.previewError = "";
+    this.preview = null;
+    // The current version may have moved on since the page opened (a fix just published).
+    this.workflow = await endpoints.workflow(run.workflowId).catch(() => this.workflow);
     const v =
       version ??
       (this.currentVersion && this.currentVersion !== run.workflowVersion

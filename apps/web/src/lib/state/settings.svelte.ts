@@ -14,7 +14,8 @@ import {
   type WebhookSource,
 } from "$lib/api";
 
-const notYet = (err: unknown) => err instanceof ApiFailure && (err.status === 404 || err.status === 405);
+const notYet = (err: unknown) =>
+  err instanceof ApiFailure && (err.status === 404 || err.status === 405);
 
 export class ApiKeys {
   items = $state<ApiKey[]>([]);
@@ -83,7 +84,8 @@ export class WebhookSources {
 
   async create(): Promise<void> {
     this.error = "";
-    if (!this.name.trim()) return void (this.error = "Name the source after the system that sends.");
+    if (!this.name.trim())
+      return void (this.error = "Name the source after the system that sends.");
     try {
       const made = await endpoints.createWebhookSource(
         this.name.trim(),
