@@ -130,7 +130,7 @@ describe("operating: a failed run, understood, fixed and retried", () => {
     expect(await page.locator('[data-run-step="mark"]').textContent()).toContain("Succeeded");
     expect(await page.locator('[data-run-step="tell"]').textContent()).toContain("Not started");
     // The trigger's payload and the causation, as links
-    expect(await page.getByTestId("trigger").textContent()).toContain(shipmentId);
+    await expect.poll(() => page.getByTestId("trigger").textContent()).toContain(shipmentId);
     await page
       .getByRole("link", { name: /^event ev_/ })
       .first()
@@ -258,6 +258,7 @@ describe("operating: approvals, keys and webhook sources", () => {
       },
     });
     await page.getByRole("link", { name: /^Inbox/ }).click();
+    await page.getByRole("heading", { name: "Inbox" }).waitFor();
     const card = page.locator("[data-approval]", { hasText: `Approve order ${orderId}` });
     await expect
       .poll(
