@@ -1,0 +1,12 @@
+import { defineConfig } from "vitest/config";
+
+// `npm run test:long`: the long fault round, kept out of `npm test`.
+export default defineConfig({
+  test: {
+    name: "long",
+    root: import.meta.dirname,
+    include: ["faults/long/**/*.test.ts"],
+    testTimeout: 3_600_000,
+    hookTimeout: 180_000,
+  },
+});
