@@ -1,7 +1,7 @@
 // Plain words for what a run did: statuses, errors, timings and, before a
 // retry, the effects a step will have again. Pure, so unit-testable and shared
 // by the run list, the run timeline and the retry preview.
-import type { RetryPlan, Run, RunStep, StepError } from "$lib/api";
+import type { RetryPlan, Run, RunStep, StepError } from "../api";
 
 export const TERMINAL = new Set(["succeeded", "failed", "filtered", "suppressed", "cancelled"]);
 
