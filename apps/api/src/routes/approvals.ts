@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { and, desc, eq, lt, or } from "drizzle-orm";
+import { and, desc, eq } from "drizzle-orm";
 import { authorize } from "../auth/authenticate.ts";
 import { actorOf, allows } from "../auth/principal.ts";
 import { approvals, tasks } from "../db/schema.ts";
@@ -7,6 +7,7 @@ import { ApiError, ErrorCode, notFound } from "../errors.ts";
 import { createRouter } from "../http.ts";
 import { nowIso } from "../lib/time.ts";
 import { AuditType, commitWithAudit } from "../repositories/audit.ts";
+import { isKeysetCursor, olderThan } from "../repositories/keyset.ts";
 import type { getUser } from "../repositories/users.ts";
 import { auditKeyOf } from "../services/context.ts";
 import {
@@ -56,13 +57,6 @@ const view = (r: Row) => ({
   createdAt: r.createdAt,
 });
 
-type Cursor = { createdAt: string; id: string };
-const isCursor = (v: unknown): v is Cursor =>
-  typeof v === "object" &&
-  v !== null &&
-  typeof (v as Cursor).createdAt === "string" &&
-  typeof (v as Cursor).id === "string";
-
 async function getApproval(
   db: Parameters<typeof getUser>[0],
   tenantId: string,
@@ -106,14 +100,8 @@ export const approvalRoutes = createRouter()
       if (q.status) conds.push(eq(approvals.status, q.status));
       if (q.approver) conds.push(eq(approvals.approver, q.approver.trim().toLowerCase()));
       if (q.mine === "true" && p.kind === "user") conds.push(eq(approvals.approver, p.email));
-      const after = decodeCursor(q.cursor, isCursor);
-      if (after)
-        conds.push(
-          or(
-            lt(approvals.createdAt, after.createdAt),
-            and(eq(approvals.createdAt, after.createdAt), lt(approvals.id, after.id)),
-          )!,
-        );
+      const after = decodeCursor(q.cursor, isKeysetCursor);
+      if (after) conds.push(olderThan(approvals.createdAt, approvals.id, after));
       const rows = await c.var.db
         .select()
         .from(approvals)

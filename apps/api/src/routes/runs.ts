@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { WorkflowDefinition } from "@switchyard/engine";
-import { and, asc, desc, eq, gte, lt, or } from "drizzle-orm";
+import { and, asc, desc, eq, gte } from "drizzle-orm";
 import { authorize } from "../auth/authenticate.ts";
 import { actorOf } from "../auth/principal.ts";
 import { runSteps, runs } from "../db/schema.ts";
@@ -10,6 +10,7 @@ import { createRouter } from "../http.ts";
 import { parseStored } from "../lib/json.ts";
 import { nowIso } from "../lib/time.ts";
 import { AuditType, commitWithAudit } from "../repositories/audit.ts";
+import { isKeysetCursor, olderThan } from "../repositories/keyset.ts";
 import { getVersionRow } from "../repositories/workflows.ts";
 import { auditKeyOf } from "../services/context.ts";
 import { decodeCursor, encodeCursor, errors, IdParam, jsonResponse, ListQuery } from "./common.ts";
@@ -75,13 +76,6 @@ const RunsQuery = ListQuery.extend({
   since: z.iso.datetime({ offset: true }).optional(),
 });
 
-type Cursor = { createdAt: string; id: string };
-const isCursor = (v: unknown): v is Cursor =>
-  typeof v === "object" &&
-  v !== null &&
-  typeof (v as Cursor).createdAt === "string" &&
-  typeof (v as Cursor).id === "string";
-
 type RunRow = typeof runs.$inferSelect;
 
 function summary(r: RunRow) {
@@ -139,19 +133,14 @@ export const runRoutes = createRouter()
     async (c) => {
       const p = authorize(c, "read");
       const q = c.req.valid("query");
-      const after = decodeCursor(q.cursor, isCursor);
+      const after = decodeCursor(q.cursor, isKeysetCursor);
       const conds = [eq(runs.tenantId, p.tenantId)];
       if (q.workflowId) conds.push(eq(runs.workflowId, q.workflowId));
       if (q.status) conds.push(eq(runs.status, q.status));
       if (q.eventId) conds.push(eq(runs.eventId, q.eventId));
       if (q.since) conds.push(gte(runs.createdAt, new Date(q.since).toISOString()));
       if (after) {
-        conds.push(
-          or(
-            lt(runs.createdAt, after.createdAt),
-            and(eq(runs.createdAt, after.createdAt), lt(runs.id, after.id)),
-          )!,
-        );
+        conds.push(olderThan(runs.createdAt, runs.id, after));
       }
       const rows = await c.var.db
         .select()
