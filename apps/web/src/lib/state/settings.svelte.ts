@@ -40,8 +40,14 @@ export class ApiKeys {
   async create(): Promise<void> {
     this.error = "";
     const scopes = (Object.keys(this.scopes) as Scope[]).filter((s) => this.scopes[s]);
-    if (!this.name.trim()) return void (this.error = "Name the key after what will use it.");
-    if (!scopes.length) return void (this.error = "Pick at least one scope.");
+    if (!this.name.trim()) {
+      this.error = "Name the key after what will use it.";
+      return;
+    }
+    if (!scopes.length) {
+      this.error = "Pick at least one scope.";
+      return;
+    }
     try {
       const made = await endpoints.createApiKey(this.name.trim(), scopes);
       this.created = { name: this.name.trim(), key: made.key };
@@ -84,8 +90,10 @@ export class WebhookSources {
 
   async create(): Promise<void> {
     this.error = "";
-    if (!this.name.trim())
-      return void (this.error = "Name the source after the system that sends.");
+    if (!this.name.trim()) {
+      this.error = "Name the source after the system that sends.";
+      return;
+    }
     try {
       const made = await endpoints.createWebhookSource(
         this.name.trim(),
