@@ -12,10 +12,19 @@ import {
 import { createDb } from "../db/client.ts";
 import type { Env } from "../env.ts";
 import { nowIso } from "../lib/time.ts";
-import { carryOut, type Dispatch } from "./run-commands.ts";
+import { type ActionMessage, carryOut, type Dispatch } from "./run-commands.ts";
 
 /** How long a crash may leave commands un-carried-out before the alarm replays them. */
 const REPLAY_AFTER_MS = 5_000;
+/**
+ * An attempt no consumer has asked for after this long is sent to the
+ * ACTIONS queue again (a local queue drops in-flight messages when
+ * `wrangler dev` dies): a lost message costs seconds, not an attempt.
+ */
+export const REDISPATCH_AFTER_MS = 10_000;
+
+/** Dispatched attempts no consumer has claimed yet, by step. */
+type Unclaimed = Record<string, { attempt: number; at: number; sends: number }>;
 
 export type RunReply =
   | { ok: true; status: RunState["status"] }
@@ -166,18 +175,26 @@ export class WorkflowRun extends DurableObject<Env> {
 
   /** What the action consumer needs for one attempt; null when the attempt is stale. */
   async dispatch(stepId: string, attempt: number): Promise<Dispatch | null> {
-    const d = await this.ctx.storage.get<Dispatch>(`dispatch:${stepId}`);
-    const stored = await this.load();
-    const step = stored?.state.steps[stepId];
-    if (
-      !d ||
-      !step ||
-      d.attempt !== attempt ||
-      step.attempt !== attempt ||
-      step.status !== "running"
-    )
-      return null;
-    return d;
+    return this.serial(async () => {
+      const d = await this.ctx.storage.get<Dispatch>(`dispatch:${stepId}`);
+      const stored = await this.load();
+      const step = stored?.state.steps[stepId];
+      if (
+        !d ||
+        !step ||
+        d.attempt !== attempt ||
+        step.attempt !== attempt ||
+        step.status !== "running"
+      ) {
+        return null;
+      }
+      const unclaimed = (await this.ctx.storage.get<Unclaimed>("unclaimed")) ?? {};
+      if (unclaimed[stepId]?.attempt === attempt) {
+        delete unclaimed[stepId];
+        await this.ctx.storage.put("unclaimed", unclaimed);
+      }
+      return d;
+    });
   }
 
   async snapshot(): Promise<RunState | null> {
@@ -202,8 +219,37 @@ export class WorkflowRun extends DurableObject<Env> {
           at: now,
         });
       }
+      await this.redispatch((await this.load())!, Date.now());
       await this.armAlarm((await this.load())!);
     });
+  }
+
+  /** Re-sends attempts whose queue message nobody claimed, backing off. */
+  private async redispatch(stored: Stored, now: number): Promise<void> {
+    const unclaimed = (await this.ctx.storage.get<Unclaimed>("unclaimed")) ?? {};
+    let changed = false;
+    for (const [stepId, entry] of Object.entries(unclaimed)) {
+      if (entry.at > now) continue;
+      const step = stored.state.steps[stepId];
+      changed = true;
+      if (step?.status !== "running" || step.attempt !== entry.attempt) {
+        delete unclaimed[stepId];
+        continue;
+      }
+      const message: ActionMessage = {
+        tenantId: stored.tenantId,
+        runId: stored.state.runId,
+        stepId,
+        attempt: entry.attempt,
+      };
+      await this.env.ACTIONS.send(message);
+      unclaimed[stepId] = {
+        attempt: entry.attempt,
+        at: now + REDISPATCH_AFTER_MS * 2 ** Math.min(entry.sends, 3),
+        sends: entry.sends + 1,
+      };
+    }
+    if (changed) await this.ctx.storage.put("unclaimed", unclaimed);
   }
 
   private async apply(stored: Stored, input: RunInput): Promise<RunReply> {
@@ -245,6 +291,14 @@ export class WorkflowRun extends DurableObject<Env> {
         writes[`dispatch:${c.stepId}`] = d;
       }
     }
+    const dispatched = result.commands.filter((c) => c.type === "dispatch");
+    if (dispatched.length > 0) {
+      const unclaimed = (await this.ctx.storage.get<Unclaimed>("unclaimed")) ?? {};
+      const now = Date.now();
+      for (const c of dispatched)
+        unclaimed[c.stepId] = { attempt: c.attempt, at: now + REDISPATCH_AFTER_MS, sends: 1 };
+      writes.unclaimed = unclaimed;
+    }
     await this.ctx.storage.put(writes);
     if (next.pending.length > 0) await this.ctx.storage.setAlarm(Date.now() + REPLAY_AFTER_MS);
     await this.finishCommands(next);
@@ -267,17 +321,14 @@ export class WorkflowRun extends DurableObject<Env> {
 
   /** The one alarm: the earliest open timer (delays, backoff, timeouts, approval expiry). */
   private async armAlarm(stored: Stored): Promise<void> {
-    const first = stored.state.timers.reduce<number | null>(
-      (min, t) => (min === null || t.at < min ? t.at : min),
-      null,
-    );
-    if (stored.pending.length > 0) {
-      await this.ctx.storage.setAlarm(Date.now() + REPLAY_AFTER_MS);
-    } else if (first !== null) {
-      await this.ctx.storage.setAlarm(first);
-    } else {
-      await this.ctx.storage.deleteAlarm();
-    }
+    const unclaimed = (await this.ctx.storage.get<Unclaimed>("unclaimed")) ?? {};
+    const times = [
+      ...stored.state.timers.map((t) => t.at),
+      ...Object.values(unclaimed).map((u) => u.at),
+    ];
+    if (stored.pending.length > 0) times.push(Date.now() + REPLAY_AFTER_MS);
+    if (times.length > 0) await this.ctx.storage.setAlarm(Math.min(...times));
+    else await this.ctx.storage.deleteAlarm();
   }
 
   /** Liveness and storage check, used by the binding tests. */
