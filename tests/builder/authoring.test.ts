@@ -178,6 +178,27 @@ describe("authoring a workflow in the builder", () => {
     expect(saidNo).toContain("order.amount > 10000");
     expect(saidNo).toContain("order.amount is 500");
     await shoot(page, "05-preview-no-match");
+
+    // One of the last real events of the type can stand in as the sample.
+    const real = await fetch(`${base}/v1/events`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${vars.SWITCHYARD_DEMO_API_KEY}`,
+        "content-type": "application/json",
+      },
+      body: JSON.stringify({
+        id: `real-${Date.now()}`,
+        type: "order.created",
+        data: { id: "ord_real", amount: 20000, status: "new" },
+      }),
+    });
+    const realId = ((await real.json()) as { id: string }).id;
+    await page.getByRole("button", { name: "Use a recent event…" }).click();
+    await page.getByLabel(/Recent .* events/).selectOption(realId);
+    await expect
+      .poll(() => page.getByLabel(/Sample event data/).inputValue())
+      .toContain("ord_real");
+    await expect.poll(() => page.getByTestId("filter-result").textContent()).toContain("Matches");
   });
 
   it("saves a draft, publishes it and shows the history with a diff", async () => {
@@ -217,31 +238,14 @@ describe("authoring a workflow in the builder", () => {
     await page.getByRole("link", { name: "Big order approval (v2)" }).waitFor();
   });
 
-  it("runs it with a sample, when the API offers test runs", async () => {
+  it("runs it with a sample and watches it reach the approval step", async () => {
     await page.getByRole("link", { name: "Big order approval (v2)" }).click();
     await page.getByRole("tab", { name: "Preview" }).click();
     await page.getByRole("button", { name: "Run with this sample" }).click();
-    const outcome = page.getByTestId("run").or(page.getByTestId("run-error"));
-    await outcome.first().waitFor();
-    const unavailable = await page
-      .getByTestId("run-error")
-      .textContent()
-      .catch(() => null);
-    if (unavailable !== null) {
-      // Until the API serves POST /v1/workflows/:id/runs, the builder says so plainly.
-      expect(unavailable).toContain("not available");
-    } else {
-      // The run's steps update live; the approval step gets past pending.
-      const approval = page.locator('[data-run-step="request_approval"]');
-      await expect
-        .poll(() => approval.textContent(), { timeout: 30_000 })
-        .toMatch(/waiting|succeeded|failed/);
-      const text = (await approval.textContent()) ?? "";
-      // While the API has no executor for request_approval the step fails with
-      // an "unsupported" code; once it has one, the run must wait for a decision.
-      if (!/unsupported/i.test(text)) expect(text).toContain("waiting");
-      await shoot(page, "08-test-run");
-    }
+    // The run's steps update live until the approval step waits for a decision.
+    const approval = page.locator('[data-run-step="request_approval"]');
+    await expect.poll(() => approval.textContent(), { timeout: 30_000 }).toContain("waiting");
+    await shoot(page, "08-test-run");
     expect(consoleProblems).toEqual([]);
   });
 });

@@ -100,7 +100,7 @@ async function expectInert(where: string): Promise<void> {
 describe("XSS payloads in the builder", () => {
   it("are shown as text on the workflows list", async () => {
     await signIn(page, base, t.email, PASSWORD);
-    const link = page.getByRole("link", { name: /Workflow </ });
+    const link = page.getByRole("link", { name: /^Workflow </ });
     await link.waitFor();
     expect(await link.textContent()).toContain(P(0));
     await expectInert("workflows list");

@@ -120,6 +120,33 @@ export class Editor {
     this.sampleText = JSON.stringify(info?.sample ?? {}, null, 2);
   }
 
+  /** The last real events of the trigger's type, offered as preview samples. */
+  recentEvents = $state<Array<{ id: string; receivedAt: string; data: unknown }>>([]);
+  recentError = $state("");
+
+  async loadRecentEvents(): Promise<void> {
+    this.recentError = "";
+    try {
+      const page = await endpoints.events(
+        `type=${encodeURIComponent(this.def.trigger.event)}&limit=5`,
+      );
+      this.recentEvents = page.items.map((e) => ({
+        id: e.id,
+        receivedAt: e.receivedAt,
+        data: e.data,
+      }));
+      if (this.recentEvents.length === 0)
+        this.recentError = "No events of this type have arrived yet.";
+    } catch (err) {
+      this.recentError = messageOf(err);
+    }
+  }
+
+  useEvent(id: string): void {
+    const found = this.recentEvents.find((e) => e.id === id);
+    if (found) this.sampleText = JSON.stringify(found.data, null, 2);
+  }
+
   /** Puts an older version's definition in the editor (save to keep it). */
   loadDefinition(def: WorkflowDefinition): void {
     this.def = structuredClone(def);
