@@ -47,10 +47,12 @@ describe("authoring a workflow in the builder", () => {
     await expect.poll(() => page.getByRole("alert").textContent()).toContain("do not match");
 
     await signIn(page, base, ADMIN, vars.SWITCHYARD_DEMO_PASSWORD ?? "");
-    await page.getByRole("link", { name: "Big order approval" }).waitFor();
+    await page.getByRole("link", { name: "Big order approval", exact: true }).waitFor();
     expect(await page.getByTestId("role").textContent()).toBe("owner");
     await page.getByLabel("Search workflows").fill("payment");
-    await expect.poll(() => page.getByRole("link", { name: "Big order approval" }).count()).toBe(0);
+    await expect
+      .poll(() => page.getByRole("link", { name: "Big order approval", exact: true }).count())
+      .toBe(0);
     await page.getByLabel("Search workflows").fill("");
     await page.getByRole("button", { name: "New workflow" }).click();
     for (const t of [
@@ -235,11 +237,11 @@ describe("authoring a workflow in the builder", () => {
 
     // The list shows it, live
     await page.getByRole("link", { name: "← Workflows" }).click();
-    await page.getByRole("link", { name: "Big order approval (v2)" }).waitFor();
+    await page.getByRole("link", { name: "Big order approval (v2)", exact: true }).waitFor();
   });
 
   it("runs it with a sample and watches it reach the approval step", async () => {
-    await page.getByRole("link", { name: "Big order approval (v2)" }).click();
+    await page.getByRole("link", { name: "Big order approval (v2)", exact: true }).click();
     await page.getByRole("tab", { name: "Preview" }).click();
     await page.getByRole("button", { name: "Run with this sample" }).click();
     // The run's steps update live until the approval step waits for a decision.
