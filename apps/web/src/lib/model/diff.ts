@@ -1,51 +1,270 @@
-// A side-by-side, line-based diff of two definitions (pretty-printed JSON),
-// aligned by the longest common subsequence of lines.
+// A readable diff of two versions of a workflow, for people rather than
+// programmers: the workflow's own settings, then one section per step (matched
+// by id) saying whether it was added, removed or changed, and for a change
+// only the fields that differ, old beside new.
+import type { Step, WorkflowDefinition } from "@switchyard/engine";
 
-export interface DiffRow {
-  left: string | null;
-  right: string | null;
-  change: "same" | "removed" | "added" | "changed";
+export type Change = "same" | "added" | "removed" | "changed";
+
+/** One field of the workflow or of a step, old beside new (null: not there). */
+export interface FieldDiff {
+  /** The field's path in the definition ("config.to"), or "kind" / "where". */
+  key: string;
+  label: string;
+  old: string | null;
+  new: string | null;
+  change: Change;
 }
 
-export function diffLines(a: string[], b: string[]): DiffRow[] {
-  const n = a.length;
-  const m = b.length;
-  const lcs: number[][] = Array.from({ length: n + 1 }, () => new Array<number>(m + 1).fill(0));
-  for (let i = n - 1; i >= 0; i--)
-    for (let j = m - 1; j >= 0; j--)
-      lcs[i][j] = a[i] === b[j] ? lcs[i + 1][j + 1] + 1 : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
-  const rows: DiffRow[] = [];
-  let i = 0;
-  let j = 0;
-  const removed: string[] = [];
-  const added: string[] = [];
-  const flush = () => {
-    const k = Math.max(removed.length, added.length);
-    for (let x = 0; x < k; x++) {
-      const left = removed[x] ?? null;
-      const right = added[x] ?? null;
-      rows.push({
-        left,
-        right,
-        change: left !== null && right !== null ? "changed" : left !== null ? "removed" : "added",
+/** The workflow's own settings (`id` null) or one step, and what became of it. */
+export interface SectionDiff {
+  /** The step id, or null for the workflow's own settings. */
+  id: string | null;
+  title: string;
+  change: Change;
+  /** Only the differing fields of a changed section; every field of an added or removed step. */
+  fields: FieldDiff[];
+}
+
+export interface DefinitionDiff {
+  sections: SectionDiff[];
+  /** True when the two versions say the same thing. */
+  same: boolean;
+}
+
+const WORKFLOW_LABELS: Record<string, string> = {
+  name: "Name",
+  description: "Description",
+  "trigger.event": "When this event happens",
+  filter: "Only if",
+};
+
+const STEP_LABELS = {
+  kind: "Kind",
+  where: "Where",
+  name: "Name",
+  action: "Action",
+  if: "Condition",
+  delay: "Wait for",
+  branches: "Branches",
+  timeout: "Time limit per attempt",
+} as const;
+const stepLabel = (key: string): string =>
+  (STEP_LABELS as Record<string, string | undefined>)[key] ?? humanize(key);
+
+const KIND_WORDS = {
+  action: "Action",
+  if: "If / else",
+  parallel: "At the same time",
+  delay: "Wait",
+};
+
+/** "max_attempts" or "maxAttempts" → "Max attempts". */
+export function humanize(key: string): string {
+  const words = key
+    .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
+    .replace(/[_-]+/g, " ")
+    .trim()
+    .toLowerCase();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+/** A value as text a person reads: strings as they are, the rest as compact JSON. */
+export function showValue(value: unknown): string {
+  if (typeof value === "string") return value;
+  if (value === undefined) return "";
+  return JSON.stringify(value);
+}
+
+/** Flattens nested objects and arrays of objects into labelled leaves. */
+function flatten(
+  value: unknown,
+  path: string,
+  label: string,
+  out: Map<string, { label: string; value: string }>,
+): void {
+  if (value !== null && typeof value === "object" && !Array.isArray(value)) {
+    const entries = Object.entries(value as Record<string, unknown>);
+    if (entries.length === 0 && path) out.set(path, { label, value: "(empty)" });
+    for (const [k, v] of entries) {
+      flatten(v, path ? `${path}.${k}` : k, label ? `${label} › ${k}` : humanize(k), out);
+    }
+  } else if (Array.isArray(value) && value.some((v) => v !== null && typeof v === "object")) {
+    value.forEach((v, i) => {
+      flatten(v, `${path}[${i}]`, `${label} ${i + 1}`, out);
+    });
+    if (value.length === 0) out.set(path, { label, value: "(none)" });
+  } else if (value !== undefined) {
+    out.set(path, { label, value: showValue(value) });
+  }
+}
+
+interface Placed {
+  step: Step;
+  /** The list it sits in, by structure: "" for the main steps, "check/then", "together/1". */
+  container: string;
+  /** The list in words, in this version: "the Yes branch of Approved?". */
+  where: string;
+  index: number;
+}
+
+const titleOf = (step: Step): string => step.name || step.id;
+
+function place(steps: Step[], container: string, where: string, into: Map<string, Placed>): void {
+  steps.forEach((step, index) => {
+    into.set(step.id, { step, container, where, index });
+    const name = titleOf(step);
+    if ("if" in step) {
+      place(step.then, `${step.id}/then`, `the Yes branch of ${name}`, into);
+      place(step.else ?? [], `${step.id}/else`, `the No branch of ${name}`, into);
+    } else if ("parallel" in step) {
+      step.parallel.forEach((branch, b) => {
+        place(branch, `${step.id}/${b}`, `branch ${b + 1} of ${name}`, into);
       });
     }
-    removed.length = 0;
-    added.length = 0;
-  };
-  while (i < n || j < m) {
-    if (i < n && j < m && a[i] === b[j]) {
-      flush();
-      rows.push({ left: a[i], right: b[j], change: "same" });
-      i++;
-      j++;
-    } else if (j < m && (i === n || lcs[i][j + 1] >= lcs[i + 1][j])) added.push(b[j++]);
-    else removed.push(a[i++]);
-  }
-  flush();
-  return rows;
+  });
 }
 
-export function diffDefinitions(a: unknown, b: unknown): DiffRow[] {
-  return diffLines(JSON.stringify(a, null, 2).split("\n"), JSON.stringify(b, null, 2).split("\n"));
+/** A step's own fields (its branches' steps are sections of their own). */
+function stepFields(
+  p: Placed,
+  actionTitle: (name: string) => string | undefined,
+): Map<string, { label: string; value: string }> {
+  const out = new Map<string, { label: string; value: string }>();
+  const { step } = p;
+  const kind =
+    "action" in step ? "action" : "if" in step ? "if" : "parallel" in step ? "parallel" : "delay";
+  out.set("kind", { label: STEP_LABELS.kind, value: KIND_WORDS[kind] });
+  out.set("where", { label: STEP_LABELS.where, value: `${p.where}, step ${p.index + 1}` });
+  for (const [key, value] of Object.entries(step)) {
+    if (key === "id" || key === "then" || key === "else") continue;
+    if (key === "parallel") {
+      out.set("branches", {
+        label: STEP_LABELS.branches,
+        value: String((value as Step[][]).length),
+      });
+    } else if (key === "action") {
+      const title = actionTitle(String(value));
+      out.set("action", { label: STEP_LABELS.action, value: title ?? String(value) });
+    } else if (key === "config") {
+      // Config fields read as themselves ("To", "Subject"), not "Config › to".
+      for (const [k, v] of Object.entries((value ?? {}) as Record<string, unknown>)) {
+        flatten(v, `config.${k}`, humanize(k), out);
+      }
+    } else {
+      flatten(value, key, stepLabel(key), out);
+    }
+  }
+  return out;
+}
+
+function compareFields(
+  a: Map<string, { label: string; value: string }> | null,
+  b: Map<string, { label: string; value: string }> | null,
+  onlyDifferent: boolean,
+): FieldDiff[] {
+  const keys = [...new Set([...(a?.keys() ?? []), ...(b?.keys() ?? [])])];
+  const out: FieldDiff[] = [];
+  for (const key of keys) {
+    const old = a?.get(key);
+    const now = b?.get(key);
+    const change: Change =
+      old && now ? (old.value === now.value ? "same" : "changed") : old ? "removed" : "added";
+    if (onlyDifferent && change === "same") continue;
+    out.push({
+      key,
+      label: (now ?? old)?.label ?? key,
+      old: old?.value ?? null,
+      new: now?.value ?? null,
+      change,
+    });
+  }
+  return out;
+}
+
+/** Where each common step sits among the common steps of its list (insertions elsewhere do not move it). */
+function relativeOrder(placed: Map<string, Placed>, common: Set<string>): Map<string, string> {
+  const lists = new Map<string, Placed[]>();
+  for (const [id, p] of placed) {
+    if (!common.has(id)) continue;
+    lists.set(p.container, [...(lists.get(p.container) ?? []), p]);
+  }
+  const out = new Map<string, string>();
+  for (const [container, items] of lists) {
+    items.sort((x, y) => x.index - y.index);
+    items.forEach((p, i) => {
+      out.set(p.step.id, `${container}#${i}`);
+    });
+  }
+  return out;
+}
+
+/**
+ * The differences between two versions, section by section.
+ *
+ * @example diffDefinitions(v1, v2).sections.filter((s) => s.change !== "same")
+ * // [{ id: null, title: "Workflow", change: "changed", fields: [{ label: "Name", old: "A", new: "B", change: "changed" }] }]
+ */
+export function diffDefinitions(
+  a: WorkflowDefinition,
+  b: WorkflowDefinition,
+  actionTitle: (name: string) => string | undefined = () => undefined,
+): DefinitionDiff {
+  const sections: SectionDiff[] = [];
+  const own = (def: WorkflowDefinition) => {
+    const out = new Map<string, { label: string; value: string }>();
+    const { steps: _steps, ...rest } = def;
+    flatten(rest, "", "", out);
+    for (const [key, field] of out) field.label = WORKFLOW_LABELS[key] ?? field.label;
+    return out;
+  };
+  const workflowFields = compareFields(own(a), own(b), true);
+  sections.push({
+    id: null,
+    title: "Workflow",
+    change: workflowFields.length ? "changed" : "same",
+    fields: workflowFields,
+  });
+
+  const before = new Map<string, Placed>();
+  const after = new Map<string, Placed>();
+  place(a.steps, "", "the main steps", before);
+  place(b.steps, "", "the main steps", after);
+  const common = new Set([...before.keys()].filter((id) => after.has(id)));
+  const orderBefore = relativeOrder(before, common);
+  const orderAfter = relativeOrder(after, common);
+
+  // The new version's order, each removed step slotted in after the step it followed.
+  const order = [...after.keys()];
+  let anchor = -1;
+  for (const id of before.keys()) {
+    const at = order.indexOf(id);
+    if (at >= 0) anchor = at;
+    else order.splice(++anchor, 0, id);
+  }
+
+  for (const id of order) {
+    const old = before.get(id);
+    const now = after.get(id);
+    const title = titleOf((now ?? old)!.step);
+    if (old && now) {
+      const fields = compareFields(
+        stepFields(old, actionTitle),
+        stepFields(now, actionTitle),
+        true,
+      );
+      // Only a real move counts for "Where": not steps added or removed around it.
+      const moved = orderBefore.get(id) !== orderAfter.get(id);
+      const shown = moved ? fields : fields.filter((f) => f.key !== "where");
+      sections.push({ id, title, change: shown.length ? "changed" : "same", fields: shown });
+    } else {
+      const fields = compareFields(
+        old ? stepFields(old, actionTitle) : null,
+        now ? stepFields(now, actionTitle) : null,
+        false,
+      );
+      sections.push({ id, title, change: now ? "added" : "removed", fields });
+    }
+  }
+  return { sections, same: sections.every((s) => s.change === "same") };
 }
