@@ -1,5 +1,6 @@
 // Drag payloads between the palette, step cards and insert slots. Every drag
-// has a keyboard alternative (Add buttons, move up/down, Alt+arrows).
+// has a keyboard alternative (Add buttons, move up/down, Alt+arrows, the
+// Move… menu into and out of branches).
 import type { ListRef } from "$lib/model/steps";
 import type { NewStep } from "$lib/state/editor.svelte";
 

@@ -24,7 +24,7 @@ export function listAt(def: WorkflowDefinition, ref: ListRef): Step[] {
     const step = list[ref[i] as number] as Step & Record<string, unknown>;
     const key = ref[i + 1] as string;
     if (key === "parallel") {
-      list = (step.parallel as Step[][])[ref[i + 2] as number];
+      list = (step.parallel as Step[][])[ref[i + 2] as number] as Step[];
       i += 3;
     } else {
       step[key] ??= [];
@@ -179,9 +179,10 @@ export function stepOfPath(
   let parentKey: string | number | undefined;
   for (let i = 0; i < tokens.length; i++) {
     if (node === null || typeof node !== "object") break;
-    node = (node as Record<string | number, unknown>)[tokens[i]];
-    const arrayKey = typeof tokens[i] === "number" ? parentKey : undefined;
-    parentKey = tokens[i];
+    const token = tokens[i] as string | number;
+    node = (node as Record<string | number, unknown>)[token];
+    const arrayKey = typeof token === "number" ? parentKey : undefined;
+    parentKey = token;
     if (
       typeof tokens[i] === "number" &&
       node !== null &&
@@ -203,4 +204,130 @@ export function stepOfPath(
     .join("")
     .replace(/^\./, "");
   return { stepId, rest: stepId ? rest : path };
+}
+
+/** Where a keyboard "Move…" may take a step, in words, with the move to make. */
+export interface MoveTarget {
+  /** "into", "out" (to the enclosing list), or "up"/"down" within the same list. */
+  kind: "into" | "out" | "up" | "down";
+  label: string;
+  to: ListRef;
+  /** Index in `to` as it is before the move (what `moveStep` takes). */
+  toIndex: number;
+}
+
+const titleOf = (step: Step): string => step.name || step.id;
+
+/** The branches of an if or parallel block, as lists with their words. */
+export function branchesOf(
+  block: Step,
+  blockRef: ListRef,
+  blockIndex: number,
+): Array<{ ref: ListRef; label: string; length: number }> {
+  if ("if" in block) {
+    return [
+      {
+        ref: [...blockRef, blockIndex, "then"],
+        label: "the Yes branch",
+        length: block.then.length,
+      },
+      {
+        ref: [...blockRef, blockIndex, "else"],
+        label: "the No branch",
+        length: (block.else ?? []).length,
+      },
+    ];
+  }
+  if ("parallel" in block) {
+    return block.parallel.map((branch, b) => ({
+      ref: [...blockRef, blockIndex, "parallel", b],
+      label: `branch ${b + 1}`,
+      length: branch.length,
+    }));
+  }
+  return [];
+}
+
+/**
+ * The keyboard alternative to dragging a step anywhere: one move at a time —
+ * up or down in its list, into a branch of the block just above (at the end)
+ * or just below (at the start), or out of its branch to just above or below
+ * the enclosing block. Repeated, these reach every place a drag can.
+ *
+ * @example moveTargets(def, "send_email").map((t) => t.label)
+ * // ["Up", "Into the Yes branch of Approved? (at the end)", "Out, above Approved?", …]
+ */
+export function moveTargets(def: WorkflowDefinition, id: string): MoveTarget[] {
+  const at = locate(def, id);
+  if (!at) return [];
+  const { ref, index } = at;
+  const list = listAt(def, ref);
+  const out: MoveTarget[] = [];
+  if (index > 0) out.push({ kind: "up", label: "Up", to: ref, toIndex: index - 1 });
+  if (index < list.length - 1)
+    out.push({ kind: "down", label: "Down", to: ref, toIndex: index + 2 });
+  const above = list[index - 1];
+  if (above) {
+    for (const b of branchesOf(above, ref, index - 1)) {
+      out.push({
+        kind: "into",
+        label: `Into ${b.label} of ${titleOf(above)} (at the end)`,
+        to: b.ref,
+        toIndex: b.length,
+      });
+    }
+  }
+  const below = list[index + 1];
+  if (below) {
+    for (const b of branchesOf(below, ref, index + 1)) {
+      out.push({
+        kind: "into",
+        label: `Into ${b.label} of ${titleOf(below)} (at the start)`,
+        to: b.ref,
+        toIndex: 0,
+      });
+    }
+  }
+  const parent = enclosingBlock(def, ref);
+  if (parent) {
+    const name = titleOf(parent.step);
+    out.push({ kind: "out", label: `Out, above ${name}`, to: parent.ref, toIndex: parent.index });
+    out.push({
+      kind: "out",
+      label: `Out, below ${name}`,
+      to: parent.ref,
+      toIndex: parent.index + 1,
+    });
+  }
+  return out;
+}
+
+/** The if or parallel block whose branch `ref` is, with where it sits (null at the top). */
+export function enclosingBlock(
+  def: WorkflowDefinition,
+  ref: ListRef,
+): { ref: ListRef; index: number; step: Step } | null {
+  if (ref.length === 0) return null;
+  // A branch ref ends in [index, "then"|"else"] or [index, "parallel", b].
+  const cut = ref[ref.length - 2] === "parallel" ? 3 : 2;
+  const parentRef = ref.slice(0, ref.length - cut);
+  const index = ref[ref.length - cut] as number;
+  const step = listAt(def, parentRef)[index];
+  return step ? { ref: parentRef, index, step } : null;
+}
+
+/** Where a step is, in words: "the Yes branch of Approved?, position 1 of 2". */
+export function describePlace(def: WorkflowDefinition, id: string): string {
+  const at = locate(def, id);
+  if (!at) return "";
+  const count = listAt(def, at.ref).length;
+  const parent = enclosingBlock(def, at.ref);
+  let where = "the main steps";
+  if (parent) {
+    const branch = branchesOf(parent.step, parent.ref, parent.index).find(
+      (b) => refKey(b.ref) === refKey(at.ref),
+    );
+    where = `${branch?.label ?? "a branch"} of ${titleOf(parent.step)}`;
+  }
+  return `${where}, position ${at.index + 1} of ${count}`;
 }

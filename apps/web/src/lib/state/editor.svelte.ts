@@ -11,10 +11,12 @@ import { previewWorkflow } from "$lib/model/preview";
 import {
   allIds,
   cloneWithFreshIds,
+  describePlace,
   freshId,
   type ListRef,
   listAt,
   locate,
+  type MoveTarget,
   moveStep,
   stepOfPath,
 } from "$lib/model/steps";
@@ -200,6 +202,17 @@ export class Editor {
     return ok;
   }
 
+  /** Keyboard move from a step's "Move…" menu (see `moveTargets`), announced. */
+  moveTo(id: string, target: MoveTarget): boolean {
+    const at = locate(this.def, id);
+    if (!at) return false;
+    const ok = this.move(at.ref, at.index, target.to, target.toIndex);
+    if (ok) {
+      this.announcement = `Moved ${at.step.name || id} to ${describePlace(this.def, id)}.`;
+    }
+    return ok;
+  }
+
   /** Keyboard reorder: one place up or down within the same list. */
   nudge(id: string, delta: -1 | 1): void {
     const at = locate(this.def, id);
@@ -304,6 +317,21 @@ export class Editor {
         : "Disabled: new events are ignored.";
     } catch (err) {
       this.saveError = messageOf(err);
+    }
+  }
+
+  /** DELETE /v1/workflows/:id: disabled and hidden; its runs and versions stay. */
+  async deleteWorkflow(): Promise<boolean> {
+    if (!this.workflow) return false;
+    this.saveError = "";
+    try {
+      await endpoints.remove(this.workflow.id);
+      // Nothing left to lose: the unsaved-changes guard lets the builder leave.
+      this.saved = snapshot(this.def);
+      return true;
+    } catch (err) {
+      this.saveError = `Not deleted: ${messageOf(err)}`;
+      return false;
     }
   }
 
