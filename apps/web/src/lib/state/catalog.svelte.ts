@@ -23,6 +23,14 @@ export class CatalogState {
     return this.pending;
   }
 
+  /** Forgets what was loaded: event types are the tenant's, so a tenant switch reloads them. */
+  reset(): void {
+    this.pending = undefined;
+    this.loaded = false;
+    this.actions = [];
+    this.eventTypes = [];
+  }
+
   action(name: string): CatalogAction | undefined {
     return this.actions.find((a) => a.name === name);
   }
