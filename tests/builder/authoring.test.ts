@@ -216,6 +216,8 @@ describe("authoring a workflow in the builder", () => {
 
     // A second version, then the history compares them and rolls back
     await page.getByLabel("Workflow name").fill("Big order approval (v2)");
+    await card("send_email").locator(".select").click();
+    await page.locator("#cfg-subject").fill("Your order {{ order.id }}");
     expect(await page.getByTestId("unsaved").count()).toBe(1);
     await page.getByRole("button", { name: "Publish" }).click();
     await expect
@@ -228,6 +230,17 @@ describe("authoring a workflow in the builder", () => {
     expect(await page.locator(".diff tr.changed").first().textContent()).toContain(
       "Big order approval (v2)",
     );
+    // Grouped by step, in words: the changed field, old beside new; the rest named as unchanged.
+    const email = page.locator('[data-diff-section="send_email"]');
+    expect(await email.getByRole("heading").textContent()).toMatch(/Changed\s*Send email/);
+    expect(
+      await email
+        .locator("tr.changed")
+        .evaluateAll((rows) => rows.map((r) => [...r.children].map((c) => c.textContent?.trim()))),
+    ).toEqual([
+      ["Subject", "was: About your order {{ order.id }}", "now: Your order {{ order.id }}"],
+    ]);
+    expect(await page.getByTestId("unchanged-steps").textContent()).toContain("Manager approves");
     await expectAccessible(page, "history");
     await shoot(page, "06-history-diff");
     await page.getByRole("button", { name: "Publish v1" }).click();
