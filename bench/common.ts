@@ -1,6 +1,11 @@
 // Shared by the benchmark and load scripts: a dedicated `wrangler dev`, an
 // API client, workflows that do real work (the outbox), and percentiles.
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Client, type Json } from "../tests/security/api.ts";
+import { freePort, ROOT, WRANGLER } from "../tests/support/worker.ts";
 
 export { Client, type Json };
 
@@ -74,6 +79,86 @@ export async function latencies(api: Client, runs: Json[]): Promise<number[]> {
     const received = Date.parse(ev.body.receivedAt);
     const finished = Date.parse(r.finishedAt);
     if (Number.isFinite(received) && Number.isFinite(finished)) out.push(finished - received);
+  }
+  return out;
+}
+
+/**
+ * The floor worker (bench/floor): a bare Durable Object + queue round trip
+ * with a one-step run's hops, on its own `wrangler dev`.
+ */
+export async function startFloor(): Promise<{ baseUrl: string; stop: () => Promise<void> }> {
+  const port = await freePort();
+  const state = mkdtempSync(join(tmpdir(), "switchyard-floor-"));
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const child: ChildProcess = spawn(
+    WRANGLER,
+    [
+      "dev",
+      "-c",
+      "bench/floor/wrangler.toml",
+      "--port",
+      String(port),
+      "--ip",
+      "127.0.0.1",
+      "--persist-to",
+      state,
+      "--show-interactive-dev-session=false",
+      "--log-level",
+      "warn",
+    ],
+    { cwd: ROOT, detached: true, stdio: "ignore", env: { ...process.env, CI: "1" } },
+  );
+  const stop = async () => {
+    if (child.exitCode === null && child.pid !== undefined) {
+      const exited = new Promise((r) => child.once("exit", r));
+      try {
+        process.kill(-child.pid, "SIGKILL");
+      } catch {
+        // gone
+      }
+      await exited;
+    }
+    rmSync(state, { recursive: true, force: true });
+  };
+  const until = Date.now() + 90_000;
+  for (;;) {
+    try {
+      if ((await fetch(`${baseUrl}/health`)).ok) return { baseUrl, stop };
+    } catch {
+      // not yet
+    }
+    if (child.exitCode !== null || Date.now() > until) {
+      await stop();
+      throw new Error("the floor worker did not come up");
+    }
+    await sleep(250);
+  }
+}
+
+/** Sends `count` round trips through the floor worker, one every `gapMs`; their latencies. */
+export async function floorLatencies(baseUrl: string, count: number, gapMs: number) {
+  const ids: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const r = await fetch(`${baseUrl}/start`, { method: "POST" });
+    ids.push(((await r.json()) as { id: string }).id);
+    await sleep(gapMs);
+  }
+  const out: number[] = [];
+  const until = Date.now() + 120_000;
+  for (const id of ids) {
+    for (;;) {
+      const r = (await (await fetch(`${baseUrl}/result/${id}`)).json()) as {
+        receivedAt?: number;
+        finishedAt?: number;
+      };
+      if (r.receivedAt !== undefined && r.finishedAt !== undefined) {
+        out.push(r.finishedAt - r.receivedAt);
+        break;
+      }
+      if (Date.now() > until) throw new Error(`floor round trip ${id} never finished`);
+      await sleep(200);
+    }
   }
   return out;
 }

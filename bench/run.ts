@@ -6,7 +6,17 @@ import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { ROOT, startWorker } from "../tests/support/worker.ts";
-import { Client, emailWorkflow, latencies, pool, sleep, summary, waitRuns } from "./common.ts";
+import {
+  Client,
+  emailWorkflow,
+  floorLatencies,
+  latencies,
+  pool,
+  sleep,
+  startFloor,
+  summary,
+  waitRuns,
+} from "./common.ts";
 
 const lines: string[] = [];
 const out = (s = "") => {
@@ -110,7 +120,19 @@ async function main() {
     out("## Event → run finished (ms, server timestamps: event receivedAt → run finishedAt)");
     out();
     out("| workflow | runs | p50 | p95 | p99 |");
+    let floorP50 = Number.NaN;
+    const p50s: string[] = [];
     out("|---|---|---|---|---|");
+    const floor = await startFloor();
+    try {
+      const f = summary(await floorLatencies(floor.baseUrl, 40, 250));
+      out(
+        `| platform floor: bare DO + queue round trip, same hops as one step | ${f.n} | ${fmt(f.p50)} | ${fmt(f.p95)} | ${fmt(f.p99)} |`,
+      );
+      floorP50 = f.p50;
+    } finally {
+      await floor.stop();
+    }
     for (const steps of [1, 5]) {
       const trigger = `bench.s${steps}`;
       const wf = await api.must(
@@ -128,7 +150,10 @@ async function main() {
       out(
         `| ${steps} × send_email (outbox) | ${s.n} | ${fmt(s.p50)} | ${fmt(s.p95)} | ${fmt(s.p99)} |`,
       );
+      p50s.push(`${steps} step${steps > 1 ? "s" : ""} ${(s.p50 / floorP50).toFixed(1)}× the floor`);
     }
+    out();
+    out(`p50 against the floor: ${p50s.join(", ")}.`);
     out();
 
     // Sustained executions: a backlog of one-step runs, first accept → last finish.

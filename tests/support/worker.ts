@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 export const ROOT = join(import.meta.dirname, "..", "..");
-const WRANGLER = join(ROOT, "node_modules", ".bin", "wrangler");
+export const WRANGLER = join(ROOT, "node_modules", ".bin", "wrangler");
 
 export interface WorkerHandle {
   baseUrl: string;

@@ -1,11 +1,11 @@
 import { and, eq } from "drizzle-orm";
 import { z } from "zod";
-import { createDb } from "../db/client.ts";
+import { createDb, type Db } from "../db/client.ts";
 import { events } from "../db/schema.ts";
 import type { Env } from "../env.ts";
 import { nowIso } from "../lib/time.ts";
-import { getEventRow } from "../services/events.ts";
-import { matchEvent } from "../services/matcher.ts";
+import { type EventRow, eventKey, getEventRows } from "../services/events.ts";
+import { LiveWorkflowsMemo, markMatched, matchEvent } from "../services/matcher.ts";
 import { failPoisonAction, runAction } from "./action-consumer.ts";
 
 /** The queues this Worker consumes (wrangler.toml). */
@@ -31,19 +31,20 @@ const ActionMessage = z.object({
  */
 export async function handleQueue(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   const db = createDb(env.DB);
-  for (const message of batch.messages) {
-    try {
-      switch (batch.queue) {
-        case QueueName.events: {
-          const m = EventMessage.parse(message.body);
-          const e = await getEventRow(db, m.tenantId, m.eventId);
-          if (e) await matchEvent(env, db, e, nowIso());
-          break;
-        }
-        case QueueName.actions:
-          await runAction(env, ActionMessage.parse(message.body));
-          break;
-        case QueueName.eventsDlq: {
+  switch (batch.queue) {
+    case QueueName.events:
+      return consumeEvents(batch, env, db);
+    case QueueName.actions:
+      // Actions are independent: a slow webhook must not hold up the rest of its batch.
+      await Promise.all(
+        batch.messages.map((message) =>
+          settle(batch.queue, message, () => runAction(env, ActionMessage.parse(message.body))),
+        ),
+      );
+      return;
+    case QueueName.eventsDlq:
+      for (const message of batch.messages) {
+        await settle(batch.queue, message, async () => {
           const m = EventMessage.parse(message.body);
           await db
             .update(events)
@@ -55,26 +56,92 @@ export async function handleQueue(batch: MessageBatch<unknown>, env: Env): Promi
                 eq(events.status, "accepted"),
               ),
             );
-          break;
-        }
-        case QueueName.actionsDlq:
-          await failPoisonAction(env, ActionMessage.parse(message.body));
-          break;
-        default:
-          console.error(`message from unknown queue ${batch.queue}`);
+        });
       }
+      return;
+    case QueueName.actionsDlq:
+      for (const message of batch.messages) {
+        await settle(batch.queue, message, () =>
+          failPoisonAction(env, ActionMessage.parse(message.body)),
+        );
+      }
+      return;
+    default:
+      console.error(`message from unknown queue ${batch.queue}`);
+      for (const message of batch.messages) message.ack();
+  }
+}
+
+/** Acks the message when `work` succeeds, drops it when it is malformed, else retries it. */
+async function settle(
+  queue: string,
+  message: Message<unknown>,
+  work: () => Promise<void>,
+): Promise<void> {
+  try {
+    await work();
+    message.ack();
+  } catch (err) {
+    if (err instanceof z.ZodError) {
+      console.error(`malformed message on ${queue}, dropped`, message.body);
       message.ack();
-    } catch (err) {
-      if (err instanceof z.ZodError) {
-        console.error(`malformed message on ${batch.queue}, dropped`, message.body);
-        message.ack();
-        continue;
-      }
-      console.error(
-        `message on ${batch.queue} failed (attempt ${message.attempts}); retrying`,
-        err,
-      );
-      message.retry({ delaySeconds: Math.min(30, 2 ** message.attempts) });
+      return;
     }
+    retry(queue, message, err);
+  }
+}
+
+function retry(queue: string, message: Message<unknown>, err: unknown): void {
+  console.error(`message on ${queue} failed (attempt ${message.attempts}); retrying`, err);
+  message.retry({ delaySeconds: Math.min(30, 2 ** message.attempts) });
+}
+
+/**
+ * The EVENTS consumer, a batch at a time: one read for the batch's events,
+ * one read of the live workflows per (tenant, type), each event matched on
+ * its own (a failure retries only that event), then one write marking the
+ * matched ones. Matching is idempotent, so a failed final write just retries.
+ */
+async function consumeEvents(batch: MessageBatch<unknown>, env: Env, db: Db): Promise<void> {
+  const parsed: { message: Message<unknown>; m: z.infer<typeof EventMessage> }[] = [];
+  for (const message of batch.messages) {
+    const m = EventMessage.safeParse(message.body);
+    if (m.success) parsed.push({ message, m: m.data });
+    else {
+      console.error(`malformed message on ${batch.queue}, dropped`, message.body);
+      message.ack();
+    }
+  }
+  let rows: Map<string, EventRow>;
+  try {
+    rows = await getEventRows(
+      db,
+      parsed.map((p) => p.m),
+    );
+  } catch (err) {
+    for (const p of parsed) retry(batch.queue, p.message, err);
+    return;
+  }
+  const at = nowIso();
+  const memo = new LiveWorkflowsMemo();
+  const matched: { tenantId: string; id: string; message: Message<unknown> }[] = [];
+  for (const { message, m } of parsed) {
+    const e = rows.get(eventKey(m.tenantId, m.eventId));
+    if (e?.status !== "accepted") {
+      message.ack();
+      continue;
+    }
+    try {
+      await matchEvent(env, db, e, at, memo);
+      matched.push({ tenantId: e.tenantId, id: e.id, message });
+    } catch (err) {
+      retry(batch.queue, message, err);
+    }
+  }
+  try {
+    await markMatched(db, matched, at);
+    for (const e of matched) e.message.ack();
+  } catch (err) {
+    for (const e of matched) retry(batch.queue, e.message, err);
   }
 }

@@ -1,5 +1,5 @@
 import { type Causation, rootCausation } from "@switchyard/engine";
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { events, eventTypes } from "../db/schema.ts";
 import type { Env } from "../env.ts";
@@ -132,6 +132,15 @@ export async function announceEvent(
   else await background;
 }
 
+/**
+ * What this isolate last wrote per (tenant, type): an event whose inferred
+ * schema is unchanged refreshes the sample and last-seen time at most every
+ * few seconds, so a burst of one type costs one write, not one per event.
+ */
+const noted = new Map<string, { schema: string; at: number }>();
+const NOTE_EVERY_MS = 5_000;
+const NOTED_MAX = 5_000;
+
 /** Remembers the type, its latest sample and an inferred schema for the builder. */
 async function noteEventType(
   db: Db,
@@ -143,6 +152,10 @@ async function noteEventType(
   const sample = JSON.stringify(data);
   if (sample.length > 16_384) return;
   const schema = JSON.stringify(inferSchema(data));
+  const key = `${tenantId}\n${type}`;
+  const last = noted.get(key);
+  const now = Date.now();
+  if (last && last.schema === schema && now - last.at < NOTE_EVERY_MS) return;
   await db
     .insert(eventTypes)
     .values({ tenantId, type, sample, schema, declared: false, lastSeenAt: at, updatedAt: at })
@@ -155,6 +168,8 @@ async function noteEventType(
         schema: sql`CASE WHEN ${eventTypes.declared} THEN ${eventTypes.schema} ELSE ${schema} END`,
       },
     });
+  if (noted.size >= NOTED_MAX) noted.clear();
+  noted.set(key, { schema, at: now });
 }
 
 export type EventRow = typeof events.$inferSelect;
@@ -171,3 +186,26 @@ export async function getEventRow(
     .limit(1);
   return rows[0];
 }
+
+/** The rows of several events at once (a queue batch), keyed `tenant\nid`. */
+export async function getEventRows(
+  db: Db,
+  keys: { tenantId: string; eventId: string }[],
+): Promise<Map<string, EventRow>> {
+  const out = new Map<string, EventRow>();
+  const byTenant = new Map<string, string[]>();
+  for (const k of keys) byTenant.set(k.tenantId, [...(byTenant.get(k.tenantId) ?? []), k.eventId]);
+  for (const [tenantId, ids] of byTenant) {
+    // D1 binds at most 100 parameters per statement.
+    for (let i = 0; i < ids.length; i += 90) {
+      const rows = await db
+        .select()
+        .from(events)
+        .where(and(eq(events.tenantId, tenantId), inArray(events.id, ids.slice(i, i + 90))));
+      for (const r of rows) out.set(eventKey(r.tenantId, r.id), r);
+    }
+  }
+  return out;
+}
+
+export const eventKey = (tenantId: string, eventId: string) => `${tenantId}\n${eventId}`;

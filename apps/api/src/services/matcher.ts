@@ -9,7 +9,8 @@ import {
   type WorkflowDefinition,
   WorkflowIndex,
 } from "@switchyard/engine";
-import { and, eq, isNotNull, isNull } from "drizzle-orm";
+import { and, eq, inArray, isNotNull, isNull } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../db/client.ts";
 import { auditLog, events, workflows, workflowVersions } from "../db/schema.ts";
 import type { Env } from "../env.ts";
@@ -122,16 +123,44 @@ function decide(
 }
 
 /**
- * Matches one accepted event: starts a run DO for each live workflow whose
- * filter says yes, records `filtered`, filter-`failed` and `suppressed` runs
- * directly, then marks the event matched. Safe to repeat for the same event.
+ * The live versions per (tenant, event type), read once per queue batch: a
+ * burst of one type costs one query per batch, not one per event.
  */
-export async function matchEvent(env: Env, db: Db, e: EventRow, at: string): Promise<void> {
+export class LiveWorkflowsMemo {
+  readonly #byType = new Map<string, Promise<LiveWorkflow[]>>();
+
+  get(db: Db, e: EventRow): Promise<LiveWorkflow[]> {
+    if (e.onlyWorkflowId !== null) return liveWorkflows(db, e.tenantId, e);
+    const key = `${e.tenantId}\n${e.type}`;
+    let live = this.#byType.get(key);
+    if (!live) {
+      live = liveWorkflows(db, e.tenantId, e);
+      // A failed read is not remembered: the next event asks again.
+      live.catch(() => this.#byType.delete(key));
+      this.#byType.set(key, live);
+    }
+    return live;
+  }
+}
+
+/**
+ * Matches one accepted event: starts a run DO for each live workflow whose
+ * filter says yes, and records `filtered`, filter-`failed` and `suppressed`
+ * runs directly. Safe to repeat for the same event. The caller then marks
+ * the event matched (`markMatched`), for a whole batch at once.
+ */
+export async function matchEvent(
+  env: Env,
+  db: Db,
+  e: EventRow,
+  at: string,
+  memo = new LiveWorkflowsMemo(),
+): Promise<void> {
   if (e.status !== "accepted") return;
   const tenantId = e.tenantId;
   const causation = JSON.parse(e.causation) as Causation;
   const now = Date.parse(e.receivedAt);
-  const live = await liveWorkflows(db, tenantId, e);
+  const live = await memo.get(db, e);
   for (const m of decide(tenantId, e, live, causation, now)) {
     const runId = await runIdFor(tenantId, e.id, m.workflowId);
     const params = {
@@ -158,10 +187,26 @@ export async function matchEvent(env: Env, db: Db, e: EventRow, at: string): Pro
     if (m.decision === MatchDecision.suppressed)
       await auditSuppression(env, db, tenantId, runId, m, e, causation, at);
   }
-  await db
-    .update(events)
-    .set({ status: "matched", matchedAt: at })
-    .where(and(eq(events.tenantId, tenantId), eq(events.id, e.id), eq(events.status, "accepted")));
+}
+
+/** Marks matched events, in one statement per tenant. */
+export async function markMatched(
+  db: Db,
+  matched: { tenantId: string; id: string }[],
+  at: string,
+): Promise<void> {
+  const byTenant = new Map<string, string[]>();
+  for (const e of matched) byTenant.set(e.tenantId, [...(byTenant.get(e.tenantId) ?? []), e.id]);
+  const statements: BatchItem<"sqlite">[] = [...byTenant].map(([tenantId, ids]) =>
+    db
+      .update(events)
+      .set({ status: "matched", matchedAt: at })
+      .where(
+        and(eq(events.tenantId, tenantId), inArray(events.id, ids), eq(events.status, "accepted")),
+      ),
+  );
+  const [first, ...rest] = statements;
+  if (first) await db.batch([first, ...rest]);
 }
 
 async function auditSuppression(
