@@ -236,7 +236,9 @@ describe("authoring a workflow in the builder", () => {
     expect(
       await email
         .locator("tr.changed")
-        .evaluateAll((rows) => rows.map((r) => [...r.children].map((c) => c.textContent?.trim()))),
+        .evaluateAll((rows) =>
+          rows.map((r) => Array.from(r.children, (c) => c.textContent?.trim())),
+        ),
     ).toEqual([
       ["Subject", "was: About your order {{ order.id }}", "now: Your order {{ order.id }}"],
     ]);
