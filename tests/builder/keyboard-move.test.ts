@@ -3,7 +3,7 @@
 // focus stays on the moved step.
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { expectAccessible, launch, signIn, watchConsole } from "./browser.ts";
+import { expectAccessible, launch, shoot, signIn, watchConsole } from "./browser.ts";
 
 const base = inject("baseUrl");
 const vars = inject("vars");
@@ -113,6 +113,7 @@ describe("moving a step by keyboard", () => {
     // And out again, below the if/else block
     await page.keyboard.press("Enter");
     await page.getByRole("group", { name: "Where to move Wait" }).waitFor();
+    await shoot(page, "09-move-menu", false);
     await choose("Out, below Approved?");
     await expect.poll(() => listOf("wait")).toBe("Steps");
     await expect.poll(focused).toEqual({ step: "wait", text: "Move…" });
