@@ -77,7 +77,24 @@ describe("switching tenant", () => {
     await link("Only in tenant B").click();
     await page.waitForURL(`${base}/workflows/${inB}`);
     await page.getByTestId("trigger-card").waitFor();
-    await page.getByRole("combobox", { name: "Tenant", exact: true }).selectOption(a.tenantId);
+    const tenant = page.getByRole("combobox", { name: "Tenant", exact: true });
+
+    // Unsaved changes: saying "stay" keeps the page, the tenant and the select as they were.
+    await page.getByLabel("Workflow name").fill("Only in tenant B, edited");
+    const asked: string[] = [];
+    page.once("dialog", (d) => {
+      asked.push(d.message());
+      void d.dismiss();
+    });
+    await tenant.selectOption(a.tenantId);
+    await expect.poll(() => asked).toEqual(["You have unsaved changes. Leave and lose them?"]);
+    await expect.poll(() => tenant.inputValue()).toBe(b.tenantId);
+    expect(page.url()).toBe(`${base}/workflows/${inB}`);
+    expect(await page.getByTestId("role").textContent()).toBe("editor");
+
+    // Saying "leave" switches.
+    page.once("dialog", (d) => void d.accept());
+    await tenant.selectOption(a.tenantId);
     await page.waitForURL(`${base}/workflows`);
     await link("Only in tenant A").waitFor();
     expect(await link("Only in tenant B").count()).toBe(0);
