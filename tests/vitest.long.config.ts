@@ -6,7 +6,7 @@ export default defineConfig({
     name: "long",
     root: import.meta.dirname,
     include: ["faults/long/**/*.test.ts"],
-    testTimeout: 3_600_000,
+    testTimeout: 14_400_000,
     hookTimeout: 180_000,
   },
 });
