@@ -10,6 +10,9 @@ export interface Env {
   LIMITS: DurableObjectNamespace<RateLimiter>;
   EVENTS: Queue<unknown>;
   ACTIONS: Queue<unknown>;
+  /** The bulk lane (services/rate-limit.ts): a bursting tenant's events and actions. */
+  EVENTS_BULK: Queue<unknown>;
+  ACTIONS_BULK: Queue<unknown>;
   ASSETS: Fetcher;
   SWITCHYARD_PLATFORM_TOKEN?: string;
   SWITCHYARD_ENCRYPTION_KEY?: string;

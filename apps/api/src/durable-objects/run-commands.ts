@@ -4,6 +4,7 @@ import type { Db } from "../db/client.ts";
 import { approvals, tasks } from "../db/schema.ts";
 import type { Env } from "../env.ts";
 import { acceptEvent } from "../services/events.ts";
+import type { Lane } from "../services/rate-limit.ts";
 import { projectRun } from "../services/run-projection.ts";
 
 /** The ACTIONS queue message: ids only (DESIGN.md). */
@@ -24,6 +25,10 @@ export interface Dispatch extends ActionMessage {
   emit: { causation: Causation; eventId: string };
 }
 
+/** The ACTIONS queue of a run's lane (services/rate-limit.ts). */
+export const actionsQueue = (env: Env, lane: Lane | undefined) =>
+  lane === "bulk" ? env.ACTIONS_BULK : env.ACTIONS;
+
 /**
  * Carries out an engine transition's commands, then projects the run to D1.
  * Every command is safe to repeat: a replay after a crash changes nothing
@@ -36,6 +41,7 @@ export async function carryOut(
   state: RunState,
   commands: Command[],
   at: string,
+  lane?: Lane,
 ): Promise<void> {
   for (const c of commands) {
     switch (c.type) {
@@ -46,7 +52,7 @@ export async function carryOut(
           stepId: c.stepId,
           attempt: c.attempt,
         };
-        await env.ACTIONS.send(message);
+        await actionsQueue(env, lane).send(message);
         break;
       }
       case "emitEvent":
@@ -61,6 +67,8 @@ export async function carryOut(
             changes: c.changes,
             causation: c.causation,
             source: `run:${state.runId}`,
+            // A bursting tenant's chains stay in its lane.
+            lane,
           },
           at,
         );

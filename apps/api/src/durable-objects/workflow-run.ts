@@ -12,7 +12,8 @@ import {
 import { createDb } from "../db/client.ts";
 import type { Env } from "../env.ts";
 import { nowIso } from "../lib/time.ts";
-import { type ActionMessage, carryOut, type Dispatch } from "./run-commands.ts";
+import type { Lane } from "../services/rate-limit.ts";
+import { type ActionMessage, actionsQueue, carryOut, type Dispatch } from "./run-commands.ts";
 
 /** How long a crash may leave commands un-carried-out before the alarm replays them. */
 const REPLAY_AFTER_MS = 5_000;
@@ -61,6 +62,8 @@ interface Stored {
   state: RunState;
   /** Commands persisted with the state and not yet known to be carried out. */
   pending: Command[];
+  /** The queues its actions take: `bulk` when its event came from a bursting tenant. */
+  lane?: Lane;
 }
 
 /**
@@ -87,12 +90,12 @@ export class WorkflowRun extends DurableObject<Env> {
   }
 
   /** Creates and starts the run; a second call (a redelivered event) changes nothing. */
-  async start(tenantId: string, params: CreateRunParams): Promise<RunReply> {
+  async start(tenantId: string, params: CreateRunParams, lane: Lane = "main"): Promise<RunReply> {
     return this.serial(async () => {
       const existing = await this.load();
       if (existing) return { ok: true, status: existing.state.status };
       return this.apply(
-        { tenantId, state: createRun(params), pending: [] },
+        { tenantId, state: createRun(params), pending: [], ...(lane === "bulk" ? { lane } : {}) },
         { type: "start", at: Date.now() },
       );
     });
@@ -242,7 +245,7 @@ export class WorkflowRun extends DurableObject<Env> {
         stepId,
         attempt: entry.attempt,
       };
-      await this.env.ACTIONS.send(message);
+      await actionsQueue(this.env, stored.lane).send(message);
       unclaimed[stepId] = {
         attempt: entry.attempt,
         at: now + REDISPATCH_AFTER_MS * 2 ** Math.min(entry.sends, 3),
@@ -270,6 +273,7 @@ export class WorkflowRun extends DurableObject<Env> {
       tenantId: stored.tenantId,
       state: result.state,
       pending: [...stored.pending, ...result.commands],
+      ...(stored.lane ? { lane: stored.lane } : {}),
     };
     // One storage transaction: the new checkpoint, its commands, the dispatch
     // payloads the consumer will ask for, and a safety alarm for the replay.
@@ -315,6 +319,7 @@ export class WorkflowRun extends DurableObject<Env> {
       stored.state,
       stored.pending,
       nowIso(),
+      stored.lane,
     );
     await this.ctx.storage.put("run", { ...stored, pending: [] } satisfies Stored);
   }

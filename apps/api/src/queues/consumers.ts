@@ -6,12 +6,15 @@ import type { Env } from "../env.ts";
 import { nowIso } from "../lib/time.ts";
 import { type EventRow, eventKey, getEventRows } from "../services/events.ts";
 import { LiveWorkflowsMemo, markMatched, matchEvent } from "../services/matcher.ts";
+import type { Lane } from "../services/rate-limit.ts";
 import { failPoisonAction, runAction } from "./action-consumer.ts";
 
 /** The queues this Worker consumes (wrangler.toml). */
 export const QueueName = {
   events: "switchyard-events",
   actions: "switchyard-actions",
+  eventsBulk: "switchyard-events-bulk",
+  actionsBulk: "switchyard-actions-bulk",
   eventsDlq: "switchyard-events-dlq",
   actionsDlq: "switchyard-actions-dlq",
 } as const;
@@ -33,8 +36,11 @@ export async function handleQueue(batch: MessageBatch<unknown>, env: Env): Promi
   const db = createDb(env.DB);
   switch (batch.queue) {
     case QueueName.events:
-      return consumeEvents(batch, env, db);
+      return consumeEvents(batch, env, db, "main");
+    case QueueName.eventsBulk:
+      return consumeEvents(batch, env, db, "bulk");
     case QueueName.actions:
+    case QueueName.actionsBulk:
       // Actions are independent: a slow webhook must not hold up the rest of its batch.
       await Promise.all(
         batch.messages.map((message) =>
@@ -102,7 +108,12 @@ function retry(queue: string, message: Message<unknown>, err: unknown): void {
  * its own (a failure retries only that event), then one write marking the
  * matched ones. Matching is idempotent, so a failed final write just retries.
  */
-async function consumeEvents(batch: MessageBatch<unknown>, env: Env, db: Db): Promise<void> {
+async function consumeEvents(
+  batch: MessageBatch<unknown>,
+  env: Env,
+  db: Db,
+  lane: Lane,
+): Promise<void> {
   const parsed: { message: Message<unknown>; m: z.infer<typeof EventMessage> }[] = [];
   for (const message of batch.messages) {
     const m = EventMessage.safeParse(message.body);
@@ -132,7 +143,7 @@ async function consumeEvents(batch: MessageBatch<unknown>, env: Env, db: Db): Pr
       continue;
     }
     try {
-      await matchEvent(env, db, e, at, memo);
+      await matchEvent(env, db, e, at, memo, lane);
       matched.push({ tenantId: e.tenantId, id: e.id, message });
     } catch (err) {
       retry(batch.queue, message, err);

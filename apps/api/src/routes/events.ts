@@ -163,7 +163,7 @@ export const eventRoutes = createRouter()
     }),
     async (c) => {
       const p = authorize(c, "write");
-      await enforceRateLimit(c.env, p.tenantId, "events");
+      const lane = await enforceRateLimit(c.env, p.tenantId, "events");
       const body = c.req.valid("json");
       const id = body.id ?? c.req.valid("header")["idempotency-key"];
       const result = await acceptEvent(
@@ -176,6 +176,7 @@ export const eventRoutes = createRouter()
           id,
           occurredAt: body.occurredAt && new Date(body.occurredAt).toISOString(),
           source: "api",
+          lane,
         },
         nowIso(),
         (promise) => c.executionCtx.waitUntil(promise),

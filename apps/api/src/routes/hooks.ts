@@ -79,7 +79,7 @@ export const hookRoutes = createRouter().openapi(
     const db = c.var.db;
     const source = await getSourceById(db, c.req.valid("param").sourceId);
     if (!source) throw notFound("Webhook source");
-    await enforceRateLimit(c.env, source.tenantId, "hooks");
+    const lane = await enforceRateLimit(c.env, source.tenantId, "hooks");
     const body = await c.req.text();
     const headers = {
       "webhook-id": c.req.header("webhook-id") ?? "",
@@ -136,7 +136,7 @@ export const hookRoutes = createRouter().openapi(
       c.env,
       db,
       source.tenantId,
-      { id: `${source.id}:${webhookId.data}`, type, data, source: `webhook:${source.id}` },
+      { id: `${source.id}:${webhookId.data}`, type, data, source: `webhook:${source.id}`, lane },
       nowIso(),
       (p) => c.executionCtx.waitUntil(p),
     );

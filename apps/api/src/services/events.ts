@@ -5,6 +5,7 @@ import { events, eventTypes } from "../db/schema.ts";
 import type { Env } from "../env.ts";
 import { newId } from "../lib/crypto.ts";
 import { inferSchema } from "../lib/infer-schema.ts";
+import type { Lane } from "./rate-limit.ts";
 import { kickSweeper } from "./sweeper-client.ts";
 
 /** The EVENTS queue message: ids only (DESIGN.md, queue message size). */
@@ -25,6 +26,8 @@ export interface NewEvent {
   changes?: Record<string, { old: unknown; new: unknown }> | undefined;
   /** A test run's event reaches only this workflow, at this version. */
   only?: { workflowId: string; version: number } | undefined;
+  /** The queues it takes (services/rate-limit.ts); `main` unless the tenant is bursting. */
+  lane?: Lane | undefined;
 }
 
 /**
@@ -48,7 +51,7 @@ export async function acceptEvent(
     env,
     db,
     tenantId,
-    { id: row.id, type: input.type, data: input.data },
+    { id: row.id, type: input.type, data: input.data, lane: input.lane },
     at,
     waitUntil,
   );
@@ -116,14 +119,14 @@ export async function announceEvent(
   env: Env,
   db: Db,
   tenantId: string,
-  e: { id: string; type: string; data: unknown },
+  e: { id: string; type: string; data: unknown; lane?: Lane | undefined },
   at: string,
   waitUntil?: (p: Promise<unknown>) => void,
 ): Promise<void> {
   const message: EventMessage = { tenantId, eventId: e.id };
   await kickSweeper(env).catch((err) => console.error("sweeper wake failed", err));
   try {
-    await env.EVENTS.send(message);
+    await (e.lane === "bulk" ? env.EVENTS_BULK : env.EVENTS).send(message);
   } catch (err) {
     console.error(`event ${e.id} stored but not queued; the sweeper will re-send it`, err);
   }

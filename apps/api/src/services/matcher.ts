@@ -18,6 +18,7 @@ import { sha256Hex } from "../lib/crypto.ts";
 import { AuditType, commitWithAudit } from "../repositories/audit.ts";
 import { auditKeyOf } from "./context.ts";
 import type { EventRow } from "./events.ts";
+import type { Lane } from "./rate-limit.ts";
 import { projectRun } from "./run-projection.ts";
 
 /**
@@ -155,6 +156,7 @@ export async function matchEvent(
   e: EventRow,
   at: string,
   memo = new LiveWorkflowsMemo(),
+  lane: Lane = "main",
 ): Promise<void> {
   if (e.status !== "accepted") return;
   const tenantId = e.tenantId;
@@ -177,7 +179,7 @@ export async function matchEvent(
     };
     if (m.decision === MatchDecision.start) {
       const stub = env.RUNS.get(env.RUNS.idFromName(runId));
-      await stub.start(tenantId, params);
+      await stub.start(tenantId, params, lane);
       continue;
     }
     // Filtered, filter-failed and suppressed runs end at once: the engine
