@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import { and, asc, eq, lt, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, lt, sql } from "drizzle-orm";
 import { createDb } from "../db/client.ts";
 import { events } from "../db/schema.ts";
 import type { Env } from "../env.ts";
@@ -52,21 +52,27 @@ export class Sweeper extends DurableObject<Env> {
       )
       .orderBy(asc(events.receivedAt))
       .limit(BATCH);
-    for (const e of stale) {
-      const where = and(eq(events.tenantId, e.tenantId), eq(events.id, e.id));
-      if (e.resends >= MAX_RESENDS) {
-        await db
-          .update(events)
-          .set({ status: "failed", error: `not matched after ${MAX_RESENDS} re-sends` })
-          .where(where);
-        continue;
-      }
-      const message: EventMessage = { tenantId: e.tenantId, eventId: e.id };
-      await this.env.EVENTS.send(message);
+    const failed = stale.filter((e) => e.resends >= MAX_RESENDS);
+    const due = stale.filter((e) => e.resends < MAX_RESENDS);
+    for (const group of byTenant(failed)) {
+      await db
+        .update(events)
+        .set({ status: "failed", error: `not matched after ${MAX_RESENDS} re-sends` })
+        .where(and(eq(events.tenantId, group.tenantId), inArray(events.id, group.ids)));
+    }
+    // Re-sends are recovery traffic: they take the bulk lane, never queueing
+    // ahead of fresh events, and go out a batch at a time.
+    for (let i = 0; i < due.length; i += 100) {
+      const messages = due
+        .slice(i, i + 100)
+        .map((e) => ({ body: { tenantId: e.tenantId, eventId: e.id } satisfies EventMessage }));
+      await this.env.EVENTS_BULK.sendBatch(messages);
+    }
+    for (const group of byTenant(due)) {
       await db
         .update(events)
         .set({ resends: sql`${events.resends} + 1` })
-        .where(where);
+        .where(and(eq(events.tenantId, group.tenantId), inArray(events.id, group.ids)));
     }
     const left = await db
       .select({ n: sql<number>`count(*)` })
@@ -74,4 +80,14 @@ export class Sweeper extends DurableObject<Env> {
       .where(eq(events.status, "accepted"));
     return left[0]?.n ?? 0;
   }
+}
+
+/** Rows grouped per tenant, in chunks that fit D1's 100 bound parameters. */
+function byTenant(rows: { tenantId: string; id: string }[]): { tenantId: string; ids: string[] }[] {
+  const map = new Map<string, string[]>();
+  for (const r of rows) map.set(r.tenantId, [...(map.get(r.tenantId) ?? []), r.id]);
+  const out: { tenantId: string; ids: string[] }[] = [];
+  for (const [tenantId, ids] of map)
+    for (let i = 0; i < ids.length; i += 90) out.push({ tenantId, ids: ids.slice(i, i + 90) });
+  return out;
 }
