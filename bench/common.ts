@@ -1,7 +1,7 @@
 // Shared by the benchmark and load scripts: a dedicated `wrangler dev`, an
 // API client, workflows that do real work (the outbox), and percentiles.
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client, type Json } from "../tests/security/api.ts";
@@ -161,4 +161,34 @@ export async function floorLatencies(baseUrl: string, count: number, gapMs: numb
     }
   }
   return out;
+}
+
+export const RESULTS = join(ROOT, "bench", "RESULTS.md");
+const LOAD_START = "<!-- bench:load -->";
+const LOAD_END = "<!-- /bench:load -->";
+
+/** The load section of RESULTS.md (written by `npm run bench:load`), markers included. */
+export function loadSection(): string | undefined {
+  let text: string;
+  try {
+    text = readFileSync(RESULTS, "utf8");
+  } catch {
+    return undefined;
+  }
+  const a = text.indexOf(LOAD_START);
+  const b = text.indexOf(LOAD_END);
+  return a >= 0 && b > a ? text.slice(a, b + LOAD_END.length) : undefined;
+}
+
+/** Replaces (or appends) the load section of RESULTS.md, keeping the rest. */
+export function writeLoadSection(lines: string[]): void {
+  const section = [LOAD_START, ...lines, LOAD_END].join("\n");
+  let text = "";
+  try {
+    text = readFileSync(RESULTS, "utf8");
+  } catch {
+    // first run
+  }
+  const old = loadSection();
+  writeFileSync(RESULTS, old ? text.replace(old, section) : `${text.trimEnd()}\n\n${section}\n`);
 }

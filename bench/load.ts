@@ -4,8 +4,18 @@
 // accept → run-finished latency for both tenants, and proves nothing was
 // lost: every accepted event has exactly one run, and every run finished.
 import { rmSync } from "node:fs";
+import { cpus } from "node:os";
 import { startWorker } from "../tests/support/worker.ts";
-import { Client, emailWorkflow, latencies, pool, sleep, summary, waitRuns } from "./common.ts";
+import {
+  Client,
+  emailWorkflow,
+  latencies,
+  pool,
+  sleep,
+  summary,
+  waitRuns,
+  writeLoadSection,
+} from "./common.ts";
 
 const BURST = Number(process.env.BURST ?? 3000);
 const TRICKLE_PER_SEC = Number(process.env.TRICKLE ?? 5);
@@ -95,21 +105,6 @@ async function main() {
     const sb = summary(await latencies(busy, runsBusy));
     const sq = summary(await latencies(quiet, runsQuiet));
     const f = (n: number) => n.toFixed(0);
-    console.log(`# Load: ${BURST} events burst (16 in flight) + ${TRICKLE_PER_SEC}/s trickle`);
-    console.log(
-      `burst accepted: ${accepted.busy.size} in ${burstSecs.toFixed(1)} s = ${(accepted.busy.size / burstSecs).toFixed(1)} accepted/s; 429s: ${busy429}`,
-    );
-    console.log(`trickle accepted: ${accepted.quiet.size}; 429s: ${quiet429}`);
-    console.log(
-      `backlog drained ${((drained - t0) / 1000 - burstSecs).toFixed(1)} s after the burst ended (last burst run finished ${((drained - t0) / 1000).toFixed(1)} s after the start)`,
-    );
-    console.log(
-      `latency burst ms:   p50 ${f(sb.p50)} p95 ${f(sb.p95)} p99 ${f(sb.p99)} (n=${sb.n})`,
-    );
-    console.log(
-      `latency trickle ms: p50 ${f(sq.p50)} p95 ${f(sq.p95)} p99 ${f(sq.p99)} (n=${sq.n})`,
-    );
-    console.log(`lost: burst ${JSON.stringify(lb)}, trickle ${JSON.stringify(lq)}`);
     const ok =
       lb.missing +
         lb.duplicated +
@@ -118,9 +113,23 @@ async function main() {
         lq.duplicated +
         lq.notSucceeded ===
       0;
-    console.log(
-      ok ? "NOTHING LOST: every accepted event has exactly one succeeded run" : "LOSS DETECTED",
-    );
+    const report = [
+      `## Load (\`npm run bench:load\`): ${BURST}-event burst, 16 in flight, + a ${TRICKLE_PER_SEC}/s trickle from a second tenant`,
+      "",
+      `- Date: ${new Date().toISOString()}; machine: ${cpus()[0]?.model ?? "?"}, ${cpus().length} cores (shared); per-tenant limit: the default (100/s, burst 500)`,
+      `- Burst tenant: ${accepted.busy.size} accepted in ${burstSecs.toFixed(1)} s = **${(accepted.busy.size / burstSecs).toFixed(1)} accepted/s**; ${busy429} answers were 429 (retried after Retry-After)`,
+      `- Trickle tenant: ${accepted.quiet.size} accepted; ${quiet429} answers were 429`,
+      `- Backlog drained ${((drained - t0) / 1000 - burstSecs).toFixed(1)} s after the burst ended (last burst run finished ${((drained - t0) / 1000).toFixed(1)} s after the start)`,
+      "",
+      "| tenant | runs | p50 ms | p95 ms | p99 ms |",
+      "|---|---|---|---|---|",
+      `| burst | ${sb.n} | ${f(sb.p50)} | ${f(sb.p95)} | ${f(sb.p99)} |`,
+      `| trickle | ${sq.n} | ${f(sq.p50)} | ${f(sq.p95)} | ${f(sq.p99)} |`,
+      "",
+      `Lost: burst ${JSON.stringify(lb)}, trickle ${JSON.stringify(lq)} — ${ok ? "**nothing lost**: every accepted event has exactly one succeeded run" : "**LOSS DETECTED**"}.`,
+    ];
+    for (const line of report) console.log(line);
+    writeLoadSection(report);
     process.exitCode = ok ? 0 : 1;
   } finally {
     await w.stop();
