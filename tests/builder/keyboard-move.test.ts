@@ -46,6 +46,19 @@ const listOf = (id: string) =>
 
 /** Tabs through the open move menu until `label` has focus, then presses Enter. */
 async function choose(label: string): Promise<void> {
+  // The menu opens and takes focus a tick after Enter: wait for that first,
+  // or a Tab would leave the Move… button instead of walking the menu.
+  await expect
+    .poll(() =>
+      page.evaluate(
+        () =>
+          document.activeElement
+            ?.closest('[role="group"]')
+            ?.getAttribute("aria-label")
+            ?.startsWith("Where to move") ?? false,
+      ),
+    )
+    .toBe(true);
   for (let i = 0; i < 12; i++) {
     if ((await focused()).text === label) {
       await page.keyboard.press("Enter");
