@@ -89,6 +89,7 @@ export async function latencies(api: Client, runs: Json[]): Promise<number[]> {
  */
 export async function startFloor(): Promise<{ baseUrl: string; stop: () => Promise<void> }> {
   const port = await freePort();
+  const inspectorPort = await freePort();
   const state = mkdtempSync(join(tmpdir(), "switchyard-floor-"));
   const baseUrl = `http://127.0.0.1:${port}`;
   const child: ChildProcess = spawn(
@@ -99,6 +100,8 @@ export async function startFloor(): Promise<{ baseUrl: string; stop: () => Promi
       "bench/floor/wrangler.toml",
       "--port",
       String(port),
+      "--inspector-port",
+      String(inspectorPort),
       "--ip",
       "127.0.0.1",
       "--persist-to",

@@ -78,12 +78,17 @@ export async function startWorker(
 
   let child: ChildProcess | undefined;
   const launch = async () => {
+    // Its own devtools port too: the default (9229) is taken by whichever
+    // other `wrangler dev` on this machine started first.
+    const inspectorPort = await freePort();
     child = spawn(
       WRANGLER,
       [
         "dev",
         "--port",
         String(port),
+        "--inspector-port",
+        String(inspectorPort),
         "--ip",
         "127.0.0.1",
         "--persist-to",
