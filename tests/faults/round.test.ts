@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, it } from "vitest";
-import { figures, startWorld, type World } from "./world.ts";
+import { killRounds, startWorld, type World } from "./world.ts";
 
 // The short fault round in `npm test` (the long one: `npm run test:long`):
 // runs in flight through delays, parallel branches, webhooks that fail, hang
@@ -21,13 +21,6 @@ afterAll(async () => {
 
 describe("a short fault round", () => {
   it(`keeps every promise through ${ROUNDS * 2} kills`, async () => {
-    const started = Date.now();
-    for (let round = 0; round < ROUNDS; round++) {
-      await world.send(round, EVENTS);
-      await world.killAtRandom(2_500);
-      await world.killAtRandom(3_000);
-      await world.checkRound(`round ${round + 1}`);
-    }
-    console.log(`short fault round: ${figures(world, (Date.now() - started) / 1000)}`);
+    console.log(`short fault round: ${await killRounds(world, ROUNDS, EVENTS)}`);
   }, 600_000);
 });

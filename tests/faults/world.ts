@@ -358,6 +358,28 @@ export async function startWorld(seed = 12345): Promise<World> {
   return world;
 }
 
+/**
+ * `rounds` rounds: `events` events to each tenant, two kills at random
+ * moments, every promise checked; figures every `reportEvery` rounds.
+ */
+export async function killRounds(
+  world: World,
+  rounds: number,
+  events: number,
+  reportEvery = Number.POSITIVE_INFINITY,
+): Promise<string> {
+  const started = Date.now();
+  for (let round = 0; round < rounds; round++) {
+    await world.send(round, events);
+    await world.killAtRandom(2_500);
+    await world.killAtRandom(3_000);
+    await world.checkRound(`round ${round + 1}`);
+    if ((round + 1) % reportEvery === 0)
+      console.log(`after round ${round + 1}: ${figures(world, (Date.now() - started) / 1000)}`);
+  }
+  return figures(world, (Date.now() - started) / 1000);
+}
+
 /** The figures a round prints. */
 export function figures(world: World, seconds: number): string {
   return (

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, it } from "vitest";
-import { figures, startWorld, type World } from "../world.ts";
+import { killRounds, startWorld, type World } from "../world.ts";
 
 // The long fault round (`npm run test:long`): ROUNDS rounds (default 100) of
 // EVENTS_PER_ROUND events to each of two tenants, `wrangler dev` killed twice
@@ -23,15 +23,6 @@ afterAll(async () => {
 
 describe("long fault round", () => {
   it(`keeps every promise through ${ROUNDS * 2} kills`, async () => {
-    const started = Date.now();
-    for (let round = 0; round < ROUNDS; round++) {
-      await world.send(round, EVENTS_PER_ROUND);
-      await world.killAtRandom(2_500);
-      await world.killAtRandom(3_000);
-      await world.checkRound(`round ${round + 1}`);
-      if ((round + 1) % 10 === 0)
-        console.log(`after round ${round + 1}: ${figures(world, (Date.now() - started) / 1000)}`);
-    }
-    console.log(`long fault round: ${figures(world, (Date.now() - started) / 1000)}`);
+    console.log(`long fault round: ${await killRounds(world, ROUNDS, EVENTS_PER_ROUND, 10)}`);
   }, 14_400_000);
 });

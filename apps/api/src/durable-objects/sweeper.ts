@@ -3,6 +3,7 @@ import { and, asc, eq, inArray, lt, sql } from "drizzle-orm";
 import { createDb } from "../db/client.ts";
 import { events } from "../db/schema.ts";
 import type { Env } from "../env.ts";
+import { idsByTenant } from "../lib/tenant-chunks.ts";
 import type { EventMessage } from "../services/events.ts";
 
 /**
@@ -54,7 +55,7 @@ export class Sweeper extends DurableObject<Env> {
       .limit(BATCH);
     const failed = stale.filter((e) => e.resends >= MAX_RESENDS);
     const due = stale.filter((e) => e.resends < MAX_RESENDS);
-    for (const group of byTenant(failed)) {
+    for (const group of idsByTenant(failed)) {
       await db
         .update(events)
         .set({ status: "failed", error: `not matched after ${MAX_RESENDS} re-sends` })
@@ -68,7 +69,7 @@ export class Sweeper extends DurableObject<Env> {
         .map((e) => ({ body: { tenantId: e.tenantId, eventId: e.id } satisfies EventMessage }));
       await this.env.EVENTS_BULK.sendBatch(messages);
     }
-    for (const group of byTenant(due)) {
+    for (const group of idsByTenant(due)) {
       await db
         .update(events)
         .set({ resends: sql`${events.resends} + 1` })
@@ -80,14 +81,4 @@ export class Sweeper extends DurableObject<Env> {
       .where(eq(events.status, "accepted"));
     return left[0]?.n ?? 0;
   }
-}
-
-/** Rows grouped per tenant, in chunks that fit D1's 100 bound parameters. */
-function byTenant(rows: { tenantId: string; id: string }[]): { tenantId: string; ids: string[] }[] {
-  const map = new Map<string, string[]>();
-  for (const r of rows) map.set(r.tenantId, [...(map.get(r.tenantId) ?? []), r.id]);
-  const out: { tenantId: string; ids: string[] }[] = [];
-  for (const [tenantId, ids] of map)
-    for (let i = 0; i < ids.length; i += 90) out.push({ tenantId, ids: ids.slice(i, i + 90) });
-  return out;
 }

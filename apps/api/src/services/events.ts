@@ -5,6 +5,7 @@ import { events, eventTypes } from "../db/schema.ts";
 import type { Env } from "../env.ts";
 import { newId } from "../lib/crypto.ts";
 import { inferSchema } from "../lib/infer-schema.ts";
+import { idsByTenant } from "../lib/tenant-chunks.ts";
 import type { Lane } from "./rate-limit.ts";
 import { kickSweeper } from "./sweeper-client.ts";
 
@@ -196,17 +197,14 @@ export async function getEventRows(
   keys: { tenantId: string; eventId: string }[],
 ): Promise<Map<string, EventRow>> {
   const out = new Map<string, EventRow>();
-  const byTenant = new Map<string, string[]>();
-  for (const k of keys) byTenant.set(k.tenantId, [...(byTenant.get(k.tenantId) ?? []), k.eventId]);
-  for (const [tenantId, ids] of byTenant) {
-    // D1 binds at most 100 parameters per statement.
-    for (let i = 0; i < ids.length; i += 90) {
-      const rows = await db
-        .select()
-        .from(events)
-        .where(and(eq(events.tenantId, tenantId), inArray(events.id, ids.slice(i, i + 90))));
-      for (const r of rows) out.set(eventKey(r.tenantId, r.id), r);
-    }
+  for (const { tenantId, ids } of idsByTenant(
+    keys.map((k) => ({ tenantId: k.tenantId, id: k.eventId })),
+  )) {
+    const rows = await db
+      .select()
+      .from(events)
+      .where(and(eq(events.tenantId, tenantId), inArray(events.id, ids)));
+    for (const r of rows) out.set(eventKey(r.tenantId, r.id), r);
   }
   return out;
 }

@@ -15,6 +15,7 @@ import type { Db } from "../db/client.ts";
 import { auditLog, events, workflows, workflowVersions } from "../db/schema.ts";
 import type { Env } from "../env.ts";
 import { sha256Hex } from "../lib/crypto.ts";
+import { idsByTenant } from "../lib/tenant-chunks.ts";
 import { AuditType, commitWithAudit } from "../repositories/audit.ts";
 import { auditKeyOf } from "./context.ts";
 import type { EventRow } from "./events.ts";
@@ -191,15 +192,13 @@ export async function matchEvent(
   }
 }
 
-/** Marks matched events, in one statement per tenant. */
+/** Marks matched events, one statement per tenant (and chunk), in one batch. */
 export async function markMatched(
   db: Db,
   matched: { tenantId: string; id: string }[],
   at: string,
 ): Promise<void> {
-  const byTenant = new Map<string, string[]>();
-  for (const e of matched) byTenant.set(e.tenantId, [...(byTenant.get(e.tenantId) ?? []), e.id]);
-  const statements: BatchItem<"sqlite">[] = [...byTenant].map(([tenantId, ids]) =>
+  const statements: BatchItem<"sqlite">[] = idsByTenant(matched).map(({ tenantId, ids }) =>
     db
       .update(events)
       .set({ status: "matched", matchedAt: at })
