@@ -29,7 +29,6 @@ import { tenantRoutes } from "./routes/tenants.ts";
 import { webhookSourceRoutes } from "./routes/webhook-sources.ts";
 import { workflowRunRoutes } from "./routes/workflow-runs.ts";
 import { workflowRoutes } from "./routes/workflows.ts";
-import { kickSweeper } from "./services/sweeper-client.ts";
 
 const STATUS_CODES: Record<number, string> = {
   400: ErrorCode.badRequest,
@@ -44,8 +43,6 @@ const STATUS_CODES: Record<number, string> = {
   429: ErrorCode.rateLimited,
 };
 
-let sweeperWoken = false;
-
 /** Builds the Worker's HTTP app: middleware, every route, OpenAPI, errors. */
 export function createApp(): OpenAPIHono<AppEnv> {
   const app = createRouter();
@@ -53,14 +50,6 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.use("*", requestId({ headerName: "x-request-id" }));
   app.use("*", async (c, next) => {
     c.set("db", createDb(c.env.DB));
-    // A fresh isolate (a deploy, a restart) wakes the sweeper once, so events
-    // accepted before a crash are matched without waiting for new ingest.
-    if (!sweeperWoken) {
-      sweeperWoken = true;
-      c.executionCtx.waitUntil(
-        kickSweeper(c.env).catch((e) => console.error("sweeper wake failed", e)),
-      );
-    }
     await next();
   });
   app.use("/v1/*", limitBody, parseJsonBody, authenticate);

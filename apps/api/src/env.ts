@@ -1,16 +1,15 @@
-import type { RateLimiter } from "./durable-objects/rate-limiter.ts";
-import type { Sweeper } from "./durable-objects/sweeper.ts";
+import type { TenantStore } from "./durable-objects/tenant-store.ts";
 import type { WorkflowRun } from "./durable-objects/workflow-run.ts";
 
 /** The Worker's bindings and secrets (wrangler.toml, .dev.vars). */
 export interface Env {
   DB: D1Database;
   RUNS: DurableObjectNamespace<WorkflowRun>;
-  SWEEPER: DurableObjectNamespace<Sweeper>;
-  LIMITS: DurableObjectNamespace<RateLimiter>;
+  /** One per tenant: its data plane (durable-objects/tenant-store.ts). */
+  STORES: DurableObjectNamespace<TenantStore>;
   EVENTS: Queue<unknown>;
   ACTIONS: Queue<unknown>;
-  /** The bulk lane (services/rate-limit.ts): a bursting tenant's events and actions. */
+  /** The bulk lane (store/limits.ts): a bursting tenant's events and actions. */
   EVENTS_BULK: Queue<unknown>;
   ACTIONS_BULK: Queue<unknown>;
   ASSETS: Fetcher;

@@ -2,8 +2,7 @@ import { createApp } from "./app.ts";
 import type { Env } from "./env.ts";
 import { handleQueue } from "./queues/consumers.ts";
 
-export { RateLimiter } from "./durable-objects/rate-limiter.ts";
-export { Sweeper } from "./durable-objects/sweeper.ts";
+export { TenantStore } from "./durable-objects/tenant-store.ts";
 export { WorkflowRun } from "./durable-objects/workflow-run.ts";
 
 const app = createApp();

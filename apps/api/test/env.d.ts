@@ -7,7 +7,7 @@ declare global {
     }
     interface GlobalProps {
       mainModule: typeof import("../src/index.ts");
-      durableNamespaces: "WorkflowRun" | "Sweeper" | "RateLimiter";
+      durableNamespaces: "WorkflowRun" | "TenantStore";
     }
   }
 }

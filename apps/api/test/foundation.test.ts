@@ -114,6 +114,8 @@ describe("bindings", () => {
   it("binds the WorkflowRun Durable Object with SQLite storage", async () => {
     const stub = env.RUNS.get(env.RUNS.idFromName("binding-test"));
     expect(await stub.ping()).toEqual({ ok: true, storage: "sqlite" });
+    const store = env.STORES.get(env.STORES.idFromName("binding-test"));
+    expect(await store.ping()).toEqual({ ok: true, storage: "sqlite" });
   });
 
   it("binds both queues as producers", async () => {
@@ -136,5 +138,9 @@ describe("bindings", () => {
         "audit_log",
       ]),
     );
+    // The data plane is not in D1: it lives in each tenant's store.
+    const names = tables.results.map((t) => t.name);
+    for (const moved of ["events", "runs", "run_steps", "records", "outbox", "tasks", "effects"])
+      expect(names).not.toContain(moved);
   });
 });

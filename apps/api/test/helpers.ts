@@ -1,4 +1,6 @@
-import { exports } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
+import { runInDurableObject } from "cloudflare:test";
+import { storeFor } from "../src/store/client.ts";
 
 export const PLATFORM = "test-platform-token";
 export const BASE = "http://switchyard.test";
@@ -96,4 +98,19 @@ export async function eventually<T>(
       throw new Error(`condition not met in ${timeoutMs} ms; last value: ${JSON.stringify(v)}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/**
+ * Raw SQL against a tenant's store (its Durable Object's own SQLite), for
+ * tests that check what is stored. Rows come back as plain objects.
+ * @example await storeSql(t.tenantId, "SELECT count(*) AS n FROM outbox")
+ */
+export async function storeSql<T = Json>(
+  tenantId: string,
+  query: string,
+  ...params: (string | number | null)[]
+): Promise<T[]> {
+  return runInDurableObject(storeFor(env, tenantId), async (_instance, state) =>
+    state.storage.sql.exec(query, ...params).toArray() as T[],
+  );
 }

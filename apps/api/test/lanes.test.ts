@@ -1,5 +1,6 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { type LimitSettings, limitSettings, TenantLimits } from "../src/store/limits.ts";
 import { call, eventually, newTenant } from "./helpers.ts";
 
 // The bulk lane: a tenant sending faster than `bulkLaneAbove` per second
@@ -7,8 +8,8 @@ import { call, eventually, newTenant } from "./helpers.ts";
 // actions queued on their own queues, so a burst never waits ahead of other
 // tenants' work. Both lanes lead to the same runs.
 
-const limiter = (name: string) => env.LIMITS.get(env.LIMITS.idFromName(name));
 const rule = { perSecond: 1000, burst: 1000 };
+const settings: LimitSettings = { ...limitSettings(undefined), events: rule, bulkLaneAbove: 2 };
 
 async function storedRun(runId: string): Promise<{ lane?: string; state: { status: string } }> {
   const stub = env.RUNS.get(env.RUNS.idFromName(runId));
@@ -21,20 +22,20 @@ async function storedRun(runId: string): Promise<{ lane?: string; state: { statu
 
 describe("the bulk lane", () => {
   it("says busy once a tenant's recent rate passes the threshold, and only then", async () => {
-    const quiet = limiter(`lane-quiet-${crypto.randomUUID()}`);
-    const first = await quiet.take("events", rule, 2);
-    expect(first).toEqual({ ok: true, busy: false });
-    const busy = limiter(`lane-busy-${crypto.randomUUID()}`);
-    const answers: boolean[] = [];
+    const now = Date.now();
+    const quiet = new TenantLimits();
+    expect(quiet.take("events", settings, now)).toEqual({ ok: true, lane: "main" });
+    const busy = new TenantLimits();
+    const answers: string[] = [];
     for (let i = 0; i < 20; i++) {
-      const r = await busy.take("events", rule, 2);
-      answers.push(r.ok && r.busy);
+      const r = busy.take("events", settings, now + i);
+      answers.push(r.ok ? r.lane : "refused");
     }
     // 0.2/s per request over a 5 s window: past 2/s after about ten at once.
-    expect(answers.slice(0, 5)).toEqual([false, false, false, false, false]);
-    expect(answers.slice(-5)).toEqual([true, true, true, true, true]);
-    // Another tenant's limiter is not busy because this one is.
-    expect(await quiet.take("events", rule, 2)).toEqual({ ok: true, busy: false });
+    expect(answers.slice(0, 5)).toEqual(["main", "main", "main", "main", "main"]);
+    expect(answers.slice(-5)).toEqual(["bulk", "bulk", "bulk", "bulk", "bulk"]);
+    // Another tenant's limits are not busy because this one is.
+    expect(quiet.take("events", settings, now + 30)).toEqual({ ok: true, lane: "main" });
   });
 
   it("runs a burst's later events and their actions through the bulk queues to the end", async () => {

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { call, eventually, type Json, newTenant } from "./helpers.ts";
+import { call, eventually, type Json, newTenant, storeSql } from "./helpers.ts";
 
 async function runsOf(key: string, eventId: string): Promise<Json[]> {
   const ev = await call("GET", `/v1/events/${eventId}`, { key });
@@ -158,9 +158,12 @@ describe("events in, runs out", () => {
     );
     // Deliver the same message again, as a queue redelivery would.
     await env.EVENTS.send({ tenantId: t.tenantId, eventId: sent.body.id });
-    await env.DB.prepare("UPDATE events SET status = 'accepted' WHERE tenant_id = ? AND id = ?")
-      .bind(t.tenantId, sent.body.id)
-      .run();
+    await storeSql(
+      t.tenantId,
+      "UPDATE events SET status = 'accepted' WHERE tenant_id = ? AND id = ?",
+      t.tenantId,
+      sent.body.id,
+    );
     await env.EVENTS.send({ tenantId: t.tenantId, eventId: sent.body.id });
     await eventually(
       () => call("GET", `/v1/events/${sent.body.id}`, { key: t.key }),

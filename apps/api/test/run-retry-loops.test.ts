@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { call, eventually, type Json, newTenant } from "./helpers.ts";
+import { call, eventually, type Json, newTenant, storeSql } from "./helpers.ts";
 
 const terminal = ["succeeded", "failed", "filtered", "suppressed", "cancelled"];
 
@@ -177,9 +177,11 @@ describe("the loop guard", () => {
     const run = (await call("GET", `/v1/runs/${suppressed.body.items[0].id}`, { key: t.key })).body;
     expect(run.causation.chain.map((l: Json) => l.workflowId)).toEqual([a.body.id, b.body.id]);
     await new Promise((r) => setTimeout(r, 2000));
-    const total = await env.DB.prepare("SELECT count(*) AS n FROM runs WHERE tenant_id = ?")
-      .bind(t.tenantId)
-      .first<{ n: number }>();
+    const [total] = await storeSql<{ n: number }>(
+      t.tenantId,
+      "SELECT count(*) AS n FROM runs WHERE tenant_id = ?",
+      t.tenantId,
+    );
     expect(total!.n).toBeLessThan(6);
   });
 });

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
-import { call, eventually, type Json, login, newTenant } from "./helpers.ts";
+import { call, eventually, type Json, login, newTenant, storeSql } from "./helpers.ts";
 
 function signed(
   secret: string,
@@ -20,9 +20,11 @@ function signed(
 }
 
 async function eventCount(tenantId: string): Promise<number> {
-  const row = await env.DB.prepare("SELECT count(*) AS n FROM events WHERE tenant_id = ?")
-    .bind(tenantId)
-    .first<{ n: number }>();
+  const [row] = await storeSql<{ n: number }>(
+    tenantId,
+    "SELECT count(*) AS n FROM events WHERE tenant_id = ?",
+    tenantId,
+  );
   return row!.n;
 }
 

@@ -1,11 +1,8 @@
 import { assertNever, type Causation, type Command, type RunState } from "@switchyard/engine";
-import { and, eq } from "drizzle-orm";
-import type { Db } from "../db/client.ts";
-import { approvals, tasks } from "../db/schema.ts";
 import type { Env } from "../env.ts";
-import { acceptEvent } from "../services/events.ts";
-import type { Lane } from "../services/rate-limit.ts";
-import { projectRun } from "../services/run-projection.ts";
+import { storeFor } from "../store/client.ts";
+import type { Lane } from "../store/limits.ts";
+import { runIndexRow } from "../store/runs.ts";
 
 /** The ACTIONS queue message: ids only (DESIGN.md). */
 export interface ActionMessage {
@@ -25,24 +22,26 @@ export interface Dispatch extends ActionMessage {
   emit: { causation: Causation; eventId: string };
 }
 
-/** The ACTIONS queue of a run's lane (services/rate-limit.ts). */
+/** The ACTIONS queue of a run's lane (store/limits.ts). */
 export const actionsQueue = (env: Env, lane: Lane | undefined) =>
   lane === "bulk" ? env.ACTIONS_BULK : env.ACTIONS;
 
 /**
- * Carries out an engine transition's commands, then projects the run to D1.
- * Every command is safe to repeat: a replay after a crash changes nothing
- * that already happened.
+ * Carries out an engine transition's commands. Every command is safe to
+ * repeat: a replay after a crash changes nothing that already happened.
+ * The tenant's store hears of the run when `index` says so (start, status
+ * changes, end), never per step.
  */
 export async function carryOut(
   env: Env,
-  db: Db,
   tenantId: string,
   state: RunState,
   commands: Command[],
   at: string,
-  lane?: Lane,
+  lane: Lane | undefined,
+  index: boolean,
 ): Promise<void> {
+  const store = storeFor(env, tenantId);
   for (const c of commands) {
     switch (c.type) {
       case "dispatch": {
@@ -55,10 +54,8 @@ export async function carryOut(
         await actionsQueue(env, lane).send(message);
         break;
       }
-      case "emitEvent":
-        await acceptEvent(
-          env,
-          db,
+      case "emitEvent": {
+        const reply = await store.ingest(
           tenantId,
           {
             id: c.eventId,
@@ -67,35 +64,16 @@ export async function carryOut(
             changes: c.changes,
             causation: c.causation,
             source: `run:${state.runId}`,
-            // A bursting tenant's chains stay in its lane.
-            lane,
           },
-          at,
+          // A run's chains stay in its lane; its own limit was taken at ingest.
+          { lane: lane ?? "main" },
         );
+        if (!reply.ok) throw new Error("emitted event refused by the store");
         break;
+      }
       case "closeApproval":
-        // The approver's task closes with its approval.
-        await db
-          .update(tasks)
-          .set({ status: "done", updatedAt: at })
-          .where(
-            and(
-              eq(tasks.tenantId, tenantId),
-              eq(tasks.runId, state.runId),
-              eq(tasks.stepId, c.stepId),
-            ),
-          );
-        await db
-          .update(approvals)
-          .set({ status: c.status, decidedAt: at })
-          .where(
-            and(
-              eq(approvals.tenantId, tenantId),
-              eq(approvals.runId, state.runId),
-              eq(approvals.stepId, c.stepId),
-              eq(approvals.status, "pending"),
-            ),
-          );
+        // The approval, and the approver's task, close with the step.
+        await store.closeApproval(tenantId, state.runId, c.stepId, c.status, at);
         break;
       case "setTimer":
       case "cancelTimer":
@@ -103,11 +81,11 @@ export async function carryOut(
         break;
       case "timeline":
       case "finish":
-        // Both are visible through the projection below.
+        // Both are visible in the run's own storage (GET /v1/runs/:id reads it).
         break;
       default:
         assertNever(c, "command");
     }
   }
-  await projectRun(db, tenantId, state, at);
+  if (index) await store.indexRun(tenantId, runIndexRow(tenantId, state, at, true));
 }

@@ -9,10 +9,9 @@ import {
   type RunState,
   type WorkflowDefinition,
 } from "@switchyard/engine";
-import { createDb } from "../db/client.ts";
 import type { Env } from "../env.ts";
 import { nowIso } from "../lib/time.ts";
-import type { Lane } from "../services/rate-limit.ts";
+import type { Lane } from "../store/limits.ts";
 import { type ActionMessage, actionsQueue, carryOut, type Dispatch } from "./run-commands.ts";
 
 /** How long a crash may leave commands un-carried-out before the alarm replays them. */
@@ -64,6 +63,10 @@ interface Stored {
   pending: Command[];
   /** The queues its actions take: `bulk` when its event came from a bursting tenant. */
   lane?: Lane;
+  /** The status the tenant store's runs index last heard of. */
+  indexedStatus?: RunState["status"];
+  /** The runs index is told with the pending commands (the status changed). */
+  indexDue?: boolean;
 }
 
 /**
@@ -208,7 +211,7 @@ export class WorkflowRun extends DurableObject<Env> {
     await this.serial(async () => {
       let stored = await this.load();
       if (!stored) return;
-      if (stored.pending.length > 0) await this.finishCommands(stored);
+      if (stored.pending.length > 0 || stored.indexDue) await this.finishCommands(stored);
       const now = Date.now();
       // Fire every due timer, earliest first; each is one transition.
       for (;;) {
@@ -274,6 +277,8 @@ export class WorkflowRun extends DurableObject<Env> {
       state: result.state,
       pending: [...stored.pending, ...result.commands],
       ...(stored.lane ? { lane: stored.lane } : {}),
+      ...(stored.indexedStatus ? { indexedStatus: stored.indexedStatus } : {}),
+      indexDue: stored.indexDue === true || result.state.status !== stored.indexedStatus,
     };
     // One storage transaction: the new checkpoint, its commands, the dispatch
     // payloads the consumer will ask for, and a safety alarm for the replay.
@@ -304,7 +309,8 @@ export class WorkflowRun extends DurableObject<Env> {
       writes.unclaimed = unclaimed;
     }
     await this.ctx.storage.put(writes);
-    if (next.pending.length > 0) await this.ctx.storage.setAlarm(Date.now() + REPLAY_AFTER_MS);
+    if (next.pending.length > 0 || next.indexDue)
+      await this.ctx.storage.setAlarm(Date.now() + REPLAY_AFTER_MS);
     await this.finishCommands(next);
     await this.armAlarm((await this.load())!);
     return { ok: true, status: result.state.status };
@@ -314,14 +320,19 @@ export class WorkflowRun extends DurableObject<Env> {
   private async finishCommands(stored: Stored): Promise<void> {
     await carryOut(
       this.env,
-      createDb(this.env.DB),
       stored.tenantId,
       stored.state,
       stored.pending,
       nowIso(),
       stored.lane,
+      stored.indexDue === true,
     );
-    await this.ctx.storage.put("run", { ...stored, pending: [] } satisfies Stored);
+    await this.ctx.storage.put("run", {
+      ...stored,
+      pending: [],
+      indexDue: false,
+      ...(stored.indexDue ? { indexedStatus: stored.state.status } : {}),
+    } satisfies Stored);
   }
 
   /** The one alarm: the earliest open timer (delays, backoff, timeouts, approval expiry). */
@@ -331,7 +342,7 @@ export class WorkflowRun extends DurableObject<Env> {
       ...stored.state.timers.map((t) => t.at),
       ...Object.values(unclaimed).map((u) => u.at),
     ];
-    if (stored.pending.length > 0) times.push(Date.now() + REPLAY_AFTER_MS);
+    if (stored.pending.length > 0 || stored.indexDue) times.push(Date.now() + REPLAY_AFTER_MS);
     if (times.length > 0) await this.ctx.storage.setAlarm(Math.min(...times));
     else await this.ctx.storage.deleteAlarm();
   }

@@ -5,6 +5,7 @@ import type { Env } from "../env.ts";
 import { executorFor } from "../executors/registry.ts";
 import type { ExecutionOutcome } from "../executors/types.ts";
 import { nowIso } from "../lib/time.ts";
+import { storeFor } from "../store/client.ts";
 
 /**
  * Runs one attempt: asks the run's DO for the attempt's payload (null when
@@ -45,6 +46,7 @@ export async function runAction(env: Env, message: ActionMessage): Promise<void>
         executor.execute(d.config, {
           env,
           db: createDb(env.DB),
+          store: storeFor(env, d.tenantId),
           tenantId: d.tenantId,
           workflowId: d.workflowId,
           runId: d.runId,

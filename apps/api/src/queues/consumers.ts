@@ -1,12 +1,6 @@
-import { and, eq } from "drizzle-orm";
 import { z } from "zod";
-import { createDb, type Db } from "../db/client.ts";
-import { events } from "../db/schema.ts";
 import type { Env } from "../env.ts";
-import { nowIso } from "../lib/time.ts";
-import { type EventRow, eventKey, getEventRows } from "../services/events.ts";
-import { LiveWorkflowsMemo, markMatched, matchEvent } from "../services/matcher.ts";
-import type { Lane } from "../services/rate-limit.ts";
+import { storeFor } from "../store/client.ts";
 import { failPoisonAction, runAction } from "./action-consumer.ts";
 
 /** The queues this Worker consumes (wrangler.toml). */
@@ -33,12 +27,10 @@ const ActionMessage = z.object({
  * cannot fix it).
  */
 export async function handleQueue(batch: MessageBatch<unknown>, env: Env): Promise<void> {
-  const db = createDb(env.DB);
   switch (batch.queue) {
     case QueueName.events:
-      return consumeEvents(batch, env, db, "main");
     case QueueName.eventsBulk:
-      return consumeEvents(batch, env, db, "bulk");
+      return consumeEvents(batch, env);
     case QueueName.actions:
     case QueueName.actionsBulk:
       // Actions are independent: a slow webhook must not hold up the rest of its batch.
@@ -52,16 +44,11 @@ export async function handleQueue(batch: MessageBatch<unknown>, env: Env): Promi
       for (const message of batch.messages) {
         await settle(batch.queue, message, async () => {
           const m = EventMessage.parse(message.body);
-          await db
-            .update(events)
-            .set({ status: "failed", error: "matching failed after every retry" })
-            .where(
-              and(
-                eq(events.tenantId, m.tenantId),
-                eq(events.id, m.eventId),
-                eq(events.status, "accepted"),
-              ),
-            );
+          // Only the queue gave up: the event stays accepted and the store's
+          // alarm keeps matching it with long backoff; it is marked failed
+          // only after every one of those tries (POST /v1/events/:id/redrive).
+          const store = storeFor(env, m.tenantId);
+          await store.matchEvents(m.tenantId, [m.eventId]);
         });
       }
       return;
@@ -103,56 +90,40 @@ function retry(queue: string, message: Message<unknown>, err: unknown): void {
 }
 
 /**
- * The EVENTS consumer, a batch at a time: one read for the batch's events,
- * one read of the live workflows per (tenant, type), each event matched on
- * its own (a failure retries only that event), then one write marking the
- * matched ones. Matching is idempotent, so a failed final write just retries.
+ * The EVENTS consumer, a batch at a time: one call per tenant's store, which
+ * matches that tenant's events (its live workflows, its events and its runs
+ * index are all inside it). A message is acked when its event is done and
+ * retried otherwise; matching is idempotent, so a retry only repeats work.
  */
-async function consumeEvents(
-  batch: MessageBatch<unknown>,
-  env: Env,
-  db: Db,
-  lane: Lane,
-): Promise<void> {
-  const parsed: { message: Message<unknown>; m: z.infer<typeof EventMessage> }[] = [];
+async function consumeEvents(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  const byTenant = new Map<string, { message: Message<unknown>; eventId: string }[]>();
   for (const message of batch.messages) {
     const m = EventMessage.safeParse(message.body);
-    if (m.success) parsed.push({ message, m: m.data });
-    else {
+    if (!m.success) {
       console.error(`malformed message on ${batch.queue}, dropped`, message.body);
-      message.ack();
-    }
-  }
-  let rows: Map<string, EventRow>;
-  try {
-    rows = await getEventRows(
-      db,
-      parsed.map((p) => p.m),
-    );
-  } catch (err) {
-    for (const p of parsed) retry(batch.queue, p.message, err);
-    return;
-  }
-  const at = nowIso();
-  const memo = new LiveWorkflowsMemo();
-  const matched: { tenantId: string; id: string; message: Message<unknown> }[] = [];
-  for (const { message, m } of parsed) {
-    const e = rows.get(eventKey(m.tenantId, m.eventId));
-    if (e?.status !== "accepted") {
       message.ack();
       continue;
     }
-    try {
-      await matchEvent(env, db, e, at, memo, lane);
-      matched.push({ tenantId: e.tenantId, id: e.id, message });
-    } catch (err) {
-      retry(batch.queue, message, err);
-    }
+    const list = byTenant.get(m.data.tenantId) ?? [];
+    list.push({ message, eventId: m.data.eventId });
+    byTenant.set(m.data.tenantId, list);
   }
-  try {
-    await markMatched(db, matched, at);
-    for (const e of matched) e.message.ack();
-  } catch (err) {
-    for (const e of matched) retry(batch.queue, e.message, err);
-  }
+  await Promise.all(
+    [...byTenant].map(async ([tenantId, items]) => {
+      try {
+        const done = new Set(
+          await storeFor(env, tenantId).matchEvents(
+            tenantId,
+            items.map((i) => i.eventId),
+          ),
+        );
+        for (const i of items) {
+          if (done.has(i.eventId)) i.message.ack();
+          else retry(batch.queue, i.message, new Error(`event ${i.eventId} not matched yet`));
+        }
+      } catch (err) {
+        for (const i of items) retry(batch.queue, i.message, err);
+      }
+    }),
+  );
 }

@@ -1,13 +1,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { EVENT_TYPE_PATTERN, RESERVED_CONTEXT_NAMES } from "@switchyard/engine";
-import { and, asc, desc, eq, lt, or } from "drizzle-orm";
 import { authorize } from "../auth/authenticate.ts";
-import { events, runs } from "../db/schema.ts";
-import { notFound } from "../errors.ts";
+import { ApiError, ErrorCode, notFound } from "../errors.ts";
 import { createRouter } from "../http.ts";
-import { nowIso } from "../lib/time.ts";
-import { acceptEvent, getEventRow } from "../services/events.ts";
-import { enforceRateLimit } from "../services/rate-limit.ts";
+import { acceptEvent } from "../services/events.ts";
+import { storeFor } from "../store/client.ts";
 import { decodeCursor, encodeCursor, errors, jsonBody, jsonResponse, ListQuery } from "./common.ts";
 
 /** Client-chosen ids: printable, no spaces, at most 200 characters. */
@@ -106,24 +103,12 @@ export const eventRoutes = createRouter()
     async (c) => {
       const p = authorize(c, "read");
       const q = c.req.valid("query");
-      const conds = [eq(events.tenantId, p.tenantId)];
-      if (q.type) conds.push(eq(events.type, q.type));
-      if (q.status) conds.push(eq(events.status, q.status));
-      const after = decodeCursor(q.cursor, isCursor);
-      if (after) {
-        conds.push(
-          or(
-            lt(events.receivedAt, after.receivedAt),
-            and(eq(events.receivedAt, after.receivedAt), lt(events.id, after.id)),
-          )!,
-        );
-      }
-      const rows = await c.var.db
-        .select()
-        .from(events)
-        .where(and(...conds))
-        .orderBy(desc(events.receivedAt), desc(events.id))
-        .limit(q.limit + 1);
+      const rows = await storeFor(c.env, p.tenantId).listEvents(p.tenantId, {
+        type: q.type,
+        status: q.status,
+        limit: q.limit,
+        after: decodeCursor(q.cursor, isCursor),
+      });
       const page = rows.slice(0, q.limit);
       const last = page[page.length - 1];
       return c.json(
@@ -163,12 +148,10 @@ export const eventRoutes = createRouter()
     }),
     async (c) => {
       const p = authorize(c, "write");
-      const lane = await enforceRateLimit(c.env, p.tenantId, "events");
       const body = c.req.valid("json");
       const id = body.id ?? c.req.valid("header")["idempotency-key"];
       const result = await acceptEvent(
         c.env,
-        c.var.db,
         p.tenantId,
         {
           type: body.type,
@@ -176,10 +159,8 @@ export const eventRoutes = createRouter()
           id,
           occurredAt: body.occurredAt && new Date(body.occurredAt).toISOString(),
           source: "api",
-          lane,
         },
-        nowIso(),
-        (promise) => c.executionCtx.waitUntil(promise),
+        { limit: "events" },
       );
       return c.json(result, 202);
     },
@@ -195,14 +176,9 @@ export const eventRoutes = createRouter()
     }),
     async (c) => {
       const p = authorize(c, "read");
-      const db = c.var.db;
-      const e = await getEventRow(db, p.tenantId, c.req.valid("param").id);
-      if (!e) throw notFound("Event");
-      const started = await db
-        .select({ id: runs.id, workflowId: runs.workflowId, status: runs.status })
-        .from(runs)
-        .where(and(eq(runs.tenantId, p.tenantId), eq(runs.eventId, e.id)))
-        .orderBy(asc(runs.createdAt));
+      const found = await storeFor(c.env, p.tenantId).getEvent(p.tenantId, c.req.valid("param").id);
+      if (!found) throw notFound("Event");
+      const { event: e, runs: started } = found;
       return c.json(
         {
           id: e.id,
@@ -220,5 +196,35 @@ export const eventRoutes = createRouter()
         },
         200,
       );
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/v1/events/{id}/redrive",
+      tags: ["Events"],
+      summary: "Match a failed event again",
+      description:
+        "An event that could not be matched after every retry is `failed`; this puts it back to `accepted` and matches it again (runs are one per event and workflow, so nothing starts twice).",
+      request: { params: z.object({ id: ClientId }) },
+      responses: {
+        202: jsonResponse(z.object({ id: z.string(), status: z.literal("accepted") }), "Re-driven"),
+        ...errors(400, 401, 403, 404, 409),
+      },
+    }),
+    async (c) => {
+      const p = authorize(c, "write");
+      const id = c.req.valid("param").id;
+      const store = storeFor(c.env, p.tenantId);
+      if (!(await store.redriveEvent(p.tenantId, id))) {
+        const found = await store.getEvent(p.tenantId, id);
+        if (!found) throw notFound("Event");
+        throw new ApiError(
+          409,
+          ErrorCode.conflict,
+          `event ${id} is ${found.event.status}; only a failed event can be re-driven`,
+        );
+      }
+      return c.json({ id, status: "accepted" as const }, 202);
     },
   );

@@ -4,11 +4,9 @@ import { ApiError, ErrorCode, notFound } from "../errors.ts";
 import { createRouter } from "../http.ts";
 import { jsonDepth, unkeepableJson } from "../lib/json.ts";
 import { decryptSecret } from "../lib/secrets.ts";
-import { nowIso } from "../lib/time.ts";
 import { MAX_JSON_DEPTH } from "../middleware/body.ts";
 import { getSourceById, type WebhookSourceRow } from "../repositories/webhook-sources.ts";
 import { acceptEvent } from "../services/events.ts";
-import { enforceRateLimit } from "../services/rate-limit.ts";
 import { errors, jsonResponse } from "./common.ts";
 import { ClientId, EventType } from "./events.ts";
 
@@ -79,7 +77,6 @@ export const hookRoutes = createRouter().openapi(
     const db = c.var.db;
     const source = await getSourceById(db, c.req.valid("param").sourceId);
     if (!source) throw notFound("Webhook source");
-    const lane = await enforceRateLimit(c.env, source.tenantId, "hooks");
     const body = await c.req.text();
     const headers = {
       "webhook-id": c.req.header("webhook-id") ?? "",
@@ -132,13 +129,12 @@ export const hookRoutes = createRouter().openapi(
       type = env.data.type;
       data = env.data.data;
     }
+    // Verified first: a forged delivery never spends the tenant's budget.
     const result = await acceptEvent(
       c.env,
-      db,
       source.tenantId,
-      { id: `${source.id}:${webhookId.data}`, type, data, source: `webhook:${source.id}`, lane },
-      nowIso(),
-      (p) => c.executionCtx.waitUntil(p),
+      { id: `${source.id}:${webhookId.data}`, type, data, source: `webhook:${source.id}` },
+      { limit: "hooks" },
     );
     return c.json(result, 202);
   },

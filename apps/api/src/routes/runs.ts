@@ -1,18 +1,18 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import type { WorkflowDefinition } from "@switchyard/engine";
-import { and, asc, desc, eq, gte } from "drizzle-orm";
+import type { RunState, WorkflowDefinition } from "@switchyard/engine";
 import { authorize } from "../auth/authenticate.ts";
 import { actorOf } from "../auth/principal.ts";
-import { runSteps, runs } from "../db/schema.ts";
 import type { RetryPreview } from "../durable-objects/workflow-run.ts";
 import { ApiError, ErrorCode, notFound } from "../errors.ts";
 import { createRouter } from "../http.ts";
 import { parseStored } from "../lib/json.ts";
 import { nowIso } from "../lib/time.ts";
 import { AuditType, commitWithAudit } from "../repositories/audit.ts";
-import { isKeysetCursor, olderThan } from "../repositories/keyset.ts";
+import { isKeysetCursor } from "../repositories/keyset.ts";
 import { getVersionRow } from "../repositories/workflows.ts";
-import { auditKeyOf } from "../services/context.ts";
+import { auditKeyOf, type Ctx } from "../services/context.ts";
+import { storeFor } from "../store/client.ts";
+import { type RunRow, runIndexRow, type StepView, stepViews } from "../store/runs.ts";
 import { decodeCursor, encodeCursor, errors, IdParam, jsonResponse, ListQuery } from "./common.ts";
 
 const RUN_STATUSES = [
@@ -76,7 +76,6 @@ const RunsQuery = ListQuery.extend({
   since: z.iso.datetime({ offset: true }).optional(),
 });
 
-type RunRow = typeof runs.$inferSelect;
 
 function summary(r: RunRow) {
   return {
@@ -93,18 +92,11 @@ function summary(r: RunRow) {
   };
 }
 
-async function getRunRow(
-  db: Parameters<typeof getVersionRow>[0],
-  tenantId: string,
-  id: string,
-): Promise<RunRow> {
-  const rows = await db
-    .select()
-    .from(runs)
-    .where(and(eq(runs.tenantId, tenantId), eq(runs.id, id)))
-    .limit(1);
-  if (!rows[0]) throw notFound("Run");
-  return rows[0];
+/** The run's index row in its tenant's store; another tenant's run reads as missing. */
+async function getRunRow(c: Ctx, tenantId: string, id: string): Promise<RunRow> {
+  const row = await storeFor(c.env, tenantId).getRun(tenantId, id);
+  if (!row) throw notFound("Run");
+  return row;
 }
 
 function conflictFrom(reply: { reason: string; message: string; differing?: unknown }): ApiError {
@@ -133,21 +125,14 @@ export const runRoutes = createRouter()
     async (c) => {
       const p = authorize(c, "read");
       const q = c.req.valid("query");
-      const after = decodeCursor(q.cursor, isKeysetCursor);
-      const conds = [eq(runs.tenantId, p.tenantId)];
-      if (q.workflowId) conds.push(eq(runs.workflowId, q.workflowId));
-      if (q.status) conds.push(eq(runs.status, q.status));
-      if (q.eventId) conds.push(eq(runs.eventId, q.eventId));
-      if (q.since) conds.push(gte(runs.createdAt, new Date(q.since).toISOString()));
-      if (after) {
-        conds.push(olderThan(runs.createdAt, runs.id, after));
-      }
-      const rows = await c.var.db
-        .select()
-        .from(runs)
-        .where(and(...conds))
-        .orderBy(desc(runs.createdAt), desc(runs.id))
-        .limit(q.limit + 1);
+      const rows = await storeFor(c.env, p.tenantId).listRuns(p.tenantId, {
+        workflowId: q.workflowId,
+        status: q.status,
+        eventId: q.eventId,
+        since: q.since && new Date(q.since).toISOString(),
+        limit: q.limit,
+        after: decodeCursor(q.cursor, isKeysetCursor),
+      });
       const page = rows.slice(0, q.limit);
       const last = page[page.length - 1];
       return c.json(
@@ -173,31 +158,24 @@ export const runRoutes = createRouter()
     }),
     async (c) => {
       const p = authorize(c, "read");
-      const r = await getRunRow(c.var.db, p.tenantId, c.req.valid("param").id);
-      const steps = await c.var.db
-        .select()
-        .from(runSteps)
-        .where(and(eq(runSteps.tenantId, p.tenantId), eq(runSteps.runId, r.id)))
-        .orderBy(asc(runSteps.ord));
+      let r = await getRunRow(c, p.tenantId, c.req.valid("param").id);
+      let steps: StepView[];
+      if (r.hasObject) {
+        // The run's object is its single writer: its checkpoint is the truth.
+        const stub = c.env.RUNS.get(c.env.RUNS.idFromName(r.id));
+        const state = (await stub.snapshot()) as RunState | null;
+        if (state) r = runIndexRow(p.tenantId, state, r.createdAt, true);
+        steps = state ? stepViews(state) : [];
+      } else {
+        steps = parseStored<StepView[]>(r.steps, []);
+      }
       return c.json(
         {
           ...summary(r),
           causation: JSON.parse(r.causation),
           filter: parseStored(r.filter, null),
           suppression: parseStored(r.suppression, null),
-          steps: steps.map((s) => ({
-            id: s.stepId,
-            ...(s.action ? { action: s.action } : {}),
-            kind: s.kind,
-            status: s.status,
-            attempts: s.attempts,
-            startedAt: s.startedAt,
-            finishedAt: s.finishedAt,
-            input: parseStored(s.input, null),
-            output: parseStored(s.output, null),
-            error: parseStored(s.error, null),
-            branch: s.branch,
-          })),
+          steps,
         },
         200,
       );
@@ -228,7 +206,7 @@ export const runRoutes = createRouter()
     async (c) => {
       const p = authorize(c, "write");
       const db = c.var.db;
-      const r = await getRunRow(db, p.tenantId, c.req.valid("param").id);
+      const r = await getRunRow(c, p.tenantId, c.req.valid("param").id);
       const body = (c.req.valid("json") as { version?: number } | undefined) ?? {};
       if (r.status !== "failed")
         throw new ApiError(
@@ -311,7 +289,7 @@ export const runRoutes = createRouter()
     async (c) => {
       const p = authorize(c, "read");
       const db = c.var.db;
-      const r = await getRunRow(db, p.tenantId, c.req.valid("param").id);
+      const r = await getRunRow(c, p.tenantId, c.req.valid("param").id);
       const { version } = c.req.valid("query");
       let to: { version: number; definition: WorkflowDefinition } | undefined;
       if (version !== undefined) {
@@ -346,7 +324,7 @@ export const runRoutes = createRouter()
     async (c) => {
       const p = authorize(c, "write");
       const db = c.var.db;
-      const r = await getRunRow(db, p.tenantId, c.req.valid("param").id);
+      const r = await getRunRow(c, p.tenantId, c.req.valid("param").id);
       const stub = c.env.RUNS.get(c.env.RUNS.idFromName(r.id));
       const actor = actorOf(p);
       const reply = await stub.input({

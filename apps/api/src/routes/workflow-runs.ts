@@ -4,10 +4,9 @@ import { authorize } from "../auth/authenticate.ts";
 import { notFound } from "../errors.ts";
 import { createRouter } from "../http.ts";
 import { newId } from "../lib/crypto.ts";
-import { nowIso } from "../lib/time.ts";
 import { getVersionRow, getWorkflowRow } from "../repositories/workflows.ts";
 import { acceptEvent } from "../services/events.ts";
-import { runIdFor } from "../services/matcher.ts";
+import { runIdFor } from "../store/matching.ts";
 import { errors, IdParam, jsonBody, jsonResponse } from "./common.ts";
 import { EventType } from "./events.ts";
 
@@ -108,17 +107,15 @@ export const workflowRunRoutes = createRouter()
       const eventId = newId("evt_test");
       await acceptEvent(
         c.env,
-        c.var.db,
         p.tenantId,
         {
           id: eventId,
           type: body.event.type ?? definition.trigger.event,
           data: body.event.data,
           source: "test",
-          only: { workflowId: id, version },
+          only: { workflowId: id, version, definition },
         },
-        nowIso(),
-        (promise) => c.executionCtx.waitUntil(promise),
+        { limit: "runs" },
       );
       return c.json({ runId: await runIdFor(p.tenantId, eventId, id), eventId }, 202);
     },

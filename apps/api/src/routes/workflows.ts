@@ -4,6 +4,7 @@ import { authorize } from "../auth/authenticate.ts";
 import { actorOf, type Principal } from "../auth/principal.ts";
 import { notFound } from "../errors.ts";
 import { type AppEnv, createRouter } from "../http.ts";
+import { storeFor } from "../store/client.ts";
 import { nowIso } from "../lib/time.ts";
 import {
   getDefinitions,
@@ -105,6 +106,7 @@ const isCursor = (v: unknown): v is Cursor =>
 function deps(c: Context<AppEnv>, p: Principal) {
   return {
     db: c.var.db,
+    liveChanged: () => storeFor(c.env, p.tenantId).refreshWorkflows(p.tenantId),
     auditKey: auditKeyOf(c.env),
     tenantId: p.tenantId,
     actor: actorOf(p),

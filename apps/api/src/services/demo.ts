@@ -2,6 +2,7 @@ import { and, eq } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { apiKeys, eventTypes, users, workflows } from "../db/schema.ts";
 import type { Env } from "../env.ts";
+import { storeFor } from "../store/client.ts";
 import { ApiError, ErrorCode } from "../errors.ts";
 import { hashPassword, newId, sha256Hex, verifyPassword } from "../lib/crypto.ts";
 import { inferSchema } from "../lib/infer-schema.ts";
@@ -202,7 +203,14 @@ export async function seedDemo(db: Db, env: Env, at: string): Promise<{ created:
       .limit(1);
     if (exists.length > 0) continue;
     await createWorkflow(
-      { db, auditKey, tenantId: DEMO_TENANT_ID, actor, at },
+      {
+        db,
+        liveChanged: () => storeFor(env, DEMO_TENANT_ID).refreshWorkflows(DEMO_TENANT_ID),
+        auditKey,
+        tenantId: DEMO_TENANT_ID,
+        actor,
+        at,
+      },
       parseDefinition(wf.definition),
       { enabled: true, publish: true, id: wf.id },
     );

@@ -1,21 +1,12 @@
-// The record store: typed JSON documents the tenant owns, written by the REST
-// routes and by the update_record action. Each write computes which fields
-// changed, bumps the version only on a change, and yields the event the
-// change emits (`<type>.created` / `<type>.updated` with `changes`).
+// The record model: typed JSON documents the tenant owns, written by the REST
+// routes and by the update_record action, stored in the tenant's store
+// (store/records.ts). Each write computes which fields changed, bumps the
+// version only on a change, and yields the event the change emits
+// (`<type>.created` / `<type>.updated` with `changes`). Pure: no I/O here.
 import { type EmittedEvent, RESERVED_CONTEXT_NAMES } from "@switchyard/engine";
-import type { Db } from "../db/client.ts";
 import type { Problem } from "../errors.ts";
 import { canonicalJson, parseStored } from "../lib/json.ts";
-import {
-  getEffect,
-  getRecordRow,
-  insertRecordStatement,
-  markerStatement,
-  type RecordRow,
-  updateRecordStatement,
-  writeWithMarker,
-} from "../repositories/records.ts";
-import { conditionalEventInsert, eventRow } from "./events.ts";
+import type { records } from "../store/schema.ts";
 
 /** A record type becomes its events' first segment, so it follows that rule. */
 export const RECORD_TYPE_PATTERN = /^[a-z][a-z0-9_]*$/;
@@ -23,8 +14,6 @@ export const MAX_RECORD_TYPE_LENGTH = 50;
 export const MAX_RECORD_ID_LENGTH = 200;
 /** Fields as JSON; well under the event limit (256 KiB), since the event carries them. */
 export const MAX_RECORD_BYTES = 128 * 1024;
-/** Attempts at a write that keeps losing optimistic-concurrency races. */
-const MAX_WRITE_ATTEMPTS = 5;
 
 export type Fields = Record<string, unknown>;
 export type Changes = Record<string, { old: unknown; new: unknown }>;
@@ -114,6 +103,8 @@ export function eventOf(type: string, id: string, plan: WritePlan): EmittedEvent
   };
 }
 
+export type RecordRow = typeof records.$inferSelect;
+
 export function toRecordView(row: RecordRow): RecordView {
   return {
     type: row.type,
@@ -123,16 +114,6 @@ export function toRecordView(row: RecordRow): RecordView {
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };
-}
-
-export async function getRecord(
-  db: Db,
-  tenantId: string,
-  type: string,
-  id: string,
-): Promise<RecordView | undefined> {
-  const row = await getRecordRow(db, tenantId, type, id);
-  return row ? toRecordView(row) : undefined;
 }
 
 export interface WriteInput {
@@ -149,123 +130,3 @@ export interface MarkedResult {
   events: EmittedEvent[];
 }
 
-export type WriteResult =
-  | {
-      status: "written";
-      record: RecordView;
-      plan: WritePlan;
-      event: EmittedEvent | undefined;
-      /** With `emit`: the stored event's id, written in the record's batch. */
-      eventId?: string;
-    }
-  | { status: "replayed"; result: MarkedResult }
-  | { status: "conflict" };
-
-/**
- * Writes a record (validate the input with `recordInputProblems` first).
- * With `idempotencyKey`, the write and its effect marker go in one D1 batch
- * and a key already marked returns the stored result without writing again
- * (DESIGN.md, promise 3). Concurrent writers are serialised by the version
- * column; after several lost races the answer is `conflict`.
- */
-export async function writeRecord(
-  db: Db,
-  tenantId: string,
-  input: WriteInput,
-  idempotencyKey?: string,
-  /** For writes outside a run: store the change event in the write's own batch. */
-  emit?: { source: string },
-): Promise<WriteResult> {
-  for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
-    if (idempotencyKey !== undefined) {
-      const marked = await getEffect(db, tenantId, idempotencyKey);
-      if (marked !== undefined) {
-        return { status: "replayed", result: JSON.parse(marked) as MarkedResult };
-      }
-    }
-    const existing = await getRecord(db, tenantId, input.type, input.id);
-    const plan = planWrite(existing, input.fields, input.mode);
-    const event = eventOf(input.type, input.id, plan);
-    const row: RecordRow = {
-      tenantId,
-      type: input.type,
-      id: input.id,
-      fields: JSON.stringify(plan.fields),
-      version: plan.version,
-      createdAt: existing?.createdAt ?? input.at,
-      updatedAt: event ? input.at : (existing?.updatedAt ?? input.at),
-    };
-    const record = toRecordView(row);
-    const marked: MarkedResult = {
-      output: { type: input.type, id: input.id, version: plan.version, changed: plan.changed },
-      events: event ? [event] : [],
-    };
-    const markerJson = JSON.stringify(marked);
-
-    if (!event) {
-      // Nothing to write; a marker still pins the answer for replays.
-      if (idempotencyKey !== undefined) {
-        await markerStatement(db, tenantId, idempotencyKey, markerJson, input.at);
-        const stored = await getEffect(db, tenantId, idempotencyKey);
-        if (stored !== undefined && stored !== markerJson) {
-          return { status: "replayed", result: parseStored<MarkedResult>(stored, marked) };
-        }
-      }
-      return { status: "written", record, plan, event };
-    }
-
-    const write = existing
-      ? updateRecordStatement(db, row, existing.version)
-      : insertRecordStatement(db, row);
-    let changedRows: number;
-    let eventId: string | undefined;
-    if (idempotencyKey === undefined && emit !== undefined) {
-      // The write and its event in one batch: the event row is inserted only
-      // when the write changed the record, so neither lands without the other.
-      const row = eventRow(
-        tenantId,
-        { type: event.type, data: event.data, changes: event.changes, source: emit.source },
-        input.at,
-      );
-      const query = write.toSQL();
-      const d1 = db.$client;
-      const [result] = await d1.batch([
-        d1.prepare(query.sql).bind(...query.params),
-        conditionalEventInsert(d1, row),
-      ]);
-      changedRows = result?.meta.changes ?? 0;
-      eventId = row.id;
-    } else if (idempotencyKey === undefined) {
-      const result = await write;
-      changedRows = result.meta.changes ?? 0;
-    } else {
-      try {
-        ({ changedRows } = await writeWithMarker(db, write, {
-          tenantId,
-          idempotencyKey,
-          result: markerJson,
-          at: input.at,
-        }));
-      } catch (err) {
-        // Another attempt of the same step marked the key first: its batch
-        // won, ours rolled back; the loop reads and returns its result.
-        if (isUniqueViolation(err)) continue;
-        throw err;
-      }
-    }
-    if (changedRows === 1)
-      return { status: "written", record, plan, event, ...(eventId ? { eventId } : {}) };
-    // Lost a race with another writer: read the new state and plan again.
-  }
-  // The last lost race may have been to another attempt of this same step.
-  const marked =
-    idempotencyKey !== undefined ? await getEffect(db, tenantId, idempotencyKey) : undefined;
-  if (marked !== undefined)
-    return { status: "replayed", result: JSON.parse(marked) as MarkedResult };
-  return { status: "conflict" };
-}
-
-function isUniqueViolation(err: unknown): boolean {
-  const text = err instanceof Error ? `${err.message} ${String(err.cause ?? "")}` : String(err);
-  return /UNIQUE constraint failed|SQLITE_CONSTRAINT/i.test(text);
-}

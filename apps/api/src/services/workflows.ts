@@ -78,10 +78,22 @@ export function splitSaveBody(body: Record<string, unknown>): {
 
 interface Deps {
   db: Db;
+  /**
+   * Tells the tenant's store that its live workflows changed (it re-reads
+   * them from D1): matching never reads D1 per event.
+   */
+  liveChanged: () => Promise<void>;
   auditKey: string;
   tenantId: string;
   actor: Actor;
   at: string;
+}
+
+/** The change is committed: a store that misses the news re-reads within LIVE_REFRESH_MS. */
+async function liveChanged(d: Deps): Promise<void> {
+  await d
+    .liveChanged()
+    .catch((err) => console.error(`tenant ${d.tenantId}: store not told of a workflow change`, err));
 }
 
 export async function createWorkflow(
@@ -133,6 +145,7 @@ export async function createWorkflow(
       },
     ],
   );
+  await liveChanged(d);
   return id;
 }
 
@@ -214,6 +227,7 @@ export async function saveVersion(
     },
     entries,
   );
+  await liveChanged(d);
   return version;
 }
 
@@ -253,6 +267,7 @@ export async function publishVersion(d: Deps, workflowId: string, version: numbe
       },
     ],
   );
+  await liveChanged(d);
 }
 
 export async function setEnabled(d: Deps, workflowId: string, enabled: boolean): Promise<void> {
@@ -279,6 +294,7 @@ export async function setEnabled(d: Deps, workflowId: string, enabled: boolean):
       },
     ],
   );
+  await liveChanged(d);
 }
 
 /** Disables and hides the workflow; its versions and runs stay. */
@@ -300,4 +316,5 @@ export async function deleteWorkflow(d: Deps, workflowId: string): Promise<void>
       details: { name: row.name },
     },
   ]);
+  await liveChanged(d);
 }

@@ -1,0 +1,191 @@
+// Forward-only schema migrations of a tenant's store, applied inside the
+// object before it serves its first call (TenantStore's constructor). Each
+// entry runs once, in order, in one transaction with its bookkeeping row;
+// never edit one that has shipped: add the next. store/schema.ts describes
+// the result for drizzle (the first entry was generated from it with
+// drizzle-kit; a test checks that the two agree).
+
+export const STORE_MIGRATIONS: readonly (readonly string[])[] = [
+  [
+    `CREATE TABLE \`approvals\` (
+	\`tenant_id\` text NOT NULL,
+	\`id\` text NOT NULL,
+	\`run_id\` text NOT NULL,
+	\`step_id\` text NOT NULL,
+	\`workflow_id\` text NOT NULL,
+	\`title\` text NOT NULL,
+	\`description\` text,
+	\`approver\` text NOT NULL,
+	\`status\` text NOT NULL,
+	\`decided_by\` text,
+	\`decided_at\` text,
+	\`comment\` text,
+	\`expires_at\` text NOT NULL,
+	\`created_at\` text NOT NULL,
+	PRIMARY KEY(\`tenant_id\`, \`id\`)
+);`,
+    `CREATE UNIQUE INDEX \`approvals_step\` ON \`approvals\` (\`tenant_id\`,\`run_id\`,\`step_id\`);`,
+    `CREATE INDEX \`approvals_list\` ON \`approvals\` (\`tenant_id\`,\`status\`,\`created_at\`);`,
+    `CREATE TABLE \`deliveries\` (
+	\`tenant_id\` text NOT NULL,
+	\`idempotency_key\` text NOT NULL,
+	\`channel\` text NOT NULL,
+	\`provider\` text NOT NULL,
+	\`provider_message_id\` text NOT NULL,
+	\`created_at\` text NOT NULL,
+	PRIMARY KEY(\`tenant_id\`, \`idempotency_key\`)
+);`,
+    `CREATE TABLE \`effects\` (
+	\`tenant_id\` text NOT NULL,
+	\`idempotency_key\` text NOT NULL,
+	\`result\` text NOT NULL,
+	\`created_at\` text NOT NULL,
+	PRIMARY KEY(\`tenant_id\`, \`idempotency_key\`)
+);`,
+    `CREATE TABLE \`event_types\` (
+	\`tenant_id\` text NOT NULL,
+	\`type\` text NOT NULL,
+	\`schema\` text,
+	\`sample\` text,
+	\`declared\` integer NOT NULL,
+	\`last_seen_at\` text,
+	\`updated_at\` text NOT NULL,
+	PRIMARY KEY(\`tenant_id\`, \`type\`)
+);`,
+    `CREATE TABLE \`events\` (
+	\`tenant_id\` text NOT NULL,
+	\`id\` text NOT NULL,
+	\`type\` text NOT NULL,
+	\`data\` text NOT NULL,
+	\`changes\` text,
+	\`occurred_at\` text NOT NULL,
+	\`received_at\` text NOT NULL,
+	\`source\` text NOT NULL,
+	\`status\` text NOT NULL,
+	\`matched_at\` text,
+	\`causation\` text NOT NULL,
+	\`only_workflow_id\` text,
+	\`only_version\` integer,
+	\`only_definition\` text,
+	\`lane\` text DEFAULT 'main' NOT NULL,
+	\`error\` text,
+	\`resends\` integer DEFAULT 0 NOT NULL,
+	\`retry_at\` integer,
+	PRIMARY KEY(\`tenant_id\`, \`id\`)
+);`,
+    `CREATE INDEX \`events_unmatched\` ON \`events\` (\`status\`,\`retry_at\`);`,
+    `CREATE INDEX \`events_type\` ON \`events\` (\`tenant_id\`,\`type\`,\`received_at\`);`,
+    `CREATE TABLE \`live_workflows\` (
+	\`workflow_id\` text PRIMARY KEY NOT NULL,
+	\`version\` integer NOT NULL,
+	\`trigger_event\` text NOT NULL,
+	\`definition\` text NOT NULL
+);`,
+    `CREATE INDEX \`live_workflows_trigger\` ON \`live_workflows\` (\`trigger_event\`);`,
+    `CREATE TABLE \`notifications\` (
+	\`tenant_id\` text NOT NULL,
+	\`id\` text NOT NULL,
+	\`user\` text NOT NULL,
+	\`message\` text NOT NULL,
+	\`link\` text,
+	\`read\` integer NOT NULL,
+	\`run_id\` text,
+	\`step_id\` text,
+	\`idempotency_key\` text,
+	\`created_at\` text NOT NULL,
+	PRIMARY KEY(\`tenant_id\`, \`id\`)
+);`,
+    `CREATE UNIQUE INDEX \`notifications_key\` ON \`notifications\` (\`tenant_id\`,\`idempotency_key\`);`,
+    `CREATE INDEX \`notifications_list\` ON \`notifications\` (\`tenant_id\`,\`user\`,\`created_at\`);`,
+    `CREATE TABLE \`outbox\` (
+	\`tenant_id\` text NOT NULL,
+	\`id\` text NOT NULL,
+	\`channel\` text NOT NULL,
+	\`to\` text NOT NULL,
+	\`subject\` text,
+	\`body\` text NOT NULL,
+	\`cc\` text,
+	\`reply_to\` text,
+	\`run_id\` text,
+	\`step_id\` text,
+	\`idempotency_key\` text NOT NULL,
+	\`created_at\` text NOT NULL,
+	PRIMARY KEY(\`tenant_id\`, \`id\`)
+);`,
+    `CREATE UNIQUE INDEX \`outbox_key\` ON \`outbox\` (\`tenant_id\`,\`idempotency_key\`);`,
+    `CREATE INDEX \`outbox_list\` ON \`outbox\` (\`tenant_id\`,\`channel\`,\`created_at\`);`,
+    `CREATE TABLE \`records\` (
+	\`tenant_id\` text NOT NULL,
+	\`type\` text NOT NULL,
+	\`id\` text NOT NULL,
+	\`fields\` text NOT NULL,
+	\`version\` integer NOT NULL,
+	\`created_at\` text NOT NULL,
+	\`updated_at\` text NOT NULL,
+	PRIMARY KEY(\`tenant_id\`, \`type\`, \`id\`)
+);`,
+    `CREATE INDEX \`records_list\` ON \`records\` (\`tenant_id\`,\`type\`,\`updated_at\`);`,
+    `CREATE TABLE \`runs\` (
+	\`tenant_id\` text NOT NULL,
+	\`id\` text NOT NULL,
+	\`workflow_id\` text NOT NULL,
+	\`workflow_version\` integer NOT NULL,
+	\`event_id\` text NOT NULL,
+	\`status\` text NOT NULL,
+	\`test\` integer NOT NULL,
+	\`started_at\` text,
+	\`finished_at\` text,
+	\`causation\` text NOT NULL,
+	\`filter\` text,
+	\`suppression\` text,
+	\`error\` text,
+	\`seq\` integer NOT NULL,
+	\`has_object\` integer NOT NULL,
+	\`steps\` text,
+	\`created_at\` text NOT NULL,
+	\`updated_at\` text NOT NULL,
+	PRIMARY KEY(\`tenant_id\`, \`id\`)
+);`,
+    `CREATE UNIQUE INDEX \`runs_event_workflow\` ON \`runs\` (\`tenant_id\`,\`event_id\`,\`workflow_id\`);`,
+    `CREATE INDEX \`runs_tenant_created\` ON \`runs\` (\`tenant_id\`,\`created_at\`);`,
+    `CREATE INDEX \`runs_workflow\` ON \`runs\` (\`tenant_id\`,\`workflow_id\`,\`created_at\`);`,
+    `CREATE TABLE \`store_meta\` (
+	\`key\` text PRIMARY KEY NOT NULL,
+	\`value\` text NOT NULL
+);`,
+    `CREATE TABLE \`tasks\` (
+	\`tenant_id\` text NOT NULL,
+	\`id\` text NOT NULL,
+	\`title\` text NOT NULL,
+	\`description\` text,
+	\`assignee\` text NOT NULL,
+	\`due\` text,
+	\`status\` text NOT NULL,
+	\`run_id\` text,
+	\`step_id\` text,
+	\`idempotency_key\` text,
+	\`created_at\` text NOT NULL,
+	\`updated_at\` text NOT NULL,
+	PRIMARY KEY(\`tenant_id\`, \`id\`)
+);`,
+    `CREATE UNIQUE INDEX \`tasks_key\` ON \`tasks\` (\`tenant_id\`,\`idempotency_key\`);`,
+    `CREATE INDEX \`tasks_list\` ON \`tasks\` (\`tenant_id\`,\`status\`,\`created_at\`);`,
+  ],
+];
+
+/** Applies the migrations this storage has not seen yet; returns how many ran. */
+export function migrateStore(storage: DurableObjectStorage): number {
+  const sql = storage.sql;
+  sql.exec("CREATE TABLE IF NOT EXISTS _store_migrations (id INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)");
+  const done = sql.exec<{ n: number }>("SELECT count(*) AS n FROM _store_migrations").one().n;
+  let ran = 0;
+  STORE_MIGRATIONS.forEach((statements, i) => {
+    if (i < done) return;
+    storage.transactionSync(() => {
+      for (const s of statements) sql.exec(s);
+      sql.exec("INSERT INTO _store_migrations (id, applied_at) VALUES (?, ?)", i, new Date().toISOString());
+    });
+    ran++;
+  });
+  return ran;
+}

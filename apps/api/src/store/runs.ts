@@ -1,0 +1,147 @@
+// The runs index of a tenant's store: one row per run, what GET /v1/runs
+// lists and filters. A run's steps live in its WorkflowRun object; the row
+// changes when the run starts, changes status and ends, never per step.
+// Runs that end at matching (filtered, filter-failed, suppressed) have no
+// object: their row keeps their steps.
+import type { RunState } from "@switchyard/engine";
+import { and, desc, eq, gte, lt, or, sql } from "drizzle-orm";
+import type { StoreDb } from "./db.ts";
+import { runs } from "./schema.ts";
+
+export type RunRow = typeof runs.$inferSelect;
+
+/** One step as GET /v1/runs/:id shows it. */
+export interface StepView {
+  id: string;
+  action?: string;
+  kind: string;
+  status: string;
+  attempts: number;
+  startedAt: string | null;
+  finishedAt: string | null;
+  input: unknown;
+  output: unknown;
+  error: unknown;
+  branch: string | null;
+}
+
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+const json = (v: unknown): string | null =>
+  v === null || v === undefined ? null : JSON.stringify(v);
+
+/** A run's steps in document order, as the API shows them. */
+export function stepViews(state: RunState): StepView[] {
+  return state.order.map((id) => {
+    const s = state.steps[id]!;
+    return {
+      id,
+      ...(s.action ? { action: s.action } : {}),
+      kind: s.kind,
+      status: s.status,
+      attempts: s.attempt,
+      startedAt: iso(s.startedAt),
+      finishedAt: iso(s.finishedAt),
+      input: s.input ?? null,
+      output: s.output ?? null,
+      error: s.error ?? null,
+      branch: s.branch,
+    };
+  });
+}
+
+/** The index row of a run at this checkpoint. */
+export function runIndexRow(
+  tenantId: string,
+  state: RunState,
+  at: string,
+  hasObject: boolean,
+): RunRow {
+  return {
+    tenantId,
+    id: state.runId,
+    workflowId: state.workflowId,
+    workflowVersion: state.version,
+    eventId: state.event.id,
+    status: state.status,
+    test: state.test,
+    startedAt: iso(state.startedAt),
+    finishedAt: iso(state.finishedAt),
+    causation: JSON.stringify(state.causation),
+    filter: json(state.filter),
+    suppression: json(state.suppression),
+    error: json(state.error),
+    seq: state.seq,
+    hasObject,
+    steps: hasObject ? null : JSON.stringify(stepViews(state)),
+    createdAt: at,
+    updatedAt: at,
+  };
+}
+
+/**
+ * Writes the row; an update carrying an older checkpoint than the stored
+ * one changes nothing, so index updates only move forward.
+ */
+export function upsertRun(db: StoreDb, row: RunRow): void {
+  db.insert(runs)
+    .values(row)
+    .onConflictDoUpdate({
+      target: [runs.tenantId, runs.id],
+      set: {
+        workflowVersion: row.workflowVersion,
+        status: row.status,
+        startedAt: row.startedAt,
+        finishedAt: row.finishedAt,
+        filter: row.filter,
+        suppression: row.suppression,
+        error: row.error,
+        seq: row.seq,
+        hasObject: row.hasObject,
+        steps: row.steps,
+        updatedAt: row.updatedAt,
+      },
+      setWhere: sql`excluded.seq > ${runs.seq}`,
+    })
+    .run();
+}
+
+export function getRunRow(db: StoreDb, tenantId: string, id: string): RunRow | undefined {
+  return db
+    .select()
+    .from(runs)
+    .where(and(eq(runs.tenantId, tenantId), eq(runs.id, id)))
+    .get();
+}
+
+export interface RunListQuery {
+  workflowId?: string | undefined;
+  status?: string | undefined;
+  eventId?: string | undefined;
+  since?: string | undefined;
+  limit: number;
+  after?: { createdAt: string; id: string } | null | undefined;
+}
+
+/** Newest first, keyset-paged on (createdAt, id). Fetches limit + 1. */
+export function listRunRows(db: StoreDb, tenantId: string, q: RunListQuery): RunRow[] {
+  const conds = [eq(runs.tenantId, tenantId)];
+  if (q.workflowId) conds.push(eq(runs.workflowId, q.workflowId));
+  if (q.status) conds.push(eq(runs.status, q.status));
+  if (q.eventId) conds.push(eq(runs.eventId, q.eventId));
+  if (q.since) conds.push(gte(runs.createdAt, q.since));
+  if (q.after) {
+    conds.push(
+      or(
+        lt(runs.createdAt, q.after.createdAt),
+        and(eq(runs.createdAt, q.after.createdAt), lt(runs.id, q.after.id)),
+      )!,
+    );
+  }
+  return db
+    .select()
+    .from(runs)
+    .where(and(...conds))
+    .orderBy(desc(runs.createdAt), desc(runs.id))
+    .limit(q.limit + 1)
+    .all();
+}

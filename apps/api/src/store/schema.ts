@@ -1,0 +1,248 @@
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+// The schema of a tenant's store (durable-objects/tenant-store.ts): the
+// data plane. One TenantStore object per tenant (or per shard of a tenant)
+// holds these tables in its own SQLite storage; the shared D1 keeps only
+// the control plane (db/schema.ts). Rows keep `tenant_id` so that a store
+// split into shards, or a misrouted call, can never mix tenants.
+// store/migrations.ts creates them; this file must say the same.
+
+export const events = sqliteTable(
+  "events",
+  {
+    tenantId: text("tenant_id").notNull(),
+    id: text("id").notNull(),
+    type: text("type").notNull(),
+    data: text("data").notNull(),
+    /** Record events: `{ field: { old, new } }` for the changed fields. */
+    changes: text("changes"),
+    occurredAt: text("occurred_at").notNull(),
+    receivedAt: text("received_at").notNull(),
+    /** `api`, `webhook:<sourceId>`, `record`, `run:<runId>`, `test`. */
+    source: text("source").notNull(),
+    status: text("status", { enum: ["accepted", "matched", "failed"] }).notNull(),
+    matchedAt: text("matched_at"),
+    causation: text("causation").notNull(),
+    /** A test event reaches only this workflow (POST /v1/workflows/:id/runs). */
+    onlyWorkflowId: text("only_workflow_id"),
+    onlyVersion: integer("only_version"),
+    /** The test run's definition (a draft may be tested), JSON. */
+    onlyDefinition: text("only_definition"),
+    /** The lane its work takes (`main` | `bulk`). */
+    lane: text("lane").notNull().default("main"),
+    error: text("error"),
+    /** Times the store's alarm tried to match it again. */
+    resends: integer("resends").notNull().default(0),
+    /** When the alarm next tries it while it is still `accepted` (epoch ms). */
+    retryAt: integer("retry_at"),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.id] }),
+    index("events_unmatched").on(t.status, t.retryAt),
+    index("events_type").on(t.tenantId, t.type, t.receivedAt),
+  ],
+);
+
+export const eventTypes = sqliteTable(
+  "event_types",
+  {
+    tenantId: text("tenant_id").notNull(),
+    type: text("type").notNull(),
+    schema: text("schema"),
+    sample: text("sample"),
+    declared: integer("declared", { mode: "boolean" }).notNull(),
+    lastSeenAt: text("last_seen_at"),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.type] })],
+);
+
+export const runs = sqliteTable(
+  "runs",
+  {
+    tenantId: text("tenant_id").notNull(),
+    id: text("id").notNull(),
+    workflowId: text("workflow_id").notNull(),
+    workflowVersion: integer("workflow_version").notNull(),
+    eventId: text("event_id").notNull(),
+    status: text("status").notNull(),
+    test: integer("test", { mode: "boolean" }).notNull(),
+    startedAt: text("started_at"),
+    finishedAt: text("finished_at"),
+    causation: text("causation").notNull(),
+    filter: text("filter"),
+    suppression: text("suppression"),
+    error: text("error"),
+    /** The DO's checkpoint number: index updates only move forward. */
+    seq: integer("seq").notNull(),
+    /** 1 when a WorkflowRun object holds the run's steps; 0 when it ended at matching. */
+    hasObject: integer("has_object", { mode: "boolean" }).notNull(),
+    /** The steps of a run that ended at matching (filtered, suppressed), JSON. */
+    steps: text("steps"),
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.id] }),
+    uniqueIndex("runs_event_workflow").on(t.tenantId, t.eventId, t.workflowId),
+    index("runs_tenant_created").on(t.tenantId, t.createdAt),
+    index("runs_workflow").on(t.tenantId, t.workflowId, t.createdAt),
+  ],
+);
+
+/** Exactly-once markers for effects we own: written in the effect's batch. */
+export const effects = sqliteTable(
+  "effects",
+  {
+    tenantId: text("tenant_id").notNull(),
+    idempotencyKey: text("idempotency_key").notNull(),
+    result: text("result").notNull(),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.idempotencyKey] })],
+);
+
+export const records = sqliteTable(
+  "records",
+  {
+    tenantId: text("tenant_id").notNull(),
+    type: text("type").notNull(),
+    id: text("id").notNull(),
+    fields: text("fields").notNull(),
+    version: integer("version").notNull(),
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.type, t.id] }),
+    index("records_list").on(t.tenantId, t.type, t.updatedAt),
+  ],
+);
+
+export const tasks = sqliteTable(
+  "tasks",
+  {
+    tenantId: text("tenant_id").notNull(),
+    id: text("id").notNull(),
+    title: text("title").notNull(),
+    description: text("description"),
+    assignee: text("assignee").notNull(),
+    due: text("due"),
+    status: text("status", { enum: ["open", "done"] }).notNull(),
+    runId: text("run_id"),
+    stepId: text("step_id"),
+    idempotencyKey: text("idempotency_key"),
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.id] }),
+    uniqueIndex("tasks_key").on(t.tenantId, t.idempotencyKey),
+    index("tasks_list").on(t.tenantId, t.status, t.createdAt),
+  ],
+);
+
+export const notifications = sqliteTable(
+  "notifications",
+  {
+    tenantId: text("tenant_id").notNull(),
+    id: text("id").notNull(),
+    user: text("user").notNull(),
+    message: text("message").notNull(),
+    link: text("link"),
+    read: integer("read", { mode: "boolean" }).notNull(),
+    runId: text("run_id"),
+    stepId: text("step_id"),
+    idempotencyKey: text("idempotency_key"),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.id] }),
+    uniqueIndex("notifications_key").on(t.tenantId, t.idempotencyKey),
+    index("notifications_list").on(t.tenantId, t.user, t.createdAt),
+  ],
+);
+
+/** Messages of the built-in email/SMS provider: one per idempotency key, ever. */
+export const outbox = sqliteTable(
+  "outbox",
+  {
+    tenantId: text("tenant_id").notNull(),
+    id: text("id").notNull(),
+    channel: text("channel", { enum: ["email", "sms"] }).notNull(),
+    to: text("to").notNull(),
+    subject: text("subject"),
+    body: text("body").notNull(),
+    /** Email only. */
+    cc: text("cc"),
+    replyTo: text("reply_to"),
+    runId: text("run_id"),
+    stepId: text("step_id"),
+    idempotencyKey: text("idempotency_key").notNull(),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.id] }),
+    uniqueIndex("outbox_key").on(t.tenantId, t.idempotencyKey),
+    index("outbox_list").on(t.tenantId, t.channel, t.createdAt),
+  ],
+);
+
+export const approvals = sqliteTable(
+  "approvals",
+  {
+    tenantId: text("tenant_id").notNull(),
+    id: text("id").notNull(),
+    runId: text("run_id").notNull(),
+    stepId: text("step_id").notNull(),
+    workflowId: text("workflow_id").notNull(),
+    title: text("title").notNull(),
+    description: text("description"),
+    approver: text("approver").notNull(),
+    status: text("status", {
+      enum: ["pending", "approved", "rejected", "expired", "cancelled"],
+    }).notNull(),
+    decidedBy: text("decided_by"),
+    decidedAt: text("decided_at"),
+    comment: text("comment"),
+    expiresAt: text("expires_at").notNull(),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.id] }),
+    uniqueIndex("approvals_step").on(t.tenantId, t.runId, t.stepId),
+    index("approvals_list").on(t.tenantId, t.status, t.createdAt),
+  ],
+);
+
+/** Deliveries through external providers: a recorded success is never sent again. */
+export const deliveries = sqliteTable(
+  "deliveries",
+  {
+    tenantId: text("tenant_id").notNull(),
+    idempotencyKey: text("idempotency_key").notNull(),
+    channel: text("channel", { enum: ["email", "sms"] }).notNull(),
+    provider: text("provider").notNull(),
+    providerMessageId: text("provider_message_id").notNull(),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.idempotencyKey] })],
+);
+
+/** The tenant's live workflow versions, refreshed from D1 on every change. */
+export const liveWorkflows = sqliteTable(
+  "live_workflows",
+  {
+    workflowId: text("workflow_id").primaryKey(),
+    version: integer("version").notNull(),
+    triggerEvent: text("trigger_event").notNull(),
+    definition: text("definition").notNull(),
+  },
+  (t) => [index("live_workflows_trigger").on(t.triggerEvent)],
+);
+
+/** Small facts about the store itself (the tenant it serves, when the index was read). */
+export const storeMeta = sqliteTable("store_meta", {
+  key: text("key").primaryKey(),
+  value: text("value").notNull(),
+});
