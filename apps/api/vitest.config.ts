@@ -23,6 +23,7 @@ export default defineProject({
           SWITCHYARD_RATE_LIMITS: JSON.stringify({
             events: { perSecond: 5, burst: 40 },
             hooks: { perSecond: 5, burst: 40 },
+            records: { perSecond: 5, burst: 40 },
             bulkLaneAbove: 2,
           }),
         },

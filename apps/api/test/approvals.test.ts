@@ -1,5 +1,6 @@
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { call, eventually, type Json, login, newTenant } from "./helpers.ts";
+import { call, eventually, type Json, login, newTenant, storeSql } from "./helpers.ts";
 
 const approvalWorkflow = (timeout = "48h") => ({
   name: "Big order approval",
@@ -173,5 +174,71 @@ describe("approvals", () => {
       ).status,
     ).toBe(404);
     expect((await call("GET", "/v1/approvals", { key: other.key })).body.items).toHaveLength(0);
+  });
+
+  it("a decision the run refuses (it already expired) answers 409 and changes nothing", async () => {
+    const { t, runId } = await setup("1s");
+    await stepsOf(t.key, runId, "succeeded");
+    const a = (await call("GET", "/v1/approvals", { key: t.key })).body.items[0];
+    expect(a.status).toBe("expired");
+    // The store has not heard of the expiry yet: only the run knows.
+    await storeSql(
+      t.tenantId,
+      "UPDATE approvals SET status = 'pending', decided_at = NULL WHERE id = ?",
+      a.id,
+    );
+    const res = await call("POST", `/v1/approvals/${a.id}/decide`, {
+      key: t.key,
+      body: { decision: "approved" },
+    });
+    expect(res.status).toBe(409);
+    const after = await call("GET", `/v1/approvals/${a.id}`, { key: t.key });
+    expect(after.body).toMatchObject({ status: "pending", decidedBy: null });
+    const audit = await call("GET", "/v1/audit?type=approval.decided", { key: t.key });
+    expect(audit.body.items).toHaveLength(0);
+    const run = await call("GET", `/v1/runs/${runId}`, { key: t.key });
+    const approve = run.body.steps.find((s: Json) => s.id === "approve");
+    expect(approve.output.decision).toBe("expired");
+  });
+
+  it("a decision the run took but the approval missed is completed by its retry, once", async () => {
+    const { t, manager, runId } = await setup();
+    const a = (await call("GET", "/v1/approvals?status=pending", { key: t.key })).body.items[0];
+    // As if the first attempt reached the run and failed before the store and the audit.
+    const reply = await env.RUNS.get(env.RUNS.idFromName(runId)).input({
+      type: "approvalDecided",
+      stepId: "approve",
+      decision: "approved",
+      decidedBy: manager,
+      comment: null,
+      at: Date.now(),
+    });
+    expect(reply.ok).toBe(true);
+    // Anyone else's decision now is refused: the run holds the manager's.
+    const other = await call("POST", `/v1/approvals/${a.id}/decide`, {
+      key: t.key,
+      body: { decision: "rejected" },
+    });
+    expect(other.status).toBe(409);
+    expect((await call("GET", `/v1/approvals/${a.id}`, { key: t.key })).body.status).toBe(
+      "pending",
+    );
+    const m = await login(manager, "manager-password-1");
+    const decide = () =>
+      call("POST", `/v1/approvals/${a.id}/decide`, {
+        cookie: m.cookie,
+        headers: { "x-csrf-token": m.csrf },
+        body: { decision: "approved" },
+      });
+    const retried = await decide();
+    expect(retried.status).toBe(200);
+    expect(retried.body).toMatchObject({ status: "approved", decidedBy: manager });
+    expect((await decide()).status).toBe(409);
+    const audit = await call("GET", "/v1/audit?type=approval.decided", { key: t.key });
+    expect(audit.body.items.map((e: Json) => e.subject)).toEqual([a.id]);
+    const run = await stepsOf(t.key, runId, "succeeded");
+    const byId = Object.fromEntries(run.steps.map((s: Json) => [s.id, s]));
+    expect(byId.mark.status).toBe("succeeded");
+    expect((await call("GET", "/v1/tasks?status=open", { key: t.key })).body.items).toHaveLength(0);
   });
 });

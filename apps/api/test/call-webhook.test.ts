@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { createDb } from "../src/db/client.ts";
 import { executorFor } from "../src/executors/registry.ts";
 import type { ExecutionContext } from "../src/executors/types.ts";
+import { storeFor } from "../src/store/client.ts";
 import { call, newTenant } from "./helpers.ts";
 
 // The executor runs in this isolate, so a stubbed global fetch is the
@@ -17,6 +18,7 @@ function attempt(tenantId: string, over: Partial<ExecutionContext> = {}): Execut
     // The guard on, as in production (a local .dev.vars may lift it).
     env: { ...env, SWITCHYARD_ALLOW_PRIVATE_WEBHOOKS: undefined },
     db: createDb(env.DB),
+    store: storeFor(env, tenantId),
     tenantId,
     workflowId: "wf_test",
     runId: "run_test",

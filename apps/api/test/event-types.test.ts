@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { call, newTenant } from "./helpers.ts";
+import { DEMO_EVENT_TYPES } from "../src/services/demo.ts";
+import { call, newTenant, PLATFORM } from "./helpers.ts";
 
 const schema = {
   type: "object",
@@ -89,5 +90,20 @@ describe("event types", () => {
     expect((await call("GET", "/v1/event-types", { key: ro })).status).toBe(200);
     await call("PUT", "/v1/event-types/order.created", { key: a.key, body: {} });
     expect((await call("GET", "/v1/event-types", { key: b.key })).body.items).toEqual([]);
+  });
+
+  it("the demo seed declares its types in the demo tenant's store, once", async () => {
+    const seed = () => call("POST", "/v1/platform/demo-seed", { key: PLATFORM });
+    const first = await seed();
+    expect(first.status).toBe(200);
+    const types = Object.keys(DEMO_EVENT_TYPES);
+    expect(first.body.created).toEqual(expect.arrayContaining(types.map((t) => `event type ${t}`)));
+    const again = await seed();
+    expect(again.body.created.filter((c: string) => c.startsWith("event type"))).toEqual([]);
+    const list = await call("GET", "/v1/event-types?limit=200", {
+      key: "sy_demotestkey0000000000000000000000000000000",
+    });
+    expect(list.body.items.map((e: { type: string }) => e.type).sort()).toEqual(types.sort());
+    expect(list.body.items.every((e: { declared: boolean }) => e.declared)).toBe(true);
   });
 });

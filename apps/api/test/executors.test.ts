@@ -1,16 +1,15 @@
+import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { rootCausation } from "@switchyard/engine";
 import { describe, expect, it } from "vitest";
 import { createDb } from "../src/db/client.ts";
+import type { TenantStore } from "../src/durable-objects/tenant-store.ts";
 import { executorFor } from "../src/executors/registry.ts";
 import type { ExecutionContext } from "../src/executors/types.ts";
-import {
-  getEffect,
-  insertRecordStatement,
-  updateRecordStatement,
-  writeWithMarker,
-} from "../src/repositories/records.ts";
-import { call, newTenant } from "./helpers.ts";
+import { storeFor } from "../src/store/client.ts";
+import type { StoreDb } from "../src/store/db.ts";
+import { getEffect, putRecordRow, writeWithMarker } from "../src/store/records.ts";
+import { call, newTenant, storeSql } from "./helpers.ts";
 
 /** An attempt's context, as the action consumer builds it. */
 export function attempt(tenantId: string, stepId = `s_${crypto.randomUUID().slice(0, 8)}`) {
@@ -18,6 +17,7 @@ export function attempt(tenantId: string, stepId = `s_${crypto.randomUUID().slic
   return {
     env,
     db: createDb(env.DB),
+    store: storeFor(env, tenantId),
     tenantId,
     workflowId: "wf_test",
     runId,
@@ -38,10 +38,9 @@ export function execute(action: string, config: unknown, ctx: ExecutionContext) 
   return executor.execute(config, ctx);
 }
 
-const count = async (sql: string, ...params: unknown[]) =>
-  (await env.DB.prepare(sql)
-    .bind(...params)
-    .first<{ n: number }>())!.n;
+/** A count from the tenant's store. */
+const count = async (tenantId: string, sql: string) =>
+  (await storeSql<{ n: number }>(tenantId, sql, tenantId))[0]!.n;
 
 describe("the registry", () => {
   it("has an executor for every action of this issue", () => {
@@ -75,7 +74,7 @@ describe("exactly once per idempotency key", () => {
       messageId: expect.stringMatching(/^msg_/),
       provider: "outbox",
     });
-    expect(await count("SELECT count(*) n FROM outbox WHERE tenant_id = ?", t.tenantId)).toBe(1);
+    expect(await count(t.tenantId, "SELECT count(*) n FROM outbox WHERE tenant_id = ?")).toBe(1);
   });
 
   it("send_sms concurrently with the same key: one message", async () => {
@@ -85,10 +84,12 @@ describe("exactly once per idempotency key", () => {
       [1, 2, 3].map((n) => execute("send_sms", { to: "+44 20 7946 0000", body: `hi ${n}` }, ctx)),
     );
     expect(new Set(outcomes.map((o) => JSON.stringify(o))).size).toBe(1);
-    const rows = await env.DB.prepare("SELECT channel, subject FROM outbox WHERE tenant_id = ?")
-      .bind(t.tenantId)
-      .all();
-    expect(rows.results).toEqual([{ channel: "sms", subject: null }]);
+    const rows = await storeSql(
+      t.tenantId,
+      "SELECT channel, subject FROM outbox WHERE tenant_id = ?",
+      t.tenantId,
+    );
+    expect(rows).toEqual([{ channel: "sms", subject: null }]);
   });
 
   it("create_task twice: one task with a due time", async () => {
@@ -101,12 +102,14 @@ describe("exactly once per idempotency key", () => {
     expect(first.status === "succeeded" && first.output).toEqual({
       taskId: expect.stringMatching(/^tsk_/),
     });
-    const row = await env.DB.prepare("SELECT assignee, due FROM tasks WHERE tenant_id = ?")
-      .bind(t.tenantId)
-      .all<{ assignee: string; due: string }>();
-    expect(row.results).toHaveLength(1);
-    expect(row.results[0]!.assignee).toBe(t.email);
-    expect(Date.parse(row.results[0]!.due) - Date.parse(ctx.now)).toBe(48 * 3_600_000);
+    const rows = await storeSql<{ assignee: string; due: string }>(
+      t.tenantId,
+      "SELECT assignee, due FROM tasks WHERE tenant_id = ?",
+      t.tenantId,
+    );
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.assignee).toBe(t.email);
+    expect(Date.parse(rows[0]!.due) - Date.parse(ctx.now)).toBe(48 * 3_600_000);
   });
 
   it("notify_user twice: one notification", async () => {
@@ -116,7 +119,7 @@ describe("exactly once per idempotency key", () => {
     const first = await execute("notify_user", config, ctx);
     expect(await execute("notify_user", config, ctx)).toEqual(first);
     expect(
-      await count("SELECT count(*) n FROM notifications WHERE tenant_id = ?", t.tenantId),
+      await count(t.tenantId, "SELECT count(*) n FROM notifications WHERE tenant_id = ?"),
     ).toBe(1);
   });
 
@@ -140,7 +143,7 @@ describe("exactly once per idempotency key", () => {
     });
     const rec = await call("GET", "/v1/records/order/o-1", { key: t.key });
     expect(rec.body.version).toBe(1);
-    expect(await count("SELECT count(*) n FROM effects WHERE tenant_id = ?", t.tenantId)).toBe(1);
+    expect(await count(t.tenantId, "SELECT count(*) n FROM effects WHERE tenant_id = ?")).toBe(1);
   });
 
   it("update_record concurrently with the same key: one version bump", async () => {
@@ -241,7 +244,7 @@ describe("invalid configs and recipients", () => {
       });
       if (out.status === "failed") expect(out.error.message).toContain(path);
     }
-    expect(await count("SELECT count(*) n FROM outbox WHERE tenant_id = ?", t.tenantId)).toBe(0);
+    expect(await count(t.tenantId, "SELECT count(*) n FROM outbox WHERE tenant_id = ?")).toBe(0);
   });
 
   it("refuse people who are not members of the tenant", async () => {
@@ -262,7 +265,7 @@ describe("invalid configs and recipients", () => {
   });
 });
 
-describe("the write + marker batch", () => {
+describe("the write + marker transaction", () => {
   const row = (tenantId: string, version: number) => ({
     tenantId,
     type: "order",
@@ -278,26 +281,30 @@ describe("the write + marker batch", () => {
     result: "{}",
     at: "2026-01-01T00:00:00.000Z",
   });
+  /** Runs `fn` inside the tenant's store, on its own storage. */
+  const inStore = <T>(tenantId: string, fn: (db: StoreDb) => T) =>
+    runInDurableObject(storeFor(env, tenantId), async (store) => fn((store as TenantStore).db));
 
-  it("leaves no marker when the write lost an optimistic-concurrency race", async () => {
+  it("leaves no marker when the write did not happen (a stale version)", async () => {
     const t = await newTenant();
-    const db = createDb(env.DB);
-    await insertRecordStatement(db, row(t.tenantId, 1));
-    const stale = updateRecordStatement(db, row(t.tenantId, 3), 2);
-    expect(await writeWithMarker(db, stale, marker(t.tenantId, "k1"))).toEqual({ changedRows: 0 });
-    expect(await getEffect(db, t.tenantId, "k1")).toBeUndefined();
+    await inStore(t.tenantId, (db) => putRecordRow(db, row(t.tenantId, 1), null));
+    const changed = await inStore(t.tenantId, (db) =>
+      writeWithMarker(db, row(t.tenantId, 3), 2, marker(t.tenantId, "k1")),
+    );
+    expect(changed).toBe(false);
+    expect(await inStore(t.tenantId, (db) => getEffect(db, t.tenantId, "k1"))).toBeUndefined();
   });
 
   it("rolls the write back when the key is already marked", async () => {
     const t = await newTenant();
-    const db = createDb(env.DB);
-    await writeWithMarker(
-      db,
-      insertRecordStatement(db, row(t.tenantId, 1)),
-      marker(t.tenantId, "k"),
+    await inStore(t.tenantId, (db) =>
+      writeWithMarker(db, row(t.tenantId, 1), null, marker(t.tenantId, "k")),
     );
-    const second = updateRecordStatement(db, row(t.tenantId, 2), 1);
-    await expect(writeWithMarker(db, second, marker(t.tenantId, "k"))).rejects.toThrow(/UNIQUE/);
+    await expect(
+      inStore(t.tenantId, (db) =>
+        writeWithMarker(db, row(t.tenantId, 2), 1, marker(t.tenantId, "k")),
+      ),
+    ).rejects.toThrow(/UNIQUE/);
     expect((await call("GET", "/v1/records/order/o-batch", { key: t.key })).body.version).toBe(1);
   });
 });

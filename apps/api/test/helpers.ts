@@ -1,5 +1,5 @@
-import { env, exports } from "cloudflare:workers";
 import { runInDurableObject } from "cloudflare:test";
+import { env, exports } from "cloudflare:workers";
 import { storeFor } from "../src/store/client.ts";
 
 export const PLATFORM = "test-platform-token";
@@ -110,7 +110,8 @@ export async function storeSql<T = Json>(
   query: string,
   ...params: (string | number | null)[]
 ): Promise<T[]> {
-  return runInDurableObject(storeFor(env, tenantId), async (_instance, state) =>
-    state.storage.sql.exec(query, ...params).toArray() as T[],
+  return runInDurableObject(
+    storeFor(env, tenantId),
+    async (_instance, state) => state.storage.sql.exec(query, ...params).toArray() as T[],
   );
 }

@@ -14,9 +14,11 @@ const settings: LimitSettings = { ...limitSettings(undefined), events: rule, bul
 async function storedRun(runId: string): Promise<{ lane?: string; state: { status: string } }> {
   const stub = env.RUNS.get(env.RUNS.idFromName(runId));
   return runInDurableObject(stub, async (_instance, state) => {
-    const stored = await state.storage.get<{ lane?: string; state: { status: string } }>("run");
-    if (!stored) throw new Error(`run ${runId} not stored`);
-    return stored;
+    const [row] = state.storage.sql
+      .exec<{ body: string }>("SELECT body FROM run_core WHERE id = 1")
+      .toArray();
+    if (!row) throw new Error(`run ${runId} not stored`);
+    return JSON.parse(row.body) as { lane?: string; state: { status: string } };
   });
 }
 

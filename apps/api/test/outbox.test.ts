@@ -3,6 +3,7 @@ import { rootCausation } from "@switchyard/engine";
 import { describe, expect, it } from "vitest";
 import { createDb } from "../src/db/client.ts";
 import { executorFor } from "../src/executors/registry.ts";
+import { storeFor } from "../src/store/client.ts";
 import { call, newTenant } from "./helpers.ts";
 
 let tick = 0;
@@ -12,6 +13,7 @@ async function send(tenantId: string, action: string, config: unknown, stepId: s
   const out = await executorFor(action)!.execute(config, {
     env,
     db: createDb(env.DB),
+    store: storeFor(env, tenantId),
     tenantId,
     workflowId: "wf_test",
     runId: "run_out",

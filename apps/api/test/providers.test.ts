@@ -4,7 +4,8 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { createDb } from "../src/db/client.ts";
 import { executorFor } from "../src/executors/registry.ts";
 import type { ExecutionContext } from "../src/executors/types.ts";
-import { call, newTenant } from "./helpers.ts";
+import { storeFor } from "../src/store/client.ts";
+import { call, newTenant, storeSql } from "./helpers.ts";
 
 // The real Resend and Twilio clients with fetch stubbed in this isolate;
 // tests/edges runs them against fake APIs over real HTTP.
@@ -18,6 +19,7 @@ function attempt(tenantId: string, over: Partial<ExecutionContext> = {}): Execut
   return {
     env,
     db: createDb(env.DB),
+    store: storeFor(env, tenantId),
     tenantId,
     workflowId: "wf_test",
     runId: "run_test",
@@ -111,12 +113,13 @@ describe("Resend", () => {
     const again = await send("send_email", email, { ...ctx, attempt: 2 });
     expect(again).toEqual(first);
     expect(seen).toHaveLength(1);
-    const row = await env.DB.prepare(
+    const rows = await storeSql(
+      t.tenantId,
       "SELECT channel, provider, provider_message_id m FROM deliveries WHERE tenant_id = ? AND idempotency_key = ?",
-    )
-      .bind(t.tenantId, ctx.idempotencyKey)
-      .first();
-    expect(row).toEqual({ channel: "email", provider: "resend", m: "re_msg_1" });
+      t.tenantId,
+      ctx.idempotencyKey,
+    );
+    expect(rows).toEqual([{ channel: "email", provider: "resend", m: "re_msg_1" }]);
   });
 
   it("maps Resend's errors: 5xx and 429 retried with Retry-After, 4xx failed with its message", async () => {
@@ -143,10 +146,12 @@ describe("Resend", () => {
       error: { message: "Resend answered 422: validation_error: Invalid from (key [redacted])" },
     });
     expect(JSON.stringify(bad)).not.toContain(RESEND_KEY);
-    const none = await env.DB.prepare("SELECT count(*) n FROM deliveries WHERE tenant_id = ?")
-      .bind(t.tenantId)
-      .first<{ n: number }>();
-    expect(none!.n).toBe(0);
+    const none = await storeSql<{ n: number }>(
+      t.tenantId,
+      "SELECT count(*) n FROM deliveries WHERE tenant_id = ?",
+      t.tenantId,
+    );
+    expect(none[0]!.n).toBe(0);
   });
 
   it("uses SWITCHYARD_RESEND_API_URL when set (tests only)", async () => {

@@ -1,6 +1,5 @@
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { call, newTenant } from "./helpers.ts";
+import { call, newTenant, storeSql } from "./helpers.ts";
 
 interface StoredEvent {
   id: string;
@@ -10,14 +9,20 @@ interface StoredEvent {
   source: string;
 }
 
-/** The tenant's record events, oldest first, straight from D1. */
+/** The tenant's record events, oldest first, straight from its store. */
 async function recordEvents(tenantId: string): Promise<StoredEvent[]> {
-  const rows = await env.DB.prepare(
+  const rows = await storeSql<{
+    id: string;
+    type: string;
+    data: string;
+    changes: string | null;
+    source: string;
+  }>(
+    tenantId,
     "SELECT id, type, data, changes, source FROM events WHERE tenant_id = ? AND source = 'record' ORDER BY received_at, rowid",
-  )
-    .bind(tenantId)
-    .all<{ id: string; type: string; data: string; changes: string | null; source: string }>();
-  return rows.results.map((r) => ({
+    tenantId,
+  );
+  return rows.map((r) => ({
     ...r,
     data: JSON.parse(r.data),
     changes: r.changes === null ? null : JSON.parse(r.changes),
@@ -198,6 +203,34 @@ describe("records: bad input", () => {
   });
 });
 
+describe("records: rate limit", () => {
+  it("a flood of writes answers 429 with Retry-After and stores nothing it refused", async () => {
+    const t = await newTenant();
+    const results = await Promise.all(
+      Array.from({ length: 60 }, (_, i) =>
+        call("PUT", `/v1/records/item/i-${i}`, { key: t.key, body: { fields: { i } } }),
+      ),
+    );
+    const limited = results.filter((r) => r.status === 429);
+    expect(limited.length).toBeGreaterThan(0);
+    expect(Number(limited[0]!.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    expect(limited[0]!.body.error.code).toBe("rate_limited");
+    const created = results.filter((r) => r.status === 201).length;
+    expect(created + limited.length).toBe(60);
+    const stored = await storeSql<{ n: number }>(
+      t.tenantId,
+      "SELECT count(*) n FROM records WHERE tenant_id = ?",
+      t.tenantId,
+    );
+    expect(stored[0]!.n).toBe(created);
+    expect(await recordEvents(t.tenantId)).toHaveLength(created);
+    // Another tenant's budget is its own.
+    const other = await newTenant();
+    const put = await call("PUT", "/v1/records/item/x", { key: other.key, body: { fields: {} } });
+    expect(put.status).toBe(201);
+  });
+});
+
 describe("records: tenancy and roles", () => {
   it("another tenant's record answers 404 like a missing one, and lists never leak", async () => {
     const a = await newTenant();
@@ -294,21 +327,21 @@ describe("records written by a run", () => {
 
     const emitted = await until(
       () =>
-        env.DB.prepare(
+        storeSql<{ id: string; changes: string; causation: string }>(
+          t.tenantId,
           "SELECT id, type, changes, causation FROM events WHERE tenant_id = ? AND type = 'bill.created'",
-        )
-          .bind(t.tenantId)
-          .all<{ id: string; changes: string; causation: string }>(),
-      (r) => r.results.length > 0,
+          t.tenantId,
+        ),
+      (r) => r.length > 0,
     );
-    expect(emitted.results).toHaveLength(1);
-    const causation = JSON.parse(emitted.results[0]!.causation);
+    expect(emitted).toHaveLength(1);
+    const causation = JSON.parse(emitted[0]!.causation);
     expect(causation).toMatchObject({
       originEventId: sent.body.id,
       depth: 1,
       chain: [{ workflowId: wf.body.id, runId }],
     });
-    expect(JSON.parse(emitted.results[0]!.changes)).toEqual({ total: { old: null, new: 40 } });
+    expect(JSON.parse(emitted[0]!.changes)).toEqual({ total: { old: null, new: 40 } });
 
     const tasks = await call("GET", `/v1/tasks?runId=${runId}`, { key: t.key });
     expect(tasks.body.items).toMatchObject([{ title: "Chase b-1", stepId: "todo", runId }]);

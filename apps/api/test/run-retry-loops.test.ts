@@ -1,4 +1,3 @@
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { call, eventually, type Json, newTenant, storeSql } from "./helpers.ts";
 

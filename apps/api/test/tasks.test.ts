@@ -3,6 +3,7 @@ import { rootCausation } from "@switchyard/engine";
 import { describe, expect, it } from "vitest";
 import { createDb } from "../src/db/client.ts";
 import { executorFor } from "../src/executors/registry.ts";
+import { storeFor } from "../src/store/client.ts";
 import { call, login, newTenant } from "./helpers.ts";
 
 let tick = 0;
@@ -13,6 +14,7 @@ async function createTask(tenantId: string, config: Record<string, unknown>): Pr
   const out = await executorFor("create_task")!.execute(config, {
     env,
     db: createDb(env.DB),
+    store: storeFor(env, tenantId),
     tenantId,
     workflowId: "wf_test",
     runId: "run_tasks",

@@ -177,3 +177,30 @@ export const tenantSettings = sqliteTable("tenant_settings", {
   smsCredentialsEnc: text("sms_credentials_enc"),
   updatedAt: text("updated_at").notNull(),
 });
+
+/**
+ * The run audit archive: segments copied from the tenant stores, each one
+ * row holding many finished runs' audit records and run-log entries as one
+ * compact JSON document (apps/api/src/store/archive.ts). D1's writes grow
+ * with segments (at most one per tenant every few seconds), not with
+ * events, runs or steps.
+ */
+export const runAuditSegments = sqliteTable(
+  "run_audit_segments",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    fromAt: text("from_at").notNull(),
+    toAt: text("to_at").notNull(),
+    /** The run log's first and last entry in this segment (seq), when it holds any. */
+    firstEntry: integer("first_entry"),
+    lastEntry: integer("last_entry"),
+    entries: integer("entries").notNull(),
+    runs: integer("runs").notNull(),
+    /** SHA-256 of `body`. */
+    hash: text("hash").notNull(),
+    body: text("body").notNull(),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [index("run_audit_segments_tenant").on(t.tenantId, t.toAt)],
+);

@@ -2,7 +2,7 @@ import { assertNever, type Causation, type Command, type RunState } from "@switc
 import type { Env } from "../env.ts";
 import { storeFor } from "../store/client.ts";
 import type { Lane } from "../store/limits.ts";
-import { runIndexRow } from "../store/runs.ts";
+import { FINAL_STATUSES, runAuditRecord, runIndexRow } from "../store/runs.ts";
 
 /** The ACTIONS queue message: ids only (DESIGN.md). */
 export interface ActionMessage {
@@ -87,5 +87,11 @@ export async function carryOut(
         assertNever(c, "command");
     }
   }
-  if (index) await store.indexRun(tenantId, runIndexRow(tenantId, state, at, true));
+  if (index) {
+    await store.indexRun(
+      tenantId,
+      runIndexRow(tenantId, state, at, true),
+      FINAL_STATUSES.includes(state.status) ? runAuditRecord(state) : undefined,
+    );
+  }
 }

@@ -2,9 +2,13 @@ import { DurableObject } from "cloudflare:workers";
 import type { WorkflowIndex } from "@switchyard/engine";
 import { createDb } from "../db/client.ts";
 import type { Env } from "../env.ts";
-import { AuditType, commitWithAudit } from "../repositories/audit.ts";
 import { auditKeyOf } from "../services/context.ts";
+import { type MarkedResult, type RecordView, toRecordView } from "../services/records.ts";
+import * as approvalStore from "../store/approvals.ts";
+import { ARCHIVE_EVERY_MS, hasUnarchived, planSegment, writeSegment } from "../store/archive.ts";
 import { createStoreDb, type StoreDb } from "../store/db.ts";
+import * as ledger from "../store/deliveries.ts";
+import * as eventTypeStore from "../store/event-types.ts";
 import {
   backOff,
   dueEvents,
@@ -28,14 +32,31 @@ import {
 import { type Lane, type LimitName, limitSettings, TenantLimits } from "../store/limits.ts";
 import { buildIndex, matchOne, readLive, readLiveFromD1, replaceLive } from "../store/matching.ts";
 import { migrateStore } from "../store/migrations.ts";
+import * as notificationStore from "../store/notifications.ts";
+import * as outboxStore from "../store/outbox.ts";
+import * as recordStore from "../store/records.ts";
 import {
+  appendSigned,
+  type ChainCheck,
+  listRunLog,
+  type RunLogEntry,
+  type RunLogInput,
+  type RunLogQuery,
+  RunLogType,
+  signEntries,
+  verifyRunLog,
+} from "../store/run-log.ts";
+import {
+  appendRunAudit,
   getRunRow,
   listRunRows,
+  type RunAuditRecord,
   type RunListQuery,
   type RunRow,
   upsertRun,
 } from "../store/runs.ts";
 import { storeMeta } from "../store/schema.ts";
+import * as taskStore from "../store/tasks.ts";
 
 /** How often a store re-reads its live workflows from D1 even when nobody told it of a change. */
 export const LIVE_REFRESH_MS = 60_000;
@@ -70,6 +91,9 @@ export class TenantStore extends DurableObject<Env> {
   readonly #notes = new EventTypeNotes();
   #index: { index: WorkflowIndex; readAt: number } | null = null;
   #tenantId: string | null = null;
+  /** Run-log appends, one at a time (signing is async). */
+  #logChain: Promise<unknown> = Promise.resolve();
+  #lastArchiveAt = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -77,15 +101,24 @@ export class TenantStore extends DurableObject<Env> {
     ctx.blockConcurrencyWhile(async () => {
       migrateStore(ctx.storage);
       this.#tenantId =
-        this.db.select().from(storeMeta).all().find((r) => r.key === "tenant")?.value ?? null;
+        this.db
+          .select()
+          .from(storeMeta)
+          .all()
+          .find((r) => r.key === "tenant")?.value ?? null;
     });
   }
 
   /** Binds the store to its tenant on first use; refuses another tenant's call. */
   protected tenant(tenantId: string): string {
     if (this.#tenantId === tenantId) return tenantId;
-    if (this.#tenantId !== null) throw new Error(`store of ${this.#tenantId} called for ${tenantId}`);
-    this.db.insert(storeMeta).values({ key: "tenant", value: tenantId }).onConflictDoNothing().run();
+    if (this.#tenantId !== null)
+      throw new Error(`store of ${this.#tenantId} called for ${tenantId}`);
+    this.db
+      .insert(storeMeta)
+      .values({ key: "tenant", value: tenantId })
+      .onConflictDoNothing()
+      .run();
     this.#tenantId = tenantId;
     return tenantId;
   }
@@ -136,7 +169,10 @@ export class TenantStore extends DurableObject<Env> {
   async getEvent(
     tenantId: string,
     id: string,
-  ): Promise<{ event: EventRow; runs: { id: string; workflowId: string; status: string }[] } | null> {
+  ): Promise<{
+    event: EventRow;
+    runs: { id: string; workflowId: string; status: string }[];
+  } | null> {
     this.tenant(tenantId);
     const event = getEventRow(this.db, tenantId, id);
     if (!event) return null;
@@ -232,12 +268,10 @@ export class TenantStore extends DurableObject<Env> {
     e: EventRow,
   ): Promise<void> {
     const causation = JSON.parse(e.causation) as { chain: unknown; depth: number };
-    const id = `au_sup_${runId.slice(4)}`;
-    const db = createDb(this.env.DB);
-    await commitWithAudit(db, auditKeyOf(this.env), tenantId, new Date().toISOString(), () => [], [
+    await this.appendLog(tenantId, [
       {
-        id,
-        type: AuditType.runSuppressed,
+        id: `au_sup_${runId.slice(4)}`,
+        type: RunLogType.runSuppressed,
         actor: { type: "system", id: "loop-guard" },
         subject: runId,
         details: {
@@ -250,18 +284,80 @@ export class TenantStore extends DurableObject<Env> {
           depth: causation.depth,
         },
       },
-    ]).catch((err) => {
-      // A repeat of the same suppression hits the entry's id: already audited.
-      if (!String(err).includes("UNIQUE")) throw err;
-    });
+    ]);
+  }
+
+  // ── The run log (what runs record) and its archive ──────────────────────
+
+  /**
+   * Appends entries to the run log. Signing is async (WebCrypto), so
+   * appends are serialised: the head cannot move between signing and
+   * writing, and the chain never forks. `also` runs in the same
+   * transaction as the append (an effect and its entry commit together).
+   */
+  async appendLog(
+    tenantId: string,
+    inputs: RunLogInput[],
+    also?: (db: StoreDb) => void,
+  ): Promise<void> {
+    this.tenant(tenantId);
+    const run = async () => {
+      const at = new Date().toISOString();
+      const rows = await signEntries(this.db, auditKeyOf(this.env), tenantId, at, inputs);
+      this.db.transaction((tx) => {
+        also?.(tx as unknown as StoreDb);
+        appendSigned(tx as unknown as StoreDb, rows);
+      });
+      if (rows.length > 0) await this.scheduleArchive();
+    };
+    const next = this.#logChain.then(run, run);
+    this.#logChain = next.catch(() => undefined);
+    return next;
+  }
+
+  async listRunLog(tenantId: string, q: RunLogQuery): Promise<RunLogEntry[]> {
+    this.tenant(tenantId);
+    return listRunLog(this.db, q);
+  }
+
+  /** Verifies a bounded stretch of the run log (GET /v1/audit/verify). */
+  async verifyRunLog(
+    tenantId: string,
+    from: { seq: number; hash: string } | null,
+    limit: number,
+  ): Promise<ChainCheck> {
+    this.tenant(tenantId);
+    return verifyRunLog(this.db, auditKeyOf(this.env), tenantId, from, limit);
+  }
+
+  /** Arms the alarm for the next segment (at most one per ARCHIVE_EVERY_MS). */
+  private async scheduleArchive(): Promise<void> {
+    await this.armAlarm(Math.max(Date.now(), this.#lastArchiveAt + ARCHIVE_EVERY_MS));
+  }
+
+  /** Writes the planned or next segment of run audit to D1. */
+  async archiveNow(tenantId: string): Promise<number> {
+    this.tenant(tenantId);
+    const d1 = createDb(this.env.DB);
+    let written = 0;
+    for (const row of await planSegment(this.db, tenantId, new Date().toISOString())) {
+      await writeSegment(this.db, d1, row);
+      written += 1;
+    }
+    this.#lastArchiveAt = Date.now();
+    return written;
   }
 
   // ── Runs index ──────────────────────────────────────────────────────────
 
   /** A run object's checkpoint, written when it starts, changes status or ends. */
-  async indexRun(tenantId: string, row: RunRow): Promise<void> {
+  async indexRun(tenantId: string, row: RunRow, audit?: RunAuditRecord): Promise<void> {
     this.tenant(tenantId);
-    upsertRun(this.db, { ...row, tenantId });
+    this.db.transaction((tx) => {
+      upsertRun(tx as unknown as StoreDb, { ...row, tenantId });
+      if (audit) appendRunAudit(tx as unknown as StoreDb, tenantId, audit);
+    });
+    if (audit) await this.scheduleArchive();
   }
 
   async getRun(tenantId: string, id: string): Promise<RunRow | null> {
@@ -276,6 +372,266 @@ export class TenantStore extends DurableObject<Env> {
 
   // ── Effects: records, tasks, notifications, outbox, approvals, ledger ──
   // (store/records.ts, store/tasks.ts, … hold the queries; these are the doors.)
+
+  async getRecord(tenantId: string, type: string, id: string): Promise<RecordView | null> {
+    this.tenant(tenantId);
+    const row = recordStore.getRecordRow(this.db, tenantId, type, id);
+    return row ? toRecordView(row) : null;
+  }
+
+  /** By id; fetches limit + 1. */
+  async listRecords(
+    tenantId: string,
+    type: string,
+    q: { limit: number; after?: string | undefined },
+  ): Promise<RecordView[]> {
+    this.tenant(tenantId);
+    return recordStore.listRecordRows(this.db, tenantId, type, q).map(toRecordView);
+  }
+
+  /**
+   * A record write from the API: takes the tenant's `records` limit, then
+   * stores the record and its change event (source `record`, root
+   * causation) in one transaction, and announces the event like `ingest`.
+   * An unchanged write stores and emits nothing.
+   */
+  async putRecord(
+    tenantId: string,
+    input: recordStore.RecordWrite,
+  ): Promise<recordStore.RecordWriteReply> {
+    this.tenant(tenantId);
+    const now = Date.now();
+    const taken = this.#limits.take("records", limitSettings(this.env.SWITCHYARD_RATE_LIMITS), now);
+    if (!taken.ok) return { ok: false, reason: "rate_limited", retryAfterMs: taken.retryAfterMs };
+    const at = new Date(now).toISOString();
+    const result = recordStore.writeRecord(
+      this.db,
+      tenantId,
+      { ...input, at },
+      {
+        mustExist: input.mode === "merge",
+        eventRow: (e) =>
+          eventRow(
+            tenantId,
+            { type: e.type, data: e.data, changes: e.changes, source: "record" },
+            at,
+            taken.lane,
+          ),
+      },
+    );
+    if (result.status === "not_found") return { ok: false, reason: "not_found" };
+    if (result.status !== "written") throw new Error("a write without a key cannot be a replay");
+    if (result.stored) {
+      await this.announce([result.stored]);
+      this.#notes.note(this.db, tenantId, result.stored.type, result.event?.data, at, now);
+    }
+    return { ok: true, record: result.record, created: result.plan.created };
+  }
+
+  /**
+   * update_record's write, once per idempotency key: the record and its
+   * marker commit together, and a replay returns the first result. The
+   * change's event is returned, not stored: the run emits it.
+   */
+  async updateRecord(
+    tenantId: string,
+    input: { type: string; id: string; fields: Record<string, unknown>; at: string },
+    idempotencyKey: string,
+  ): Promise<MarkedResult> {
+    this.tenant(tenantId);
+    const result = recordStore.writeRecord(
+      this.db,
+      tenantId,
+      { ...input, mode: "merge" },
+      { idempotencyKey },
+    );
+    switch (result.status) {
+      case "replayed":
+        return result.result;
+      case "written":
+        return {
+          output: {
+            type: input.type,
+            id: input.id,
+            version: result.plan.version,
+            changed: result.plan.changed,
+          },
+          events: result.event ? [result.event] : [],
+        };
+      case "not_found":
+        throw new Error("update_record creates missing records");
+    }
+  }
+
+  /** A task, once per idempotency key (create_task). */
+  async createTask(tenantId: string, row: taskStore.TaskRow): Promise<taskStore.TaskRow> {
+    this.tenant(tenantId);
+    return taskStore.insertTaskOnce(this.db, { ...row, tenantId });
+  }
+
+  async getTask(tenantId: string, id: string): Promise<taskStore.TaskRow | null> {
+    this.tenant(tenantId);
+    return taskStore.getTaskRow(this.db, tenantId, id) ?? null;
+  }
+
+  /** Newest first; fetches limit + 1. */
+  async listTasks(tenantId: string, q: taskStore.TaskListQuery): Promise<taskStore.TaskRow[]> {
+    this.tenant(tenantId);
+    return taskStore.listTaskRows(this.db, tenantId, q);
+  }
+
+  /** The task after the change, or null when there is none. */
+  async setTaskStatus(
+    tenantId: string,
+    id: string,
+    status: taskStore.TaskStatus,
+    at: string,
+  ): Promise<taskStore.TaskRow | null> {
+    this.tenant(tenantId);
+    return taskStore.setTaskStatus(this.db, tenantId, id, status, at) ?? null;
+  }
+
+  /** A notification, once per idempotency key (notify_user). */
+  async createNotification(
+    tenantId: string,
+    row: notificationStore.NotificationRow,
+  ): Promise<notificationStore.NotificationRow> {
+    this.tenant(tenantId);
+    return notificationStore.insertNotificationOnce(this.db, { ...row, tenantId });
+  }
+
+  async getNotification(
+    tenantId: string,
+    id: string,
+  ): Promise<notificationStore.NotificationRow | null> {
+    this.tenant(tenantId);
+    return notificationStore.getNotificationRow(this.db, tenantId, id) ?? null;
+  }
+
+  /** Newest first; fetches limit + 1. */
+  async listNotifications(
+    tenantId: string,
+    q: notificationStore.NotificationListQuery,
+  ): Promise<notificationStore.NotificationRow[]> {
+    this.tenant(tenantId);
+    return notificationStore.listNotificationRows(this.db, tenantId, q);
+  }
+
+  async markNotificationRead(tenantId: string, id: string): Promise<void> {
+    this.tenant(tenantId);
+    notificationStore.markNotificationRead(this.db, tenantId, id);
+  }
+
+  /** A message of the built-in provider, once per idempotency key, ever. */
+  async storeMessage(tenantId: string, row: outboxStore.OutboxRow): Promise<outboxStore.OutboxRow> {
+    this.tenant(tenantId);
+    return outboxStore.insertMessageOnce(this.db, { ...row, tenantId });
+  }
+
+  /** Newest first; fetches limit + 1. */
+  async listOutbox(
+    tenantId: string,
+    q: outboxStore.OutboxListQuery,
+  ): Promise<outboxStore.OutboxRow[]> {
+    this.tenant(tenantId);
+    return outboxStore.listOutboxRows(this.db, tenantId, q);
+  }
+
+  /** request_approval: the approval and the approver's task, once per run and step. */
+  async openApproval(
+    tenantId: string,
+    approval: approvalStore.ApprovalRow,
+    task: taskStore.TaskRow,
+  ): Promise<approvalStore.ApprovalRow> {
+    this.tenant(tenantId);
+    return approvalStore.openApproval(this.db, { ...approval, tenantId }, { ...task, tenantId });
+  }
+
+  async getApproval(tenantId: string, id: string): Promise<approvalStore.ApprovalRow | null> {
+    this.tenant(tenantId);
+    return approvalStore.getApprovalRow(this.db, tenantId, id) ?? null;
+  }
+
+  /** Newest first; fetches limit + 1. */
+  async listApprovals(
+    tenantId: string,
+    q: approvalStore.ApprovalListQuery,
+  ): Promise<approvalStore.ApprovalRow[]> {
+    this.tenant(tenantId);
+    return approvalStore.listApprovalRows(this.db, tenantId, q);
+  }
+
+  /**
+   * Records a decision the run has accepted (call the run first) and closes
+   * the approver's task. Null when the approval was not pending.
+   */
+  async decideApproval(
+    tenantId: string,
+    id: string,
+    decision: approvalStore.Decision,
+  ): Promise<approvalStore.ApprovalRow | null> {
+    this.tenant(tenantId);
+    return approvalStore.decideApproval(this.db, tenantId, id, decision) ?? null;
+  }
+
+  /**
+   * The engine's `closeApproval` command: the wait ended without a decision
+   * (expired, cancelled). Closes the approval while it is pending, and its
+   * approver's task, together; true when it was pending. Safe to repeat.
+   */
+  async closeApproval(
+    tenantId: string,
+    runId: string,
+    stepId: string,
+    status: "expired" | "cancelled",
+    at: string,
+  ): Promise<boolean> {
+    this.tenant(tenantId);
+    return approvalStore.closeApproval(this.db, tenantId, runId, stepId, status, at);
+  }
+
+  /** The delivery ledger: what was sent under this key through an external provider. */
+  async recordedDelivery(
+    tenantId: string,
+    idempotencyKey: string,
+  ): Promise<ledger.SentMessage | null> {
+    this.tenant(tenantId);
+    return ledger.recordedDelivery(this.db, tenantId, idempotencyKey);
+  }
+
+  async recordDelivery(tenantId: string, row: ledger.DeliveryRow): Promise<void> {
+    this.tenant(tenantId);
+    ledger.recordDelivery(this.db, { ...row, tenantId });
+  }
+
+  /** By type name; fetches limit + 1. */
+  async listEventTypes(
+    tenantId: string,
+    q: { limit: number; after?: string | undefined },
+  ): Promise<eventTypeStore.EventTypeRow[]> {
+    this.tenant(tenantId);
+    return eventTypeStore.listEventTypeRows(this.db, tenantId, q);
+  }
+
+  async declareEventType(
+    tenantId: string,
+    type: string,
+    declaration: eventTypeStore.Declaration,
+    at: string,
+  ): Promise<eventTypeStore.EventTypeRow> {
+    this.tenant(tenantId);
+    return eventTypeStore.declareEventType(this.db, tenantId, type, declaration, at);
+  }
+
+  /** Declares the types not seen or declared yet (the demo's seed); returns those. */
+  async declareNewEventTypes(
+    tenantId: string,
+    types: { type: string; sample: Record<string, unknown> }[],
+    at: string,
+  ): Promise<string[]> {
+    this.tenant(tenantId);
+    return eventTypeStore.declareNewEventTypes(this.db, tenantId, types, at);
+  }
 
   // ── The alarm ───────────────────────────────────────────────────────────
 
@@ -309,8 +665,15 @@ export class TenantStore extends DurableObject<Env> {
           rows.map((r) => r.id),
         );
       }
+      const times: number[] = [];
       const next = nextDue(this.db);
-      if (next !== null) await this.ctx.storage.setAlarm(Math.max(next, Date.now() + 1_000));
+      if (next !== null) times.push(Math.max(next, Date.now() + 1_000));
+      if (this.#tenantId !== null && hasUnarchived(this.db)) {
+        if (Date.now() - this.#lastArchiveAt >= ARCHIVE_EVERY_MS)
+          await this.archiveNow(this.#tenantId);
+        if (hasUnarchived(this.db)) times.push(this.#lastArchiveAt + ARCHIVE_EVERY_MS);
+      }
+      if (times.length > 0) await this.ctx.storage.setAlarm(Math.min(...times));
     } catch (err) {
       console.error("tenant store alarm failed; trying again", err);
       await this.ctx.storage.setAlarm(Date.now() + 10_000).catch(() => undefined);

@@ -1,7 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import {
   advance,
-  type Command,
   type CreateRunParams,
   checkRetryCompatibility,
   createRun,
@@ -13,6 +12,14 @@ import type { Env } from "../env.ts";
 import { nowIso } from "../lib/time.ts";
 import type { Lane } from "../store/limits.ts";
 import { type ActionMessage, actionsQueue, carryOut, type Dispatch } from "./run-commands.ts";
+import {
+  jsonBytes,
+  keptInput,
+  MAX_RUN_STATE_BYTES,
+  MAX_STEP_OUTPUT_BYTES,
+  RunStorage,
+  type Stored,
+} from "./run-storage.ts";
 
 /** How long a crash may leave commands un-carried-out before the alarm replays them. */
 const REPLAY_AFTER_MS = 5_000;
@@ -23,8 +30,10 @@ const REPLAY_AFTER_MS = 5_000;
  */
 export const REDISPATCH_AFTER_MS = 10_000;
 
-/** Dispatched attempts no consumer has claimed yet, by step. */
-type Unclaimed = Record<string, { attempt: number; at: number; sends: number }>;
+/** The alarm's backoff after a failing pass: 1 s doubling, at most 5 minutes, forever. */
+const ALARM_BACKOFF_MAX_MS = 5 * 60_000;
+/** An error message kept in a step: longer ones are cut (with a note). */
+const MAX_ERROR_MESSAGE = 4_000;
 
 export type RunReply =
   | { ok: true; status: RunState["status"] }
@@ -56,47 +65,69 @@ export interface RetryPreview {
   }>;
 }
 
-interface Stored {
-  tenantId: string;
-  state: RunState;
-  /** Commands persisted with the state and not yet known to be carried out. */
-  pending: Command[];
-  /** The queues its actions take: `bulk` when its event came from a bursting tenant. */
-  lane?: Lane;
-  /** The status the tenant store's runs index last heard of. */
-  indexedStatus?: RunState["status"];
-  /** The runs index is told with the pending commands (the status changed). */
-  indexDue?: boolean;
-}
-
 /**
  * One Durable Object per run: the single writer of that run (DESIGN.md).
  * A thin shell around the engine: load the state, `advance` it, persist the
- * new state with its commands in one storage transaction, then carry the
- * commands out. A crash after the write leaves the commands in storage; the
- * alarm replays them (every command is idempotent downstream: queue
- * redeliveries are stale attempts to the engine, event ids are derived from
- * run and step, effects are keyed by `runId:stepId`).
+ * new state with its commands in one storage transaction (a row per step,
+ * run-storage.ts), then carry the commands out. A crash after the write
+ * leaves the commands in storage; the alarm, or the next call, replays them
+ * (every command is idempotent downstream: queue redeliveries are stale
+ * attempts to the engine, event ids are derived from run and step, effects
+ * are keyed by `runId:stepId`).
  */
 export class WorkflowRun extends DurableObject<Env> {
-  /** Transitions run one at a time, including their D1 and queue I/O. */
+  /** Transitions run one at a time, including their queue and store I/O. */
   private chain: Promise<unknown> = Promise.resolve();
+  private readonly storage: RunStorage;
+  /** Alarm passes that failed in a row (in memory: a restart starts again at 1 s). */
+  private alarmFailures = 0;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.storage = new RunStorage(ctx.storage);
+  }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {
     const next = this.chain.then(fn, fn);
-    this.chain = next.catch(() => undefined);
+    this.chain = next.catch(() => {
+      // A failed transition may have left the step cache ahead of storage.
+      this.storage.reset();
+    });
     return next;
   }
 
-  private async load(): Promise<Stored | undefined> {
-    return this.ctx.storage.get<Stored>("run");
+  private load(): Stored | undefined {
+    return this.storage.load();
+  }
+
+  /**
+   * Every call repairs on touch: commands a crash left behind are carried
+   * out now, and the alarm is armed if anything is open.
+   */
+  private async repair(stored: Stored, opts: { bestEffort?: boolean } = {}): Promise<Stored> {
+    try {
+      if (stored.pending.length > 0 || stored.indexDue) {
+        await this.finishCommands(stored);
+        stored = this.load()!;
+      }
+    } catch (err) {
+      // A read still answers during an outage; the alarm keeps trying.
+      if (!opts.bestEffort) throw err;
+      console.error("repair on touch failed; the alarm tries again", err);
+      stored = this.load()!;
+    }
+    if ((await this.ctx.storage.getAlarm()) === null) await this.armAlarm(stored);
+    return stored;
   }
 
   /** Creates and starts the run; a second call (a redelivered event) changes nothing. */
   async start(tenantId: string, params: CreateRunParams, lane: Lane = "main"): Promise<RunReply> {
     return this.serial(async () => {
-      const existing = await this.load();
-      if (existing) return { ok: true, status: existing.state.status };
+      const existing = this.load();
+      if (existing) {
+        await this.repair(existing);
+        return { ok: true, status: existing.state.status };
+      }
       return this.apply(
         { tenantId, state: createRun(params), pending: [], ...(lane === "bulk" ? { lane } : {}) },
         { type: "start", at: Date.now() },
@@ -107,17 +138,18 @@ export class WorkflowRun extends DurableObject<Env> {
   /** A step's result from the action consumer, or any other engine input. */
   async input(input: RunInput): Promise<RunReply> {
     return this.serial(async () => {
-      const stored = await this.load();
-      if (!stored) return { ok: false, reason: "not_found", message: "no such run" };
-      return this.apply(stored, input);
+      const found = this.load();
+      if (!found) return { ok: false, reason: "not_found", message: "no such run" };
+      return this.apply(await this.repair(found), input);
     });
   }
 
   /** Resumes a failed run, optionally on another version (after the compatibility check). */
   async retry(to?: { version: number; definition: WorkflowDefinition }): Promise<RunReply> {
     return this.serial(async () => {
-      const stored = await this.load();
-      if (!stored) return { ok: false, reason: "not_found", message: "no such run" };
+      const found = this.load();
+      if (!found) return { ok: false, reason: "not_found", message: "no such run" };
+      const stored = await this.repair(found);
       if (to) {
         const compat = checkRetryCompatibility(stored.state, to.definition);
         if (!compat.ok) {
@@ -142,7 +174,7 @@ export class WorkflowRun extends DurableObject<Env> {
     version: number;
     definition: WorkflowDefinition;
   }): Promise<RetryPreview | null> {
-    const stored = await this.load();
+    const stored = this.load();
     if (!stored) return null;
     const { state } = stored;
     const steps = state.order.map((id) => {
@@ -179,91 +211,152 @@ export class WorkflowRun extends DurableObject<Env> {
     };
   }
 
-  /** What the action consumer needs for one attempt; null when the attempt is stale. */
+  /**
+   * What the action consumer needs for one attempt; null when the attempt
+   * is stale. An attempt is handed out once: a duplicate queue message for
+   * it (a redelivery, a re-dispatch racing the first) gets nothing, so no
+   * executor runs twice at once. A consumer that dies holding it is covered
+   * by the attempt's timeout, which starts the next attempt.
+   */
   async dispatch(stepId: string, attempt: number): Promise<Dispatch | null> {
     return this.serial(async () => {
-      const d = await this.ctx.storage.get<Dispatch>(`dispatch:${stepId}`);
-      const stored = await this.load();
-      const step = stored?.state.steps[stepId];
+      const d = this.storage.dispatch<Dispatch & { claimedAt?: number }>(stepId);
+      const found = this.load();
+      if (!found) return null;
+      const stored = await this.repair(found, { bestEffort: true });
+      const step = stored.state.steps[stepId];
       if (
         !d ||
         !step ||
         d.attempt !== attempt ||
+        d.claimedAt !== undefined ||
         step.attempt !== attempt ||
         step.status !== "running"
       ) {
         return null;
       }
-      const unclaimed = (await this.ctx.storage.get<Unclaimed>("unclaimed")) ?? {};
-      if (unclaimed[stepId]?.attempt === attempt) {
-        delete unclaimed[stepId];
-        await this.ctx.storage.put("unclaimed", unclaimed);
-      }
-      return d;
+      const { claimedAt: _, ...payload } = d;
+      this.ctx.storage.transactionSync(() => {
+        this.storage.claim(stepId, attempt);
+        this.storage.putDispatch(stepId, { ...payload, claimedAt: Date.now() });
+      });
+      return payload;
     });
   }
 
   async snapshot(): Promise<RunState | null> {
-    return (await this.load())?.state ?? null;
+    return this.serial(async () => {
+      const found = this.load();
+      if (!found) return null;
+      return (await this.repair(found, { bestEffort: true })).state;
+    });
   }
 
+  /**
+   * Fires due timers and replays what a crash left. It never gives up: a
+   * failing pass (a queue or the store unreachable) is caught and the alarm
+   * re-armed with capped backoff, for as long as it takes.
+   */
   override async alarm(): Promise<void> {
-    await this.serial(async () => {
-      let stored = await this.load();
-      if (!stored) return;
-      if (stored.pending.length > 0 || stored.indexDue) await this.finishCommands(stored);
-      const now = Date.now();
-      // Fire every due timer, earliest first; each is one transition.
-      for (;;) {
-        stored = (await this.load())!;
-        const due = stored.state.timers.find((t) => t.at <= now);
-        if (!due) break;
-        await this.apply(stored, {
-          type: "timerFired",
-          timerId: due.id,
-          random: Math.random(),
-          at: now,
-        });
-      }
-      await this.redispatch((await this.load())!, Date.now());
-      await this.armAlarm((await this.load())!);
-    });
+    try {
+      await this.serial(async () => {
+        let stored = this.load();
+        if (!stored) return;
+        if (stored.pending.length > 0 || stored.indexDue) await this.finishCommands(stored);
+        const now = Date.now();
+        // Fire every due timer, earliest first; each is one transition.
+        for (;;) {
+          stored = this.load()!;
+          const due = stored.state.timers.find((t) => t.at <= now);
+          if (!due) break;
+          await this.apply(stored, {
+            type: "timerFired",
+            timerId: due.id,
+            random: Math.random(),
+            at: now,
+          });
+        }
+        await this.redispatch(this.load()!, Date.now());
+        await this.armAlarm(this.load()!);
+      });
+      this.alarmFailures = 0;
+    } catch (err) {
+      this.alarmFailures += 1;
+      const wait = Math.min(ALARM_BACKOFF_MAX_MS, 1000 * 2 ** Math.min(this.alarmFailures - 1, 20));
+      console.error(`run alarm failed (${this.alarmFailures} in a row); again in ${wait} ms`, err);
+      await this.ctx.storage.setAlarm(Date.now() + wait).catch(() => undefined);
+    }
   }
 
   /** Re-sends attempts whose queue message nobody claimed, backing off. */
   private async redispatch(stored: Stored, now: number): Promise<void> {
-    const unclaimed = (await this.ctx.storage.get<Unclaimed>("unclaimed")) ?? {};
-    let changed = false;
-    for (const [stepId, entry] of Object.entries(unclaimed)) {
+    for (const entry of this.storage.unclaimed()) {
       if (entry.at > now) continue;
-      const step = stored.state.steps[stepId];
-      changed = true;
+      const step = stored.state.steps[entry.stepId];
       if (step?.status !== "running" || step.attempt !== entry.attempt) {
-        delete unclaimed[stepId];
+        this.storage.claim(entry.stepId, entry.attempt);
         continue;
       }
       const message: ActionMessage = {
         tenantId: stored.tenantId,
         runId: stored.state.runId,
-        stepId,
+        stepId: entry.stepId,
         attempt: entry.attempt,
       };
       await actionsQueue(this.env, stored.lane).send(message);
-      unclaimed[stepId] = {
-        attempt: entry.attempt,
+      this.storage.putUnclaimed({
+        ...entry,
         at: now + REDISPATCH_AFTER_MS * 2 ** Math.min(entry.sends, 3),
         sends: entry.sends + 1,
-      };
+      });
     }
-    if (changed) await this.ctx.storage.put("unclaimed", unclaimed);
   }
 
-  private async apply(stored: Stored, input: RunInput): Promise<RunReply> {
-    const withRandom =
-      input.type === "stepFailed" && input.random === undefined
-        ? { ...input, random: Math.random() }
-        : input;
-    const result = advance(stored.state, withRandom);
+  /**
+   * What the engine may keep: an output too big for the run's storage
+   * fails its step as `state_too_large` (never retried: the same output
+   * comes back), and an error message is cut to a readable length.
+   */
+  private bounded(input: RunInput): RunInput {
+    if (input.type === "stepSucceeded") {
+      const bytes = jsonBytes(input.output);
+      const total = bytes + this.storage.otherStepBytes(input.stepId);
+      if (bytes > MAX_STEP_OUTPUT_BYTES || total > MAX_RUN_STATE_BYTES) {
+        return {
+          type: "stepFailed",
+          stepId: input.stepId,
+          attempt: input.attempt,
+          error: {
+            code: "state_too_large",
+            message:
+              bytes > MAX_STEP_OUTPUT_BYTES
+                ? `the step's output is ${bytes} bytes; a step may keep at most ${MAX_STEP_OUTPUT_BYTES}`
+                : `the run's steps would keep ${total} bytes; a run may keep at most ${MAX_RUN_STATE_BYTES}`,
+          },
+          retryable: false,
+          at: input.at,
+        };
+      }
+    }
+    if (input.type === "stepFailed" && input.error.message.length > MAX_ERROR_MESSAGE) {
+      return {
+        ...input,
+        error: {
+          ...input.error,
+          message: `${input.error.message.slice(0, MAX_ERROR_MESSAGE)}… (cut: ${input.error.message.length} characters)`,
+        },
+      };
+    }
+    return input;
+  }
+
+  private async apply(stored: Stored, raw: RunInput): Promise<RunReply> {
+    const bounded = this.bounded(raw);
+    const input =
+      bounded.type === "stepFailed" && bounded.random === undefined
+        ? { ...bounded, random: Math.random() }
+        : bounded;
+    const result = advance(stored.state, input);
     if (result.ignored) {
       return {
         ok: false,
@@ -272,22 +365,34 @@ export class WorkflowRun extends DurableObject<Env> {
         ...(result.ignored.differing ? { differing: result.ignored.differing } : {}),
       };
     }
+    // The timeline keeps a capped copy of each rendered input.
+    const steps = { ...result.state.steps };
+    for (const [id, step] of Object.entries(steps)) {
+      if (step.input !== stored.state.steps[id]?.input && jsonBytes(step.input) > 0) {
+        const kept = await keptInput(step.input);
+        if (kept !== step.input) steps[id] = { ...step, input: kept };
+      }
+    }
+    const state = { ...result.state, steps };
     const next: Stored = {
       tenantId: stored.tenantId,
-      state: result.state,
+      state,
       pending: [...stored.pending, ...result.commands],
       ...(stored.lane ? { lane: stored.lane } : {}),
       ...(stored.indexedStatus ? { indexedStatus: stored.indexedStatus } : {}),
-      indexDue: stored.indexDue === true || result.state.status !== stored.indexedStatus,
+      indexDue: stored.indexDue === true || state.status !== stored.indexedStatus,
     };
-    // One storage transaction: the new checkpoint, its commands, the dispatch
-    // payloads the consumer will ask for, and a safety alarm for the replay.
-    const writes: Record<string, unknown> = { run: next };
-    for (const c of result.commands) {
-      if (c.type === "dispatch") {
-        const d: Dispatch = {
+    // One storage transaction: the new checkpoint (core + changed steps),
+    // its commands, the dispatch payloads the consumer will ask for, and
+    // the attempts to re-send should their queue message be lost.
+    const now = Date.now();
+    const dispatched = result.commands.filter((c) => c.type === "dispatch");
+    this.storage.save(next, {
+      dispatches: dispatched.map((c) => ({
+        stepId: c.stepId,
+        body: {
           tenantId: stored.tenantId,
-          workflowId: result.state.workflowId,
+          workflowId: state.workflowId,
           runId: c.runId,
           stepId: c.stepId,
           attempt: c.attempt,
@@ -296,27 +401,23 @@ export class WorkflowRun extends DurableObject<Env> {
           idempotencyKey: c.idempotencyKey,
           timeoutMs: c.timeoutMs,
           emit: c.emit,
-        };
-        writes[`dispatch:${c.stepId}`] = d;
-      }
-    }
-    const dispatched = result.commands.filter((c) => c.type === "dispatch");
-    if (dispatched.length > 0) {
-      const unclaimed = (await this.ctx.storage.get<Unclaimed>("unclaimed")) ?? {};
-      const now = Date.now();
-      for (const c of dispatched)
-        unclaimed[c.stepId] = { attempt: c.attempt, at: now + REDISPATCH_AFTER_MS, sends: 1 };
-      writes.unclaimed = unclaimed;
-    }
-    await this.ctx.storage.put(writes);
+        } satisfies Dispatch,
+      })),
+      unclaimed: dispatched.map((c) => ({
+        stepId: c.stepId,
+        attempt: c.attempt,
+        at: now + REDISPATCH_AFTER_MS,
+        sends: 1,
+      })),
+    });
     if (next.pending.length > 0 || next.indexDue)
       await this.ctx.storage.setAlarm(Date.now() + REPLAY_AFTER_MS);
     await this.finishCommands(next);
-    await this.armAlarm((await this.load())!);
-    return { ok: true, status: result.state.status };
+    await this.armAlarm(this.load()!);
+    return { ok: true, status: state.status };
   }
 
-  /** Carries out the pending commands, then forgets them. */
+  /** Carries out the pending commands (and tells the runs index), then forgets them. */
   private async finishCommands(stored: Stored): Promise<void> {
     await carryOut(
       this.env,
@@ -327,20 +428,19 @@ export class WorkflowRun extends DurableObject<Env> {
       stored.lane,
       stored.indexDue === true,
     );
-    await this.ctx.storage.put("run", {
+    this.storage.save({
       ...stored,
       pending: [],
       indexDue: false,
       ...(stored.indexDue ? { indexedStatus: stored.state.status } : {}),
-    } satisfies Stored);
+    });
   }
 
   /** The one alarm: the earliest open timer (delays, backoff, timeouts, approval expiry). */
   private async armAlarm(stored: Stored): Promise<void> {
-    const unclaimed = (await this.ctx.storage.get<Unclaimed>("unclaimed")) ?? {};
     const times = [
       ...stored.state.timers.map((t) => t.at),
-      ...Object.values(unclaimed).map((u) => u.at),
+      ...this.storage.unclaimed().map((u) => u.at),
     ];
     if (stored.pending.length > 0 || stored.indexDue) times.push(Date.now() + REPLAY_AFTER_MS);
     if (times.length > 0) await this.ctx.storage.setAlarm(Math.min(...times));

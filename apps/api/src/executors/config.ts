@@ -6,7 +6,6 @@ import { type ExecutionOutcome, permanentFailure } from "./types.ts";
 export const ExecutorErrorCode = {
   invalidConfig: "invalid_config",
   notAMember: "not_a_member",
-  conflict: "conflict",
 } as const;
 
 export type ParsedConfig<T> = { ok: true; value: T } | { ok: false; outcome: ExecutionOutcome };

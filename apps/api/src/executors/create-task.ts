@@ -1,6 +1,5 @@
 import { parseDuration } from "@switchyard/engine";
 import { newId } from "../lib/crypto.ts";
-import { insertTaskOnce } from "../repositories/tasks.ts";
 import { ExecutorErrorCode, parseConfig } from "./config.ts";
 import { memberEmailOr } from "./members.ts";
 import { type Executor, permanentFailure } from "./types.ts";
@@ -13,9 +12,9 @@ interface CreateTaskConfig {
 }
 
 /**
- * `create_task`: a task for a member, exactly once per idempotency key (the
- * task row carries the key under a unique index, so effect and marker are
- * one statement). `due` is a duration from the attempt's time.
+ * `create_task`: a task for a member in the tenant's store, exactly once per
+ * idempotency key (the task row carries the key under a unique index, so
+ * effect and marker are one statement). `due` is a duration from the attempt's time.
  */
 export const createTaskExecutor: Executor = {
   action: "create_task",
@@ -36,7 +35,7 @@ export const createTaskExecutor: Executor = {
     }
     const member = await memberEmailOr(ctx, "assignee", c.assignee);
     if (!member.ok) return member.outcome;
-    const task = await insertTaskOnce(ctx.db, {
+    const task = await ctx.store.createTask(ctx.tenantId, {
       tenantId: ctx.tenantId,
       id: newId("tsk"),
       title: c.title,

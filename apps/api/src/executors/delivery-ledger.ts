@@ -1,47 +1,25 @@
 // The delivery ledger (DESIGN.md, promise 3): for providers outside our
-// database, a recorded success is never sent again. A retried attempt, a
+// storage, a recorded success is never sent again. A retried attempt, a
 // queue redelivery or a stale attempt that reaches the provider step after
-// the message went out answers with the recorded message instead.
-import { and, eq } from "drizzle-orm";
-import type { Db } from "../db/client.ts";
-import { deliveries } from "../db/schema.ts";
+// the message went out answers with the recorded message instead. The
+// ledger lives in the tenant's store (store/deliveries.ts).
+import type { SentMessage } from "../store/deliveries.ts";
 import type { MessageProvider } from "./message-providers.ts";
 import type { ExecutionContext, ExecutionOutcome } from "./types.ts";
-
-export interface SentMessage {
-  messageId: string;
-  provider: string;
-}
-
-export async function recordedDelivery(
-  db: Db,
-  tenantId: string,
-  idempotencyKey: string,
-): Promise<SentMessage | null> {
-  const rows = await db
-    .select({ messageId: deliveries.providerMessageId, provider: deliveries.provider })
-    .from(deliveries)
-    .where(and(eq(deliveries.tenantId, tenantId), eq(deliveries.idempotencyKey, idempotencyKey)))
-    .limit(1);
-  return rows[0] ?? null;
-}
 
 async function record(
   ctx: ExecutionContext,
   channel: "email" | "sms",
   sent: SentMessage,
 ): Promise<void> {
-  await ctx.db
-    .insert(deliveries)
-    .values({
-      tenantId: ctx.tenantId,
-      idempotencyKey: ctx.idempotencyKey,
-      channel,
-      provider: sent.provider,
-      providerMessageId: sent.messageId,
-      createdAt: ctx.now,
-    })
-    .onConflictDoNothing();
+  await ctx.store.recordDelivery(ctx.tenantId, {
+    tenantId: ctx.tenantId,
+    idempotencyKey: ctx.idempotencyKey,
+    channel,
+    provider: sent.provider,
+    providerMessageId: sent.messageId,
+    createdAt: ctx.now,
+  });
 }
 
 /**
@@ -58,7 +36,7 @@ export function withLedger<M>(
   return {
     name: provider.name,
     async send(message, ctx): Promise<ExecutionOutcome> {
-      const recorded = await recordedDelivery(ctx.db, ctx.tenantId, ctx.idempotencyKey);
+      const recorded = await ctx.store.recordedDelivery(ctx.tenantId, ctx.idempotencyKey);
       if (recorded) return { status: "succeeded", output: recorded };
       const outcome = await provider.send(message, ctx);
       if (outcome.status !== "succeeded") return outcome;

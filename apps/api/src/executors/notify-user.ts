@@ -1,5 +1,4 @@
 import { newId } from "../lib/crypto.ts";
-import { insertNotificationOnce } from "../repositories/notifications.ts";
 import { parseConfig } from "./config.ts";
 import { memberEmailOr } from "./members.ts";
 import type { Executor } from "./types.ts";
@@ -11,8 +10,9 @@ interface NotifyUserConfig {
 }
 
 /**
- * `notify_user`: an in-app notification for a member, exactly once per
- * idempotency key (the row carries the key under a unique index).
+ * `notify_user`: an in-app notification for a member, in the tenant's store,
+ * exactly once per idempotency key (the row carries the key under a unique
+ * index).
  */
 export const notifyUserExecutor: Executor = {
   action: "notify_user",
@@ -22,7 +22,7 @@ export const notifyUserExecutor: Executor = {
     const c = parsed.value;
     const member = await memberEmailOr(ctx, "user", c.user);
     if (!member.ok) return member.outcome;
-    const notification = await insertNotificationOnce(ctx.db, {
+    const notification = await ctx.store.createNotification(ctx.tenantId, {
       tenantId: ctx.tenantId,
       id: newId("ntf"),
       user: member.email,

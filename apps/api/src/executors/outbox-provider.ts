@@ -1,12 +1,12 @@
 import { newId } from "../lib/crypto.ts";
-import { insertMessageOnce, type OutboxRow } from "../repositories/outbox.ts";
+import type { OutboxRow } from "../store/outbox.ts";
 import type { EmailMessage, MessageProvider, SmsMessage } from "./message-providers.ts";
 import type { ExecutionContext, ExecutionOutcome } from "./types.ts";
 
 const PROVIDER = "outbox";
 
 /**
- * The built-in provider: messages land in the `outbox` table (GET
+ * The built-in provider: messages land in the tenant store's `outbox` (GET
  * /v1/outbox) instead of leaving the building. One message per idempotency
  * key, ever: a replay answers with the first message's id.
  */
@@ -15,7 +15,7 @@ async function store(
   message: Pick<OutboxRow, "channel" | "to" | "subject" | "body"> &
     Partial<Pick<OutboxRow, "cc" | "replyTo">>,
 ): Promise<ExecutionOutcome> {
-  const row = await insertMessageOnce(ctx.db, {
+  const row = await ctx.store.storeMessage(ctx.tenantId, {
     tenantId: ctx.tenantId,
     id: newId("msg"),
     cc: null,

@@ -1,12 +1,9 @@
 import { parseDuration } from "@switchyard/engine";
-import { and, eq } from "drizzle-orm";
-import { approvals } from "../db/schema.ts";
 import { newId } from "../lib/crypto.ts";
-import { insertTaskOnce } from "../repositories/tasks.ts";
 import { parseConfig } from "./config.ts";
 import { memberEmailOr } from "./members.ts";
 import { emailProviderFor } from "./message-providers.ts";
-import type { Executor } from "./types.ts";
+import type { ExecutionContext, Executor } from "./types.ts";
 
 interface ApprovalConfig {
   approver: string;
@@ -32,11 +29,15 @@ export const requestApprovalExecutor: Executor = {
     const member = await memberEmailOr(ctx, "approver", c.approver);
     if (!member.ok) return member.outcome;
     const waitMs = parseDuration(c.timeout ?? DEFAULT_TIMEOUT) ?? parseDuration(DEFAULT_TIMEOUT)!;
-    await ctx.db
-      .insert(approvals)
-      .values({
+    const id = newId("apr");
+    const expiresAt = new Date(Date.parse(ctx.now) + waitMs).toISOString();
+    // The approval and its task commit together, once per run and step: a
+    // replay gets the first approval back (its id, its expiry) and no new task.
+    const approval = await ctx.store.openApproval(
+      ctx.tenantId,
+      {
         tenantId: ctx.tenantId,
-        id: newId("apr"),
+        id,
         runId: ctx.runId,
         stepId: ctx.stepId,
         workflowId: ctx.workflowId,
@@ -44,38 +45,28 @@ export const requestApprovalExecutor: Executor = {
         description: c.description ?? null,
         approver: member.email,
         status: "pending",
-        expiresAt: new Date(Date.parse(ctx.now) + waitMs).toISOString(),
+        decidedBy: null,
+        decidedAt: null,
+        comment: null,
+        expiresAt,
         createdAt: ctx.now,
-      })
-      .onConflictDoNothing();
-    const approval = (
-      await ctx.db
-        .select()
-        .from(approvals)
-        .where(
-          and(
-            eq(approvals.tenantId, ctx.tenantId),
-            eq(approvals.runId, ctx.runId),
-            eq(approvals.stepId, ctx.stepId),
-          ),
-        )
-        .limit(1)
-    )[0]!;
-    const link = `${(ctx.env.SWITCHYARD_PUBLIC_URL ?? "").replace(/\/$/, "")}/approvals/${approval.id}`;
-    await insertTaskOnce(ctx.db, {
-      tenantId: ctx.tenantId,
-      id: newId("tsk"),
-      title: `Approve: ${c.title}`,
-      description: c.description ?? `Decide at ${link}`,
-      assignee: member.email,
-      due: approval.expiresAt,
-      status: "open",
-      runId: ctx.runId,
-      stepId: ctx.stepId,
-      idempotencyKey: ctx.idempotencyKey,
-      createdAt: ctx.now,
-      updatedAt: ctx.now,
-    });
+      },
+      {
+        tenantId: ctx.tenantId,
+        id: newId("tsk"),
+        title: `Approve: ${c.title}`,
+        description: c.description ?? `Decide at ${linkTo(ctx, id)}`,
+        assignee: member.email,
+        due: expiresAt,
+        status: "open",
+        runId: ctx.runId,
+        stepId: ctx.stepId,
+        idempotencyKey: ctx.idempotencyKey,
+        createdAt: ctx.now,
+        updatedAt: ctx.now,
+      },
+    );
+    const link = linkTo(ctx, approval.id);
     // The email is the step's one message: its key is the step's key, so a
     // retried attempt never sends it twice.
     const provider = await emailProviderFor(ctx);
@@ -91,3 +82,8 @@ export const requestApprovalExecutor: Executor = {
     return { status: "succeeded", output: { approvalId: approval.id } };
   },
 };
+
+/** Where the approver decides, in the builder. */
+function linkTo(ctx: ExecutionContext, approvalId: string): string {
+  return `${(ctx.env.SWITCHYARD_PUBLIC_URL ?? "").replace(/\/$/, "")}/approvals/${approvalId}`;
+}

@@ -1,11 +1,15 @@
 import type { Causation, EmittedEvent } from "@switchyard/engine";
 import type { Db } from "../db/client.ts";
 import type { Env } from "../env.ts";
+import type { TenantStoreStub } from "../store/client.ts";
 
 /** What an executor knows about the attempt it carries out. */
 export interface ExecutionContext {
   env: Env;
+  /** D1, for control-plane reads only (members, settings, providers). */
   db: Db;
+  /** The tenant's store: every effect we own is written there. */
+  store: TenantStoreStub;
   tenantId: string;
   workflowId: string;
   runId: string;

@@ -1,6 +1,6 @@
-import { type Fields, recordInputProblems, writeRecord } from "../services/records.ts";
+import { type Fields, type MarkedResult, recordInputProblems } from "../services/records.ts";
 import { ExecutorErrorCode, parseConfig } from "./config.ts";
-import { type Executor, permanentFailure, transientFailure } from "./types.ts";
+import { type Executor, permanentFailure } from "./types.ts";
 
 interface UpdateRecordConfig {
   type: string;
@@ -10,9 +10,10 @@ interface UpdateRecordConfig {
 }
 
 /**
- * `update_record`: merges fields into a record of the tenant's record store.
- * The write and its effect marker go in one D1 batch, so a redelivered or
- * retried attempt returns the first attempt's result and writes nothing.
+ * `update_record`: merges fields into a record of the tenant's store. The
+ * write and its effect marker commit in one transaction of the store, so a
+ * redelivered or retried attempt returns the first attempt's result and
+ * writes nothing.
  * The change's event is returned, not emitted: the run emits it with its
  * causation and an id derived from run and step.
  */
@@ -36,27 +37,13 @@ export const updateRecordExecutor: Executor = {
         problems.map((p) => `config.${p.path}: ${p.message}`).join("; "),
       );
     }
-    const result = await writeRecord(
-      ctx.db,
+    // RPC typing cannot express `unknown` fields; the store answers a MarkedResult.
+    const result = (await ctx.store.updateRecord(
       ctx.tenantId,
-      { type, id, fields, mode: "merge", at: ctx.now },
+      { type, id, fields, at: ctx.now },
       ctx.idempotencyKey,
-    );
-    switch (result.status) {
-      case "replayed":
-        return { status: "succeeded", output: result.result.output, events: result.result.events };
-      case "written":
-        return {
-          status: "succeeded",
-          output: { type, id, version: result.plan.version, changed: result.plan.changed },
-          events: result.event ? [result.event] : [],
-        };
-      case "conflict":
-        return transientFailure(
-          ExecutorErrorCode.conflict,
-          `record ${type}/${id} kept changing under concurrent writes; will try again`,
-        );
-    }
+    )) as unknown as MarkedResult;
+    return { status: "succeeded", output: result.output, events: result.events };
   },
 };
 

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, gte, lt } from "drizzle-orm";
+import { and, asc, desc, eq, gt, gte, lt, or } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Actor } from "../auth/principal.ts";
 import type { Db } from "../db/client.ts";
@@ -152,8 +152,11 @@ export interface AuditQuery {
   since?: string;
   until?: string;
   limit: number;
-  /** Entries are listed newest first; the cursor is the last seq seen. */
-  beforeSeq?: number;
+  /**
+   * Entries are listed newest first, by (at, seq): only those strictly
+   * before this position (at equal `at`, those with a seq below `seq`).
+   */
+  before?: { at: string; seq: number } | undefined;
 }
 
 export async function listAudit(db: Db, tenantId: string, q: AuditQuery): Promise<AuditEntry[]> {
@@ -162,12 +165,19 @@ export async function listAudit(db: Db, tenantId: string, q: AuditQuery): Promis
   if (q.actor) conds.push(eq(auditLog.actorId, q.actor));
   if (q.since) conds.push(gte(auditLog.at, q.since));
   if (q.until) conds.push(lt(auditLog.at, q.until));
-  if (q.beforeSeq !== undefined) conds.push(lt(auditLog.seq, q.beforeSeq));
+  if (q.before) {
+    conds.push(
+      or(
+        lt(auditLog.at, q.before.at),
+        and(eq(auditLog.at, q.before.at), lt(auditLog.seq, q.before.seq)),
+      )!,
+    );
+  }
   const rows = await db
     .select()
     .from(auditLog)
     .where(and(...conds))
-    .orderBy(desc(auditLog.seq))
+    .orderBy(desc(auditLog.at), desc(auditLog.seq))
     .limit(q.limit);
   return rows.map(toEntry);
 }
@@ -186,8 +196,8 @@ function toEntry(r: typeof auditLog.$inferSelect): AuditEntry {
   };
 }
 
-export type VerifyResult =
-  | { ok: true; entries: number }
+export type ChainCheck =
+  | { ok: true; entries: number; next: { seq: number; hash: string } | null }
   | {
       ok: false;
       entries: number;
@@ -195,54 +205,53 @@ export type VerifyResult =
     };
 
 /**
- * Walks the tenant's chain in order and recomputes every HMAC: an edited,
- * deleted or inserted entry shows up as the first broken link.
+ * Verifies at most `limit` entries of the tenant's change log after `from`
+ * (the last verified seq and its hash; the start when absent) and
+ * recomputes every HMAC: an edited, deleted or inserted entry shows up as
+ * the first broken link. `next` says where to continue, null at the head,
+ * so a request never walks an unbounded chain.
  */
 export async function verifyAudit(
   db: Db,
   auditKey: string,
   tenantId: string,
-): Promise<VerifyResult> {
-  let prevHash = GENESIS;
-  let expectedSeq = 1;
+  from: { seq: number; hash: string } | null,
+  limit: number,
+): Promise<ChainCheck> {
+  let prevHash = from?.hash ?? GENESIS;
+  let expectedSeq = (from?.seq ?? 0) + 1;
   let count = 0;
-  const PAGE = 500;
-  for (;;) {
-    const rows = await db
-      .select()
-      .from(auditLog)
-      .where(and(eq(auditLog.tenantId, tenantId), gt(auditLog.seq, expectedSeq - 1)))
-      .orderBy(asc(auditLog.seq))
-      .limit(PAGE);
-    for (const r of rows) {
-      const e = toEntry(r);
-      if (e.seq !== expectedSeq) {
-        return {
-          ok: false,
-          entries: count,
-          brokenAt: { seq: expectedSeq, id: null, reason: "gap" },
-        };
-      }
-      if (e.prevHash !== prevHash) {
-        return {
-          ok: false,
-          entries: count,
-          brokenAt: { seq: e.seq, id: e.id, reason: "broken_link" },
-        };
-      }
-      const { hash, ...rest } = e;
-      const expected = await hmacSha256Hex(auditKey, signedContent(tenantId, rest));
-      if (expected !== hash) {
-        return {
-          ok: false,
-          entries: count,
-          brokenAt: { seq: e.seq, id: e.id, reason: "hash_mismatch" },
-        };
-      }
-      prevHash = hash;
-      expectedSeq += 1;
-      count += 1;
-    }
-    if (rows.length < PAGE) return { ok: true, entries: count };
+  const rows = await db
+    .select()
+    .from(auditLog)
+    .where(and(eq(auditLog.tenantId, tenantId), gt(auditLog.seq, expectedSeq - 1)))
+    .orderBy(asc(auditLog.seq))
+    .limit(limit + 1);
+  for (const r of rows.slice(0, limit)) {
+    const e = toEntry(r);
+    if (e.seq !== expectedSeq)
+      return { ok: false, entries: count, brokenAt: { seq: expectedSeq, id: null, reason: "gap" } };
+    if (e.prevHash !== prevHash)
+      return {
+        ok: false,
+        entries: count,
+        brokenAt: { seq: e.seq, id: e.id, reason: "broken_link" },
+      };
+    const { hash, ...rest } = e;
+    const expected = await hmacSha256Hex(auditKey, signedContent(tenantId, rest));
+    if (expected !== hash)
+      return {
+        ok: false,
+        entries: count,
+        brokenAt: { seq: e.seq, id: e.id, reason: "hash_mismatch" },
+      };
+    prevHash = hash;
+    expectedSeq += 1;
+    count += 1;
   }
+  return {
+    ok: true,
+    entries: count,
+    next: rows.length > limit ? { seq: expectedSeq - 1, hash: prevHash } : null,
+  };
 }

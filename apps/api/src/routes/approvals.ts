@@ -1,15 +1,14 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { and, desc, eq } from "drizzle-orm";
 import { authorize } from "../auth/authenticate.ts";
 import { actorOf, allows } from "../auth/principal.ts";
-import { approvals, tasks } from "../db/schema.ts";
+import type { Env } from "../env.ts";
 import { ApiError, ErrorCode, notFound } from "../errors.ts";
 import { createRouter } from "../http.ts";
 import { nowIso } from "../lib/time.ts";
-import { AuditType, commitWithAudit } from "../repositories/audit.ts";
-import { isKeysetCursor, olderThan } from "../repositories/keyset.ts";
-import type { getUser } from "../repositories/users.ts";
-import { auditKeyOf } from "../services/context.ts";
+import { isKeysetCursor } from "../repositories/keyset.ts";
+import { decideApproval } from "../services/approvals.ts";
+import type { ApprovalRow } from "../store/approvals.ts";
+import { storeFor } from "../store/client.ts";
 import {
   decodeCursor,
   encodeCursor,
@@ -40,8 +39,7 @@ const Approval = z
   })
   .openapi("Approval");
 
-type Row = typeof approvals.$inferSelect;
-const view = (r: Row) => ({
+const view = (r: ApprovalRow) => ({
   id: r.id,
   runId: r.runId,
   stepId: r.stepId,
@@ -57,18 +55,10 @@ const view = (r: Row) => ({
   createdAt: r.createdAt,
 });
 
-async function getApproval(
-  db: Parameters<typeof getUser>[0],
-  tenantId: string,
-  id: string,
-): Promise<Row> {
-  const rows = await db
-    .select()
-    .from(approvals)
-    .where(and(eq(approvals.tenantId, tenantId), eq(approvals.id, id)))
-    .limit(1);
-  if (!rows[0]) throw notFound("Approval");
-  return rows[0];
+async function getApproval(env: Env, tenantId: string, id: string): Promise<ApprovalRow> {
+  const row = await storeFor(env, tenantId).getApproval(tenantId, id);
+  if (!row) throw notFound("Approval");
+  return row;
 }
 
 export const approvalRoutes = createRouter()
@@ -96,18 +86,18 @@ export const approvalRoutes = createRouter()
     async (c) => {
       const p = authorize(c, "read");
       const q = c.req.valid("query");
-      const conds = [eq(approvals.tenantId, p.tenantId)];
-      if (q.status) conds.push(eq(approvals.status, q.status));
-      if (q.approver) conds.push(eq(approvals.approver, q.approver.trim().toLowerCase()));
-      if (q.mine === "true" && p.kind === "user") conds.push(eq(approvals.approver, p.email));
-      const after = decodeCursor(q.cursor, isKeysetCursor);
-      if (after) conds.push(olderThan(approvals.createdAt, approvals.id, after));
-      const rows = await c.var.db
-        .select()
-        .from(approvals)
-        .where(and(...conds))
-        .orderBy(desc(approvals.createdAt), desc(approvals.id))
-        .limit(q.limit + 1);
+      const approver = q.approver ? q.approver.trim().toLowerCase() : undefined;
+      const mine = q.mine === "true" && p.kind === "user" ? p.email : undefined;
+      // Both filters given and different: nobody is both approvers.
+      if (approver !== undefined && mine !== undefined && approver !== mine) {
+        return c.json({ items: [], nextCursor: null }, 200);
+      }
+      const rows = await storeFor(c.env, p.tenantId).listApprovals(p.tenantId, {
+        limit: q.limit,
+        after: decodeCursor(q.cursor, isKeysetCursor),
+        status: q.status,
+        approver: mine ?? approver,
+      });
       const page = rows.slice(0, q.limit);
       const last = page[page.length - 1];
       return c.json(
@@ -133,7 +123,7 @@ export const approvalRoutes = createRouter()
     }),
     async (c) => {
       const p = authorize(c, "read");
-      return c.json(view(await getApproval(c.var.db, p.tenantId, c.req.valid("param").id)), 200);
+      return c.json(view(await getApproval(c.env, p.tenantId, c.req.valid("param").id)), 200);
     },
   )
   .openapi(
@@ -159,8 +149,7 @@ export const approvalRoutes = createRouter()
       const p = authorize(c, "read");
       const { id } = c.req.valid("param");
       const body = c.req.valid("json");
-      const db = c.var.db;
-      const a = await getApproval(db, p.tenantId, id);
+      const a = await getApproval(c.env, p.tenantId, id);
       const isApprover = p.kind === "user" && p.email === a.approver;
       if (!isApprover && !allows(p, "admin")) {
         throw new ApiError(
@@ -171,64 +160,13 @@ export const approvalRoutes = createRouter()
       }
       if (a.status !== "pending")
         throw new ApiError(409, ErrorCode.conflict, `This approval is already ${a.status}`);
-      const at = nowIso();
-      const actor = actorOf(p);
-      const decidedBy = p.kind === "user" ? p.email : `api_key:${p.keyId}`;
-      // Claim the decision first: of two concurrent deciders exactly one wins.
-      const claimed = await db
-        .update(approvals)
-        .set({ status: body.decision, decidedBy, decidedAt: at, comment: body.comment ?? null })
-        .where(
-          and(
-            eq(approvals.tenantId, p.tenantId),
-            eq(approvals.id, id),
-            eq(approvals.status, "pending"),
-          ),
-        );
-      if ((claimed.meta.changes ?? 0) === 0) {
-        const now = await getApproval(db, p.tenantId, id);
-        throw new ApiError(409, ErrorCode.conflict, `This approval is already ${now.status}`);
-      }
-      await commitWithAudit(
-        db,
-        auditKeyOf(c.env),
-        p.tenantId,
-        at,
-        () => [
-          db
-            .update(tasks)
-            .set({ status: "done", updatedAt: at })
-            .where(
-              and(
-                eq(tasks.tenantId, p.tenantId),
-                eq(tasks.runId, a.runId),
-                eq(tasks.stepId, a.stepId),
-              ),
-            ),
-        ],
-        [
-          {
-            type: AuditType.approvalDecided,
-            actor,
-            subject: id,
-            details: {
-              decision: body.decision,
-              runId: a.runId,
-              stepId: a.stepId,
-              comment: body.comment ?? null,
-            },
-          },
-        ],
-      );
-      const stub = c.env.RUNS.get(c.env.RUNS.idFromName(a.runId));
-      await stub.input({
-        type: "approvalDecided",
-        stepId: a.stepId,
+      const decided = await decideApproval(c.env, c.var.db, p.tenantId, a, {
         decision: body.decision,
-        decidedBy,
         comment: body.comment ?? null,
-        at: Date.now(),
+        decidedBy: p.kind === "user" ? p.email : `api_key:${p.keyId}`,
+        actor: actorOf(p),
+        at: nowIso(),
       });
-      return c.json(view(await getApproval(db, p.tenantId, id)), 200);
+      return c.json(view(decided), 200);
     },
   );

@@ -2,8 +2,8 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { listActions } from "@switchyard/engine";
 import { authorize } from "../auth/authenticate.ts";
 import { createRouter } from "../http.ts";
-import { listEventTypeRows } from "../repositories/event-types.ts";
 import { listSources } from "../repositories/webhook-sources.ts";
+import { storeFor } from "../store/client.ts";
 import { errors, jsonResponse } from "./common.ts";
 import { toEventType } from "./event-types.ts";
 
@@ -46,7 +46,9 @@ export const catalogRoutes = createRouter().openapi(
   }),
   async (c) => {
     const p = authorize(c, "read");
-    const rows = await listEventTypeRows(c.var.db, p.tenantId, MAX_EVENT_TYPES);
+    const rows = (
+      await storeFor(c.env, p.tenantId).listEventTypes(p.tenantId, { limit: MAX_EVENT_TYPES })
+    ).slice(0, MAX_EVENT_TYPES);
     // A webhook source with a fixed type produces that type: offer it before
     // its first delivery arrives.
     const known = new Set(rows.map((r) => r.type));

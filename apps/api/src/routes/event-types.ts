@@ -3,15 +3,10 @@ import { eventTypeSchema } from "@switchyard/engine";
 import { authorize } from "../auth/authenticate.ts";
 import { ApiError, ErrorCode, type Problem } from "../errors.ts";
 import { createRouter } from "../http.ts";
-import { inferSchema } from "../lib/infer-schema.ts";
 import { parseStored } from "../lib/json.ts";
 import { nowIso } from "../lib/time.ts";
-import {
-  declareEventType,
-  type EventTypeRow,
-  getEventTypeRow,
-  listEventTypeRows,
-} from "../repositories/event-types.ts";
+import { storeFor } from "../store/client.ts";
+import type { EventTypeRow } from "../store/event-types.ts";
 import {
   decodeCursor,
   encodeCursor,
@@ -79,7 +74,10 @@ export const eventTypesRoutes = createRouter()
       const p = authorize(c, "read");
       const q = c.req.valid("query");
       const after = decodeCursor(q.cursor, (v): v is string => typeof v === "string");
-      const rows = await listEventTypeRows(c.var.db, p.tenantId, q.limit + 1, after);
+      const rows = await storeFor(c.env, p.tenantId).listEventTypes(p.tenantId, {
+        limit: q.limit,
+        after,
+      });
       const page = rows.slice(0, q.limit);
       return c.json(
         {
@@ -124,26 +122,14 @@ export const eventTypesRoutes = createRouter()
           problems,
         );
       }
-      const db = c.var.db;
-      const existing = await getEventTypeRow(db, p.tenantId, type);
       // What is not given is kept; a schema is inferred from a new sample
-      // only when no schema comes with it.
-      const sample =
-        body.sample !== undefined ? JSON.stringify(body.sample) : (existing?.sample ?? null);
-      const schema =
-        body.schema !== undefined
-          ? JSON.stringify(body.schema)
-          : body.sample !== undefined
-            ? JSON.stringify(inferSchema(body.sample))
-            : (existing?.schema ?? null);
-      await declareEventType(db, {
-        tenantId: p.tenantId,
+      // only when no schema comes with it (store/event-types.ts).
+      const row = await storeFor(c.env, p.tenantId).declareEventType(
+        p.tenantId,
         type,
-        schema,
-        sample,
-        updatedAt: nowIso(),
-      });
-      const row = await getEventTypeRow(db, p.tenantId, type);
-      return c.json(toEventType(row!), 200);
+        { schema: body.schema, sample: body.sample },
+        nowIso(),
+      );
+      return c.json(toEventType(row), 200);
     },
   );

@@ -4,13 +4,9 @@ import { allows } from "../auth/principal.ts";
 import { ApiError, ErrorCode, notFound } from "../errors.ts";
 import { createRouter } from "../http.ts";
 import { isKeysetCursor, nextKeysetCursor } from "../repositories/keyset.ts";
-import {
-  getNotificationRow,
-  listNotificationRows,
-  markNotificationRead,
-  type NotificationRow,
-} from "../repositories/notifications.ts";
 import { normalizeEmail } from "../repositories/users.ts";
+import { storeFor } from "../store/client.ts";
+import type { NotificationRow } from "../store/notifications.ts";
 import {
   decodeCursor,
   encodeCursor,
@@ -77,8 +73,8 @@ export const notificationsRoutes = createRouter()
       // (API keys) see everyone's unless they ask for one member.
       const user =
         q.user !== undefined ? normalizeEmail(q.user) : p.kind === "user" ? p.email : undefined;
-      const rows = await listNotificationRows(c.var.db, p.tenantId, {
-        limit: q.limit + 1,
+      const rows = await storeFor(c.env, p.tenantId).listNotifications(p.tenantId, {
+        limit: q.limit,
         after: decodeCursor(q.cursor, isKeysetCursor),
         user,
         unread: q.unread === "true",
@@ -110,7 +106,8 @@ export const notificationsRoutes = createRouter()
     async (c) => {
       const p = authorize(c, "read");
       const { id } = c.req.valid("param");
-      const row = await getNotificationRow(c.var.db, p.tenantId, id);
+      const store = storeFor(c.env, p.tenantId);
+      const row = await store.getNotification(p.tenantId, id);
       if (!row) throw notFound("Notification");
       const own = p.kind === "user" && p.email === row.user;
       if (!own && !allows(p, "write")) {
@@ -120,7 +117,7 @@ export const notificationsRoutes = createRouter()
           "Marking others' notifications read needs 'write' rights",
         );
       }
-      if (!row.read) await markNotificationRead(c.var.db, p.tenantId, id);
+      if (!row.read) await store.markNotificationRead(p.tenantId, id);
       return c.json(toNotification({ ...row, read: true }), 200);
     },
   );

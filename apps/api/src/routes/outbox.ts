@@ -2,7 +2,8 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { authorize } from "../auth/authenticate.ts";
 import { createRouter } from "../http.ts";
 import { isKeysetCursor, nextKeysetCursor } from "../repositories/keyset.ts";
-import { listOutboxRows, type OutboxRow } from "../repositories/outbox.ts";
+import { storeFor } from "../store/client.ts";
+import type { OutboxRow } from "../store/outbox.ts";
 import {
   decodeCursor,
   encodeCursor,
@@ -71,8 +72,8 @@ export const outboxRoutes = createRouter().openapi(
   async (c) => {
     const p = authorize(c, "read");
     const q = c.req.valid("query");
-    const rows = await listOutboxRows(c.var.db, p.tenantId, {
-      limit: q.limit + 1,
+    const rows = await storeFor(c.env, p.tenantId).listOutbox(p.tenantId, {
+      limit: q.limit,
       after: decodeCursor(q.cursor, isKeysetCursor),
       channel: q.channel,
       runId: q.runId,

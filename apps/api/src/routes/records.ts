@@ -3,19 +3,17 @@ import type { Context } from "hono";
 import { authorize } from "../auth/authenticate.ts";
 import { ApiError, ErrorCode, notFound } from "../errors.ts";
 import { type AppEnv, createRouter } from "../http.ts";
-import { nowIso } from "../lib/time.ts";
-import { listRecordRows } from "../repositories/records.ts";
-import { announceEvent } from "../services/events.ts";
+import { rateLimited } from "../services/events.ts";
 import {
   type Fields,
-  getRecord,
   MAX_RECORD_ID_LENGTH,
+  type RecordView,
   recordInputProblems,
   recordTypeProblem,
-  toRecordView,
   type WriteMode,
-  writeRecord,
 } from "../services/records.ts";
+import { storeFor } from "../store/client.ts";
+import type { RecordWriteReply } from "../store/records.ts";
 import {
   decodeCursor,
   encodeCursor,
@@ -66,15 +64,15 @@ const RecordSchema = z
 const writeResponses = {
   200: jsonResponse(RecordSchema, "Written (or unchanged: same version, no event)"),
   201: jsonResponse(RecordSchema, "Created; <type>.created was emitted"),
-  ...errors(400, 401, 403, 409, 413, 415, 422),
+  ...errors(400, 401, 403, 409, 413, 415, 422, 429),
 };
 
 /**
- * A write from the API: validated, stored, and its change sent as an event
- * like any other (root causation, source "record"); unchanged writes emit
- * nothing. The event is stored in the write's own D1 batch, so a crash
- * cannot keep the change and lose its event; a lost queue send is re-sent
- * by the sweeper.
+ * A write from the API: validated, then stored by the tenant's store with
+ * its change event (root causation, source "record") in one transaction,
+ * so a crash cannot keep the change and lose its event; the store sends
+ * the event on like any other (a lost send is matched by its alarm).
+ * Unchanged writes emit nothing. Spends the tenant's `records` limit.
  */
 async function write(
   c: Context<AppEnv>,
@@ -88,31 +86,16 @@ async function write(
   if (problems.length > 0) {
     throw new ApiError(422, ErrorCode.validationFailed, "The record is not valid", problems);
   }
-  const db = c.var.db;
-  if (mode === "merge" && !(await getRecord(db, p.tenantId, type, id))) throw notFound("Record");
-  const at = nowIso();
-  const result = await writeRecord(db, p.tenantId, { type, id, fields, mode, at }, undefined, {
-    source: "record",
-  });
-  if (result.status !== "written") {
-    throw new ApiError(
-      409,
-      ErrorCode.conflict,
-      `Record ${type}/${id} is being changed by others; try again`,
-    );
-  }
-  const { event, record, plan, eventId } = result;
-  if (event && eventId) {
-    await announceEvent(
-      c.env,
-      db,
-      p.tenantId,
-      { id: eventId, type: event.type, data: event.data },
-      at,
-      c.executionCtx.waitUntil.bind(c.executionCtx),
-    );
-  }
-  return { record, created: plan.created };
+  // RPC typing cannot express `unknown` fields; the store answers a RecordWriteReply.
+  const reply = (await storeFor(c.env, p.tenantId).putRecord(p.tenantId, {
+    type,
+    id,
+    fields,
+    mode,
+  })) as unknown as RecordWriteReply;
+  if (reply.ok) return { record: reply.record, created: reply.created };
+  if (reply.reason === "not_found") throw notFound("Record");
+  throw rateLimited("records", reply.retryAfterMs);
 }
 
 export const recordsRoutes = createRouter()
@@ -140,7 +123,7 @@ export const recordsRoutes = createRouter()
       request: { params: RecordParams, body: jsonBody(FieldsBody) },
       responses: {
         200: jsonResponse(RecordSchema, "Written (or unchanged: same version, no event)"),
-        ...errors(400, 401, 403, 404, 409, 413, 415, 422),
+        ...errors(400, 401, 403, 404, 409, 413, 415, 422, 429),
       },
     }),
     async (c) => {
@@ -161,7 +144,11 @@ export const recordsRoutes = createRouter()
     async (c) => {
       const p = authorize(c, "read");
       const { type, id } = c.req.valid("param");
-      const record = await getRecord(c.var.db, p.tenantId, type, id);
+      const record = (await storeFor(c.env, p.tenantId).getRecord(
+        p.tenantId,
+        type,
+        id,
+      )) as unknown as RecordView | null;
       if (!record) throw notFound("Record");
       return c.json(record, 200);
     },
@@ -186,11 +173,14 @@ export const recordsRoutes = createRouter()
       const { type } = c.req.valid("param");
       const q = c.req.valid("query");
       const after = decodeCursor(q.cursor, (v): v is string => typeof v === "string");
-      const rows = await listRecordRows(c.var.db, p.tenantId, type, q.limit + 1, after);
+      const rows = (await storeFor(c.env, p.tenantId).listRecords(p.tenantId, type, {
+        limit: q.limit,
+        after,
+      })) as unknown as RecordView[];
       const page = rows.slice(0, q.limit);
       return c.json(
         {
-          items: page.map(toRecordView),
+          items: page,
           nextCursor: rows.length > q.limit ? encodeCursor(page[page.length - 1]!.id) : null,
         },
         200,

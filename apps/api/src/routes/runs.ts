@@ -76,7 +76,6 @@ const RunsQuery = ListQuery.extend({
   since: z.iso.datetime({ offset: true }).optional(),
 });
 
-
 function summary(r: RunRow) {
   return {
     id: r.id,

@@ -5,8 +5,9 @@ import { ApiError, ErrorCode, notFound } from "../errors.ts";
 import { createRouter } from "../http.ts";
 import { nowIso } from "../lib/time.ts";
 import { isKeysetCursor, nextKeysetCursor } from "../repositories/keyset.ts";
-import { getTaskRow, listTaskRows, setTaskStatus, type TaskRow } from "../repositories/tasks.ts";
 import { normalizeEmail } from "../repositories/users.ts";
+import { storeFor } from "../store/client.ts";
+import type { TaskRow } from "../store/tasks.ts";
 import {
   decodeCursor,
   encodeCursor,
@@ -75,8 +76,8 @@ export const tasksRoutes = createRouter()
     async (c) => {
       const p = authorize(c, "read");
       const q = c.req.valid("query");
-      const rows = await listTaskRows(c.var.db, p.tenantId, {
-        limit: q.limit + 1,
+      const rows = await storeFor(c.env, p.tenantId).listTasks(p.tenantId, {
+        limit: q.limit,
         after: decodeCursor(q.cursor, isKeysetCursor),
         status: q.status,
         assignee: q.assignee === undefined ? undefined : normalizeEmail(q.assignee),
@@ -104,7 +105,7 @@ export const tasksRoutes = createRouter()
     }),
     async (c) => {
       const p = authorize(c, "read");
-      const row = await getTaskRow(c.var.db, p.tenantId, c.req.valid("param").id);
+      const row = await storeFor(c.env, p.tenantId).getTask(p.tenantId, c.req.valid("param").id);
       if (!row) throw notFound("Task");
       return c.json(toTask(row), 200);
     },
@@ -128,8 +129,8 @@ export const tasksRoutes = createRouter()
     async (c) => {
       const p = authorize(c, "read");
       const { id } = c.req.valid("param");
-      const db = c.var.db;
-      const row = await getTaskRow(db, p.tenantId, id);
+      const store = storeFor(c.env, p.tenantId);
+      const row = await store.getTask(p.tenantId, id);
       if (!row) throw notFound("Task");
       // The assignee may close their own task whatever their role: it is
       // theirs to do. Anyone else needs editor rights (API.md).
@@ -138,11 +139,9 @@ export const tasksRoutes = createRouter()
         throw new ApiError(403, ErrorCode.forbidden, "Updating others' tasks needs 'write' rights");
       }
       const { status } = c.req.valid("json");
-      const at = nowIso();
-      if (status !== row.status) await setTaskStatus(db, p.tenantId, id, status, at);
-      return c.json(
-        toTask({ ...row, status, updatedAt: status !== row.status ? at : row.updatedAt }),
-        200,
-      );
+      if (status === row.status) return c.json(toTask(row), 200);
+      const updated = await store.setTaskStatus(p.tenantId, id, status, nowIso());
+      if (!updated) throw notFound("Task");
+      return c.json(toTask(updated), 200);
     },
   );

@@ -4,7 +4,6 @@ import { authorize } from "../auth/authenticate.ts";
 import { actorOf, type Principal } from "../auth/principal.ts";
 import { notFound } from "../errors.ts";
 import { type AppEnv, createRouter } from "../http.ts";
-import { storeFor } from "../store/client.ts";
 import { nowIso } from "../lib/time.ts";
 import {
   getDefinitions,
@@ -24,6 +23,7 @@ import {
   splitSaveBody,
   toWorkflowView,
 } from "../services/workflows.ts";
+import { storeFor } from "../store/client.ts";
 import {
   decodeCursor,
   encodeCursor,

@@ -1,12 +1,11 @@
 import { and, eq } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
-import { apiKeys, eventTypes, users, workflows } from "../db/schema.ts";
+import { apiKeys, users, workflows } from "../db/schema.ts";
 import type { Env } from "../env.ts";
-import { storeFor } from "../store/client.ts";
 import { ApiError, ErrorCode } from "../errors.ts";
 import { hashPassword, newId, sha256Hex, verifyPassword } from "../lib/crypto.ts";
-import { inferSchema } from "../lib/infer-schema.ts";
 import { visiblePrefix } from "../repositories/api-keys.ts";
+import { storeFor } from "../store/client.ts";
 import { auditKeyOf } from "./context.ts";
 import { createTenant, getTenant } from "./tenants.ts";
 import { createWorkflow, parseDefinition } from "./workflows.ts";
@@ -180,21 +179,13 @@ export async function seedDemo(db: Db, env: Env, at: string): Promise<{ created:
       created.push("api_key");
     }
   }
-  for (const [type, sample] of Object.entries(DEMO_EVENT_TYPES)) {
-    const inserted = await db
-      .insert(eventTypes)
-      .values({
-        tenantId: DEMO_TENANT_ID,
-        type,
-        sample: JSON.stringify(sample),
-        schema: JSON.stringify(inferSchema(sample)),
-        declared: true,
-        lastSeenAt: null,
-        updatedAt: at,
-      })
-      .onConflictDoNothing();
-    if ((inserted.meta.changes ?? 0) > 0) created.push(`event type ${type}`);
-  }
+  // Declared in the tenant's store; a type it already knows is left as it is.
+  const declared = await storeFor(env, DEMO_TENANT_ID).declareNewEventTypes(
+    DEMO_TENANT_ID,
+    Object.entries(DEMO_EVENT_TYPES).map(([type, sample]) => ({ type, sample })),
+    at,
+  );
+  for (const type of declared) created.push(`event type ${type}`);
   for (const wf of DEMO_WORKFLOWS) {
     const exists = await db
       .select({ id: workflows.id })

@@ -129,4 +129,3 @@ export interface MarkedResult {
   output: { type: string; id: string; version: number; changed: string[] };
   events: EmittedEvent[];
 }
-

@@ -93,7 +93,9 @@ interface Deps {
 async function liveChanged(d: Deps): Promise<void> {
   await d
     .liveChanged()
-    .catch((err) => console.error(`tenant ${d.tenantId}: store not told of a workflow change`, err));
+    .catch((err) =>
+      console.error(`tenant ${d.tenantId}: store not told of a workflow change`, err),
+    );
 }
 
 export async function createWorkflow(

@@ -96,7 +96,11 @@ export function decideApproval(
       .update(approvals)
       .set({ status: d.decision, decidedBy: d.decidedBy, decidedAt: d.at, comment: d.comment })
       .where(
-        and(eq(approvals.tenantId, tenantId), eq(approvals.id, id), eq(approvals.status, "pending")),
+        and(
+          eq(approvals.tenantId, tenantId),
+          eq(approvals.id, id),
+          eq(approvals.status, "pending"),
+        ),
       )
       .returning()
       .all();

@@ -8,7 +8,6 @@ import type { StoreDb } from "./db.ts";
 import type { Lane } from "./limits.ts";
 import { events, eventTypes, runs } from "./schema.ts";
 
-
 /** The EVENTS queue message: ids only (DESIGN.md, queue message size). */
 export interface EventMessage {
   tenantId: string;

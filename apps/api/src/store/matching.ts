@@ -20,7 +20,7 @@ import { workflows, workflowVersions } from "../db/schema.ts";
 import { sha256Hex } from "../lib/crypto.ts";
 import type { StoreDb } from "./db.ts";
 import type { EventRow } from "./events.ts";
-import { runIndexRow, upsertRun } from "./runs.ts";
+import { appendRunAudit, runAuditRecord, runIndexRow, upsertRun } from "./runs.ts";
 import { liveWorkflows } from "./schema.ts";
 
 /** One run per (event, workflow): the id is derived, so redeliveries start nothing new. */
@@ -164,6 +164,7 @@ export async function matchOne(
     }
     const settled = advance(createRun(params), { type: "start", at: now }).state;
     upsertRun(db, runIndexRow(tenantId, settled, at, false));
+    appendRunAudit(db, tenantId, runAuditRecord(settled));
     if (m.decision === MatchDecision.suppressed) suppressed.push({ runId, m });
   }
   return { starts, suppressed };

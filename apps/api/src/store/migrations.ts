@@ -26,6 +26,11 @@ export const STORE_MIGRATIONS: readonly (readonly string[])[] = [
 );`,
     `CREATE UNIQUE INDEX \`approvals_step\` ON \`approvals\` (\`tenant_id\`,\`run_id\`,\`step_id\`);`,
     `CREATE INDEX \`approvals_list\` ON \`approvals\` (\`tenant_id\`,\`status\`,\`created_at\`);`,
+    `CREATE TABLE \`archive_segments\` (
+	\`id\` text PRIMARY KEY NOT NULL,
+	\`row\` text NOT NULL,
+	\`created_at\` text NOT NULL
+);`,
     `CREATE TABLE \`deliveries\` (
 	\`tenant_id\` text NOT NULL,
 	\`idempotency_key\` text NOT NULL,
@@ -125,6 +130,33 @@ export const STORE_MIGRATIONS: readonly (readonly string[])[] = [
 	PRIMARY KEY(\`tenant_id\`, \`type\`, \`id\`)
 );`,
     `CREATE INDEX \`records_list\` ON \`records\` (\`tenant_id\`,\`type\`,\`updated_at\`);`,
+    `CREATE TABLE \`run_audit\` (
+	\`n\` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	\`id\` text NOT NULL,
+	\`tenant_id\` text NOT NULL,
+	\`at\` text NOT NULL,
+	\`record\` text NOT NULL,
+	\`archived_in\` text
+);`,
+    `CREATE UNIQUE INDEX \`run_audit_id\` ON \`run_audit\` (\`id\`);`,
+    `CREATE INDEX \`run_audit_archive\` ON \`run_audit\` (\`archived_in\`,\`n\`);`,
+    `CREATE TABLE \`run_log\` (
+	\`seq\` integer PRIMARY KEY NOT NULL,
+	\`id\` text NOT NULL,
+	\`tenant_id\` text NOT NULL,
+	\`at\` text NOT NULL,
+	\`actor_type\` text NOT NULL,
+	\`actor_id\` text NOT NULL,
+	\`type\` text NOT NULL,
+	\`subject\` text NOT NULL,
+	\`details\` text NOT NULL,
+	\`prev_hash\` text NOT NULL,
+	\`hash\` text NOT NULL,
+	\`archived_in\` text
+);`,
+    `CREATE UNIQUE INDEX \`run_log_id\` ON \`run_log\` (\`id\`);`,
+    `CREATE INDEX \`run_log_at\` ON \`run_log\` (\`at\`,\`seq\`);`,
+    `CREATE INDEX \`run_log_archive\` ON \`run_log\` (\`archived_in\`,\`seq\`);`,
     `CREATE TABLE \`runs\` (
 	\`tenant_id\` text NOT NULL,
 	\`id\` text NOT NULL,
@@ -176,14 +208,20 @@ export const STORE_MIGRATIONS: readonly (readonly string[])[] = [
 /** Applies the migrations this storage has not seen yet; returns how many ran. */
 export function migrateStore(storage: DurableObjectStorage): number {
   const sql = storage.sql;
-  sql.exec("CREATE TABLE IF NOT EXISTS _store_migrations (id INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)");
+  sql.exec(
+    "CREATE TABLE IF NOT EXISTS _store_migrations (id INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)",
+  );
   const done = sql.exec<{ n: number }>("SELECT count(*) AS n FROM _store_migrations").one().n;
   let ran = 0;
   STORE_MIGRATIONS.forEach((statements, i) => {
     if (i < done) return;
     storage.transactionSync(() => {
       for (const s of statements) sql.exec(s);
-      sql.exec("INSERT INTO _store_migrations (id, applied_at) VALUES (?, ?)", i, new Date().toISOString());
+      sql.exec(
+        "INSERT INTO _store_migrations (id, applied_at) VALUES (?, ?)",
+        i,
+        new Date().toISOString(),
+      );
     });
     ran++;
   });

@@ -53,7 +53,11 @@ export function listRecordRows(
     .all();
 }
 
-export function getEffect(db: StoreDb, tenantId: string, idempotencyKey: string): string | undefined {
+export function getEffect(
+  db: StoreDb,
+  tenantId: string,
+  idempotencyKey: string,
+): string | undefined {
   return db
     .select({ result: effects.result })
     .from(effects)
@@ -68,12 +72,8 @@ export function getEffect(db: StoreDb, tenantId: string, idempotencyKey: string)
 export function putRecordRow(db: StoreDb, row: RecordRow, expectedVersion: number | null): boolean {
   if (expectedVersion === null) {
     return (
-      db
-        .insert(records)
-        .values(row)
-        .onConflictDoNothing()
-        .returning({ id: records.id })
-        .all().length > 0
+      db.insert(records).values(row).onConflictDoNothing().returning({ id: records.id }).all()
+        .length > 0
     );
   }
   return (
@@ -199,7 +199,12 @@ export function writeRecord(
     const expected = existing ? existing.version : null;
     const changed =
       key !== undefined
-        ? writeWithMarker(tx, row, expected, { tenantId, idempotencyKey: key, result, at: input.at })
+        ? writeWithMarker(tx, row, expected, {
+            tenantId,
+            idempotencyKey: key,
+            result,
+            at: input.at,
+          })
         : putRecordRow(tx, row, expected);
     // Nothing else runs inside the object meanwhile: the row is as just read.
     if (!changed) throw new Error(`record ${input.type}/${input.id} changed inside its own write`);
@@ -208,3 +213,17 @@ export function writeRecord(
     return { status: "written", record: toRecordView(row), plan, event, stored };
   });
 }
+
+/** A REST write of a record (PUT replaces, PATCH merges into an existing one). */
+export interface RecordWrite {
+  type: string;
+  id: string;
+  fields: Record<string, unknown>;
+  mode: "replace" | "merge";
+}
+
+/** TenantStore.putRecord's answer. */
+export type RecordWriteReply =
+  | { ok: true; record: RecordView; created: boolean }
+  | { ok: false; reason: "not_found" }
+  | { ok: false; reason: "rate_limited"; retryAfterMs: number };

@@ -6,7 +6,7 @@
 import type { RunState } from "@switchyard/engine";
 import { and, desc, eq, gte, lt, or, sql } from "drizzle-orm";
 import type { StoreDb } from "./db.ts";
-import { runs } from "./schema.ts";
+import { runAudit, runs } from "./schema.ts";
 
 export type RunRow = typeof runs.$inferSelect;
 
@@ -144,4 +144,89 @@ export function listRunRows(db: StoreDb, tenantId: string, q: RunListQuery): Run
     .orderBy(desc(runs.createdAt), desc(runs.id))
     .limit(q.limit + 1)
     .all();
+}
+
+/** A finished run's audit record: compact, no payloads (archived to D1 in segments). */
+export interface RunAuditRecord {
+  id: string;
+  runId: string;
+  workflowId: string;
+  version: number;
+  eventId: string;
+  eventType: string;
+  status: string;
+  test: boolean;
+  filter: { expression: string | null; result: boolean | null; error?: string } | null;
+  suppression: string | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+  steps: {
+    id: string;
+    action?: string;
+    status: string;
+    attempts: number;
+    startedAt: string | null;
+    finishedAt: string | null;
+    error?: { code: string; message: string };
+  }[];
+}
+
+/** Statuses a run ends in (it may start again only by an explicit retry). */
+export const FINAL_STATUSES: readonly string[] = [
+  "succeeded",
+  "failed",
+  "cancelled",
+  "filtered",
+  "suppressed",
+];
+
+export function runAuditRecord(state: RunState): RunAuditRecord {
+  const f = state.filter;
+  return {
+    id: `${state.runId}:${state.seq}`,
+    runId: state.runId,
+    workflowId: state.workflowId,
+    version: state.version,
+    eventId: state.event.id,
+    eventType: state.event.type,
+    status: state.status,
+    test: state.test,
+    filter: f
+      ? {
+          expression: f.expression,
+          result: f.result,
+          ...(f.error ? { error: f.error.code } : {}),
+        }
+      : null,
+    suppression: state.suppression?.reason ?? null,
+    startedAt: iso(state.startedAt),
+    finishedAt: iso(state.finishedAt),
+    steps: state.order.map((id) => {
+      const s = state.steps[id]!;
+      return {
+        id,
+        ...(s.action ? { action: s.action } : {}),
+        status: s.status,
+        attempts: s.attempt,
+        startedAt: iso(s.startedAt),
+        finishedAt: iso(s.finishedAt),
+        ...(s.error
+          ? { error: { code: s.error.code, message: s.error.message.slice(0, 300) } }
+          : {}),
+      };
+    }),
+  };
+}
+
+export function appendRunAudit(db: StoreDb, tenantId: string, record: RunAuditRecord): void {
+  db.insert(runAudit)
+    .values({
+      id: record.id,
+      tenantId,
+      at: record.finishedAt ?? new Date().toISOString(),
+      record: JSON.stringify(record),
+      archivedIn: null,
+    })
+    .onConflictDoNothing()
+    .run();
 }

@@ -1,4 +1,11 @@
-import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import {
+  index,
+  integer,
+  primaryKey,
+  sqliteTable,
+  text,
+  uniqueIndex,
+} from "drizzle-orm/sqlite-core";
 
 // The schema of a tenant's store (durable-objects/tenant-store.ts): the
 // data plane. One TenantStore object per tenant (or per shard of a tenant)
@@ -245,4 +252,54 @@ export const liveWorkflows = sqliteTable(
 export const storeMeta = sqliteTable("store_meta", {
   key: text("key").primaryKey(),
   value: text("value").notNull(),
+});
+
+/**
+ * The run log: a hash-chained log of what runs record (store/run-log.ts).
+ * `seq` is the chain's order; `archived_in` the D1 segment holding a copy.
+ */
+export const runLog = sqliteTable(
+  "run_log",
+  {
+    seq: integer("seq").primaryKey(),
+    id: text("id").notNull(),
+    tenantId: text("tenant_id").notNull(),
+    at: text("at").notNull(),
+    actorType: text("actor_type").notNull(),
+    actorId: text("actor_id").notNull(),
+    type: text("type").notNull(),
+    subject: text("subject").notNull(),
+    details: text("details").notNull(),
+    prevHash: text("prev_hash").notNull(),
+    hash: text("hash").notNull(),
+    archivedIn: text("archived_in"),
+  },
+  (t) => [
+    uniqueIndex("run_log_id").on(t.id),
+    index("run_log_at").on(t.at, t.seq),
+    index("run_log_archive").on(t.archivedIn, t.seq),
+  ],
+);
+
+/** Each finished run's compact audit record, until it is archived to D1. */
+export const runAudit = sqliteTable(
+  "run_audit",
+  {
+    n: integer("n").primaryKey({ autoIncrement: true }),
+    /** `<runId>:<checkpoint>`: a run retried and finished again has a second record. */
+    id: text("id").notNull(),
+    tenantId: text("tenant_id").notNull(),
+    at: text("at").notNull(),
+    record: text("record").notNull(),
+    archivedIn: text("archived_in"),
+  },
+  (t) => [uniqueIndex("run_audit_id").on(t.id), index("run_audit_archive").on(t.archivedIn, t.n)],
+);
+
+/** Segments planned for D1: written again until D1 has them (idempotently, by id). */
+export const archiveSegments = sqliteTable("archive_segments", {
+  id: text("id").primaryKey(),
+  /** The row for D1's run_audit_segments, as JSON. */
+  row: text("row").notNull(),
+  createdAt: text("created_at").notNull(),
 });

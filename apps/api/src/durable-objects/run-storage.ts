@@ -1,0 +1,240 @@
+// A WorkflowRun's own SQLite storage: the run's core (everything but its
+// steps) in one row, a row per step, the dispatched attempts' payloads and
+// the attempts no consumer has claimed yet. A transition rewrites the core
+// and only the steps it changed, in one transaction.
+//
+// A run can never wedge on its own size. A SQLite-backed Durable Object
+// keeps at most 2 MB in one row (production and local alike, but local
+// SQLite does not refuse bigger ones), so what a step keeps is capped:
+// - its rendered input (for the timeline only) keeps small fields whole
+//   and replaces big ones by `{ "$truncated": { bytes, sha256, preview } }`;
+// - its output is what later steps read, so it is never cut: a step whose
+//   output is over MAX_STEP_OUTPUT_BYTES, or that takes the run's steps
+//   over MAX_RUN_STATE_BYTES, fails as `state_too_large` (the shell checks
+//   before the engine sees the output).
+import type { Command, RunState, StepState } from "@switchyard/engine";
+import { sha256Hex } from "../lib/crypto.ts";
+import type { Lane } from "../store/limits.ts";
+
+/** What the timeline keeps of one step's rendered input. */
+export const MAX_KEPT_INPUT_BYTES = 64 * 1024;
+/** The largest output one step may produce. */
+export const MAX_STEP_OUTPUT_BYTES = 1024 * 1024;
+/** All of a run's step rows together. */
+export const MAX_RUN_STATE_BYTES = 8 * 1024 * 1024;
+/** A single SQLite row in a Durable Object (production's limit, enforced here locally too). */
+export const MAX_ROW_BYTES = 2 * 1000 * 1000;
+const PREVIEW_CHARS = 200;
+
+export interface Stored {
+  tenantId: string;
+  state: RunState;
+  /** Commands persisted with the state and not yet known to be carried out. */
+  pending: Command[];
+  /** The queues its actions take: `bulk` when its event came from a bursting tenant. */
+  lane?: Lane;
+  /** The status the tenant store's runs index last heard of. */
+  indexedStatus?: RunState["status"];
+  /** The runs index is told with the pending commands (the status changed). */
+  indexDue?: boolean;
+}
+
+/** Dispatched attempts no consumer has claimed yet. */
+export interface Unclaimed {
+  stepId: string;
+  attempt: number;
+  at: number;
+  sends: number;
+}
+
+const SCHEMA = [
+  `CREATE TABLE IF NOT EXISTS run_core (
+     id INTEGER PRIMARY KEY CHECK (id = 1),
+     body TEXT NOT NULL
+   )`,
+  `CREATE TABLE IF NOT EXISTS run_steps (
+     step_id TEXT PRIMARY KEY,
+     body TEXT NOT NULL,
+     bytes INTEGER NOT NULL
+   )`,
+  `CREATE TABLE IF NOT EXISTS run_dispatch (step_id TEXT PRIMARY KEY, body TEXT NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS run_unclaimed (
+     step_id TEXT PRIMARY KEY,
+     attempt INTEGER NOT NULL,
+     at INTEGER NOT NULL,
+     sends INTEGER NOT NULL
+   )`,
+];
+
+export class RunStorage {
+  readonly #storage: DurableObjectStorage;
+  /** The step rows as last written, to write only what a transition changed. */
+  #written: Map<string, string> | null = null;
+
+  constructor(storage: DurableObjectStorage) {
+    this.#storage = storage;
+    for (const s of SCHEMA) storage.sql.exec(s);
+  }
+
+  load(): Stored | undefined {
+    const sql = this.#storage.sql;
+    const core = sql.exec<{ body: string }>("SELECT body FROM run_core WHERE id = 1").toArray()[0];
+    if (!core) return undefined;
+    const stored = JSON.parse(core.body) as Omit<Stored, "state"> & {
+      state: Omit<RunState, "steps">;
+    };
+    const steps: Record<string, StepState> = {};
+    const written = new Map<string, string>();
+    for (const row of sql.exec<{ step_id: string; body: string }>(
+      "SELECT step_id, body FROM run_steps",
+    )) {
+      steps[row.step_id] = JSON.parse(row.body) as StepState;
+      written.set(row.step_id, row.body);
+    }
+    this.#written = written;
+    return { ...stored, state: { ...stored.state, steps } };
+  }
+
+  /**
+   * Writes the run in one transaction: the core, the steps whose row
+   * changed, and the dispatch payloads and unclaimed attempts given.
+   */
+  save(
+    next: Stored,
+    extra: { dispatches?: { stepId: string; body: unknown }[]; unclaimed?: Unclaimed[] } = {},
+  ): void {
+    const sql = this.#storage.sql;
+    const written = this.#written ?? new Map<string, string>();
+    const { steps, ...core } = next.state;
+    const changed: [string, string][] = [];
+    for (const [id, step] of Object.entries(steps)) {
+      const body = JSON.stringify(step);
+      if (written.get(id) !== body) changed.push([id, body]);
+    }
+    const coreBody = JSON.stringify({ ...next, state: core });
+    this.#storage.transactionSync(() => {
+      sql.exec(
+        "INSERT INTO run_core (id, body) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET body = excluded.body",
+        coreBody,
+      );
+      for (const [id, body] of changed) {
+        sql.exec(
+          "INSERT INTO run_steps (step_id, body, bytes) VALUES (?, ?, ?) ON CONFLICT (step_id) DO UPDATE SET body = excluded.body, bytes = excluded.bytes",
+          id,
+          body,
+          body.length,
+        );
+      }
+      for (const d of extra.dispatches ?? []) this.putDispatch(d.stepId, d.body);
+      for (const u of extra.unclaimed ?? []) this.putUnclaimed(u);
+    });
+    for (const [id, body] of changed) written.set(id, body);
+    this.#written = written;
+  }
+
+  /** Forgets what was cached (a failed transaction may have left it wrong). */
+  reset(): void {
+    this.#written = null;
+  }
+
+  /** The bytes of the step rows other than `stepId`'s. */
+  otherStepBytes(stepId: string): number {
+    const row = this.#storage.sql
+      .exec<{ n: number | null }>(
+        "SELECT sum(bytes) AS n FROM run_steps WHERE step_id != ?",
+        stepId,
+      )
+      .one();
+    return row.n ?? 0;
+  }
+
+  dispatch<T>(stepId: string): T | undefined {
+    const row = this.#storage.sql
+      .exec<{ body: string }>("SELECT body FROM run_dispatch WHERE step_id = ?", stepId)
+      .toArray()[0];
+    return row ? (JSON.parse(row.body) as T) : undefined;
+  }
+
+  unclaimed(): Unclaimed[] {
+    return this.#storage.sql
+      .exec<{ step_id: string; attempt: number; at: number; sends: number }>(
+        "SELECT step_id, attempt, at, sends FROM run_unclaimed",
+      )
+      .toArray()
+      .map((r) => ({ stepId: r.step_id, attempt: r.attempt, at: r.at, sends: r.sends }));
+  }
+
+  putUnclaimed(u: Unclaimed): void {
+    this.#storage.sql.exec(
+      "INSERT INTO run_unclaimed (step_id, attempt, at, sends) VALUES (?, ?, ?, ?) ON CONFLICT (step_id) DO UPDATE SET attempt = excluded.attempt, at = excluded.at, sends = excluded.sends",
+      u.stepId,
+      u.attempt,
+      u.at,
+      u.sends,
+    );
+  }
+
+  putDispatch(stepId: string, body: unknown): void {
+    this.#storage.sql.exec(
+      "INSERT INTO run_dispatch (step_id, body) VALUES (?, ?) ON CONFLICT (step_id) DO UPDATE SET body = excluded.body",
+      stepId,
+      JSON.stringify(body),
+    );
+  }
+
+  claim(stepId: string, attempt: number): void {
+    this.#storage.sql.exec(
+      "DELETE FROM run_unclaimed WHERE step_id = ? AND attempt = ?",
+      stepId,
+      attempt,
+    );
+  }
+}
+
+const bytesOf = (text: string): number => new TextEncoder().encode(text).length;
+
+/** The JSON size of a value, in bytes. */
+export function jsonBytes(value: unknown): number {
+  return value === undefined ? 0 : bytesOf(JSON.stringify(value));
+}
+
+async function marker(text: string): Promise<unknown> {
+  return {
+    $truncated: {
+      bytes: bytesOf(text),
+      sha256: await sha256Hex(text),
+      preview: text.slice(0, PREVIEW_CHARS),
+    },
+  };
+}
+
+/**
+ * What the timeline keeps of a rendered input: the value itself when it is
+ * small; else, for an object, its small fields whole and each big one as a
+ * truncation marker (its size, its SHA-256 and the start of it), so fields
+ * such as an approval's timeout survive; else one marker.
+ */
+export async function keptInput(value: unknown): Promise<unknown> {
+  if (value === undefined || value === null) return value;
+  const text = JSON.stringify(value);
+  if (bytesOf(text) <= MAX_KEPT_INPUT_BYTES) return value;
+  if (typeof value !== "object" || Array.isArray(value)) return marker(text);
+  const out: Record<string, unknown> = {};
+  let budget = MAX_KEPT_INPUT_BYTES;
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    const t = JSON.stringify(v) ?? "null";
+    const size = bytesOf(t);
+    if (size <= 1024 && size <= budget) {
+      out[k] = v;
+      budget -= size;
+    } else {
+      // A text is measured and hashed as itself; anything else as its JSON.
+      out[k] = await marker(typeof v === "string" ? v : t);
+    }
+  }
+  return out;
+}
+
+/** Whether a value is a truncation marker left by `keptInput`. */
+export const isTruncated = (v: unknown): boolean =>
+  typeof v === "object" && v !== null && "$truncated" in v;

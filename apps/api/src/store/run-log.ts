@@ -1,0 +1,244 @@
+// The run log: what runs record (prevented loops, approval decisions,
+// record changes by workflows) in a hash-chained log inside the tenant's
+// store. The store is its only writer, so the chain cannot fork; entry ids
+// are deterministic, so a repeated write changes nothing. Entries and the
+// finished runs' audit records are archived to D1 in segments
+// (store/archive.ts).
+import { asc, desc, eq, gt, sql } from "drizzle-orm";
+import type { Actor } from "../auth/principal.ts";
+import { hmacSha256Hex } from "../lib/crypto.ts";
+import { canonicalJson } from "../lib/json.ts";
+import type { StoreDb } from "./db.ts";
+import { runLog } from "./schema.ts";
+
+export const GENESIS = "genesis";
+
+/** Entry types of the run log (API.md "Audit", beside the change log's). */
+export const RunLogType = {
+  runSuppressed: "run.suppressed",
+  approvalDecided: "approval.decided",
+  recordChanged: "record.changed",
+} as const;
+export type RunLogType = (typeof RunLogType)[keyof typeof RunLogType];
+
+export interface RunLogInput {
+  /** Deterministic: the same fact written twice is one entry. */
+  id: string;
+  type: RunLogType;
+  actor: Actor;
+  subject: string;
+  details: Record<string, unknown>;
+}
+
+export interface RunLogEntry {
+  id: string;
+  seq: number;
+  at: string;
+  actor: Actor;
+  type: string;
+  subject: string;
+  details: Record<string, unknown>;
+  prevHash: string;
+  hash: string;
+}
+
+/** What an entry's HMAC covers (the change log's rule, with the chain named). */
+export function signedContent(tenantId: string, e: Omit<RunLogEntry, "hash">): string {
+  return canonicalJson({
+    chain: "runs",
+    tenantId,
+    id: e.id,
+    seq: e.seq,
+    at: e.at,
+    actor: e.actor,
+    type: e.type,
+    subject: e.subject,
+    details: e.details,
+    prevHash: e.prevHash,
+  });
+}
+
+/**
+ * Signs entries for appending after the current head. The HMAC is async
+ * (WebCrypto), so signing happens before the transaction that appends;
+ * the store serialises appends (TenantStore#appendLog) so the head cannot
+ * move in between.
+ */
+export async function signEntries(
+  db: StoreDb,
+  auditKey: string,
+  tenantId: string,
+  at: string,
+  inputs: RunLogInput[],
+): Promise<(typeof runLog.$inferInsert)[]> {
+  const head = db
+    .select({ seq: runLog.seq, hash: runLog.hash })
+    .from(runLog)
+    .orderBy(desc(runLog.seq))
+    .limit(1)
+    .get();
+  let seq = head?.seq ?? 0;
+  let prevHash = head?.hash ?? GENESIS;
+  const known = new Set(
+    inputs.length === 0
+      ? []
+      : db
+          .select({ id: runLog.id })
+          .from(runLog)
+          .where(
+            sql`${runLog.id} IN (${sql.join(
+              inputs.map((i) => sql`${i.id}`),
+              sql`, `,
+            )})`,
+          )
+          .all()
+          .map((r) => r.id),
+  );
+  const rows: (typeof runLog.$inferInsert)[] = [];
+  for (const input of inputs) {
+    if (known.has(input.id)) continue;
+    known.add(input.id);
+    seq += 1;
+    const entry = {
+      id: input.id,
+      seq,
+      at,
+      actor: input.actor,
+      type: input.type,
+      subject: input.subject,
+      details: input.details,
+      prevHash,
+    };
+    const hash = await hmacSha256Hex(auditKey, signedContent(tenantId, entry));
+    rows.push({
+      seq,
+      id: entry.id,
+      tenantId,
+      at,
+      actorType: entry.actor.type,
+      actorId: entry.actor.id,
+      type: entry.type,
+      subject: entry.subject,
+      details: canonicalJson(entry.details),
+      prevHash,
+      hash,
+      archivedIn: null,
+    });
+    prevHash = hash;
+  }
+  return rows;
+}
+
+/** Appends signed rows (inside the caller's transaction). */
+export function appendSigned(db: StoreDb, rows: (typeof runLog.$inferInsert)[]): void {
+  for (const r of rows) db.insert(runLog).values(r).run();
+}
+
+export function toEntry(r: typeof runLog.$inferSelect): RunLogEntry {
+  return {
+    id: r.id,
+    seq: r.seq,
+    at: r.at,
+    actor: { type: r.actorType as Actor["type"], id: r.actorId },
+    type: r.type,
+    subject: r.subject,
+    details: JSON.parse(r.details) as Record<string, unknown>,
+    prevHash: r.prevHash,
+    hash: r.hash,
+  };
+}
+
+export interface RunLogQuery {
+  type?: string | undefined;
+  actor?: string | undefined;
+  since?: string | undefined;
+  until?: string | undefined;
+  /** Entries strictly before this position in (at desc, seq desc) order. */
+  before?: { at: string; seq: number } | undefined;
+  limit: number;
+}
+
+/** Newest first. */
+export function listRunLog(db: StoreDb, q: RunLogQuery): RunLogEntry[] {
+  const conds = [sql`1 = 1`];
+  if (q.type) conds.push(sql`${runLog.type} = ${q.type}`);
+  if (q.actor) conds.push(sql`${runLog.actorId} = ${q.actor}`);
+  if (q.since) conds.push(sql`${runLog.at} >= ${q.since}`);
+  if (q.until) conds.push(sql`${runLog.at} < ${q.until}`);
+  if (q.before) {
+    conds.push(
+      sql`(${runLog.at} < ${q.before.at} OR (${runLog.at} = ${q.before.at} AND ${runLog.seq} < ${q.before.seq}))`,
+    );
+  }
+  return db
+    .select()
+    .from(runLog)
+    .where(sql.join(conds, sql` AND `))
+    .orderBy(desc(runLog.at), desc(runLog.seq))
+    .limit(q.limit)
+    .all()
+    .map(toEntry);
+}
+
+export type ChainCheck =
+  | { ok: true; entries: number; next: { seq: number; hash: string } | null }
+  | {
+      ok: false;
+      entries: number;
+      brokenAt: { seq: number; id: string | null; reason: "hash_mismatch" | "broken_link" | "gap" };
+    };
+
+/**
+ * Verifies at most `limit` entries after `from` (the last verified seq and
+ * its hash; the start of the chain when absent): a request never walks an
+ * unbounded chain. `next` says where to continue, null at the head.
+ */
+export async function verifyRunLog(
+  db: StoreDb,
+  auditKey: string,
+  tenantId: string,
+  from: { seq: number; hash: string } | null,
+  limit: number,
+): Promise<ChainCheck> {
+  let prevHash = from?.hash ?? GENESIS;
+  let expectedSeq = (from?.seq ?? 0) + 1;
+  const rows = db
+    .select()
+    .from(runLog)
+    .where(gt(runLog.seq, expectedSeq - 1))
+    .orderBy(asc(runLog.seq))
+    .limit(limit + 1)
+    .all();
+  let count = 0;
+  for (const r of rows.slice(0, limit)) {
+    const e = toEntry(r);
+    if (e.seq !== expectedSeq)
+      return { ok: false, entries: count, brokenAt: { seq: expectedSeq, id: null, reason: "gap" } };
+    if (e.prevHash !== prevHash)
+      return {
+        ok: false,
+        entries: count,
+        brokenAt: { seq: e.seq, id: e.id, reason: "broken_link" },
+      };
+    const { hash, ...rest } = e;
+    if ((await hmacSha256Hex(auditKey, signedContent(tenantId, rest))) !== hash)
+      return {
+        ok: false,
+        entries: count,
+        brokenAt: { seq: e.seq, id: e.id, reason: "hash_mismatch" },
+      };
+    prevHash = hash;
+    expectedSeq += 1;
+    count += 1;
+  }
+  return {
+    ok: true,
+    entries: count,
+    next: rows.length > limit ? { seq: expectedSeq - 1, hash: prevHash } : null,
+  };
+}
+
+export function runLogById(db: StoreDb, id: string): RunLogEntry | undefined {
+  const r = db.select().from(runLog).where(eq(runLog.id, id)).get();
+  return r ? toEntry(r) : undefined;
+}
