@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { call, login, newTenant } from "./helpers.ts";
+import { call, login, newTenant, storeSql } from "./helpers.ts";
 
 async function member(ownerKey: string, role: "viewer" | "editor" | "admin") {
   const email = `${role}-${crypto.randomUUID().slice(0, 8)}@example.com`;
@@ -188,6 +188,140 @@ describe("providers", () => {
   });
 });
 
+describe("tenant settings", () => {
+  const storedRetention = async (tenantId: string) =>
+    (
+      await storeSql<{ value: string }>(
+        tenantId,
+        "SELECT value FROM store_meta WHERE key = 'retention_days'",
+      )
+    ).map((r) => r.value);
+
+  it("default to UTC, English and 30 days", async () => {
+    const t = await newTenant();
+    const res = await call("GET", "/v1/settings/tenant", { key: t.key });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ timezone: "UTC", locale: "en", retentionDays: 30 });
+  });
+
+  it("an admin sets each field; the others stay, and the store gets the retention", async () => {
+    const t = await newTenant();
+    const admin = await member(t.key, "admin");
+    const put = (body: unknown) => call("PUT", "/v1/settings/tenant", { ...admin, body });
+
+    const zone = await put({ timezone: "Europe/Berlin" });
+    expect(zone.status).toBe(200);
+    expect(zone.body).toEqual({ timezone: "Europe/Berlin", locale: "en", retentionDays: 30 });
+    // Names and tags are kept in their canonical form.
+    const tag = await put({ locale: "de-ch" });
+    expect(tag.body).toEqual({ timezone: "Europe/Berlin", locale: "de-CH", retentionDays: 30 });
+    expect(await storedRetention(t.tenantId)).toEqual([]);
+    const days = await put({ retentionDays: 14 });
+    expect(days.body).toEqual({ timezone: "Europe/Berlin", locale: "de-CH", retentionDays: 14 });
+
+    const read = await call("GET", "/v1/settings/tenant", { key: t.key });
+    expect(read.body).toEqual({ timezone: "Europe/Berlin", locale: "de-CH", retentionDays: 14 });
+    expect(await storedRetention(t.tenantId)).toEqual(["14"]);
+
+    const all = await put({ timezone: "America/New_York", locale: "pt-BR", retentionDays: 400 });
+    expect(all.body).toEqual({ timezone: "America/New_York", locale: "pt-BR", retentionDays: 400 });
+    expect(await storedRetention(t.tenantId)).toEqual(["400"]);
+    const row = await env.DB.prepare(
+      "SELECT timezone, locale, retention_days FROM tenant_settings WHERE tenant_id = ?",
+    )
+      .bind(t.tenantId)
+      .first();
+    expect(row).toEqual({ timezone: "America/New_York", locale: "pt-BR", retention_days: 400 });
+  });
+
+  it("audits each change once, with what it was and what it became", async () => {
+    const t = await newTenant();
+    const put = (body: unknown) => call("PUT", "/v1/settings/tenant", { key: t.key, body });
+    expect((await put({ retentionDays: 7, timezone: "Asia/Tokyo" })).status).toBe(200);
+    const entries = await audit(t.key);
+    expect(entries).toHaveLength(1);
+    expect(entries[0]).toMatchObject({
+      actor: { type: "api_key" },
+      subject: "tenant",
+      details: {
+        retentionDays: { old: 30, new: 7 },
+        timezone: { old: "UTC", new: "Asia/Tokyo" },
+      },
+    });
+    expect(entries[0]!.details).not.toHaveProperty("locale");
+    // The same values again change nothing and write no entry.
+    expect((await put({ retentionDays: 7, timezone: "Asia/Tokyo" })).status).toBe(200);
+    expect((await put({})).status).toBe(200);
+    expect(await audit(t.key)).toHaveLength(1);
+    expect(await storedRetention(t.tenantId)).toEqual(["7"]);
+    expect((await call("GET", "/v1/audit/verify", { key: t.key })).body.ok).toBe(true);
+  });
+
+  it("viewers, editors and read or write keys read them but cannot change them", async () => {
+    const t = await newTenant();
+    const body = { retentionDays: 5 };
+    const keys: Record<string, string> = {};
+    for (const scopes of [["read"], ["read", "write"]]) {
+      const made = await call("POST", "/v1/api-keys", {
+        key: t.key,
+        body: { name: scopes.join("+"), scopes },
+      });
+      expect(made.status).toBe(201);
+      keys[scopes.join("+")] = made.body.key;
+    }
+    const who = [
+      await member(t.key, "viewer"),
+      await member(t.key, "editor"),
+      { key: keys.read },
+      { key: keys["read+write"] },
+    ];
+    for (const w of who) {
+      const got = await call("GET", "/v1/settings/tenant", w);
+      expect(got.status).toBe(200);
+      expect(got.body.retentionDays).toBe(30);
+      const put = await call("PUT", "/v1/settings/tenant", { ...w, body });
+      expect(put.status).toBe(403);
+    }
+    expect((await call("GET", "/v1/settings/tenant")).status).toBe(401);
+    expect((await call("GET", "/v1/settings/tenant", { key: t.key })).body.retentionDays).toBe(30);
+    expect(await audit(t.key)).toHaveLength(0);
+    expect(await storedRetention(t.tenantId)).toEqual([]);
+  });
+
+  it("refuse bad values and unknown fields with the path of each problem", async () => {
+    const t = await newTenant();
+    const put = (body: unknown) => call("PUT", "/v1/settings/tenant", { key: t.key, body });
+    const paths = async (body: unknown) => {
+      const res = await put(body);
+      expect(res.status).toBe(400);
+      return (res.body.error.details as Array<{ path: string }>).map((d) => d.path).sort();
+    };
+    expect(await paths({ timezone: "Mars/Olympus_Mons" })).toEqual(["timezone"]);
+    expect(await paths({ timezone: "+01:00" })).toEqual(["timezone"]);
+    expect(await paths({ timezone: "" })).toEqual(["timezone"]);
+    expect(await paths({ timezone: "A".repeat(101) })).toEqual(["timezone"]);
+    expect(await paths({ locale: "not a locale" })).toEqual(["locale"]);
+    expect(await paths({ locale: 42 })).toEqual(["locale"]);
+    for (const retentionDays of [0, 401, 7.5, "14", null]) {
+      expect(await paths({ retentionDays })).toEqual(["retentionDays"]);
+    }
+    expect(
+      await paths({ timezone: "Nowhere/Land", locale: "en_US!", retentionDays: -1 }),
+    ).toEqual(["locale", "retentionDays", "timezone"]);
+    const unknown = await put({ retentionDays: 14, require2fa: true });
+    expect(unknown.status).toBe(400);
+    expect(JSON.stringify(unknown.body.error.details)).toContain("require2fa");
+    // Nothing of a refused request was kept.
+    expect((await call("GET", "/v1/settings/tenant", { key: t.key })).body).toEqual({
+      timezone: "UTC",
+      locale: "en",
+      retentionDays: 30,
+    });
+    expect(await audit(t.key)).toHaveLength(0);
+    expect(await storedRetention(t.tenantId)).toEqual([]);
+  });
+});
+
 describe("the settings routes in the OpenAPI document", () => {
   it("are described, with credentials only in the request", async () => {
     const doc = (await call("GET", "/v1/openapi.json")).body;
@@ -196,8 +330,15 @@ describe("the settings routes in the OpenAPI document", () => {
         "/v1/settings/providers",
         "/v1/settings/webhook-signing",
         "/v1/settings/webhook-signing/rotate",
+        "/v1/settings/tenant",
       ]),
     );
+    const tenant = doc.paths["/v1/settings/tenant"];
+    expect(Object.keys(tenant)).toEqual(expect.arrayContaining(["get", "put"]));
+    expect(doc.components.schemas.TenantSettingsUpdate).toMatchObject({
+      additionalProperties: false,
+      properties: { retentionDays: { minimum: 1, maximum: 400 } },
+    });
     const view = JSON.stringify(doc.components.schemas.ProviderSettings);
     expect(view).not.toMatch(/apiKey|authToken|accountSid/);
     expect(JSON.stringify(doc.components.schemas.ProviderSettingsUpdate)).toMatch(/authToken/);

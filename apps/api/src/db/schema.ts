@@ -164,7 +164,10 @@ export const webhookSources = sqliteTable(
   (t) => [primaryKey({ columns: [t.tenantId, t.id] }), uniqueIndex("webhook_sources_id").on(t.id)],
 );
 
-/** Per-tenant settings: the outbound signing secret and message providers. */
+/**
+ * Per-tenant settings: the outbound signing secret, message providers, and
+ * the tenant's time zone, locale and run-history retention (null: default).
+ */
 export const tenantSettings = sqliteTable("tenant_settings", {
   tenantId: text("tenant_id").primaryKey(),
   webhookSecretEnc: text("webhook_secret_enc"),
@@ -175,6 +178,12 @@ export const tenantSettings = sqliteTable("tenant_settings", {
   emailCredentialsEnc: text("email_credentials_enc"),
   smsProvider: text("sms_provider"),
   smsCredentialsEnc: text("sms_credentials_enc"),
+  /** An IANA zone name (`Europe/Berlin`). */
+  timezone: text("timezone"),
+  /** A BCP 47 tag (`de-CH`), canonical. */
+  locale: text("locale"),
+  /** Days run history is kept; the tenant's store holds a copy for its alarm. */
+  retentionDays: integer("retention_days"),
   updatedAt: text("updated_at").notNull(),
 });
 

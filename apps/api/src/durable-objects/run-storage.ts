@@ -73,7 +73,17 @@ export class RunStorage {
 
   constructor(storage: DurableObjectStorage) {
     this.#storage = storage;
-    for (const s of SCHEMA) storage.sql.exec(s);
+    this.#ensureSchema();
+  }
+
+  #ensureSchema(): void {
+    for (const s of SCHEMA) this.#storage.sql.exec(s);
+  }
+
+  /** After `deleteAll()`: the tables are gone; an empty run can be read again. */
+  forget(): void {
+    this.#written = null;
+    this.#ensureSchema();
   }
 
   load(): Stored | undefined {

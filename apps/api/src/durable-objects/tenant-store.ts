@@ -36,6 +36,14 @@ import * as notificationStore from "../store/notifications.ts";
 import * as outboxStore from "../store/outbox.ts";
 import * as recordStore from "../store/records.ts";
 import {
+  hasHistory,
+  logAnchor,
+  PURGE_EVERY_MS,
+  type Purged,
+  purgeBatch,
+  setRetentionDays,
+} from "../store/retention.ts";
+import {
   appendSigned,
   type ChainCheck,
   listRunLog,
@@ -94,6 +102,8 @@ export class TenantStore extends DurableObject<Env> {
   /** Run-log appends, one at a time (signing is async). */
   #logChain: Promise<unknown> = Promise.resolve();
   #lastArchiveAt = 0;
+  /** The first purge runs on the first alarm after a (re)start. */
+  #nextPurgeAt = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -327,7 +337,37 @@ export class TenantStore extends DurableObject<Env> {
     limit: number,
   ): Promise<ChainCheck> {
     this.tenant(tenantId);
-    return verifyRunLog(this.db, auditKeyOf(this.env), tenantId, from, limit);
+    // After old entries were purged, the chain verifies from its anchor.
+    return verifyRunLog(this.db, auditKeyOf(this.env), tenantId, from ?? logAnchor(this.db), limit);
+  }
+
+  // ── Retention ───────────────────────────────────────────────────────────
+
+  /** The tenant's retention setting (D1 holds it; the store keeps a copy for its alarm). */
+  async setRetention(tenantId: string, days: number): Promise<void> {
+    this.tenant(tenantId);
+    setRetentionDays(this.db, days);
+    await this.armAlarm(Date.now() + 1_000);
+  }
+
+  /**
+   * Purges one batch of history older than the retention window as of
+   * `asOf` (now by default), and asks each purged run's object to forget
+   * its storage. The alarm calls it hourly; returns what went.
+   */
+  async purgeHistory(
+    tenantId: string,
+    asOf = Date.now(),
+  ): Promise<Omit<Purged, "runs"> & { runs: number }> {
+    this.tenant(tenantId);
+    const purged = purgeBatch(this.db, asOf);
+    for (const runId of purged.runs) {
+      await this.env.RUNS.get(this.env.RUNS.idFromName(runId))
+        .purge()
+        .catch((err) => console.error(`run ${runId} not purged; its object keeps it`, err));
+    }
+    this.#nextPurgeAt = Date.now() + (purged.more ? 5_000 : PURGE_EVERY_MS);
+    return { ...purged, runs: purged.runs.length };
   }
 
   /** Arms the alarm for the next segment (at most one per ARCHIVE_EVERY_MS). */
@@ -672,6 +712,10 @@ export class TenantStore extends DurableObject<Env> {
         if (Date.now() - this.#lastArchiveAt >= ARCHIVE_EVERY_MS)
           await this.archiveNow(this.#tenantId);
         if (hasUnarchived(this.db)) times.push(this.#lastArchiveAt + ARCHIVE_EVERY_MS);
+      }
+      if (this.#tenantId !== null && hasHistory(this.db)) {
+        if (Date.now() >= this.#nextPurgeAt) await this.purgeHistory(this.#tenantId);
+        times.push(this.#nextPurgeAt);
       }
       if (times.length > 0) await this.ctx.storage.setAlarm(Math.min(...times));
     } catch (err) {

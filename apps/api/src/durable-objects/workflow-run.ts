@@ -11,6 +11,7 @@ import {
 import type { Env } from "../env.ts";
 import { nowIso } from "../lib/time.ts";
 import type { Lane } from "../store/limits.ts";
+import { FINAL_STATUSES } from "../store/runs.ts";
 import { type ActionMessage, actionsQueue, carryOut, type Dispatch } from "./run-commands.ts";
 import {
   jsonBytes,
@@ -445,6 +446,21 @@ export class WorkflowRun extends DurableObject<Env> {
     if (stored.pending.length > 0 || stored.indexDue) times.push(Date.now() + REPLAY_AFTER_MS);
     if (times.length > 0) await this.ctx.storage.setAlarm(Math.min(...times));
     else await this.ctx.storage.deleteAlarm();
+  }
+
+  /**
+   * Forgets the run (its tenant's retention has passed; the store already
+   * dropped it from the runs index). Only a finished run goes.
+   */
+  async purge(): Promise<boolean> {
+    return this.serial(async () => {
+      const stored = this.load();
+      if (stored && !FINAL_STATUSES.includes(stored.state.status)) return false;
+      await this.ctx.storage.deleteAlarm();
+      await this.ctx.storage.deleteAll();
+      this.storage.forget();
+      return true;
+    });
   }
 
   /** Liveness and storage check, used by the binding tests. */

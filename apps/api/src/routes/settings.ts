@@ -10,6 +10,14 @@ import {
   settingsRow,
   signingSecrets,
 } from "../services/settings.ts";
+import {
+  canonicalLocale,
+  canonicalTimeZone,
+  putTenantSettings,
+  RETENTION_DAYS_MAX,
+  RETENTION_DAYS_MIN,
+  tenantSettingsView,
+} from "../services/tenant-settings.ts";
 import { errors, jsonBody, jsonResponse } from "./common.ts";
 
 const From = z.string().trim().min(1).max(320);
@@ -64,7 +72,81 @@ const SigningSecret = z
   .object({ secret: z.string().openapi({ example: "whsec_…" }) })
   .openapi("WebhookSigningSecret");
 
+const TimeZone = z
+  .string()
+  .max(100, { abort: true })
+  .refine((v) => canonicalTimeZone(v) !== null, "not an IANA time zone, e.g. Europe/Berlin")
+  .openapi({ example: "Europe/Berlin", description: "An IANA time zone name" });
+const Locale = z
+  .string()
+  .max(100, { abort: true })
+  .refine((v) => canonicalLocale(v) !== null, "not a BCP 47 language tag, e.g. de-CH")
+  .openapi({ example: "de-CH", description: "A BCP 47 language tag" });
+const RetentionDays = z
+  .number()
+  .int()
+  .min(RETENTION_DAYS_MIN)
+  .max(RETENTION_DAYS_MAX)
+  .openapi({
+    example: 30,
+    description:
+      "Days run history (events, runs, their steps and the run log) is kept before it is deleted",
+  });
+
+const TenantSettings = z
+  .object({
+    timezone: z.string().openapi({ example: "UTC" }),
+    locale: z.string().openapi({ example: "en" }),
+    retentionDays: z.number().int().openapi({ example: 30 }),
+  })
+  .openapi("TenantSettings");
+
+const TenantSettingsUpdate = z
+  .strictObject({
+    timezone: TimeZone.optional(),
+    locale: Locale.optional(),
+    retentionDays: RetentionDays.optional(),
+  })
+  .openapi("TenantSettingsUpdate");
+
 export const settingsRoutes = createRouter()
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/settings/tenant",
+      tags: ["Settings"],
+      summary: "The tenant's time zone, locale and how long run history is kept",
+      responses: { 200: jsonResponse(TenantSettings, "The settings"), ...errors(401, 403) },
+    }),
+    async (c) => {
+      const p = authorize(c, "read");
+      return c.json(tenantSettingsView(await settingsRow(c.var.db, p.tenantId)), 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "put",
+      path: "/v1/settings/tenant",
+      tags: ["Settings"],
+      summary: "Change the tenant's time zone, locale or how long run history is kept",
+      description:
+        "A field left out stays as it is. After retention is shortened, run history older than the new window starts being deleted within the hour.",
+      request: { body: jsonBody(TenantSettingsUpdate) },
+      responses: { 200: jsonResponse(TenantSettings, "The settings"), ...errors(400, 401, 403) },
+    }),
+    async (c) => {
+      const p = authorize(c, "admin");
+      const view = await putTenantSettings(
+        c.var.db,
+        c.env,
+        p.tenantId,
+        actorOf(p),
+        c.req.valid("json"),
+        nowIso(),
+      );
+      return c.json(view, 200);
+    },
+  )
   .openapi(
     createRoute({
       method: "get",

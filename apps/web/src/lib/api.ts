@@ -377,6 +377,16 @@ export interface ProviderUpdate {
   };
 }
 
+/** The tenant's own settings (API.md Wave 2, "Tenant settings"). */
+export interface TenantSettings {
+  /** An IANA time zone name. */
+  timezone: string;
+  /** A BCP 47 language tag. */
+  locale: string;
+  /** Days run history (events, runs, step data) is kept, 1 to 400. */
+  retentionDays: number;
+}
+
 export interface Page<T> {
   items: T[];
   nextCursor?: string | null;
@@ -478,6 +488,9 @@ export const endpoints = {
   providers: () => api<ProviderSettings>("GET", "/v1/settings/providers"),
   saveProviders: (body: ProviderUpdate) =>
     api<ProviderSettings>("PUT", "/v1/settings/providers", body),
+  tenantSettings: () => api<TenantSettings>("GET", "/v1/settings/tenant"),
+  saveTenantSettings: (body: Partial<TenantSettings>) =>
+    api<TenantSettings>("PUT", "/v1/settings/tenant", body),
 
   addMember: (body: { email: string; role: Role; name?: string; password?: string }) =>
     api<Member>("POST", "/v1/members", body),
