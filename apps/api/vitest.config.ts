@@ -25,6 +25,7 @@ export default defineProject({
             hooks: { perSecond: 5, burst: 40 },
             records: { perSecond: 5, burst: 40 },
             bulkLaneAbove: 2,
+            fanOutRuns: 30,
           }),
         },
       },

@@ -58,6 +58,7 @@ const NEEDS: Record<string, Need> = {
   // Its approver, or an admin or owner; none of the callers here is the approver.
   "POST /v1/approvals/{id}/decide": "admin",
   "POST /v1/events": "write",
+  "POST /v1/events/{id}/redrive": "write",
   "POST /v1/runs/{id}/retry": "write",
   "POST /v1/runs/{id}/cancel": "write",
   "PUT /v1/records/{type}/{id}": "write",
@@ -68,6 +69,7 @@ const NEEDS: Record<string, Need> = {
   "POST /v1/notifications/{id}/read": "write",
   "PUT /v1/event-types/{type}": "write",
   "PUT /v1/settings/providers": "admin",
+  "PUT /v1/settings/tenant": "admin",
   "GET /v1/settings/webhook-signing": "admin",
   "POST /v1/settings/webhook-signing/rotate": "admin",
 };
@@ -116,6 +118,7 @@ function bodyFor(key: string): unknown {
       email: { provider: "outbox", from: "ops@example.com" },
       sms: { provider: "outbox", from: "+15550000000" },
     },
+    "PUT /v1/settings/tenant": { retentionDays: 30 },
   };
   return bodies[key];
 }
@@ -132,6 +135,7 @@ function paramsFor(key: string): Record<string, string> {
     "POST /v1/approvals/{id}/decide": { id: ids.approval! },
     "POST /v1/runs/{id}/cancel": { id: ids.cancelRun! },
     "POST /v1/runs/{id}/retry": { id: ids.run! },
+    "POST /v1/events/{id}/redrive": { id: ids.event! },
     "PATCH /v1/tasks/{id}": { id: ids.task! },
     "POST /v1/notifications/{id}/read": { id: ids.notification! },
     "PUT /v1/records/{type}/{id}": { type: "rolething", id: "r1" },
@@ -143,7 +147,9 @@ function paramsFor(key: string): Record<string, string> {
   return {};
 }
 
-async function runWithApproval(person: string): Promise<{ runId: string; approvalId: string }> {
+async function runWithApproval(
+  person: string,
+): Promise<{ runId: string; approvalId: string; eventId: string }> {
   const ev = await t.api.must("POST", "/v1/events", {
     type: "roles.asked",
     data: { note: rand() },
@@ -161,7 +167,11 @@ async function runWithApproval(person: string): Promise<{ runId: string; approva
     60_000,
     "an approval",
   );
-  return { runId, approvalId: approvals.body.items.find((x: Json) => x.runId === runId).id };
+  return {
+    runId,
+    approvalId: approvals.body.items.find((x: Json) => x.runId === runId).id,
+    eventId: ev.id as string,
+  };
 }
 
 beforeAll(async () => {
@@ -210,6 +220,7 @@ beforeAll(async () => {
     workflow: wf.id,
     doomedWorkflow: doomedWorkflow.id,
     run: one.runId,
+    event: one.eventId,
     approval: one.approvalId,
     cancelRun: two.runId,
     task: tasks.items[0].id,

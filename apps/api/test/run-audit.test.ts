@@ -92,7 +92,7 @@ describe("the run log", () => {
     await loopOnce(t.key);
     await storeSql(
       t.tenantId,
-      "UPDATE run_log SET details = '{\"workflowId\":\"someone-else\"}' WHERE seq = 1",
+      'UPDATE run_log SET details = \'{"workflowId":"someone-else"}\' WHERE seq = 1',
     );
     const verify = (await call("GET", "/v1/audit/verify", { key: t.key })).body;
     expect(verify).toMatchObject({

@@ -305,9 +305,11 @@ describe("tenant settings", () => {
     for (const retentionDays of [0, 401, 7.5, "14", null]) {
       expect(await paths({ retentionDays })).toEqual(["retentionDays"]);
     }
-    expect(
-      await paths({ timezone: "Nowhere/Land", locale: "en_US!", retentionDays: -1 }),
-    ).toEqual(["locale", "retentionDays", "timezone"]);
+    expect(await paths({ timezone: "Nowhere/Land", locale: "en_US!", retentionDays: -1 })).toEqual([
+      "locale",
+      "retentionDays",
+      "timezone",
+    ]);
     const unknown = await put({ retentionDays: 14, require2fa: true });
     expect(unknown.status).toBe(400);
     expect(JSON.stringify(unknown.body.error.details)).toContain("require2fa");

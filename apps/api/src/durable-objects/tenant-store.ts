@@ -245,6 +245,7 @@ export class TenantStore extends DurableObject<Env> {
   async matchEvents(tenantId: string, ids: string[]): Promise<string[]> {
     this.tenant(tenantId);
     const index = await this.index(tenantId);
+    const { fanOutRuns } = limitSettings(this.env.SWITCHYARD_RATE_LIMITS);
     const at = new Date().toISOString();
     const done: string[] = [];
     for (const e of getEventRows(this.db, tenantId, ids)) {
@@ -253,7 +254,7 @@ export class TenantStore extends DurableObject<Env> {
         continue;
       }
       try {
-        const { starts, suppressed } = await matchOne(this.db, index, e, at);
+        const { starts, suppressed } = await matchOne(this.db, index, e, at, fanOutRuns);
         for (const s of starts) {
           const stub = this.env.RUNS.get(this.env.RUNS.idFromName(s.runId));
           await stub.start(tenantId, s.params, e.lane === "bulk" ? "bulk" : "main");
@@ -485,11 +486,13 @@ export class TenantStore extends DurableObject<Env> {
       { ...input, mode: "merge" },
       { idempotencyKey },
     );
+    let marked: MarkedResult;
     switch (result.status) {
       case "replayed":
-        return result.result;
+        marked = result.result;
+        break;
       case "written":
-        return {
+        marked = {
           output: {
             type: input.type,
             id: input.id,
@@ -498,9 +501,26 @@ export class TenantStore extends DurableObject<Env> {
           },
           events: result.event ? [result.event] : [],
         };
+        break;
       case "not_found":
         throw new Error("update_record creates missing records");
     }
+    // The run log records the change (once per step: a replay writes the
+    // same entry id, so a crash between the write and this completes it).
+    const out = marked.output as { version: number; changed: string[] };
+    if (out.changed.length > 0) {
+      const [runId, stepId] = idempotencyKey.split(":");
+      await this.appendLog(tenantId, [
+        {
+          id: `au_rec_${idempotencyKey}`,
+          type: RunLogType.recordChanged,
+          actor: { type: "system", id: `run:${runId}` },
+          subject: `${input.type}/${input.id}`,
+          details: { version: out.version, changed: out.changed, runId, stepId },
+        },
+      ]);
+    }
+    return marked;
   }
 
   /** A task, once per idempotency key (create_task). */

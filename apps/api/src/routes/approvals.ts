@@ -160,7 +160,7 @@ export const approvalRoutes = createRouter()
       }
       if (a.status !== "pending")
         throw new ApiError(409, ErrorCode.conflict, `This approval is already ${a.status}`);
-      const decided = await decideApproval(c.env, c.var.db, p.tenantId, a, {
+      const decided = await decideApproval(c.env, p.tenantId, a, {
         decision: body.decision,
         comment: body.comment ?? null,
         decidedBy: p.kind === "user" ? p.email : `api_key:${p.keyId}`,

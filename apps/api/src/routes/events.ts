@@ -14,6 +14,22 @@ export const ClientId = z
   .max(200)
   .regex(/^[\x21-\x7e]+$/, "use printable ASCII without spaces");
 
+/**
+ * Ids the platform derives itself: a run's emitted events (`run_…`), webhook
+ * deliveries (`whs_…:<webhook-id>`), record changes and generated ids
+ * (`ev_…`), test runs (`evt_…`). A client may not choose one, so its ids
+ * can never collide with (and silently deduplicate) a derived one.
+ */
+export const RESERVED_EVENT_ID_PREFIXES = ["run_", "whs_", "ev_", "evt_"] as const;
+
+/** An event id a client chooses (the body's `id`, or Idempotency-Key). */
+export const ClientEventId = ClientId.refine(
+  (id) => !RESERVED_EVENT_ID_PREFIXES.some((p) => id.startsWith(p)),
+  {
+    message: `may not start with ${RESERVED_EVENT_ID_PREFIXES.join(", ")}: those ids are the platform's own`,
+  },
+);
+
 export const EventType = z
   .string()
   .max(100)
@@ -29,7 +45,9 @@ const NewEvent = z
   .object({
     type: EventType.openapi({ example: "order.created" }),
     data: z.record(z.string(), z.unknown()).openapi({ example: { id: "o-1", amount: 12000 } }),
-    id: ClientId.optional().openapi({ description: "Your id: sending it again is a no-op" }),
+    id: ClientEventId.optional().openapi({
+      description: "Your id: sending it again is a no-op",
+    }),
     occurredAt: z.iso.datetime({ offset: true }).optional(),
   })
   .strict()
@@ -139,7 +157,7 @@ export const eventRoutes = createRouter()
       summary: "Send an event; matching workflows start runs",
       request: {
         body: jsonBody(NewEvent),
-        headers: z.object({ "idempotency-key": ClientId.optional() }),
+        headers: z.object({ "idempotency-key": ClientEventId.optional() }),
       },
       responses: {
         202: jsonResponse(Accepted, "Accepted (or a duplicate, which starts nothing)"),

@@ -82,16 +82,11 @@ const Locale = z
   .max(100, { abort: true })
   .refine((v) => canonicalLocale(v) !== null, "not a BCP 47 language tag, e.g. de-CH")
   .openapi({ example: "de-CH", description: "A BCP 47 language tag" });
-const RetentionDays = z
-  .number()
-  .int()
-  .min(RETENTION_DAYS_MIN)
-  .max(RETENTION_DAYS_MAX)
-  .openapi({
-    example: 30,
-    description:
-      "Days run history (events, runs, their steps and the run log) is kept before it is deleted",
-  });
+const RetentionDays = z.number().int().min(RETENTION_DAYS_MIN).max(RETENTION_DAYS_MAX).openapi({
+  example: 30,
+  description:
+    "Days run history (events, runs, their steps and the run log) is kept before it is deleted",
+});
 
 const TenantSettings = z
   .object({

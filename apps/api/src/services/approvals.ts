@@ -1,18 +1,16 @@
 // Deciding an approval (POST /v1/approvals/:id/decide). The run decides
 // first: only a decision its WorkflowRun accepts is recorded, so the
 // approval can never say "approved" while the run took the expired branch.
-// The D1 audit entry and the approval in the tenant's store follow, both
+// The run-log entry and the approval in the tenant's store follow, both
 // idempotently: a retry of the same decision after a failure in between
 // completes them instead of losing the decision.
 import type { RunState } from "@switchyard/engine";
 import type { Actor } from "../auth/principal.ts";
-import type { Db } from "../db/client.ts";
 import type { Env } from "../env.ts";
 import { ApiError, ErrorCode, notFound } from "../errors.ts";
-import { AuditType, commitWithAudit } from "../repositories/audit.ts";
 import type { ApprovalRow } from "../store/approvals.ts";
 import { storeFor } from "../store/client.ts";
-import { auditKeyOf } from "./context.ts";
+import { RunLogType } from "../store/run-log.ts";
 
 export interface DecisionInput {
   decision: "approved" | "rejected";
@@ -29,7 +27,6 @@ export interface DecisionInput {
  */
 export async function decideApproval(
   env: Env,
-  db: Db,
   tenantId: string,
   a: ApprovalRow,
   d: DecisionInput,
@@ -60,9 +57,17 @@ export async function decideApproval(
       );
     }
   }
-  // The audit entry before the store: both are idempotent, so a failure
+  // The run-log entry before the approval: both are idempotent, so a failure
   // between them is completed by a retry (the run then holds this decision).
-  await audit(env, db, tenantId, a, d);
+  await store.appendLog(tenantId, [
+    {
+      id: `au_dec_${a.id.replace(/^apr_/, "")}`,
+      type: RunLogType.approvalDecided,
+      actor: d.actor,
+      subject: a.id,
+      details: { decision: d.decision, runId: a.runId, stepId: a.stepId, comment: d.comment },
+    },
+  ]);
   const decided = await store.decideApproval(tenantId, a.id, {
     decision: d.decision,
     decidedBy: d.decidedBy,
@@ -95,26 +100,4 @@ function sameDecision(
   d: DecisionInput,
 ): boolean {
   return held !== null && held.decision === d.decision && held.decidedBy === d.decidedBy;
-}
-
-/** The audit entry, once per approval (its id is derived from the approval's). */
-async function audit(
-  env: Env,
-  db: Db,
-  tenantId: string,
-  a: ApprovalRow,
-  d: DecisionInput,
-): Promise<void> {
-  await commitWithAudit(db, auditKeyOf(env), tenantId, d.at, () => [], [
-    {
-      id: `au_dec_${a.id.replace(/^apr_/, "")}`,
-      type: AuditType.approvalDecided,
-      actor: d.actor,
-      subject: a.id,
-      details: { decision: d.decision, runId: a.runId, stepId: a.stepId, comment: d.comment },
-    },
-  ]).catch((err) => {
-    // A repeat hits the entry's id: already audited.
-    if (!/UNIQUE.*audit_log\.id/.test(String(err) + String((err as Error)?.cause ?? ""))) throw err;
-  });
 }

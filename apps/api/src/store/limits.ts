@@ -30,10 +30,21 @@ export const DEFAULT_LIMITS: Record<LimitName, BucketRule> = {
   runs: { perSecond: 20, burst: 100 },
 };
 
-export type LimitSettings = Record<LimitName, BucketRule> & { bulkLaneAbove: number };
+export type LimitSettings = Record<LimitName, BucketRule> & {
+  bulkLaneAbove: number;
+  /** Runs one originating event may start across its chains (store/matching.ts). */
+  fanOutRuns: number;
+};
+
+/** Default for `fanOutRuns`. */
+export const DEFAULT_FAN_OUT_RUNS = 1_000;
 
 export function limitSettings(json: string | undefined): LimitSettings {
-  const defaults: LimitSettings = { ...DEFAULT_LIMITS, bulkLaneAbove: DEFAULT_BULK_LANE_ABOVE };
+  const defaults: LimitSettings = {
+    ...DEFAULT_LIMITS,
+    bulkLaneAbove: DEFAULT_BULK_LANE_ABOVE,
+    fanOutRuns: DEFAULT_FAN_OUT_RUNS,
+  };
   if (!json) return defaults;
   try {
     return { ...defaults, ...(JSON.parse(json) as Partial<LimitSettings>) };

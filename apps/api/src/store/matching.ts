@@ -14,14 +14,15 @@ import {
   type WorkflowDefinition,
   WorkflowIndex,
 } from "@switchyard/engine";
-import { and, eq, isNotNull, isNull } from "drizzle-orm";
+import { and, eq, isNotNull, isNull, sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { workflows, workflowVersions } from "../db/schema.ts";
 import { sha256Hex } from "../lib/crypto.ts";
 import type { StoreDb } from "./db.ts";
 import type { EventRow } from "./events.ts";
+import { DEFAULT_FAN_OUT_RUNS } from "./limits.ts";
 import { appendRunAudit, runAuditRecord, runIndexRow, upsertRun } from "./runs.ts";
-import { liveWorkflows } from "./schema.ts";
+import { fanOut, liveWorkflows, runs } from "./schema.ts";
 
 /** One run per (event, workflow): the id is derived, so redeliveries start nothing new. */
 export async function runIdFor(
@@ -109,6 +110,17 @@ export function buildIndex(live: LiveWorkflow[]): WorkflowIndex {
   return new WorkflowIndex(live);
 }
 
+/** Counts one more run for an originating event; false when its budget is spent. */
+function takeFanOut(db: StoreDb, origin: string, budget: number): boolean {
+  const row = db.select().from(fanOut).where(eq(fanOut.originEventId, origin)).get();
+  if ((row?.runs ?? 0) >= budget) return false;
+  db.insert(fanOut)
+    .values({ originEventId: origin, runs: 1, firstAt: new Date().toISOString() })
+    .onConflictDoUpdate({ target: fanOut.originEventId, set: { runs: sql`${fanOut.runs} + 1` } })
+    .run();
+  return true;
+}
+
 /** A run the matcher decided to start, for the store to hand to its WorkflowRun. */
 export interface RunStart {
   runId: string;
@@ -126,6 +138,7 @@ export async function matchOne(
   index: WorkflowIndex,
   e: EventRow,
   at: string,
+  fanOutRuns: number = DEFAULT_FAN_OUT_RUNS,
 ): Promise<{ starts: RunStart[]; suppressed: { runId: string; m: MatchResult }[] }> {
   const tenantId = e.tenantId;
   const causation = JSON.parse(e.causation) as Causation;
@@ -143,8 +156,24 @@ export async function matchOne(
       : index.match(envelopeOf(e), causation, { now });
   const starts: RunStart[] = [];
   const suppressed: { runId: string; m: MatchResult }[] = [];
-  for (const m of matches) {
-    const runId = await runIdFor(tenantId, e.id, m.workflowId);
+  for (const found of matches) {
+    const runId = await runIdFor(tenantId, e.id, found.workflowId);
+    // The loop guard bounds depth; the fan-out budget bounds breadth: one
+    // originating event starts at most `fanOutRuns` runs, in all its chains.
+    const known = db.select({ id: runs.id }).from(runs).where(eq(runs.id, runId)).get();
+    const m: MatchResult =
+      found.decision === MatchDecision.start &&
+      !known &&
+      !takeFanOut(db, causation.originEventId, fanOutRuns)
+        ? {
+            ...found,
+            decision: MatchDecision.suppressed,
+            suppression: {
+              reason: "fan_out",
+              message: `event ${causation.originEventId} has already started ${fanOutRuns} runs in its chains; no more start from it`,
+            },
+          }
+        : found;
     const params = {
       runId,
       workflowId: m.workflowId,

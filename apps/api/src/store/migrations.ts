@@ -80,6 +80,11 @@ export const STORE_MIGRATIONS: readonly (readonly string[])[] = [
 );`,
     `CREATE INDEX \`events_unmatched\` ON \`events\` (\`status\`,\`retry_at\`);`,
     `CREATE INDEX \`events_type\` ON \`events\` (\`tenant_id\`,\`type\`,\`received_at\`);`,
+    `CREATE TABLE \`fan_out\` (
+	\`origin_event_id\` text PRIMARY KEY NOT NULL,
+	\`runs\` integer NOT NULL,
+	\`first_at\` text NOT NULL
+);`,
     `CREATE TABLE \`live_workflows\` (
 	\`workflow_id\` text PRIMARY KEY NOT NULL,
 	\`version\` integer NOT NULL,

@@ -100,7 +100,10 @@ export function upsertRun(db: StoreDb, row: RunRow): void {
         steps: row.steps,
         updatedAt: row.updatedAt,
       },
-      setWhere: sql`excluded.seq > ${runs.seq}`,
+      // At the same checkpoint, a run object's word wins over a settled
+      // projection (a run the matcher once settled and later started), so
+      // a filtered row can never hide the object's real status.
+      setWhere: sql`excluded.seq > ${runs.seq} OR (excluded.seq = ${runs.seq} AND excluded.has_object = 1 AND ${runs.hasObject} = 0)`,
     })
     .run();
 }

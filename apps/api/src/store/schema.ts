@@ -303,3 +303,10 @@ export const archiveSegments = sqliteTable("archive_segments", {
   row: text("row").notNull(),
   createdAt: text("created_at").notNull(),
 });
+
+/** Runs started per originating event, for the fan-out budget (store/matching.ts). */
+export const fanOut = sqliteTable("fan_out", {
+  originEventId: text("origin_event_id").primaryKey(),
+  runs: integer("runs").notNull(),
+  firstAt: text("first_at").notNull(),
+});
