@@ -6,6 +6,7 @@ import { ApiError, ErrorCode } from "../errors.ts";
 import type { AppEnv } from "../http.ts";
 import { sha256Hex, timingSafeEqual } from "../lib/crypto.ts";
 import { nowIso } from "../lib/time.ts";
+import { cachedKey, rememberKey } from "./key-cache.ts";
 import { allows, type Permission, type Principal, type Scope } from "./principal.ts";
 
 export const SESSION_COOKIE = "sy_session";
@@ -33,19 +34,17 @@ async function resolvePrincipal(c: Context<AppEnv>): Promise<Principal | undefin
     const token = match[1]!;
     // The platform token is not a tenant credential; platform routes check it themselves.
     if (!token.startsWith(API_KEY_PREFIX)) return undefined;
-    const rows = await db
-      .select()
-      .from(apiKeys)
-      .where(eq(apiKeys.keyHash, await sha256Hex(token)))
-      .limit(1);
-    const key = rows[0];
-    if (!key || key.revokedAt !== null) throw unauthorized("The API key is not valid");
-    return {
-      kind: "api_key",
-      tenantId: key.tenantId,
-      keyId: key.id,
-      scopes: JSON.parse(key.scopes) as Scope[],
-    };
+    const hash = await sha256Hex(token);
+    const now = Date.now();
+    let cached = cachedKey(hash, now);
+    if (!cached) {
+      const rows = await db.select().from(apiKeys).where(eq(apiKeys.keyHash, hash)).limit(1);
+      const key = rows[0];
+      if (!key || key.revokedAt !== null) throw unauthorized("The API key is not valid");
+      cached = { tenantId: key.tenantId, keyId: key.id, scopes: JSON.parse(key.scopes) as Scope[] };
+      rememberKey(hash, cached, now);
+    }
+    return { kind: "api_key", ...cached };
   }
   const token = getCookie(c, SESSION_COOKIE);
   if (!token) return undefined;

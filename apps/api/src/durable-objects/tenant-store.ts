@@ -104,6 +104,8 @@ export class TenantStore extends DurableObject<Env> {
   #lastArchiveAt = 0;
   /** The first purge runs on the first alarm after a (re)start. */
   #nextPurgeAt = 0;
+  /** When the alarm is set for (kept here so arming never waits on a read). */
+  #alarmAt: number | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -116,6 +118,12 @@ export class TenantStore extends DurableObject<Env> {
           .from(storeMeta)
           .all()
           .find((r) => r.key === "tenant")?.value ?? null;
+      this.#alarmAt = await ctx.storage.getAlarm();
+      // Watchdog, on every start of the object: work left behind (events
+      // not matched, audit not archived) always has an alarm coming.
+      const due = nextDue(this.db);
+      if (due !== null) this.arm(due);
+      else if (hasUnarchived(this.db)) this.arm(Date.now() + ARCHIVE_EVERY_MS);
     });
   }
 
@@ -154,6 +162,9 @@ export class TenantStore extends DurableObject<Env> {
     const at = new Date(now).toISOString();
     const row = eventRow(tenantId, input, at, lane);
     if (!insertEvent(this.db, row)) return { ok: true, id: row.id, duplicate: true, lane };
+    // No await between the insert and arming the alarm: they commit together,
+    // so a crash cannot leave a stored event that nothing will match.
+    this.arm(row.retryAt ?? now);
     await this.announce([row]);
     this.#notes.note(this.db, tenantId, row.type, input.data, at, now);
     return { ok: true, id: row.id, duplicate: false, lane };
@@ -165,7 +176,7 @@ export class TenantStore extends DurableObject<Env> {
    */
   async announce(rows: Pick<EventRow, "tenantId" | "id" | "lane" | "retryAt">[]): Promise<void> {
     const first = Math.min(...rows.map((r) => r.retryAt ?? Number.POSITIVE_INFINITY));
-    if (Number.isFinite(first)) await this.armAlarm(first);
+    if (Number.isFinite(first)) this.arm(first);
     for (const r of rows) {
       const message: EventMessage = { tenantId: r.tenantId, eventId: r.id };
       try {
@@ -348,7 +359,7 @@ export class TenantStore extends DurableObject<Env> {
   async setRetention(tenantId: string, days: number): Promise<void> {
     this.tenant(tenantId);
     setRetentionDays(this.db, days);
-    await this.armAlarm(Date.now() + 1_000);
+    this.arm(Date.now() + 1_000);
   }
 
   /**
@@ -373,7 +384,7 @@ export class TenantStore extends DurableObject<Env> {
 
   /** Arms the alarm for the next segment (at most one per ARCHIVE_EVERY_MS). */
   private async scheduleArchive(): Promise<void> {
-    await this.armAlarm(Math.max(Date.now(), this.#lastArchiveAt + ARCHIVE_EVERY_MS));
+    this.arm(Math.max(Date.now(), this.#lastArchiveAt + ARCHIVE_EVERY_MS));
   }
 
   /** Writes the planned or next segment of run audit to D1. */
@@ -695,9 +706,17 @@ export class TenantStore extends DurableObject<Env> {
 
   // ── The alarm ───────────────────────────────────────────────────────────
 
-  private async armAlarm(at: number): Promise<void> {
-    const current = await this.ctx.storage.getAlarm();
-    if (current === null || current > at) await this.ctx.storage.setAlarm(at);
+  /**
+   * Makes sure the alarm fires by `at`. Synchronous on purpose: called right
+   * after a write, the alarm commits with it (no await in between).
+   */
+  private arm(at: number): void {
+    if (this.#alarmAt !== null && this.#alarmAt <= at) return;
+    this.#alarmAt = at;
+    this.ctx.storage.setAlarm(at).catch((err) => {
+      this.#alarmAt = null;
+      console.error("tenant store alarm not set", err);
+    });
   }
 
   /**
@@ -708,6 +727,7 @@ export class TenantStore extends DurableObject<Env> {
    */
   override async alarm(): Promise<void> {
     const now = Date.now();
+    this.#alarmAt = null;
     try {
       const due = dueEvents(this.db, now, ALARM_BATCH);
       const byTenant = new Map<string, EventRow[]>();
@@ -737,10 +757,10 @@ export class TenantStore extends DurableObject<Env> {
         if (Date.now() >= this.#nextPurgeAt) await this.purgeHistory(this.#tenantId);
         times.push(this.#nextPurgeAt);
       }
-      if (times.length > 0) await this.ctx.storage.setAlarm(Math.min(...times));
+      if (times.length > 0) this.arm(Math.min(...times));
     } catch (err) {
       console.error("tenant store alarm failed; trying again", err);
-      await this.ctx.storage.setAlarm(Date.now() + 10_000).catch(() => undefined);
+      this.arm(Date.now() + 10_000);
     }
   }
 

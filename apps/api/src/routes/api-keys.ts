@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { and, eq } from "drizzle-orm";
 import { authorize } from "../auth/authenticate.ts";
+import { forgetKey } from "../auth/key-cache.ts";
 import { actorOf, SCOPES } from "../auth/principal.ts";
 import { apiKeys } from "../db/schema.ts";
 import { notFound } from "../errors.ts";
@@ -149,6 +150,7 @@ export const apiKeyRoutes = createRouter()
           },
         ],
       );
+      forgetKey(id);
       return c.body(null, 204);
     },
   );
