@@ -2,7 +2,8 @@
 // failing receiver fails; the run's timeline says why in words; the retry
 // preview names what runs again; the URL is fixed in a new version and the run
 // retried on it succeeds without repeating earlier steps. Then approvals, API
-// keys and webhook sources — axe and screenshots on every screen.
+// keys, webhook sources and run-history retention — axe and screenshots on
+// every screen.
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Browser, BrowserContext, Page } from "playwright-core";
@@ -456,5 +457,49 @@ describe("operating: approvals, keys and webhook sources", () => {
     await expectAccessible(page, "providers");
     await shoot(page, "33-providers", false);
     expect(consoleProblems).toEqual([]);
+  });
+
+  it("keeps run history for the days an admin chooses, in the workspace's time zone", async () => {
+    await page.getByRole("link", { name: "Run history & time zone" }).click();
+    await page.getByRole("heading", { name: "Run history and time zone" }).waitFor();
+    const days = page.getByLabel("Keep run history for");
+    expect(await days.inputValue()).toBe("30");
+    expect(await page.getByLabel("Time zone", { exact: true }).inputValue()).toBe("UTC");
+    await expectAccessible(page, "run history and time zone");
+
+    await days.fill("14");
+    await page.getByLabel("Time zone", { exact: true }).selectOption("Europe/Berlin");
+    // Shortening deletes history, so the page asks first (the dialog is accepted above).
+    const asked: string[] = [];
+    const record = (d: { message(): string }) => asked.push(d.message());
+    page.on("dialog", record);
+    await page.getByRole("button", { name: "Save", exact: true }).click();
+    await page.getByRole("status").filter({ hasText: "Saved" }).waitFor();
+    page.off("dialog", record);
+    expect(asked).toEqual([expect.stringContaining("Keep run history for 14 days instead of 30?")]);
+    await shoot(page, "34-run-history", false);
+
+    const settings = await call("GET", "/v1/settings/tenant");
+    expect(settings.body).toMatchObject({ retentionDays: 14, timezone: "Europe/Berlin" });
+    const audit = await call("GET", "/v1/audit?type=settings.updated");
+    expect(audit.body.items[0]).toMatchObject({
+      actor: { type: "user" },
+      subject: "tenant",
+      details: {
+        retentionDays: { old: 30, new: 14 },
+        timezone: { old: "UTC", new: "Europe/Berlin" },
+      },
+    });
+
+    // After a reload the page shows what is stored.
+    await page.reload();
+    await expect.poll(() => page.getByLabel("Keep run history for").inputValue()).toBe("14");
+    expect(await page.getByLabel("Time zone", { exact: true }).inputValue()).toBe("Europe/Berlin");
+    await expectAccessible(page, "run history saved");
+    expect(consoleProblems).toEqual([]);
+
+    // The demo tenant is shared with the other suites: back to the defaults.
+    const back = await call("PUT", "/v1/settings/tenant", { retentionDays: 30, timezone: "UTC" });
+    expect(back.status).toBe(200);
   });
 });

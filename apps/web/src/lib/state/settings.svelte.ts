@@ -1,5 +1,6 @@
 // The settings screens' state: API keys, webhook sources, the outbound
-// signing secret, members and the email/SMS providers.
+// signing secret, members, the email/SMS providers, and the workspace's
+// run-history retention and time zone.
 import {
   ApiFailure,
   type ApiKey,
@@ -11,6 +12,7 @@ import {
   type ProviderUpdate,
   type Role,
   type Scope,
+  type TenantSettings,
   type WebhookSource,
 } from "$lib/api";
 
@@ -295,5 +297,86 @@ export class Providers {
     } finally {
       this.saving = false;
     }
+  }
+}
+
+/** How many days run history may be kept (the API's bounds). */
+export const RETENTION_DAYS = { min: 1, max: 400 } as const;
+
+/** Every IANA time zone the browser knows, UTC first, and `current` should the browser lack it. */
+export function timeZones(current?: string): string[] {
+  const known =
+    typeof Intl.supportedValuesOf === "function" ? Intl.supportedValuesOf("timeZone") : [];
+  const zones = ["UTC", ...known.filter((z) => z !== "UTC")];
+  if (current && !zones.includes(current)) zones.splice(1, 0, current);
+  return zones;
+}
+
+export class WorkspaceSettings {
+  current = $state<TenantSettings | null>(null);
+  unavailable = $state(false);
+  error = $state("");
+  notice = $state("");
+  saving = $state(false);
+  /** `null` while the number field is empty. */
+  retentionDays = $state<number | null>(null);
+  timezone = $state("UTC");
+  readonly zones = $derived(timeZones(this.current?.timezone));
+  /** Saving would delete history that is kept today. */
+  readonly shortens = $derived(
+    this.current !== null &&
+      this.retentionDays !== null &&
+      this.retentionDays < this.current.retentionDays,
+  );
+
+  async load(): Promise<void> {
+    try {
+      this.accept(await endpoints.tenantSettings());
+      this.error = "";
+    } catch (err) {
+      if (notYet(err)) this.unavailable = true;
+      else this.error = messageOf(err);
+    }
+  }
+
+  async save(): Promise<void> {
+    this.error = "";
+    this.notice = "";
+    const days = this.retentionDays;
+    if (
+      days === null ||
+      !Number.isInteger(days) ||
+      days < RETENTION_DAYS.min ||
+      days > RETENTION_DAYS.max
+    ) {
+      this.error = `Keep run history for ${RETENTION_DAYS.min} to ${RETENTION_DAYS.max} whole days.`;
+      return;
+    }
+    // Only what changed is sent: the audit log then names just that.
+    const body: Partial<TenantSettings> = {};
+    if (days !== this.current?.retentionDays) body.retentionDays = days;
+    if (this.timezone !== this.current?.timezone) body.timezone = this.timezone;
+    if (!Object.keys(body).length) {
+      this.notice = "Nothing to save: these are the current settings.";
+      return;
+    }
+    this.saving = true;
+    try {
+      this.accept(await endpoints.saveTenantSettings(body));
+      this.notice = `Saved. Run history is kept ${this.current?.retentionDays} days; the time zone is ${this.current?.timezone}.`;
+    } catch (err) {
+      this.error =
+        err instanceof ApiFailure && err.details?.length
+          ? err.details.map((d) => `${d.path}: ${d.message}`).join("; ")
+          : messageOf(err);
+    } finally {
+      this.saving = false;
+    }
+  }
+
+  private accept(settings: TenantSettings): void {
+    this.current = settings;
+    this.retentionDays = settings.retentionDays;
+    this.timezone = settings.timezone;
   }
 }
