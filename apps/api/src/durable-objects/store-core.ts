@@ -1,0 +1,482 @@
+import { DurableObject } from "cloudflare:workers";
+import type { WorkflowIndex } from "@switchyard/engine";
+import { createDb } from "../db/client.ts";
+import type { Env } from "../env.ts";
+import { auditKeyOf } from "../services/context.ts";
+import { ARCHIVE_EVERY_MS, hasUnarchived, planSegment, writeSegment } from "../store/archive.ts";
+import { createStoreDb, type StoreDb } from "../store/db.ts";
+import {
+  backOff,
+  dueEvents,
+  type EventListQuery,
+  type EventMessage,
+  type EventRow,
+  EventTypeNotes,
+  eventRow,
+  getEventRow,
+  getEventRows,
+  insertEvent,
+  listEventRows,
+  MAX_RESENDS,
+  markFailed,
+  markMatched,
+  type NewEvent,
+  nextDue,
+  redrive,
+  runsOfEvent,
+} from "../store/events.ts";
+import { type Lane, type LimitName, limitSettings, TenantLimits } from "../store/limits.ts";
+import { buildIndex, matchOne, readLive, readLiveFromD1, replaceLive } from "../store/matching.ts";
+import { migrateStore } from "../store/migrations.ts";
+import {
+  hasHistory,
+  logAnchor,
+  PURGE_EVERY_MS,
+  type Purged,
+  purgeBatch,
+  setRetentionDays,
+} from "../store/retention.ts";
+import {
+  appendSigned,
+  type ChainCheck,
+  listRunLog,
+  type RunLogEntry,
+  type RunLogInput,
+  type RunLogQuery,
+  RunLogType,
+  signEntries,
+  verifyRunLog,
+} from "../store/run-log.ts";
+import {
+  appendRunAudit,
+  getRunRow,
+  listRunRows,
+  type RunAuditRecord,
+  type RunListQuery,
+  type RunRow,
+  upsertRun,
+} from "../store/runs.ts";
+import { storeMeta } from "../store/schema.ts";
+
+/** How often a store re-reads its live workflows from D1 even when nobody told it of a change. */
+export const LIVE_REFRESH_MS = 60_000;
+/** Events the alarm matches per pass. */
+const ALARM_BATCH = 100;
+
+export type IngestReply =
+  | { ok: true; id: string; duplicate: boolean; lane: Lane }
+  | { ok: false; retryAfterMs: number };
+
+export interface IngestOptions {
+  /** The rate limit this request spends (none for run-emitted events). */
+  limit?: LimitName | undefined;
+  /** A fixed lane (a run's emitted events stay in the run's lane). */
+  lane?: Lane | undefined;
+}
+
+/**
+ * The core of a tenant's store (TenantStore, tenant-store.ts, adds the
+ * effects): events and their dedupe, rate limits and lanes, the live
+ * workflow index and matching, the runs index, the run log and its archive
+ * to D1, retention, and the one alarm that drives the last three and
+ * matches what was accepted but not matched — all in the object's own
+ * SQLite storage, so no tenant's hot path touches a shared database.
+ *
+ * Every method takes the tenant id: the store checks it against the one it
+ * serves, so a misrouted call fails instead of mixing tenants.
+ */
+export abstract class StoreCore extends DurableObject<Env> {
+  readonly db: StoreDb;
+  protected readonly limits = new TenantLimits();
+  protected readonly notes = new EventTypeNotes();
+  #index: { index: WorkflowIndex; readAt: number } | null = null;
+  #tenantId: string | null = null;
+  /** Run-log appends, one at a time (signing is async). */
+  #logChain: Promise<unknown> = Promise.resolve();
+  #lastArchiveAt = 0;
+  /** The first purge runs on the first alarm after a (re)start. */
+  #nextPurgeAt = 0;
+  /** When the alarm is set for (kept here so arming never waits on a read). */
+  #alarmAt: number | null = null;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.db = createStoreDb(ctx.storage);
+    ctx.blockConcurrencyWhile(async () => {
+      migrateStore(ctx.storage);
+      this.#tenantId =
+        this.db
+          .select()
+          .from(storeMeta)
+          .all()
+          .find((r) => r.key === "tenant")?.value ?? null;
+      this.#alarmAt = await ctx.storage.getAlarm();
+      // Watchdog, on every start of the object: work left behind (events
+      // not matched, audit not archived) always has an alarm coming.
+      const due = nextDue(this.db);
+      if (due !== null) this.arm(due);
+      else if (hasUnarchived(this.db)) this.arm(Date.now() + ARCHIVE_EVERY_MS);
+    });
+  }
+
+  /** Binds the store to its tenant on first use; refuses another tenant's call. */
+  protected tenant(tenantId: string): string {
+    if (this.#tenantId === tenantId) return tenantId;
+    if (this.#tenantId !== null)
+      throw new Error(`store of ${this.#tenantId} called for ${tenantId}`);
+    this.db
+      .insert(storeMeta)
+      .values({ key: "tenant", value: tenantId })
+      .onConflictDoNothing()
+      .run();
+    this.#tenantId = tenantId;
+    return tenantId;
+  }
+
+  // ── Events ──────────────────────────────────────────────────────────────
+
+  /**
+   * Accepts an event: takes the tenant's rate limit, stores it once per id,
+   * arms the alarm that matches it should the queue lose it, sends its id
+   * to the EVENTS queue of its lane and notes its type. A duplicate id
+   * answers `duplicate: true` and starts nothing.
+   */
+  async ingest(tenantId: string, input: NewEvent, opts: IngestOptions = {}): Promise<IngestReply> {
+    this.tenant(tenantId);
+    const now = Date.now();
+    const settings = limitSettings(this.env.SWITCHYARD_RATE_LIMITS);
+    let lane: Lane = opts.lane ?? "main";
+    if (opts.limit) {
+      const taken = this.limits.take(opts.limit, settings, now);
+      if (!taken.ok) return taken;
+      if (!opts.lane) lane = taken.lane;
+    } else if (!opts.lane) lane = this.limits.lane(settings, now);
+    const at = new Date(now).toISOString();
+    const row = eventRow(tenantId, input, at, lane);
+    if (!insertEvent(this.db, row)) return { ok: true, id: row.id, duplicate: true, lane };
+    // No await between the insert and arming the alarm: they commit together,
+    // so a crash cannot leave a stored event that nothing will match.
+    this.arm(row.retryAt ?? now);
+    await this.announce([row]);
+    this.notes.note(this.db, tenantId, row.type, input.data, at, now);
+    return { ok: true, id: row.id, duplicate: false, lane };
+  }
+
+  /**
+   * After new events are stored: the alarm is armed first (so a lost send
+   * is matched anyway), then their ids go to the EVENTS queue of their lane.
+   */
+  async announce(rows: Pick<EventRow, "tenantId" | "id" | "lane" | "retryAt">[]): Promise<void> {
+    const first = Math.min(...rows.map((r) => r.retryAt ?? Number.POSITIVE_INFINITY));
+    if (Number.isFinite(first)) this.arm(first);
+    for (const r of rows) {
+      const message: EventMessage = { tenantId: r.tenantId, eventId: r.id };
+      try {
+        await (r.lane === "bulk" ? this.env.EVENTS_BULK : this.env.EVENTS).send(message);
+      } catch (err) {
+        console.error(`event ${r.id} stored but not queued; the store's alarm will match it`, err);
+      }
+    }
+  }
+
+  async getEvent(
+    tenantId: string,
+    id: string,
+  ): Promise<{
+    event: EventRow;
+    runs: { id: string; workflowId: string; status: string }[];
+  } | null> {
+    this.tenant(tenantId);
+    const event = getEventRow(this.db, tenantId, id);
+    if (!event) return null;
+    return { event, runs: runsOfEvent(this.db, tenantId, id) };
+  }
+
+  async listEvents(tenantId: string, q: EventListQuery): Promise<EventRow[]> {
+    this.tenant(tenantId);
+    return listEventRows(this.db, tenantId, q);
+  }
+
+  /** A failed event matched again; false when there is no failed event by that id. */
+  async redriveEvent(tenantId: string, id: string): Promise<boolean> {
+    this.tenant(tenantId);
+    const now = Date.now();
+    if (!redrive(this.db, tenantId, id, now)) return false;
+    const e = getEventRow(this.db, tenantId, id)!;
+    await this.announce([{ ...e, retryAt: now + 1_000 }]);
+    return true;
+  }
+
+  /** Marks an event failed for good (the EVENTS dead-letter queue). */
+  async failEvent(tenantId: string, id: string, error: string): Promise<void> {
+    this.tenant(tenantId);
+    markFailed(this.db, tenantId, id, error);
+  }
+
+  // ── Matching ────────────────────────────────────────────────────────────
+
+  /**
+   * Re-reads the tenant's live versions from D1. Called after every
+   * workflow save, publish, enable, disable and delete; matching also
+   * re-reads when its copy is older than LIVE_REFRESH_MS.
+   */
+  async refreshWorkflows(tenantId: string): Promise<void> {
+    this.tenant(tenantId);
+    const live = await readLiveFromD1(createDb(this.env.DB), tenantId);
+    replaceLive(this.db, live);
+    this.#index = { index: buildIndex(live), readAt: Date.now() };
+  }
+
+  private async index(tenantId: string): Promise<WorkflowIndex> {
+    if (this.#index && Date.now() - this.#index.readAt < LIVE_REFRESH_MS) return this.#index.index;
+    try {
+      await this.refreshWorkflows(tenantId);
+    } catch (err) {
+      // D1 unreachable: match on the stored copy rather than not at all.
+      console.error("live workflows not refreshed; using the stored copy", err);
+      this.#index = { index: buildIndex(readLive(this.db)), readAt: Date.now() };
+    }
+    return this.#index!.index;
+  }
+
+  /**
+   * Matches accepted events (the EVENTS consumer, and the alarm): starts a
+   * run object per live workflow whose filter says yes, records the other
+   * decisions, then marks the events matched. Safe to repeat. Returns the
+   * ids it finished (matched, or not accepted any more).
+   */
+  async matchEvents(tenantId: string, ids: string[]): Promise<string[]> {
+    this.tenant(tenantId);
+    const index = await this.index(tenantId);
+    const { fanOutRuns } = limitSettings(this.env.SWITCHYARD_RATE_LIMITS);
+    const at = new Date().toISOString();
+    const done: string[] = [];
+    for (const e of getEventRows(this.db, tenantId, ids)) {
+      if (e.status !== "accepted") {
+        done.push(e.id);
+        continue;
+      }
+      try {
+        const { starts, suppressed } = await matchOne(this.db, index, e, at, fanOutRuns);
+        for (const s of starts) {
+          const stub = this.env.RUNS.get(this.env.RUNS.idFromName(s.runId));
+          await stub.start(tenantId, s.params, e.lane === "bulk" ? "bulk" : "main");
+        }
+        for (const { runId, m } of suppressed) await this.auditSuppression(tenantId, runId, m, e);
+        markMatched(this.db, tenantId, [e.id], at);
+        done.push(e.id);
+      } catch (err) {
+        console.error(`matching ${e.id} failed; it stays accepted and is tried again`, err);
+      }
+    }
+    // Ids the store does not know are done too: nothing to match.
+    const known = new Set(ids);
+    for (const e of getEventRows(this.db, tenantId, ids)) known.delete(e.id);
+    return [...done, ...known];
+  }
+
+  private async auditSuppression(
+    tenantId: string,
+    runId: string,
+    m: Awaited<ReturnType<typeof matchOne>>["suppressed"][number]["m"],
+    e: EventRow,
+  ): Promise<void> {
+    const causation = JSON.parse(e.causation) as { chain: unknown; depth: number };
+    await this.appendLog(tenantId, [
+      {
+        id: `au_sup_${runId.slice(4)}`,
+        type: RunLogType.runSuppressed,
+        actor: { type: "system", id: "loop-guard" },
+        subject: runId,
+        details: {
+          workflowId: m.workflowId,
+          eventId: e.id,
+          eventType: e.type,
+          reason: m.suppression?.reason,
+          message: m.suppression?.message,
+          chain: causation.chain,
+          depth: causation.depth,
+        },
+      },
+    ]);
+  }
+
+  // ── The run log (what runs record) and its archive ──────────────────────
+
+  /**
+   * Appends entries to the run log. Signing is async (WebCrypto), so
+   * appends are serialised: the head cannot move between signing and
+   * writing, and the chain never forks. `also` runs in the same
+   * transaction as the append (an effect and its entry commit together).
+   */
+  async appendLog(
+    tenantId: string,
+    inputs: RunLogInput[],
+    also?: (db: StoreDb) => void,
+  ): Promise<void> {
+    this.tenant(tenantId);
+    const run = async () => {
+      const at = new Date().toISOString();
+      const rows = await signEntries(this.db, auditKeyOf(this.env), tenantId, at, inputs);
+      this.db.transaction((tx) => {
+        also?.(tx as unknown as StoreDb);
+        appendSigned(tx as unknown as StoreDb, rows);
+      });
+      if (rows.length > 0) await this.scheduleArchive();
+    };
+    const next = this.#logChain.then(run, run);
+    this.#logChain = next.catch(() => undefined);
+    return next;
+  }
+
+  async listRunLog(tenantId: string, q: RunLogQuery): Promise<RunLogEntry[]> {
+    this.tenant(tenantId);
+    return listRunLog(this.db, q);
+  }
+
+  /** Verifies a bounded stretch of the run log (GET /v1/audit/verify). */
+  async verifyRunLog(
+    tenantId: string,
+    from: { seq: number; hash: string } | null,
+    limit: number,
+  ): Promise<ChainCheck> {
+    this.tenant(tenantId);
+    // After old entries were purged, the chain verifies from its anchor.
+    return verifyRunLog(this.db, auditKeyOf(this.env), tenantId, from ?? logAnchor(this.db), limit);
+  }
+
+  // ── Retention ───────────────────────────────────────────────────────────
+
+  /** The tenant's retention setting (D1 holds it; the store keeps a copy for its alarm). */
+  async setRetention(tenantId: string, days: number): Promise<void> {
+    this.tenant(tenantId);
+    setRetentionDays(this.db, days);
+    this.arm(Date.now() + 1_000);
+  }
+
+  /**
+   * Purges one batch of history older than the retention window as of
+   * `asOf` (now by default), and asks each purged run's object to forget
+   * its storage. The alarm calls it hourly; returns what went.
+   */
+  async purgeHistory(
+    tenantId: string,
+    asOf = Date.now(),
+  ): Promise<Omit<Purged, "runs"> & { runs: number }> {
+    this.tenant(tenantId);
+    const purged = purgeBatch(this.db, asOf);
+    for (const runId of purged.runs) {
+      await this.env.RUNS.get(this.env.RUNS.idFromName(runId))
+        .purge()
+        .catch((err) => console.error(`run ${runId} not purged; its object keeps it`, err));
+    }
+    this.#nextPurgeAt = Date.now() + (purged.more ? 5_000 : PURGE_EVERY_MS);
+    return { ...purged, runs: purged.runs.length };
+  }
+
+  /** Arms the alarm for the next segment (at most one per ARCHIVE_EVERY_MS). */
+  private async scheduleArchive(): Promise<void> {
+    this.arm(Math.max(Date.now(), this.#lastArchiveAt + ARCHIVE_EVERY_MS));
+  }
+
+  /** Writes the planned or next segment of run audit to D1. */
+  async archiveNow(tenantId: string): Promise<number> {
+    this.tenant(tenantId);
+    const d1 = createDb(this.env.DB);
+    let written = 0;
+    for (const row of await planSegment(this.db, tenantId, new Date().toISOString())) {
+      await writeSegment(this.db, d1, row);
+      written += 1;
+    }
+    this.#lastArchiveAt = Date.now();
+    return written;
+  }
+
+  // ── Runs index ──────────────────────────────────────────────────────────
+
+  /** A run object's checkpoint, written when it starts, changes status or ends. */
+  async indexRun(tenantId: string, row: RunRow, audit?: RunAuditRecord): Promise<void> {
+    this.tenant(tenantId);
+    this.db.transaction((tx) => {
+      upsertRun(tx as unknown as StoreDb, { ...row, tenantId });
+      if (audit) appendRunAudit(tx as unknown as StoreDb, tenantId, audit);
+    });
+    if (audit) await this.scheduleArchive();
+  }
+
+  async getRun(tenantId: string, id: string): Promise<RunRow | null> {
+    this.tenant(tenantId);
+    return getRunRow(this.db, tenantId, id) ?? null;
+  }
+
+  async listRuns(tenantId: string, q: RunListQuery): Promise<RunRow[]> {
+    this.tenant(tenantId);
+    return listRunRows(this.db, tenantId, q);
+  }
+
+  // ── The alarm ───────────────────────────────────────────────────────────
+
+  /**
+   * Makes sure the alarm fires by `at`. Synchronous on purpose: called right
+   * after a write, the alarm commits with it (no await in between).
+   */
+  private arm(at: number): void {
+    if (this.#alarmAt !== null && this.#alarmAt <= at) return;
+    this.#alarmAt = at;
+    this.ctx.storage.setAlarm(at).catch((err) => {
+      this.#alarmAt = null;
+      console.error("tenant store alarm not set", err);
+    });
+  }
+
+  /**
+   * Matches what was accepted but not matched (a queue send lost, a
+   * consumer that crashed), backing off 5 s × 2ⁿ; after MAX_RESENDS tries
+   * an event is marked failed, visibly, and can be re-driven. Never
+   * throws: a failing pass re-arms itself.
+   */
+  override async alarm(): Promise<void> {
+    const now = Date.now();
+    this.#alarmAt = null;
+    try {
+      const due = dueEvents(this.db, now, ALARM_BATCH);
+      const byTenant = new Map<string, EventRow[]>();
+      for (const e of due) {
+        if (e.resends >= MAX_RESENDS) {
+          markFailed(this.db, e.tenantId, e.id, `not matched after ${MAX_RESENDS} tries`);
+          continue;
+        }
+        backOff(this.db, e, now);
+        byTenant.set(e.tenantId, [...(byTenant.get(e.tenantId) ?? []), e]);
+      }
+      for (const [tenantId, rows] of byTenant) {
+        await this.matchEvents(
+          tenantId,
+          rows.map((r) => r.id),
+        );
+      }
+      const times: number[] = [];
+      const next = nextDue(this.db);
+      if (next !== null) times.push(Math.max(next, Date.now() + 1_000));
+      if (this.#tenantId !== null && hasUnarchived(this.db)) {
+        if (Date.now() - this.#lastArchiveAt >= ARCHIVE_EVERY_MS)
+          await this.archiveNow(this.#tenantId);
+        if (hasUnarchived(this.db)) times.push(this.#lastArchiveAt + ARCHIVE_EVERY_MS);
+      }
+      if (this.#tenantId !== null && hasHistory(this.db)) {
+        if (Date.now() >= this.#nextPurgeAt) await this.purgeHistory(this.#tenantId);
+        times.push(this.#nextPurgeAt);
+      }
+      if (times.length > 0) this.arm(Math.min(...times));
+    } catch (err) {
+      console.error("tenant store alarm failed; trying again", err);
+      this.arm(Date.now() + 10_000);
+    }
+  }
+
+  /** Liveness and storage check, used by the binding tests. */
+  async ping(): Promise<{ ok: true; storage: "sqlite" }> {
+    this.ctx.storage.sql.exec("SELECT 1");
+    return { ok: true, storage: "sqlite" };
+  }
+}
