@@ -9,6 +9,7 @@ import {
   type WorkflowDefinition,
 } from "@switchyard/engine";
 import type { Env } from "../env.ts";
+import { withD1Stats } from "../lib/d1-stats.ts";
 import { nowIso } from "../lib/time.ts";
 import type { Lane } from "../store/limits.ts";
 import { FINAL_STATUSES } from "../store/runs.ts";
@@ -84,7 +85,7 @@ export class WorkflowRun extends DurableObject<Env> {
   private alarmFailures = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
-    super(ctx, env);
+    super(ctx, withD1Stats(env));
     this.storage = new RunStorage(ctx.storage);
   }
 
