@@ -188,7 +188,7 @@ async function main() {
       fiveStepWorkflow("bench.mix5", "admin@acme.example"),
     );
     await sleep(6_000); // archive segments of earlier runs land first
-    const rowsBefore = d1Rows(w.stateDir);
+    const rowsBefore = await d1Rows(w.baseUrl, token);
     await d1Stats(w.baseUrl, token, true);
     await sendAll(api, "bench.mix1", 20);
     await sendAll(api, "bench.mix5", 20);
@@ -196,7 +196,7 @@ async function main() {
     await waitRuns(api, five.id, 20);
     await sleep(6_000); // and this batch's segment too: it is part of the cost
     const mixStats = await d1Stats(w.baseUrl, token, true);
-    const mixRows = rowsAdded(rowsBefore, d1Rows(w.stateDir));
+    const mixRows = rowsAdded(rowsBefore, await d1Rows(w.baseUrl, token));
     out("## D1 per event → run (the shared database off the hot path)");
     out();
     out("| batch | events | D1 rows written | per event | statements read / write (per event) |");

@@ -3,8 +3,6 @@
 // by the Worker's own D1 counter), sustained executions against the bare
 // Durable Object + queue floor, ingest under that load, and eight tenants
 // bursting at once.
-import { spawnSync } from "node:child_process";
-import { ROOT, WRANGLER } from "../tests/support/worker.ts";
 import {
   Client,
   emailWorkflow,
@@ -16,24 +14,11 @@ import {
   waitRuns,
 } from "./common.ts";
 
-/** Rows per table of the local D1, read beside the running `wrangler dev`. */
-export function d1Rows(stateDir: string): Map<string, number> {
-  const run = (command: string): Json[] => {
-    const r = spawnSync(
-      WRANGLER,
-      ["d1", "execute", "DB", "--local", "--persist-to", stateDir, "--json", "--command", command],
-      { cwd: ROOT, encoding: "utf8", env: { ...process.env, CI: "1" } },
-    );
-    if (r.status !== 0) throw new Error(`d1 execute failed: ${r.stderr}`);
-    return (JSON.parse(r.stdout) as { results: Json[] }[])[0]!.results;
-  };
-  const tables = run(
-    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' AND name != 'd1_migrations'",
-  ).map((r) => r.name as string);
-  const counts = run(
-    tables.map((t) => `SELECT '${t}' AS t, count(*) AS n FROM "${t}"`).join(" UNION ALL "),
-  );
-  return new Map(counts.map((r) => [r.t as string, r.n as number]));
+/** Rows per table of D1, counted by the Worker itself (the file is held by `wrangler dev`). */
+export async function d1Rows(base: string, token: string): Promise<Map<string, number>> {
+  const r = await new Client(base, { key: token }).get("/v1/platform/d1-stats?rows=true");
+  if (r.status !== 200) throw new Error(`d1-stats: ${r.status} ${r.text}`);
+  return new Map(Object.entries(r.body.rows as Record<string, number>));
 }
 
 /** Rows added per table between two snapshots (only tables that grew). */

@@ -37,10 +37,22 @@ export const platformRoutes = createRouter()
       summary:
         "Benchmarks only: the D1 statements this isolate sent (SWITCHYARD_D1_STATS=true), optionally reset",
       security: [{ platformToken: [] }],
-      request: { query: z.object({ reset: z.enum(["true", "false"]).optional() }) },
+      request: {
+        query: z.object({
+          reset: z.enum(["true", "false"]).optional(),
+          rows: z.enum(["true", "false"]).optional().openapi({
+            description: "Also count the rows of every D1 table (read after the counts)",
+          }),
+        }),
+      },
       responses: {
         200: jsonResponse(
-          z.object({ reads: z.number(), writes: z.number(), roundTrips: z.number() }),
+          z.object({
+            reads: z.number(),
+            writes: z.number(),
+            roundTrips: z.number(),
+            rows: z.record(z.string(), z.number()).optional(),
+          }),
           "The counts",
         ),
         ...errors(401, 404),
@@ -49,6 +61,19 @@ export const platformRoutes = createRouter()
     async (c) => {
       requirePlatform(c);
       if (c.env.SWITCHYARD_D1_STATS !== "true") throw notFound("D1 statistics");
-      return c.json(readD1Stats(c.req.valid("query").reset === "true"), 200);
+      const q = c.req.valid("query");
+      const counts = readD1Stats(q.reset === "true");
+      if (q.rows !== "true") return c.json(counts, 200);
+      const tables = await c.env.DB.prepare(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' AND name != 'd1_migrations'",
+      ).all<{ name: string }>();
+      const rows: Record<string, number> = {};
+      for (const { name } of tables.results) {
+        const r = await c.env.DB.prepare(`SELECT count(*) AS n FROM "${name}"`).first<{
+          n: number;
+        }>();
+        rows[name] = r?.n ?? 0;
+      }
+      return c.json({ ...counts, rows }, 200);
     },
   );

@@ -27,6 +27,35 @@ export async function settingsRow(db: Db, tenantId: string): Promise<SettingsRow
   return rows[0];
 }
 
+/**
+ * What executors read on every step (providers, the signing secret) comes
+ * from a per-isolate copy at most SETTINGS_CACHE_MS old, so a step does not
+ * read D1. A change made here is seen at once in this isolate and within
+ * that window in others: a provider switch may send one more message
+ * through the previous provider; a rotated signing secret is covered by
+ * its 24-hour grace.
+ */
+export const SETTINGS_CACHE_MS = 10_000;
+const cached = new Map<string, { row: SettingsRow | undefined; until: number }>();
+
+export async function cachedSettingsRow(
+  db: Db,
+  tenantId: string,
+): Promise<SettingsRow | undefined> {
+  const now = Date.now();
+  const hit = cached.get(tenantId);
+  if (hit && hit.until > now) return hit.row;
+  const row = await settingsRow(db, tenantId);
+  if (cached.size >= 10_000) cached.clear();
+  cached.set(tenantId, { row, until: now + SETTINGS_CACHE_MS });
+  return row;
+}
+
+/** After a write: this isolate reads the new settings at once. */
+export function forgetSettings(tenantId: string): void {
+  cached.delete(tenantId);
+}
+
 export interface SigningSecrets {
   current: string;
   /** The secret before the last rotation, while its grace lasts. */
@@ -46,7 +75,7 @@ export async function signingSecrets(
   actor: Actor,
   now: string,
 ): Promise<SigningSecrets> {
-  let row = await settingsRow(db, tenantId);
+  let row = await cachedSettingsRow(db, tenantId);
   if (!row?.webhookSecretEnc) {
     const enc = await encryptSecret(env.SWITCHYARD_ENCRYPTION_KEY, newWebhookSecret());
     await commitWithAudit(
@@ -74,6 +103,7 @@ export async function signingSecrets(
         },
       ],
     );
+    forgetSettings(tenantId);
     row = await settingsRow(db, tenantId);
   }
   const key = env.SWITCHYARD_ENCRYPTION_KEY;
@@ -133,6 +163,7 @@ export async function rotateSigningSecret(
       },
     ],
   );
+  forgetSettings(tenantId);
   return { secret, previousSecretExpiresAt: expires };
 }
 
@@ -194,7 +225,7 @@ export async function providerConfig<C>(
   tenantId: string,
   channel: Channel,
 ): Promise<{ provider: string; from: string | null; credentials: C | null }> {
-  const row = await settingsRow(db, tenantId);
+  const row = await cachedSettingsRow(db, tenantId);
   const stored = storedOf(channel === "email" ? row?.emailProvider : row?.smsProvider);
   const enc = channel === "email" ? row?.emailCredentialsEnc : row?.smsCredentialsEnc;
   const credentials = enc
@@ -278,6 +309,7 @@ export async function putProviders(
       },
     ],
   );
+  forgetSettings(tenantId);
   return after;
 }
 

@@ -11,7 +11,7 @@ import { AuditType, commitWithAudit } from "../repositories/audit.ts";
 import { storeFor } from "../store/client.ts";
 import { DEFAULT_RETENTION_DAYS } from "../store/retention.ts";
 import { auditKeyOf } from "./context.ts";
-import { type SettingsRow, settingsRow } from "./settings.ts";
+import { forgetSettings, type SettingsRow, settingsRow } from "./settings.ts";
 
 /** Run history is kept at least a day and at most 400 days (a year and a bit). */
 export const RETENTION_DAYS_MIN = 1;
@@ -120,6 +120,7 @@ export async function putTenantSettings(
       ],
       [{ type: AuditType.settingsUpdated, actor, subject: "tenant", details: changes }],
     );
+    forgetSettings(tenantId);
   }
   // Pushed whenever it is named, changed or not: should a push fail after
   // the commit, sending the same value again brings the store in line.
