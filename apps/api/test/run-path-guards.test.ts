@@ -1,5 +1,9 @@
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import type { RunState } from "@switchyard/engine";
 import { describe, expect, it } from "vitest";
+import type { WorkflowRun } from "../src/durable-objects/workflow-run.ts";
+import type { Env } from "../src/env.ts";
 import { storeFor } from "../src/store/client.ts";
 import { call, eventually, type Json, newTenant, storeSql } from "./helpers.ts";
 
@@ -141,5 +145,69 @@ describe("dispatching an attempt", () => {
     // One approval, one task, however often the message came.
     const approvals = await call("GET", "/v1/approvals", { key: t.key });
     expect(approvals.body.items).toHaveLength(1);
+  });
+});
+
+describe("an attempt's timeout", () => {
+  it("counts from when a consumer claims it: a queue backlog longer than the timeout fails nothing", async () => {
+    const t = await newTenant();
+    const runId = `run_backlog_${crypto.randomUUID().slice(0, 8)}`;
+    const stub = env.RUNS.get(env.RUNS.idFromName(runId));
+    // Its action messages sit in a "backlog": nobody consumes them.
+    await runInDurableObject(stub, (instance) => {
+      const i = instance as unknown as { env: Env };
+      const quiet = { send: async () => undefined, sendBatch: async () => undefined };
+      i.env = {
+        ...i.env,
+        ACTIONS: quiet as unknown as Queue,
+        ACTIONS_BULK: quiet as unknown as Queue,
+      };
+      return (instance as unknown as WorkflowRun).start(t.tenantId, {
+        runId,
+        workflowId: "wf_backlog",
+        version: 1,
+        definition: {
+          name: "Backlog",
+          trigger: { event: "order.created" },
+          steps: [
+            {
+              id: "hook",
+              action: "call_webhook",
+              timeout: "1s",
+              config: { url: "https://erp.example/x" },
+            },
+          ],
+        },
+        event: {
+          id: "ev-backlog",
+          type: "order.created",
+          data: {},
+          occurredAt: new Date().toISOString(),
+          source: "api",
+        },
+        causation: { originEventId: "ev-backlog", chain: [], depth: 0 },
+        now: Date.now(),
+        test: false,
+      });
+    });
+    // Twice the step's timeout passes while the message waits.
+    await new Promise((r) => setTimeout(r, 2_100));
+    await runInDurableObject(stub, (_i, state) => state.storage.setAlarm(Date.now()));
+    await runDurableObjectAlarm(stub);
+    const waited = (await stub.snapshot()) as unknown as RunState;
+    expect(waited.steps.hook).toMatchObject({ status: "running", attempt: 1, error: null });
+    // A consumer finally takes it: the timeout starts now.
+    expect(await stub.dispatch("hook", 1)).not.toBeNull();
+    const claimed = (await stub.snapshot()) as unknown as RunState;
+    const timeout = claimed.timers.find((x) => x.id === "hook:timeout:1");
+    expect(timeout!.at).toBeLessThanOrEqual(Date.now() + 1_000);
+    const reply = await stub.input({
+      type: "stepSucceeded",
+      stepId: "hook",
+      attempt: 1,
+      output: { status: 200, headers: {}, body: null },
+      at: Date.now(),
+    });
+    expect(reply).toMatchObject({ ok: true, status: "succeeded" });
   });
 });

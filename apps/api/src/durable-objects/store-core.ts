@@ -252,24 +252,41 @@ export abstract class StoreCore extends DurableObject<Env> {
     const { fanOutRuns } = limitSettings(this.env.SWITCHYARD_RATE_LIMITS);
     const at = new Date().toISOString();
     const done: string[] = [];
+    // Decide every event first (in the store, no I/O but hashing), then
+    // start all their runs at once: a batch costs the slowest start, not
+    // the sum of them.
+    const decided: { e: EventRow; m: Awaited<ReturnType<typeof matchOne>> }[] = [];
     for (const e of getEventRows(this.db, tenantId, ids)) {
       if (e.status !== "accepted") {
         done.push(e.id);
         continue;
       }
       try {
-        const { starts, suppressed } = await matchOne(this.db, index, e, at, fanOutRuns);
-        for (const s of starts) {
-          const stub = this.env.RUNS.get(this.env.RUNS.idFromName(s.runId));
-          await stub.start(tenantId, s.params, e.lane === "bulk" ? "bulk" : "main");
-        }
-        for (const { runId, m } of suppressed) await this.auditSuppression(tenantId, runId, m, e);
-        markMatched(this.db, tenantId, [e.id], at);
-        done.push(e.id);
+        decided.push({ e, m: await matchOne(this.db, index, e, at, fanOutRuns) });
       } catch (err) {
         console.error(`matching ${e.id} failed; it stays accepted and is tried again`, err);
       }
     }
+    await Promise.all(
+      decided.map(async ({ e, m: { starts, suppressed } }) => {
+        try {
+          await Promise.all(
+            starts.map((s) =>
+              this.env.RUNS.get(this.env.RUNS.idFromName(s.runId)).start(
+                tenantId,
+                s.params,
+                e.lane === "bulk" ? "bulk" : "main",
+              ),
+            ),
+          );
+          for (const { runId, m } of suppressed) await this.auditSuppression(tenantId, runId, m, e);
+          markMatched(this.db, tenantId, [e.id], at);
+          done.push(e.id);
+        } catch (err) {
+          console.error(`starting the runs of ${e.id} failed; it stays accepted`, err);
+        }
+      }),
+    );
     // Ids the store does not know are done too: nothing to match.
     const known = new Set(ids);
     for (const e of getEventRows(this.db, tenantId, ids)) known.delete(e.id);

@@ -130,8 +130,16 @@ export class WorkflowRun extends DurableObject<Env> {
         await this.repair(existing);
         return { ok: true, status: existing.state.status };
       }
+      // The matcher indexed the run as running when it decided to start it:
+      // the start itself tells the index nothing unless it ends elsewhere.
       return this.apply(
-        { tenantId, state: createRun(params), pending: [], ...(lane === "bulk" ? { lane } : {}) },
+        {
+          tenantId,
+          state: createRun(params),
+          pending: [],
+          ...(lane === "bulk" ? { lane } : {}),
+          indexedStatus: "running",
+        },
         { type: "start", at: Date.now() },
       );
     });
@@ -238,10 +246,18 @@ export class WorkflowRun extends DurableObject<Env> {
         return null;
       }
       const { claimedAt: _, ...payload } = d;
+      const now = Date.now();
       this.ctx.storage.transactionSync(() => {
         this.storage.claim(stepId, attempt);
-        this.storage.putDispatch(stepId, { ...payload, claimedAt: Date.now() });
+        this.storage.putDispatch(stepId, { ...payload, claimedAt: now });
       });
+      // Its timeout counts from now (time in a queue backlog is not the
+      // step's): the next transition, queued behind this call so the
+      // consumer gets its payload without waiting for it.
+      void this.serial(async () => {
+        const latest = this.load();
+        if (latest) await this.apply(latest, { type: "attemptClaimed", stepId, attempt, at: now });
+      }).catch((err) => console.error(`claim of ${stepId}#${attempt} not applied`, err));
       return payload;
     });
   }

@@ -187,7 +187,11 @@ export async function matchOne(
       ...(m.suppression ? { suppression: m.suppression } : {}),
     };
     if (m.decision === MatchDecision.start) {
-      upsertRun(db, runIndexRow(tenantId, createRun(params), at, true));
+      // Indexed as running from now; the run object reports its next status.
+      upsertRun(
+        db,
+        runIndexRow(tenantId, { ...createRun(params), startedAt: Date.parse(at) }, at, true),
+      );
       starts.push({ runId, params });
       continue;
     }

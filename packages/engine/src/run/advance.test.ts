@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Driver, definition, sms, T0 } from "../../test/fixtures.ts";
+import { UNCLAIMED_GRACE_MS } from "./attempts.ts";
 
 describe("advance: sequential steps", () => {
   it("dispatches steps in order with a stable idempotency key and finishes", () => {
@@ -16,8 +17,9 @@ describe("advance: sequential steps", () => {
         timeoutMs: 30_000,
       }),
     ]);
+    // Queued, not yet claimed: the timeout also allows for the queue.
     expect(run.commands("setTimer")).toEqual([
-      expect.objectContaining({ timerId: "a:timeout:1", at: T0 + 30_000 }),
+      expect.objectContaining({ timerId: "a:timeout:1", at: T0 + UNCLAIMED_GRACE_MS + 30_000 }),
     ]);
     run.feed({
       type: "stepSucceeded",
@@ -116,6 +118,30 @@ describe("advance: retries", () => {
     });
     expect(run.state.status).toBe("failed");
     expect(run.statusOf("b")).toBe("pending");
+  });
+
+  it("counts an attempt's timeout from when a consumer claims it, not from when it was queued", () => {
+    const run = new Driver(definition([sms("a")]));
+    run.feed({ type: "start", at: T0 });
+    // The queue held the message for ten minutes, far past the 30 s timeout.
+    const claimed = run.feed({ type: "attemptClaimed", stepId: "a", attempt: 1, at: T0 + 600_000 });
+    expect(claimed.ignored).toBeNull();
+    expect(run.state.timers).toEqual([
+      expect.objectContaining({ id: "a:timeout:1", at: T0 + 600_000 + 30_000 }),
+    ]);
+    expect(run.statusOf("a")).toBe("running");
+    // A second claim (a duplicate message) moves nothing.
+    expect(
+      run.feed({ type: "attemptClaimed", stepId: "a", attempt: 1, at: T0 + 610_000 }).ignored
+        ?.reason,
+    ).toBe("not_expected");
+    // A stale attempt's claim is ignored.
+    expect(
+      run.feed({ type: "attemptClaimed", stepId: "a", attempt: 7, at: T0 + 610_000 }).ignored
+        ?.reason,
+    ).toBe("not_expected");
+    run.feed({ type: "stepSucceeded", stepId: "a", attempt: 1, output: {}, at: T0 + 615_000 });
+    expect(run.state.status).toBe("succeeded");
   });
 
   it("treats an attempt's timeout as a retryable failure and ignores its late result", () => {

@@ -8,7 +8,7 @@ import type { ActionStep } from "../definition/types.ts";
 import { isActionStep } from "../definition/types.ts";
 import { emittedEventId } from "../loop-guard/causation.ts";
 import { assertNever } from "../util/assert-never.ts";
-import { attemptFailed, dispatchAttempt, succeedStep } from "./attempts.ts";
+import { attemptFailed, claimAttempt, dispatchAttempt, succeedStep } from "./attempts.ts";
 import { approvalIdOf, decisionOutput, onDecision, onSucceeded } from "./decisions.ts";
 import { Draft } from "./draft.ts";
 import { driveRun } from "./drive.ts";
@@ -57,6 +57,8 @@ export function advance(state: RunState, input: RunInput): AdvanceResult {
       });
     case "timerFired":
       return onTimer(state, input.timerId, input.at, input.random ?? 0.5);
+    case "attemptClaimed":
+      return onClaimed(state, input.stepId, input.attempt, input.at);
     case "approvalDecided":
       return onDecision(state, input.stepId, input.at, {
         decision: input.decision,
@@ -98,6 +100,23 @@ function onStepResult(
   const d = new Draft(state, at);
   apply(d, step);
   driveRun(d);
+  return done(d);
+}
+
+function onClaimed(state: RunState, stepId: string, attempt: number, at: number): AdvanceResult {
+  if (!isOpen(state)) return ignore(state, "run_finished", `the run is ${state.status}`);
+  const step = planOf(state.definition).byId.get(stepId)?.step;
+  if (step === undefined || !isActionStep(step)) {
+    return ignore(state, "unknown_step", `no action step ${stepId}`);
+  }
+  const d = new Draft(state, at);
+  if (!claimAttempt(d, step, attempt)) {
+    return ignore(
+      state,
+      "not_expected",
+      `attempt ${attempt} of ${stepId} is not waiting for a consumer`,
+    );
+  }
   return done(d);
 }
 

@@ -64,13 +64,36 @@ export function dispatchAttempt(d: Draft, step: ActionStep): boolean {
     emit: { causation: d.childCausation(), eventId: emittedEventId(d.state.runId, step.id) },
   });
   d.timeline("step.dispatched", { stepId: step.id, attempt });
+  // Until a consumer claims the attempt (attemptClaimed), the timeout also
+  // allows for the queue: a backlog up to UNCLAIMED_GRACE_MS long never
+  // fails a step that did not run; an attempt nobody ever claims (a lost
+  // message the shell could not re-send) still ends, as a timeout.
   d.setTimer({
     id: timerId(step.id, "timeout", attempt),
-    at: d.at + timeoutMs,
+    at: d.at + UNCLAIMED_GRACE_MS + timeoutMs,
     stepId: step.id,
     purpose: "timeout",
     attempt,
   });
+  return true;
+}
+
+/** How long an attempt may wait in the queue before its timeout counts anyway. */
+export const UNCLAIMED_GRACE_MS = 15 * 60_000;
+
+/**
+ * A consumer claimed the attempt: its timeout restarts from `d.at`.
+ * Returns false when there is nothing to do (stale, ended, claimed before).
+ */
+export function claimAttempt(d: Draft, step: ActionStep, attempt: number): boolean {
+  const current = d.step(step.id);
+  if (current.attempt !== attempt || current.status !== StepStatus.running) return false;
+  const id = timerId(step.id, "timeout", attempt);
+  const timer = d.state.timers.find((t) => t.id === id);
+  const at = d.at + attemptTimeoutMs(step);
+  if (timer === undefined || timer.at <= at) return false;
+  d.cancelTimer(id);
+  d.setTimer({ id, at, stepId: step.id, purpose: "timeout", attempt });
   return true;
 }
 

@@ -36,6 +36,17 @@ export type RunInput =
     }
   | { type: "timerFired"; timerId: string; random?: number; at: number }
   | {
+      /**
+       * A consumer took the attempt and is about to run it: its timeout
+       * counts from now, not from when it was queued, so a queue backlog
+       * longer than the timeout never fails a step that did not run.
+       */
+      type: "attemptClaimed";
+      stepId: string;
+      attempt: number;
+      at: number;
+    }
+  | {
       type: "approvalDecided";
       stepId: string;
       decision: "approved" | "rejected";
