@@ -70,6 +70,8 @@ export class RunStorage {
   readonly #storage: DurableObjectStorage;
   /** The step rows as last written, to write only what a transition changed. */
   #written: Map<string, string> | null = null;
+  /** The run as last saved or loaded (this object is its only writer). */
+  #cached: Stored | undefined;
 
   constructor(storage: DurableObjectStorage) {
     this.#storage = storage;
@@ -83,10 +85,12 @@ export class RunStorage {
   /** After `deleteAll()`: the tables are gone; an empty run can be read again. */
   forget(): void {
     this.#written = null;
+    this.#cached = undefined;
     this.#ensureSchema();
   }
 
   load(): Stored | undefined {
+    if (this.#cached) return this.#cached;
     const sql = this.#storage.sql;
     const core = sql.exec<{ body: string }>("SELECT body FROM run_core WHERE id = 1").toArray()[0];
     if (!core) return undefined;
@@ -102,7 +106,8 @@ export class RunStorage {
       written.set(row.step_id, row.body);
     }
     this.#written = written;
-    return { ...stored, state: { ...stored.state, steps } };
+    this.#cached = { ...stored, state: { ...stored.state, steps } };
+    return this.#cached;
   }
 
   /**
@@ -140,11 +145,13 @@ export class RunStorage {
     });
     for (const [id, body] of changed) written.set(id, body);
     this.#written = written;
+    this.#cached = next;
   }
 
   /** Forgets what was cached (a failed transaction may have left it wrong). */
   reset(): void {
     this.#written = null;
+    this.#cached = undefined;
   }
 
   /** The bytes of the step rows other than `stepId`'s. */

@@ -267,6 +267,7 @@ export abstract class StoreCore extends DurableObject<Env> {
         console.error(`matching ${e.id} failed; it stays accepted and is tried again`, err);
       }
     }
+    const matched: string[] = [];
     await Promise.all(
       decided.map(async ({ e, m: { starts, suppressed } }) => {
         try {
@@ -280,13 +281,14 @@ export abstract class StoreCore extends DurableObject<Env> {
             ),
           );
           for (const { runId, m } of suppressed) await this.auditSuppression(tenantId, runId, m, e);
-          markMatched(this.db, tenantId, [e.id], at);
-          done.push(e.id);
+          matched.push(e.id);
         } catch (err) {
           console.error(`starting the runs of ${e.id} failed; it stays accepted`, err);
         }
       }),
     );
+    markMatched(this.db, tenantId, matched, at);
+    done.push(...matched);
     // Ids the store does not know are done too: nothing to match.
     const known = new Set(ids);
     for (const e of getEventRows(this.db, tenantId, ids)) known.delete(e.id);

@@ -83,6 +83,8 @@ export class WorkflowRun extends DurableObject<Env> {
   private readonly storage: RunStorage;
   /** Alarm passes that failed in a row (in memory: a restart starts again at 1 s). */
   private alarmFailures = 0;
+  /** Where this object last set its alarm (undefined: not known since it started). */
+  private alarmAt: number | null | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, withD1Stats(env));
@@ -118,7 +120,11 @@ export class WorkflowRun extends DurableObject<Env> {
       console.error("repair on touch failed; the alarm tries again", err);
       stored = this.load()!;
     }
-    if ((await this.ctx.storage.getAlarm()) === null) await this.armAlarm(stored);
+    if (this.alarmAt === undefined) {
+      // First call since the object started: is an alarm coming?
+      this.alarmAt = await this.ctx.storage.getAlarm();
+      if (this.alarmAt === null) await this.armAlarm(stored);
+    }
     return stored;
   }
 
@@ -276,6 +282,8 @@ export class WorkflowRun extends DurableObject<Env> {
    * re-armed with capped backoff, for as long as it takes.
    */
   override async alarm(): Promise<void> {
+    // A running alarm is no longer set: the next armAlarm must set it again.
+    this.alarmAt = null;
     try {
       await this.serial(async () => {
         let stored = this.load();
@@ -302,7 +310,8 @@ export class WorkflowRun extends DurableObject<Env> {
       this.alarmFailures += 1;
       const wait = Math.min(ALARM_BACKOFF_MAX_MS, 1000 * 2 ** Math.min(this.alarmFailures - 1, 20));
       console.error(`run alarm failed (${this.alarmFailures} in a row); again in ${wait} ms`, err);
-      await this.ctx.storage.setAlarm(Date.now() + wait).catch(() => undefined);
+      this.alarmAt = Date.now() + wait;
+      await this.ctx.storage.setAlarm(this.alarmAt).catch(() => undefined);
     }
   }
 
@@ -428,8 +437,12 @@ export class WorkflowRun extends DurableObject<Env> {
         sends: 1,
       })),
     });
-    if (next.pending.length > 0 || next.indexDue)
-      await this.ctx.storage.setAlarm(Date.now() + REPLAY_AFTER_MS);
+    // A safety alarm, should the object die before the commands are out.
+    const safety = Date.now() + REPLAY_AFTER_MS;
+    if ((next.pending.length > 0 || next.indexDue) && !(this.alarmAt && this.alarmAt <= safety)) {
+      this.alarmAt = safety;
+      await this.ctx.storage.setAlarm(safety);
+    }
     await this.finishCommands(next);
     await this.armAlarm(this.load()!);
     return { ok: true, status: state.status };
@@ -461,8 +474,12 @@ export class WorkflowRun extends DurableObject<Env> {
       ...this.storage.unclaimed().map((u) => u.at),
     ];
     if (stored.pending.length > 0 || stored.indexDue) times.push(Date.now() + REPLAY_AFTER_MS);
-    if (times.length > 0) await this.ctx.storage.setAlarm(Math.min(...times));
-    else await this.ctx.storage.deleteAlarm();
+    const at = times.length > 0 ? Math.min(...times) : null;
+    // Unchanged: no storage write (most transitions leave the alarm where it was).
+    if (at === this.alarmAt) return;
+    if (at === null) await this.ctx.storage.deleteAlarm();
+    else await this.ctx.storage.setAlarm(at);
+    this.alarmAt = at;
   }
 
   /**
@@ -474,6 +491,7 @@ export class WorkflowRun extends DurableObject<Env> {
       const stored = this.load();
       if (stored && !FINAL_STATUSES.includes(stored.state.status)) return false;
       await this.ctx.storage.deleteAlarm();
+      this.alarmAt = null;
       await this.ctx.storage.deleteAll();
       this.storage.forget();
       return true;

@@ -210,15 +210,17 @@ export function redrive(db: StoreDb, tenantId: string, id: string, now: number):
 const NOTE_EVERY_MS = 5_000;
 
 export class EventTypeNotes {
-  readonly #noted = new Map<string, { schema: string; at: number }>();
+  readonly #noted = new Map<string, { at: number }>();
 
   /** Remembers the type, its latest sample and an inferred schema for the builder. */
   note(db: StoreDb, tenantId: string, type: string, data: unknown, at: string, now: number): void {
+    // Noted a moment ago: the next note (at most NOTE_EVERY_MS on) catches
+    // up with the latest sample and schema; a burst costs no inference.
+    const last = this.#noted.get(type);
+    if (last && now - last.at < NOTE_EVERY_MS) return;
     const sample = JSON.stringify(data);
     if (sample.length > 16_384) return;
     const schema = JSON.stringify(inferSchema(data));
-    const last = this.#noted.get(type);
-    if (last && last.schema === schema && now - last.at < NOTE_EVERY_MS) return;
     db.insert(eventTypes)
       .values({ tenantId, type, sample, schema, declared: false, lastSeenAt: at, updatedAt: at })
       .onConflictDoUpdate({
@@ -232,6 +234,6 @@ export class EventTypeNotes {
       })
       .run();
     if (this.#noted.size >= 1_000) this.#noted.clear();
-    this.#noted.set(type, { schema, at: now });
+    this.#noted.set(type, { at: now });
   }
 }

@@ -39,7 +39,17 @@ export type LimitSettings = Record<LimitName, BucketRule> & {
 /** Default for `fanOutRuns`. */
 export const DEFAULT_FAN_OUT_RUNS = 1_000;
 
+let parsed: { json: string | undefined; settings: LimitSettings } | null = null;
+
+/** The deployment's limits (parsed once per distinct SWITCHYARD_RATE_LIMITS). */
 export function limitSettings(json: string | undefined): LimitSettings {
+  if (parsed !== null && parsed.json === json) return parsed.settings;
+  const settings = parseLimitSettings(json);
+  parsed = { json, settings };
+  return settings;
+}
+
+function parseLimitSettings(json: string | undefined): LimitSettings {
   const defaults: LimitSettings = {
     ...DEFAULT_LIMITS,
     bulkLaneAbove: DEFAULT_BULK_LANE_ABOVE,
