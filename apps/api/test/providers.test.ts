@@ -213,6 +213,65 @@ describe("Twilio", () => {
     api(new Response("Service Unavailable", { status: 503 }));
     expect(await send("send_sms", sms, attempt(t.tenantId))).toMatchObject({ retryable: true });
   });
+  it("sends an SMS at most once: an attempt that got no answer leaves 'sending', and no later attempt sends again", async () => {
+    const t = await tenantWithProviders();
+    // Twilio takes the message but the attempt's time runs out before the answer.
+    const seen: Seen[] = [];
+    vi.stubGlobal("fetch", async (input: RequestInfo | URL, init?: RequestInit) => {
+      const req = new Request(input, init);
+      seen.push({ url: req.url, headers: {}, body: await req.text() });
+      return new Promise<Response>((_resolve, reject) =>
+        init?.signal?.addEventListener("abort", () => reject(init.signal?.reason)),
+      );
+    });
+    const controller = new AbortController();
+    const ctx = attempt(t.tenantId, { signal: controller.signal });
+    setTimeout(() => controller.abort(new DOMException("timed out", "TimeoutError")), 50);
+    expect(await send("send_sms", sms, ctx)).toMatchObject({
+      status: "failed",
+      retryable: true,
+      error: { code: "timeout" },
+    });
+    const marked = await storeSql(
+      t.tenantId,
+      "SELECT status FROM deliveries WHERE idempotency_key = ?",
+      ctx.idempotencyKey,
+    );
+    expect(marked).toEqual([{ status: "sending" }]);
+    // The retry: Twilio may have sent it, so it is not sent again, visibly.
+    const retried = await send("send_sms", sms, {
+      ...ctx,
+      attempt: 2,
+      signal: new AbortController().signal,
+    });
+    expect(retried).toMatchObject({
+      status: "failed",
+      retryable: false,
+      error: { code: "delivery_unknown" },
+    });
+    expect(seen).toHaveLength(1);
+  });
+
+  it("a definite refusal (Twilio answered 503) clears the mark, so the retry sends", async () => {
+    const t = await tenantWithProviders();
+    const seen = api(
+      new Response("Service Unavailable", { status: 503 }),
+      json({ sid: "SM9", status: "queued" }, 201),
+    );
+    const ctx = attempt(t.tenantId);
+    expect(await send("send_sms", sms, ctx)).toMatchObject({ retryable: true });
+    expect(await send("send_sms", sms, { ...ctx, attempt: 2 })).toMatchObject({
+      status: "succeeded",
+      output: { messageId: "SM9" },
+    });
+    expect(seen).toHaveLength(2);
+    const rows = await storeSql(
+      t.tenantId,
+      "SELECT status, provider_message_id m FROM deliveries WHERE idempotency_key = ?",
+      ctx.idempotencyKey,
+    );
+    expect(rows).toEqual([{ status: "sent", m: "SM9" }]);
+  });
 
   it("sends from a Messaging Service when the sender is one", async () => {
     const t = await tenantWithProviders();

@@ -276,6 +276,21 @@ export class TenantStore extends StoreCore {
     ledger.recordDelivery(this.db, { ...row, tenantId });
   }
 
+  /** Marks a message `sending` before a provider without an idempotency key is called. */
+  async beginDelivery(
+    tenantId: string,
+    row: { idempotencyKey: string; channel: "email" | "sms"; provider: string; createdAt: string },
+  ): Promise<ledger.Begun> {
+    this.tenant(tenantId);
+    return ledger.beginDelivery(this.db, { ...row, tenantId });
+  }
+
+  /** The provider answered no: the `sending` mark goes, so a retry may send. */
+  async abandonDelivery(tenantId: string, idempotencyKey: string): Promise<void> {
+    this.tenant(tenantId);
+    ledger.abandonDelivery(this.db, tenantId, idempotencyKey);
+  }
+
   /** By type name; fetches limit + 1. */
   async listEventTypes(
     tenantId: string,

@@ -36,7 +36,8 @@ export const STORE_MIGRATIONS: readonly (readonly string[])[] = [
 	\`idempotency_key\` text NOT NULL,
 	\`channel\` text NOT NULL,
 	\`provider\` text NOT NULL,
-	\`provider_message_id\` text NOT NULL,
+	\`status\` text DEFAULT 'sent' NOT NULL,
+	\`provider_message_id\` text,
 	\`created_at\` text NOT NULL,
 	PRIMARY KEY(\`tenant_id\`, \`idempotency_key\`)
 );`,

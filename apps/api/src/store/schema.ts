@@ -230,7 +230,12 @@ export const deliveries = sqliteTable(
     idempotencyKey: text("idempotency_key").notNull(),
     channel: text("channel", { enum: ["email", "sms"] }).notNull(),
     provider: text("provider").notNull(),
-    providerMessageId: text("provider_message_id").notNull(),
+    /** `sending`: handed to a provider without an idempotency key, no answer yet. */
+    status: text("status", { enum: ["sending", "sent"] })
+      .notNull()
+      .default("sent"),
+    /** Null while `sending`. */
+    providerMessageId: text("provider_message_id"),
     createdAt: text("created_at").notNull(),
   },
   (t) => [primaryKey({ columns: [t.tenantId, t.idempotencyKey] })],
