@@ -261,7 +261,7 @@ async function main() {
     );
     out();
     out(
-      `Ingest during that load: POST /v1/events accepted **${sent.perSec.toFixed(0)}/s** while the runs executed, **${(sent.perSec / health.perSec).toFixed(2)}×** the no-op route measured above (${health.perSec.toFixed(0)}/s); the floor's own ingest under its load: ${floorRate.ingestPerSec.toFixed(0)}/s.`,
+      `Ingest during that load: POST /v1/events accepted **${sent.perSec.toFixed(0)}/s** while the runs executed, **${(sent.perSec / health.perSec).toFixed(2)}×** the no-op route measured above (${health.perSec.toFixed(0)}/s) with nothing else running; the floor's own ingest under its load: ${floorRate.ingestPerSec.toFixed(0)}/s, so **${(sent.perSec / floorRate.ingestPerSec).toFixed(2)}×** the floor under load.`,
     );
     out();
 

@@ -4,6 +4,7 @@ import type { Actor } from "../auth/principal.ts";
 import type { Db } from "../db/client.ts";
 import { auditLog } from "../db/schema.ts";
 import { hmacSha256Hex, newId } from "../lib/crypto.ts";
+import { type ChainCheck, checkChain, GENESIS } from "../lib/hash-chain.ts";
 import { canonicalJson } from "../lib/json.ts";
 
 /** Every audit entry type (API.md, "Audit"). */
@@ -53,7 +54,6 @@ export interface AuditEntry {
   prevHash: string;
 }
 
-const GENESIS = "genesis";
 const MAX_ATTEMPTS = 8;
 
 /** The content an entry's HMAC covers: everything but the hash, plus the previous hash. */
@@ -196,21 +196,6 @@ function toEntry(r: typeof auditLog.$inferSelect): AuditEntry {
   };
 }
 
-export type ChainCheck =
-  | { ok: true; entries: number; next: { seq: number; hash: string } | null }
-  | {
-      ok: false;
-      entries: number;
-      brokenAt: { seq: number; id: string | null; reason: "hash_mismatch" | "broken_link" | "gap" };
-    };
-
-/**
- * Verifies at most `limit` entries of the tenant's change log after `from`
- * (the last verified seq and its hash; the start when absent) and
- * recomputes every HMAC: an edited, deleted or inserted entry shows up as
- * the first broken link. `next` says where to continue, null at the head,
- * so a request never walks an unbounded chain.
- */
 export async function verifyAudit(
   db: Db,
   auditKey: string,
@@ -218,40 +203,13 @@ export async function verifyAudit(
   from: { seq: number; hash: string } | null,
   limit: number,
 ): Promise<ChainCheck> {
-  let prevHash = from?.hash ?? GENESIS;
-  let expectedSeq = (from?.seq ?? 0) + 1;
-  let count = 0;
   const rows = await db
     .select()
     .from(auditLog)
-    .where(and(eq(auditLog.tenantId, tenantId), gt(auditLog.seq, expectedSeq - 1)))
+    .where(and(eq(auditLog.tenantId, tenantId), gt(auditLog.seq, from?.seq ?? 0)))
     .orderBy(asc(auditLog.seq))
     .limit(limit + 1);
-  for (const r of rows.slice(0, limit)) {
-    const e = toEntry(r);
-    if (e.seq !== expectedSeq)
-      return { ok: false, entries: count, brokenAt: { seq: expectedSeq, id: null, reason: "gap" } };
-    if (e.prevHash !== prevHash)
-      return {
-        ok: false,
-        entries: count,
-        brokenAt: { seq: e.seq, id: e.id, reason: "broken_link" },
-      };
-    const { hash, ...rest } = e;
-    const expected = await hmacSha256Hex(auditKey, signedContent(tenantId, rest));
-    if (expected !== hash)
-      return {
-        ok: false,
-        entries: count,
-        brokenAt: { seq: e.seq, id: e.id, reason: "hash_mismatch" },
-      };
-    prevHash = hash;
-    expectedSeq += 1;
-    count += 1;
-  }
-  return {
-    ok: true,
-    entries: count,
-    next: rows.length > limit ? { seq: expectedSeq - 1, hash: prevHash } : null,
-  };
+  return checkChain(rows.map(toEntry), from, limit, (e) =>
+    hmacSha256Hex(auditKey, signedContent(tenantId, e)),
+  );
 }

@@ -7,11 +7,13 @@
 import { asc, desc, eq, gt, sql } from "drizzle-orm";
 import type { Actor } from "../auth/principal.ts";
 import { hmacSha256Hex } from "../lib/crypto.ts";
+import { type ChainCheck, checkChain, GENESIS } from "../lib/hash-chain.ts";
+
+export type { ChainCheck };
+
 import { canonicalJson } from "../lib/json.ts";
 import type { StoreDb } from "./db.ts";
 import { runLog } from "./schema.ts";
-
-export const GENESIS = "genesis";
 
 /** Entry types of the run log (API.md "Audit", beside the change log's). */
 export const RunLogType = {
@@ -180,14 +182,6 @@ export function listRunLog(db: StoreDb, q: RunLogQuery): RunLogEntry[] {
     .map(toEntry);
 }
 
-export type ChainCheck =
-  | { ok: true; entries: number; next: { seq: number; hash: string } | null }
-  | {
-      ok: false;
-      entries: number;
-      brokenAt: { seq: number; id: string | null; reason: "hash_mismatch" | "broken_link" | "gap" };
-    };
-
 /**
  * Verifies at most `limit` entries after `from` (the last verified seq and
  * its hash; the start of the chain when absent): a request never walks an
@@ -200,45 +194,14 @@ export async function verifyRunLog(
   from: { seq: number; hash: string } | null,
   limit: number,
 ): Promise<ChainCheck> {
-  let prevHash = from?.hash ?? GENESIS;
-  let expectedSeq = (from?.seq ?? 0) + 1;
   const rows = db
     .select()
     .from(runLog)
-    .where(gt(runLog.seq, expectedSeq - 1))
+    .where(gt(runLog.seq, from?.seq ?? 0))
     .orderBy(asc(runLog.seq))
     .limit(limit + 1)
     .all();
-  let count = 0;
-  for (const r of rows.slice(0, limit)) {
-    const e = toEntry(r);
-    if (e.seq !== expectedSeq)
-      return { ok: false, entries: count, brokenAt: { seq: expectedSeq, id: null, reason: "gap" } };
-    if (e.prevHash !== prevHash)
-      return {
-        ok: false,
-        entries: count,
-        brokenAt: { seq: e.seq, id: e.id, reason: "broken_link" },
-      };
-    const { hash, ...rest } = e;
-    if ((await hmacSha256Hex(auditKey, signedContent(tenantId, rest))) !== hash)
-      return {
-        ok: false,
-        entries: count,
-        brokenAt: { seq: e.seq, id: e.id, reason: "hash_mismatch" },
-      };
-    prevHash = hash;
-    expectedSeq += 1;
-    count += 1;
-  }
-  return {
-    ok: true,
-    entries: count,
-    next: rows.length > limit ? { seq: expectedSeq - 1, hash: prevHash } : null,
-  };
-}
-
-export function runLogById(db: StoreDb, id: string): RunLogEntry | undefined {
-  const r = db.select().from(runLog).where(eq(runLog.id, id)).get();
-  return r ? toEntry(r) : undefined;
+  return checkChain(rows.map(toEntry), from, limit, (e) =>
+    hmacSha256Hex(auditKey, signedContent(tenantId, e)),
+  );
 }
