@@ -1,5 +1,6 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
+import type { WorkflowRun } from "../src/durable-objects/workflow-run.ts";
 import { storeFor } from "../src/store/client.ts";
 
 export const PLATFORM = "test-platform-token";
@@ -114,4 +115,40 @@ export async function storeSql<T = Json>(
     storeFor(env, tenantId),
     async (_instance, state) => state.storage.sql.exec(query, ...params).toArray() as T[],
   );
+}
+
+/**
+ * Starts a run object directly, with one action step, whose action messages
+ * go nowhere: the test plays the consumer (dispatch, input).
+ * @example const stub = await quietRun(t.tenantId, "run_x", { id: "hook", action: "call_webhook", config: { url } })
+ */
+export async function quietRun(tenantId: string, runId: string, step: Json) {
+  const stub = env.RUNS.get(env.RUNS.idFromName(runId));
+  await runInDurableObject(stub, (instance) => {
+    const i = instance as unknown as { env: Cloudflare.Env };
+    const quiet = { send: async () => undefined, sendBatch: async () => undefined };
+    i.env = {
+      ...i.env,
+      ACTIONS: quiet as unknown as Queue,
+      ACTIONS_BULK: quiet as unknown as Queue,
+    };
+    const eventId = `ev-${runId}`;
+    return (instance as unknown as WorkflowRun).start(tenantId, {
+      runId,
+      workflowId: `wf_${runId}`,
+      version: 1,
+      definition: { name: "Quiet", trigger: { event: "order.created" }, steps: [step] } as never,
+      event: {
+        id: eventId,
+        type: "order.created",
+        data: {},
+        occurredAt: new Date().toISOString(),
+        source: "api",
+      },
+      causation: { originEventId: eventId, chain: [], depth: 0 },
+      now: Date.now(),
+      test: false,
+    });
+  });
+  return stub;
 }

@@ -2,10 +2,8 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import type { RunState } from "@switchyard/engine";
 import { describe, expect, it } from "vitest";
-import type { WorkflowRun } from "../src/durable-objects/workflow-run.ts";
-import type { Env } from "../src/env.ts";
 import { storeFor } from "../src/store/client.ts";
-import { call, eventually, type Json, newTenant, storeSql } from "./helpers.ts";
+import { call, eventually, type Json, newTenant, quietRun, storeSql } from "./helpers.ts";
 
 // Guards on the run path: ids a client cannot take, a fan-out budget per
 // originating event, an index row a settled projection cannot hide, and an
@@ -152,43 +150,12 @@ describe("an attempt's timeout", () => {
   it("counts from when a consumer claims it: a queue backlog longer than the timeout fails nothing", async () => {
     const t = await newTenant();
     const runId = `run_backlog_${crypto.randomUUID().slice(0, 8)}`;
-    const stub = env.RUNS.get(env.RUNS.idFromName(runId));
     // Its action messages sit in a "backlog": nobody consumes them.
-    await runInDurableObject(stub, (instance) => {
-      const i = instance as unknown as { env: Env };
-      const quiet = { send: async () => undefined, sendBatch: async () => undefined };
-      i.env = {
-        ...i.env,
-        ACTIONS: quiet as unknown as Queue,
-        ACTIONS_BULK: quiet as unknown as Queue,
-      };
-      return (instance as unknown as WorkflowRun).start(t.tenantId, {
-        runId,
-        workflowId: "wf_backlog",
-        version: 1,
-        definition: {
-          name: "Backlog",
-          trigger: { event: "order.created" },
-          steps: [
-            {
-              id: "hook",
-              action: "call_webhook",
-              timeout: "1s",
-              config: { url: "https://erp.example/x" },
-            },
-          ],
-        },
-        event: {
-          id: "ev-backlog",
-          type: "order.created",
-          data: {},
-          occurredAt: new Date().toISOString(),
-          source: "api",
-        },
-        causation: { originEventId: "ev-backlog", chain: [], depth: 0 },
-        now: Date.now(),
-        test: false,
-      });
+    const stub = await quietRun(t.tenantId, runId, {
+      id: "hook",
+      action: "call_webhook",
+      timeout: "1s",
+      config: { url: "https://erp.example/x" },
     });
     // Twice the step's timeout passes while the message waits.
     await new Promise((r) => setTimeout(r, 2_100));

@@ -3,9 +3,8 @@ import { env } from "cloudflare:workers";
 import type { RunState } from "@switchyard/engine";
 import { describe, expect, it } from "vitest";
 import { MAX_ROW_BYTES, MAX_STEP_OUTPUT_BYTES } from "../src/durable-objects/run-storage.ts";
-import type { WorkflowRun } from "../src/durable-objects/workflow-run.ts";
 import type { Env } from "../src/env.ts";
-import { call, eventually, type Json, newTenant } from "./helpers.ts";
+import { call, eventually, type Json, newTenant, quietRun } from "./helpers.ts";
 
 // A run keeps its own state in its Durable Object's SQLite storage, a row
 // per step, and can never wedge on its own size.
@@ -98,36 +97,10 @@ describe("a run's own storage", () => {
   it("fails a step whose output is too big to keep as state_too_large, and the run ends", async () => {
     const t = await newTenant();
     const runId = `run_big_${crypto.randomUUID().slice(0, 8)}`;
-    const stub = runStub(runId);
-    // A run whose action messages go nowhere: the test plays the consumer.
-    await runInDurableObject(stub, (instance) => {
-      const i = instance as unknown as { env: Env };
-      const quiet = { send: async () => undefined, sendBatch: async () => undefined };
-      i.env = {
-        ...i.env,
-        ACTIONS: quiet as unknown as Queue,
-        ACTIONS_BULK: quiet as unknown as Queue,
-      };
-      return (instance as unknown as WorkflowRun).start(t.tenantId, {
-        runId,
-        workflowId: "wf_big",
-        version: 1,
-        definition: {
-          name: "Big answer",
-          trigger: { event: "order.created" },
-          steps: [{ id: "hook", action: "call_webhook", config: { url: "https://erp.example/x" } }],
-        },
-        event: {
-          id: "ev-big",
-          type: "order.created",
-          data: {},
-          occurredAt: new Date().toISOString(),
-          source: "api",
-        },
-        causation: { originEventId: "ev-big", chain: [], depth: 0 },
-        now: Date.now(),
-        test: false,
-      });
+    const stub = await quietRun(t.tenantId, runId, {
+      id: "hook",
+      action: "call_webhook",
+      config: { url: "https://erp.example/x" },
     });
     const running = (await stub.snapshot()) as unknown as RunState | null;
     expect(running?.steps.hook?.status).toBe("running");

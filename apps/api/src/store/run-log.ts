@@ -4,7 +4,7 @@
 // are deterministic, so a repeated write changes nothing. Entries and the
 // finished runs' audit records are archived to D1 in segments
 // (store/archive.ts).
-import { asc, desc, eq, gt, sql } from "drizzle-orm";
+import { asc, desc, gt, sql } from "drizzle-orm";
 import type { Actor } from "../auth/principal.ts";
 import { hmacSha256Hex } from "../lib/crypto.ts";
 import { type ChainCheck, checkChain, GENESIS } from "../lib/hash-chain.ts";
