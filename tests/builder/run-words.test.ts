@@ -3,6 +3,8 @@
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
 import {
+  cutParts,
+  cutWords,
   differingWords,
   effectOf,
   errorWords,
@@ -78,5 +80,25 @@ describe("the example webhook request", () => {
         "webhook-signature": ex.signature,
       }),
     ).not.toThrow();
+  });
+});
+
+describe("inputs kept in short", () => {
+  it("names each part the run cut, with its size and hash, and nothing else", () => {
+    const input = {
+      to: "a@example.com",
+      body: { $truncated: { bytes: 200_000, sha256: "3f2a9c".padEnd(64, "0"), preview: "xxx" } },
+    };
+    expect(cutParts(input)).toEqual([
+      { where: "body", bytes: 200_000, sha256: "3f2a9c".padEnd(64, "0") },
+    ]);
+    expect(cutWords(cutParts(input)[0]!)).toBe(
+      "body: 200,000 bytes, kept only in short (SHA-256 3f2a9c000000…)",
+    );
+    expect(cutParts({ $truncated: { bytes: 5, sha256: "ab".repeat(32) } })[0]!.where).toBe(
+      "the whole input",
+    );
+    expect(cutParts({ to: "a@example.com", body: "short" })).toEqual([]);
+    expect(cutParts(null)).toEqual([]);
   });
 });

@@ -239,3 +239,36 @@ export function markAt(
   const end = Math.min(source.length, pos.offset + Math.max(1, pos.length));
   return [source.slice(0, pos.offset), source.slice(pos.offset, end), source.slice(end)];
 }
+
+/** A part of a step's input the run kept only in short (DESIGN: a run never wedges on its size). */
+export interface CutPart {
+  /** Where in the input: `body`, or "the whole input". */
+  where: string;
+  bytes: number;
+  sha256: string;
+}
+
+/** The parts of a kept input that were cut to keep the run small (the API's `$truncated` markers). */
+export function cutParts(input: unknown): CutPart[] {
+  const cut = (v: unknown): { bytes: number; sha256: string } | null => {
+    if (typeof v !== "object" || v === null || !("$truncated" in v)) return null;
+    const t = (v as { $truncated: { bytes?: unknown; sha256?: unknown } }).$truncated;
+    return typeof t.bytes === "number" && typeof t.sha256 === "string"
+      ? { bytes: t.bytes, sha256: t.sha256 }
+      : null;
+  };
+  const whole = cut(input);
+  if (whole) return [{ where: "the whole input", ...whole }];
+  if (typeof input !== "object" || input === null || Array.isArray(input)) return [];
+  const out: CutPart[] = [];
+  for (const [k, v] of Object.entries(input)) {
+    const c = cut(v);
+    if (c) out.push({ where: k, ...c });
+  }
+  return out;
+}
+
+/** One cut part in words: "body: 200,000 bytes, kept only in short (SHA-256 3f2a…)". */
+export function cutWords(p: CutPart): string {
+  return `${p.where}: ${p.bytes.toLocaleString("en")} bytes, kept only in short (SHA-256 ${p.sha256.slice(0, 12)}…)`;
+}
