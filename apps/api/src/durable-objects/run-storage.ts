@@ -251,7 +251,3 @@ export async function keptInput(value: unknown): Promise<unknown> {
   }
   return out;
 }
-
-/** Whether a value is a truncation marker left by `keptInput`. */
-export const isTruncated = (v: unknown): boolean =>
-  typeof v === "object" && v !== null && "$truncated" in v;

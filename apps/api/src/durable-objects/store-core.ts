@@ -208,12 +208,6 @@ export abstract class StoreCore extends DurableObject<Env> {
     return true;
   }
 
-  /** Marks an event failed for good (the EVENTS dead-letter queue). */
-  async failEvent(tenantId: string, id: string, error: string): Promise<void> {
-    this.tenant(tenantId);
-    markFailed(this.db, tenantId, id, error);
-  }
-
   // ── Matching ────────────────────────────────────────────────────────────
 
   /**
@@ -251,12 +245,13 @@ export abstract class StoreCore extends DurableObject<Env> {
     const index = await this.index(tenantId);
     const { fanOutRuns } = limitSettings(this.env.SWITCHYARD_RATE_LIMITS);
     const at = new Date().toISOString();
+    const rows = getEventRows(this.db, tenantId, ids);
     const done: string[] = [];
     // Decide every event first (in the store, no I/O but hashing), then
     // start all their runs at once: a batch costs the slowest start, not
     // the sum of them.
     const decided: { e: EventRow; m: Awaited<ReturnType<typeof matchOne>> }[] = [];
-    for (const e of getEventRows(this.db, tenantId, ids)) {
+    for (const e of rows) {
       if (e.status !== "accepted") {
         done.push(e.id);
         continue;
@@ -290,9 +285,8 @@ export abstract class StoreCore extends DurableObject<Env> {
     markMatched(this.db, tenantId, matched, at);
     done.push(...matched);
     // Ids the store does not know are done too: nothing to match.
-    const known = new Set(ids);
-    for (const e of getEventRows(this.db, tenantId, ids)) known.delete(e.id);
-    return [...done, ...known];
+    const known = new Set(rows.map((e) => e.id));
+    return [...done, ...ids.filter((id) => !known.has(id))];
   }
 
   private async auditSuppression(

@@ -1,7 +1,78 @@
-// Verifying a hash chain (the change log in D1, the run log in a tenant's
-// store): every entry's seq follows the last, its prevHash is the last
-// entry's hash, and its hash is the HMAC of its content. Bounded: at most
-// `limit` entries per call, with where to continue.
+// The two audit chains (the change log in D1, the run log in a tenant's
+// store) share one entry shape, one signed content and one check: every
+// entry's seq follows the last, its prevHash is the last entry's hash, and
+// its hash is the HMAC of its content. Checks are bounded: at most `limit`
+// entries per call, with where to continue.
+import type { Actor } from "../auth/principal.ts";
+import { hmacSha256Hex } from "./crypto.ts";
+import { canonicalJson } from "./json.ts";
+
+/** An audit entry, as both chains store and show it. */
+export interface AuditEntry {
+  id: string;
+  seq: number;
+  at: string;
+  actor: Actor;
+  type: string;
+  subject: string;
+  details: Record<string, unknown>;
+  prevHash: string;
+  hash: string;
+}
+
+/** The columns both chains' rows have. */
+export interface AuditRow {
+  id: string;
+  seq: number;
+  at: string;
+  actorType: string;
+  actorId: string;
+  type: string;
+  subject: string;
+  details: string;
+  prevHash: string;
+  hash: string;
+}
+
+export function toAuditEntry(r: AuditRow): AuditEntry {
+  return {
+    id: r.id,
+    seq: r.seq,
+    at: r.at,
+    actor: { type: r.actorType as Actor["type"], id: r.actorId },
+    type: r.type,
+    subject: r.subject,
+    details: JSON.parse(r.details) as Record<string, unknown>,
+    prevHash: r.prevHash,
+    hash: r.hash,
+  };
+}
+
+/**
+ * The HMAC an entry carries: over its canonical content (everything but
+ * the hash, with the tenant) and the previous entry's hash. The run log
+ * names its chain in what it signs, so an entry cannot pass for the other.
+ */
+export function signEntry(
+  auditKey: string,
+  tenantId: string,
+  e: Omit<AuditEntry, "hash">,
+  chain: "changes" | "runs",
+): Promise<string> {
+  const content = {
+    ...(chain === "runs" ? { chain } : {}),
+    tenantId,
+    id: e.id,
+    seq: e.seq,
+    at: e.at,
+    actor: e.actor,
+    type: e.type,
+    subject: e.subject,
+    details: e.details,
+    prevHash: e.prevHash,
+  };
+  return hmacSha256Hex(auditKey, canonicalJson(content));
+}
 
 export interface ChainLink {
   id: string;

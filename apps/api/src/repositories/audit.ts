@@ -3,8 +3,18 @@ import type { BatchItem } from "drizzle-orm/batch";
 import type { Actor } from "../auth/principal.ts";
 import type { Db } from "../db/client.ts";
 import { auditLog } from "../db/schema.ts";
-import { hmacSha256Hex, newId } from "../lib/crypto.ts";
-import { type ChainCheck, checkChain, GENESIS } from "../lib/hash-chain.ts";
+import { newId } from "../lib/crypto.ts";
+import {
+  type AuditEntry,
+  type ChainCheck,
+  checkChain,
+  GENESIS,
+  signEntry,
+  toAuditEntry,
+} from "../lib/hash-chain.ts";
+
+export type { AuditEntry };
+
 import { canonicalJson } from "../lib/json.ts";
 
 /** Every audit entry type (API.md, "Audit"). */
@@ -42,34 +52,7 @@ export interface AuditInput {
   id?: string;
 }
 
-export interface AuditEntry {
-  id: string;
-  seq: number;
-  at: string;
-  actor: Actor;
-  type: string;
-  subject: string;
-  details: Record<string, unknown>;
-  hash: string;
-  prevHash: string;
-}
-
 const MAX_ATTEMPTS = 8;
-
-/** The content an entry's HMAC covers: everything but the hash, plus the previous hash. */
-function signedContent(tenantId: string, e: Omit<AuditEntry, "hash">): string {
-  return canonicalJson({
-    tenantId,
-    id: e.id,
-    seq: e.seq,
-    at: e.at,
-    actor: e.actor,
-    type: e.type,
-    subject: e.subject,
-    details: e.details,
-    prevHash: e.prevHash,
-  });
-}
 
 /**
  * Runs `changes` and appends `entries` to the tenant's audit chain in one D1
@@ -111,7 +94,7 @@ export async function commitWithAudit(
         details: input.details ?? {},
         prevHash,
       };
-      const hash = await hmacSha256Hex(auditKey, signedContent(tenantId, entry));
+      const hash = await signEntry(auditKey, tenantId, entry, "changes");
       inserts.push(
         db.insert(auditLog).values({
           id: entry.id,
@@ -179,21 +162,7 @@ export async function listAudit(db: Db, tenantId: string, q: AuditQuery): Promis
     .where(and(...conds))
     .orderBy(desc(auditLog.at), desc(auditLog.seq))
     .limit(q.limit);
-  return rows.map(toEntry);
-}
-
-function toEntry(r: typeof auditLog.$inferSelect): AuditEntry {
-  return {
-    id: r.id,
-    seq: r.seq,
-    at: r.at,
-    actor: { type: r.actorType, id: r.actorId },
-    type: r.type,
-    subject: r.subject,
-    details: JSON.parse(r.details) as Record<string, unknown>,
-    hash: r.hash,
-    prevHash: r.prevHash,
-  };
+  return rows.map(toAuditEntry);
 }
 
 export async function verifyAudit(
@@ -209,7 +178,7 @@ export async function verifyAudit(
     .where(and(eq(auditLog.tenantId, tenantId), gt(auditLog.seq, from?.seq ?? 0)))
     .orderBy(asc(auditLog.seq))
     .limit(limit + 1);
-  return checkChain(rows.map(toEntry), from, limit, (e) =>
-    hmacSha256Hex(auditKey, signedContent(tenantId, e)),
+  return checkChain(rows.map(toAuditEntry), from, limit, (e) =>
+    signEntry(auditKey, tenantId, e, "changes"),
   );
 }

@@ -1,9 +1,10 @@
 // Events in a tenant's store: accepted once per id, listed for the builder,
 // re-tried by the store's alarm until matched. Runs inside TenantStore.
 import { type Causation, rootCausation } from "@switchyard/engine";
-import { and, asc, desc, eq, inArray, lt, lte, or, sql } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, lte, sql } from "drizzle-orm";
 import { newId } from "../lib/crypto.ts";
 import { inferSchema } from "../lib/infer-schema.ts";
+import { olderThan } from "../repositories/keyset.ts";
 import type { StoreDb } from "./db.ts";
 import type { Lane } from "./limits.ts";
 import { events, eventTypes, runs } from "./schema.ts";
@@ -108,10 +109,7 @@ export function listEventRows(db: StoreDb, tenantId: string, q: EventListQuery):
   if (q.status) conds.push(eq(events.status, q.status));
   if (q.after) {
     conds.push(
-      or(
-        lt(events.receivedAt, q.after.receivedAt),
-        and(eq(events.receivedAt, q.after.receivedAt), lt(events.id, q.after.id)),
-      )!,
+      olderThan(events.receivedAt, events.id, { createdAt: q.after.receivedAt, id: q.after.id }),
     );
   }
   return db

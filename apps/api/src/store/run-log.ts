@@ -6,8 +6,14 @@
 // (store/archive.ts).
 import { asc, desc, gt, sql } from "drizzle-orm";
 import type { Actor } from "../auth/principal.ts";
-import { hmacSha256Hex } from "../lib/crypto.ts";
-import { type ChainCheck, checkChain, GENESIS } from "../lib/hash-chain.ts";
+import {
+  type AuditEntry,
+  type ChainCheck,
+  checkChain,
+  GENESIS,
+  signEntry,
+  toAuditEntry,
+} from "../lib/hash-chain.ts";
 
 export type { ChainCheck };
 
@@ -32,33 +38,8 @@ export interface RunLogInput {
   details: Record<string, unknown>;
 }
 
-export interface RunLogEntry {
-  id: string;
-  seq: number;
-  at: string;
-  actor: Actor;
-  type: string;
-  subject: string;
-  details: Record<string, unknown>;
-  prevHash: string;
-  hash: string;
-}
-
-/** What an entry's HMAC covers (the change log's rule, with the chain named). */
-export function signedContent(tenantId: string, e: Omit<RunLogEntry, "hash">): string {
-  return canonicalJson({
-    chain: "runs",
-    tenantId,
-    id: e.id,
-    seq: e.seq,
-    at: e.at,
-    actor: e.actor,
-    type: e.type,
-    subject: e.subject,
-    details: e.details,
-    prevHash: e.prevHash,
-  });
-}
+/** A run-log entry: the change log's shape (lib/hash-chain.ts). */
+export type RunLogEntry = AuditEntry;
 
 /**
  * Signs entries for appending after the current head. The HMAC is async
@@ -111,7 +92,7 @@ export async function signEntries(
       details: input.details,
       prevHash,
     };
-    const hash = await hmacSha256Hex(auditKey, signedContent(tenantId, entry));
+    const hash = await signEntry(auditKey, tenantId, entry, "runs");
     rows.push({
       seq,
       id: entry.id,
@@ -134,20 +115,6 @@ export async function signEntries(
 /** Appends signed rows (inside the caller's transaction). */
 export function appendSigned(db: StoreDb, rows: (typeof runLog.$inferInsert)[]): void {
   for (const r of rows) db.insert(runLog).values(r).run();
-}
-
-export function toEntry(r: typeof runLog.$inferSelect): RunLogEntry {
-  return {
-    id: r.id,
-    seq: r.seq,
-    at: r.at,
-    actor: { type: r.actorType as Actor["type"], id: r.actorId },
-    type: r.type,
-    subject: r.subject,
-    details: JSON.parse(r.details) as Record<string, unknown>,
-    prevHash: r.prevHash,
-    hash: r.hash,
-  };
 }
 
 export interface RunLogQuery {
@@ -179,7 +146,7 @@ export function listRunLog(db: StoreDb, q: RunLogQuery): RunLogEntry[] {
     .orderBy(desc(runLog.at), desc(runLog.seq))
     .limit(q.limit)
     .all()
-    .map(toEntry);
+    .map(toAuditEntry);
 }
 
 /**
@@ -201,7 +168,7 @@ export async function verifyRunLog(
     .orderBy(asc(runLog.seq))
     .limit(limit + 1)
     .all();
-  return checkChain(rows.map(toEntry), from, limit, (e) =>
-    hmacSha256Hex(auditKey, signedContent(tenantId, e)),
+  return checkChain(rows.map(toAuditEntry), from, limit, (e) =>
+    signEntry(auditKey, tenantId, e, "runs"),
   );
 }

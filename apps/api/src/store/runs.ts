@@ -4,7 +4,8 @@
 // Runs that end at matching (filtered, filter-failed, suppressed) have no
 // object: their row keeps their steps.
 import type { RunState } from "@switchyard/engine";
-import { and, desc, eq, gte, lt, or, sql } from "drizzle-orm";
+import { and, desc, eq, gte, sql } from "drizzle-orm";
+import { olderThan } from "../repositories/keyset.ts";
 import type { StoreDb } from "./db.ts";
 import { runAudit, runs } from "./schema.ts";
 
@@ -132,14 +133,7 @@ export function listRunRows(db: StoreDb, tenantId: string, q: RunListQuery): Run
   if (q.status) conds.push(eq(runs.status, q.status));
   if (q.eventId) conds.push(eq(runs.eventId, q.eventId));
   if (q.since) conds.push(gte(runs.createdAt, q.since));
-  if (q.after) {
-    conds.push(
-      or(
-        lt(runs.createdAt, q.after.createdAt),
-        and(eq(runs.createdAt, q.after.createdAt), lt(runs.id, q.after.id)),
-      )!,
-    );
-  }
+  if (q.after) conds.push(olderThan(runs.createdAt, runs.id, q.after));
   return db
     .select()
     .from(runs)
