@@ -2,7 +2,7 @@
 // on a free port with its own state directory and secrets, for end-to-end,
 // browser and fault tests. Stopped by killing its whole process group.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdtempSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,6 +16,8 @@ export interface WorkerHandle {
   stateDir: string;
   envFile: string;
   vars: Record<string, string>;
+  /** The devtools port of the current process (changes on restart). */
+  inspectorPort(): number;
   stop(): Promise<void>;
   /** Kills the process group and starts again on the same state and port. */
   restart(): Promise<void>;
@@ -77,10 +79,11 @@ export async function startWorker(
     throw new Error(`migrations failed:\n${migrate.stdout}\n${migrate.stderr}`);
 
   let child: ChildProcess | undefined;
+  let inspectorPort = 0;
   const launch = async () => {
     // Its own devtools port too: the default (9229) is taken by whichever
     // other `wrangler dev` on this machine started first.
-    const inspectorPort = await freePort();
+    inspectorPort = await freePort();
     child = spawn(
       WRANGLER,
       [
@@ -109,6 +112,12 @@ export async function startWorker(
     let output = "";
     child.stdout?.on("data", (d) => (output += d));
     child.stderr?.on("data", (d) => (output += d));
+    // WORKER_LOG=<file>: everything the Worker prints, for debugging a run.
+    const log = process.env.WORKER_LOG;
+    if (log) {
+      child.stdout?.on("data", (d) => appendFileSync(log, d));
+      child.stderr?.on("data", (d) => appendFileSync(log, d));
+    }
     const until = Date.now() + 90_000;
     for (;;) {
       if (child.exitCode !== null) throw new Error(`wrangler dev exited:\n${output}`);
@@ -144,6 +153,7 @@ export async function startWorker(
     stateDir,
     envFile,
     vars,
+    inspectorPort: () => inspectorPort,
     stop: kill,
     restart: async () => {
       await kill();

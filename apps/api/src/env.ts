@@ -7,10 +7,8 @@ export interface Env {
   RUNS: DurableObjectNamespace<WorkflowRun>;
   /** One per tenant: its data plane (durable-objects/tenant-store.ts). */
   STORES: DurableObjectNamespace<TenantStore>;
-  EVENTS: Queue<unknown>;
   ACTIONS: Queue<unknown>;
-  /** The bulk lane (store/limits.ts): a bursting tenant's events and actions. */
-  EVENTS_BULK: Queue<unknown>;
+  /** The bulk lane (store/limits.ts): a bursting tenant's actions. */
   ACTIONS_BULK: Queue<unknown>;
   ASSETS: Fetcher;
   SWITCHYARD_PLATFORM_TOKEN?: string;

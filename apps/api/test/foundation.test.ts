@@ -118,9 +118,9 @@ describe("bindings", () => {
     expect(await store.ping()).toEqual({ ok: true, storage: "sqlite" });
   });
 
-  it("binds both queues as producers", async () => {
-    await env.EVENTS.send({ tenantId: "t", eventId: "e" });
+  it("binds both action queues as producers", async () => {
     await env.ACTIONS.send({ runId: "r", stepId: "s", attempt: 1 });
+    await env.ACTIONS_BULK.send({ runId: "r", stepId: "s", attempt: 1 });
   });
 
   it("binds D1 with the migrations applied", async () => {

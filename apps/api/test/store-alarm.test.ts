@@ -1,18 +1,11 @@
-import {
-  createExecutionContext,
-  createMessageBatch,
-  getQueueResult,
-  runDurableObjectAlarm,
-  runInDurableObject,
-} from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import worker from "../src/index.ts";
 import { storeFor } from "../src/store/client.ts";
 import { MAX_RESENDS } from "../src/store/events.ts";
 import { call, eventually, newTenant, storeSql } from "./helpers.ts";
 
-/** An event stored as accepted whose queue message was lost (a crash between write and send). */
+/** An event stored as accepted that its store's match queue lost (the store restarted before matching it). */
 async function lostEvent(
   tenantId: string,
   id: string,
@@ -48,7 +41,7 @@ async function withWorkflow(): Promise<Awaited<ReturnType<typeof newTenant>>> {
 }
 
 describe("the tenant store's alarm", () => {
-  it("matches an accepted event whose queue message was lost", async () => {
+  it("matches an accepted event its match queue lost", async () => {
     const t = await withWorkflow();
     await lostEvent(t.tenantId, "lost-1");
     await runDurableObjectAlarm(storeFor(env, t.tenantId));
@@ -93,23 +86,23 @@ describe("the tenant store's alarm", () => {
     expect((await call("POST", "/v1/events/nope/redrive", { key: t.key })).status).toBe(404);
   });
 
-  it("an event the EVENTS queue dead-letters stays retryable: the dead-letter consumer matches it", async () => {
+  it("an event is matched by its own store right after ingest, not by the alarm", async () => {
     const t = await withWorkflow();
-    await lostEvent(t.tenantId, "dead-1", { retryAt: Date.now() + 60_000 });
-    const batch = createMessageBatch("switchyard-events-dlq", [
-      {
-        id: "m1",
-        timestamp: new Date(),
-        attempts: 1,
-        body: { tenantId: t.tenantId, eventId: "dead-1" },
-      },
-    ]);
-    const ctx = createExecutionContext();
-    await worker.queue(batch, env, ctx);
-    const result = await getQueueResult(batch, ctx);
-    expect(result.explicitAcks).toEqual(["m1"]);
-    const ev = await call("GET", "/v1/events/dead-1", { key: t.key });
-    expect(ev.body.status).toBe("matched");
+    const sent = await call("POST", "/v1/events", {
+      key: t.key,
+      body: { type: "order.created", data: {} },
+    });
+    const ev = await eventually(
+      () => call("GET", `/v1/events/${sent.body.id}`, { key: t.key }),
+      (r) => r.body.status === "matched",
+    );
     expect(ev.body.runs).toHaveLength(1);
+    // The alarm counts a try before it matches; the match queue does not.
+    const [row] = await storeSql<{ resends: number }>(
+      t.tenantId,
+      "SELECT resends FROM events WHERE id = ?",
+      sent.body.id,
+    );
+    expect(row).toEqual({ resends: 0 });
   });
 });

@@ -40,3 +40,19 @@ describe("a tenant store's schema", () => {
     expect(STORE_MIGRATIONS.length).toBeGreaterThan(0);
   });
 });
+
+describe("a Durable Object's SQLite, as on Cloudflare", () => {
+  it("refuses a statement with more than 100 bound parameters", async () => {
+    const stub = env.STORES.get(env.STORES.idFromName(`limits-${crypto.randomUUID()}`));
+    const count = (n: number) =>
+      runInDurableObject(stub, (_i, state) => {
+        const marks = Array.from({ length: n }, () => "?").join(", ");
+        const args = Array.from({ length: n }, (_, i) => i);
+        return state.storage.sql
+          .exec(`SELECT count(*) AS n FROM (VALUES (1)) WHERE 1 IN (${marks})`, ...args)
+          .one().n;
+      });
+    expect(await count(100)).toBe(1);
+    await expect(count(101)).rejects.toThrow(/too many SQL variables/);
+  });
+});

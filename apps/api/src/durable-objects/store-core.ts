@@ -10,7 +10,6 @@ import {
   backOff,
   dueEvents,
   type EventListQuery,
-  type EventMessage,
   type EventRow,
   EventTypeNotes,
   eventRow,
@@ -27,6 +26,7 @@ import {
   runsOfEvent,
 } from "../store/events.ts";
 import { type Lane, type LimitName, limitSettings, TenantLimits } from "../store/limits.ts";
+import { MatchQueue } from "../store/match-queue.ts";
 import { buildIndex, matchOne, readLive, readLiveFromD1, replaceLive } from "../store/matching.ts";
 import { migrateStore } from "../store/migrations.ts";
 import {
@@ -99,6 +99,11 @@ export abstract class StoreCore extends DurableObject<Env> {
   #nextPurgeAt = 0;
   /** When the alarm is set for (kept here so arming never waits on a read). */
   #alarmAt: number | null = null;
+  /** Events stored and not yet matched, matched right after their ingest answered. */
+  readonly #matching = new MatchQueue(
+    (ids) => this.matchEvents(this.#tenantId!, ids),
+    (work) => this.ctx.waitUntil(work),
+  );
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, withD1Stats(env));
@@ -138,9 +143,9 @@ export abstract class StoreCore extends DurableObject<Env> {
 
   /**
    * Accepts an event: takes the tenant's rate limit, stores it once per id,
-   * arms the alarm that matches it should the queue lose it, sends its id
-   * to the EVENTS queue of its lane and notes its type. A duplicate id
-   * answers `duplicate: true` and starts nothing.
+   * arms the alarm that matches it should this store restart before it is
+   * matched, queues it to be matched here next and notes its type. A
+   * duplicate id answers `duplicate: true` and starts nothing.
    */
   async ingest(tenantId: string, input: NewEvent, opts: IngestOptions = {}): Promise<IngestReply> {
     this.tenant(tenantId);
@@ -158,25 +163,23 @@ export abstract class StoreCore extends DurableObject<Env> {
     // No await between the insert and arming the alarm: they commit together,
     // so a crash cannot leave a stored event that nothing will match.
     this.arm(row.retryAt ?? now);
-    await this.announce([row]);
+    this.announce([row]);
     this.notes.note(this.db, tenantId, row.type, input.data, at, now);
     return { ok: true, id: row.id, duplicate: false, lane };
   }
 
   /**
-   * After new events are stored: the alarm is armed first (so a lost send
-   * is matched anyway), then their ids go to the EVENTS queue of their lane.
+   * After new events are stored (their alarm armed with them): their ids go
+   * to the store's own match queue, matched as soon as the store is free.
    */
-  async announce(rows: Pick<EventRow, "tenantId" | "id" | "lane" | "retryAt">[]): Promise<void> {
+  announce(rows: Pick<EventRow, "id" | "lane" | "retryAt">[]): void {
     const first = Math.min(...rows.map((r) => r.retryAt ?? Number.POSITIVE_INFINITY));
     if (Number.isFinite(first)) this.arm(first);
-    for (const r of rows) {
-      const message: EventMessage = { tenantId: r.tenantId, eventId: r.id };
-      try {
-        await (r.lane === "bulk" ? this.env.EVENTS_BULK : this.env.EVENTS).send(message);
-      } catch (err) {
-        console.error(`event ${r.id} stored but not queued; the store's alarm will match it`, err);
-      }
+    for (const lane of ["main", "bulk"] as const) {
+      const ids = rows
+        .filter((r) => (r.lane === "bulk" ? "bulk" : "main") === lane)
+        .map((r) => r.id);
+      if (ids.length > 0) this.#matching.add(ids, lane);
     }
   }
 
@@ -204,7 +207,7 @@ export abstract class StoreCore extends DurableObject<Env> {
     const now = Date.now();
     if (!redrive(this.db, tenantId, id, now)) return false;
     const e = getEventRow(this.db, tenantId, id)!;
-    await this.announce([{ ...e, retryAt: now + 1_000 }]);
+    this.announce([{ ...e, retryAt: now + 1_000 }]);
     return true;
   }
 
@@ -235,7 +238,7 @@ export abstract class StoreCore extends DurableObject<Env> {
   }
 
   /**
-   * Matches accepted events (the EVENTS consumer, and the alarm): starts a
+   * Matches accepted events (the match queue, and the alarm): starts a
    * run object per live workflow whose filter says yes, records the other
    * decisions, then marks the events matched. Safe to repeat. Returns the
    * ids it finished (matched, or not accepted any more).
@@ -444,10 +447,10 @@ export abstract class StoreCore extends DurableObject<Env> {
   }
 
   /**
-   * Matches what was accepted but not matched (a queue send lost, a
-   * consumer that crashed), backing off 5 s × 2ⁿ; after MAX_RESENDS tries
-   * an event is marked failed, visibly, and can be re-driven. Never
-   * throws: a failing pass re-arms itself.
+   * Matches what was accepted but not matched (the store restarted before
+   * its match queue got to it, a run object that did not answer), backing
+   * off 5 s × 2ⁿ; after MAX_RESENDS tries an event is marked failed,
+   * visibly, and can be re-driven. Never throws: it re-arms itself.
    */
   override async alarm(): Promise<void> {
     const now = Date.now();

@@ -45,7 +45,7 @@ export class TenantStore extends StoreCore {
   /**
    * A record write from the API: takes the tenant's `records` limit, then
    * stores the record and its change event (source `record`, root
-   * causation) in one transaction, and announces the event like `ingest`.
+   * causation) in one transaction, and queues the event for matching like `ingest`.
    * An unchanged write stores and emits nothing.
    */
   async putRecord(
@@ -75,7 +75,7 @@ export class TenantStore extends StoreCore {
     if (result.status === "not_found") return { ok: false, reason: "not_found" };
     if (result.status !== "written") throw new Error("a write without a key cannot be a replay");
     if (result.stored) {
-      await this.announce([result.stored]);
+      this.announce([result.stored]);
       this.notes.note(this.db, tenantId, result.stored.type, result.event?.data, at, now);
     }
     return { ok: true, record: result.record, created: result.plan.created };

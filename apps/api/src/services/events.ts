@@ -9,7 +9,7 @@ export type { NewEvent } from "../store/events.ts";
 /**
  * Accepts an event into its tenant's store: the store takes the tenant's
  * rate limit (`limit`), stores the event once per id, arms its own alarm
- * and sends the id to the EVENTS queue. A duplicate id answers
+ * and queues the event to be matched by itself. A duplicate id answers
  * `duplicate: true` and starts nothing. Over the limit: 429 with
  * Retry-After, and nothing is kept.
  */

@@ -4,7 +4,7 @@
 // records marked, its row kept), then written to D1 with INSERT OR IGNORE
 // by its id, then forgotten: a crash in between writes the same segment
 // again, never a second copy.
-import { asc, eq, isNull, sql } from "drizzle-orm";
+import { and, asc, between, eq, isNull } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { runAuditSegments } from "../db/schema.ts";
 import { sha256Hex } from "../lib/crypto.ts";
@@ -119,14 +119,13 @@ export async function planSegment(
     tx.insert(archiveSegments)
       .values({ id, row: JSON.stringify(row), createdAt: at })
       .run();
+    // What was taken is the oldest unarchived, in order: a range, so the
+    // statement binds four parameters however many records the segment holds.
     if (takenRuns.length > 0) {
       tx.update(runAudit)
         .set({ archivedIn: id })
         .where(
-          sql`${runAudit.n} IN (${sql.join(
-            takenRuns.map((n) => sql`${n}`),
-            sql`, `,
-          )})`,
+          and(isNull(runAudit.archivedIn), between(runAudit.n, takenRuns[0]!, takenRuns.at(-1)!)),
         )
         .run();
     }
@@ -134,10 +133,10 @@ export async function planSegment(
       tx.update(runLog)
         .set({ archivedIn: id })
         .where(
-          sql`${runLog.seq} IN (${sql.join(
-            takenEntries.map((n) => sql`${n}`),
-            sql`, `,
-          )})`,
+          and(
+            isNull(runLog.archivedIn),
+            between(runLog.seq, takenEntries[0]!, takenEntries.at(-1)!),
+          ),
         )
         .run();
     }

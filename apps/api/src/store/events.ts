@@ -5,15 +5,10 @@ import { and, asc, desc, eq, inArray, lte, sql } from "drizzle-orm";
 import { newId } from "../lib/crypto.ts";
 import { inferSchema } from "../lib/infer-schema.ts";
 import { olderThan } from "../repositories/keyset.ts";
+import { slices } from "./bounded.ts";
 import type { StoreDb } from "./db.ts";
 import type { Lane } from "./limits.ts";
 import { events, eventTypes, runs } from "./schema.ts";
-
-/** The EVENTS queue message: ids only (DESIGN.md, queue message size). */
-export interface EventMessage {
-  tenantId: string;
-  eventId: string;
-}
 
 export interface NewEvent {
   type: string;
@@ -87,12 +82,13 @@ export function getEventRow(db: StoreDb, tenantId: string, id: string): EventRow
 }
 
 export function getEventRows(db: StoreDb, tenantId: string, ids: string[]): EventRow[] {
-  if (ids.length === 0) return [];
-  return db
-    .select()
-    .from(events)
-    .where(and(eq(events.tenantId, tenantId), inArray(events.id, ids)))
-    .all();
+  return slices(ids, 1).flatMap((part) =>
+    db
+      .select()
+      .from(events)
+      .where(and(eq(events.tenantId, tenantId), inArray(events.id, part)))
+      .all(),
+  );
 }
 
 export interface EventListQuery {
@@ -136,15 +132,12 @@ export function runsOfEvent(
 }
 
 export function markMatched(db: StoreDb, tenantId: string, ids: string[], at: string): void {
-  for (let i = 0; i < ids.length; i += 500) {
+  // Bound beside the ids: status, matchedAt, retryAt, tenantId, status.
+  for (const part of slices(ids, 5)) {
     db.update(events)
       .set({ status: "matched", matchedAt: at, retryAt: null })
       .where(
-        and(
-          eq(events.tenantId, tenantId),
-          inArray(events.id, ids.slice(i, i + 500)),
-          eq(events.status, "accepted"),
-        ),
+        and(eq(events.tenantId, tenantId), inArray(events.id, part), eq(events.status, "accepted")),
       )
       .run();
   }

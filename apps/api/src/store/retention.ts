@@ -6,6 +6,7 @@
 // notifications, the outbox and effect markers are the tenant's data, not
 // history, and stay.
 import { and, asc, eq, inArray, isNotNull, lt, ne, sql } from "drizzle-orm";
+import { slices } from "./bounded.ts";
 import type { StoreDb } from "./db.ts";
 import { FINAL_STATUSES } from "./runs.ts";
 import { events, fanOut, runLog, runs, storeMeta } from "./schema.ts";
@@ -69,22 +70,19 @@ export function purgeBatch(db: StoreDb, now: number): Purged {
       .limit(PURGE_BATCH)
       .all()
       .map((r) => r.id);
-    if (oldEvents.length > 0) tx.delete(events).where(inArray(events.id, oldEvents)).run();
+    for (const part of slices(oldEvents, 0))
+      tx.delete(events).where(inArray(events.id, part)).run();
     const oldRuns = tx
       .select({ id: runs.id, hasObject: runs.hasObject })
       .from(runs)
       .where(and(lt(runs.createdAt, cutoff), inArray(runs.status, [...FINAL_STATUSES])))
       .limit(PURGE_BATCH)
       .all();
-    if (oldRuns.length > 0)
-      tx.delete(runs)
-        .where(
-          inArray(
-            runs.id,
-            oldRuns.map((r) => r.id),
-          ),
-        )
-        .run();
+    for (const part of slices(
+      oldRuns.map((r) => r.id),
+      0,
+    ))
+      tx.delete(runs).where(inArray(runs.id, part)).run();
     const oldEntries = tx
       .select({ seq: runLog.seq, hash: runLog.hash })
       .from(runLog)

@@ -4,7 +4,7 @@
 // are deterministic, so a repeated write changes nothing. Entries and the
 // finished runs' audit records are archived to D1 in segments
 // (store/archive.ts).
-import { asc, desc, gt, sql } from "drizzle-orm";
+import { asc, desc, gt, inArray, sql } from "drizzle-orm";
 import type { Actor } from "../auth/principal.ts";
 import {
   type AuditEntry,
@@ -18,6 +18,7 @@ import {
 export type { ChainCheck };
 
 import { canonicalJson } from "../lib/json.ts";
+import { slices } from "./bounded.ts";
 import type { StoreDb } from "./db.ts";
 import { runLog } from "./schema.ts";
 
@@ -63,19 +64,17 @@ export async function signEntries(
   let seq = head?.seq ?? 0;
   let prevHash = head?.hash ?? GENESIS;
   const known = new Set(
-    inputs.length === 0
-      ? []
-      : db
-          .select({ id: runLog.id })
-          .from(runLog)
-          .where(
-            sql`${runLog.id} IN (${sql.join(
-              inputs.map((i) => sql`${i.id}`),
-              sql`, `,
-            )})`,
-          )
-          .all()
-          .map((r) => r.id),
+    slices(
+      inputs.map((i) => i.id),
+      0,
+    ).flatMap((part) =>
+      db
+        .select({ id: runLog.id })
+        .from(runLog)
+        .where(inArray(runLog.id, part))
+        .all()
+        .map((r) => r.id),
+    ),
   );
   const rows: (typeof runLog.$inferInsert)[] = [];
   for (const input of inputs) {
