@@ -123,7 +123,7 @@ export class WorkflowRun extends DurableObject<Env> {
     if (this.alarmAt === undefined) {
       // First call since the object started: is an alarm coming?
       this.alarmAt = await this.ctx.storage.getAlarm();
-      if (this.alarmAt === null) await this.armAlarm(stored);
+      if (this.alarmAt === null) this.armAlarm(stored);
     }
     return stored;
   }
@@ -138,6 +138,7 @@ export class WorkflowRun extends DurableObject<Env> {
       }
       // The matcher indexed the run as running when it decided to start it:
       // the start itself tells the index nothing unless it ends elsewhere.
+      // The matcher waits only for the run to exist, not for its first sends.
       return this.apply(
         {
           tenantId,
@@ -147,16 +148,22 @@ export class WorkflowRun extends DurableObject<Env> {
           indexedStatus: "running",
         },
         { type: "start", at: Date.now() },
+        { commandsLater: true },
       );
     });
   }
 
-  /** A step's result from the action consumer, or any other engine input. */
+  /**
+   * A step's result from the action consumer, or any other engine input.
+   * The reply comes once the input is stored: what follows from it (the
+   * next dispatches, the runs index, emitted events) is carried out next,
+   * so a consumer's batch does not wait for the run's next hops.
+   */
   async input(input: RunInput): Promise<RunReply> {
     return this.serial(async () => {
       const found = this.load();
       if (!found) return { ok: false, reason: "not_found", message: "no such run" };
-      return this.apply(await this.repair(found), input);
+      return this.apply(await this.repair(found), input, { commandsLater: true });
     });
   }
 
@@ -258,12 +265,9 @@ export class WorkflowRun extends DurableObject<Env> {
         this.storage.putDispatch(stepId, { ...payload, claimedAt: now });
       });
       // Its timeout counts from now (time in a queue backlog is not the
-      // step's): the next transition, queued behind this call so the
-      // consumer gets its payload without waiting for it.
-      void this.serial(async () => {
-        const latest = this.load();
-        if (latest) await this.apply(latest, { type: "attemptClaimed", stepId, attempt, at: now });
-      }).catch((err) => console.error(`claim of ${stepId}#${attempt} not applied`, err));
+      // step's). The transition writes in this same turn, so the claim and
+      // the new checkpoint commit together; it sends nothing.
+      await this.apply(this.load()!, { type: "attemptClaimed", stepId, attempt, at: now });
       return payload;
     });
   }
@@ -303,7 +307,7 @@ export class WorkflowRun extends DurableObject<Env> {
           });
         }
         await this.redispatch(this.load()!, Date.now());
-        await this.armAlarm(this.load()!);
+        this.armAlarm(this.load()!);
       });
       this.alarmFailures = 0;
     } catch (err) {
@@ -377,7 +381,17 @@ export class WorkflowRun extends DurableObject<Env> {
     return input;
   }
 
-  private async apply(stored: Stored, raw: RunInput): Promise<RunReply> {
+  /**
+   * One transition: advance, store the checkpoint with its commands, carry
+   * them out. With `commandsLater` the reply does not wait for the commands:
+   * they are carried out by the next task in this run's chain (and, should
+   * the object die first, by the safety alarm stored with them).
+   */
+  private async apply(
+    stored: Stored,
+    raw: RunInput,
+    opts: { commandsLater?: boolean } = {},
+  ): Promise<RunReply> {
     const bounded = this.bounded(raw);
     const input =
       bounded.type === "stepFailed" && bounded.random === undefined
@@ -437,14 +451,23 @@ export class WorkflowRun extends DurableObject<Env> {
         sends: 1,
       })),
     });
-    // A safety alarm, should the object die before the commands are out.
+    // A safety alarm, should the object die before the commands are out:
+    // set in the same turn as the save, so both commit together.
+    const open = next.pending.length > 0 || next.indexDue;
     const safety = Date.now() + REPLAY_AFTER_MS;
-    if ((next.pending.length > 0 || next.indexDue) && !(this.alarmAt && this.alarmAt <= safety)) {
-      this.alarmAt = safety;
-      await this.ctx.storage.setAlarm(safety);
+    if (open && !(this.alarmAt && this.alarmAt <= safety)) this.setAlarm(safety);
+    if (open && opts.commandsLater) {
+      void this.serial(async () => {
+        const latest = this.load();
+        if (latest && (latest.pending.length > 0 || latest.indexDue)) {
+          await this.finishCommands(latest);
+          this.armAlarm(this.load()!);
+        }
+      }).catch((err) => console.error("run commands not carried out; the alarm replays them", err));
+      return { ok: true, status: state.status };
     }
-    await this.finishCommands(next);
-    await this.armAlarm(this.load()!);
+    if (open) await this.finishCommands(next);
+    this.armAlarm(this.load()!);
     return { ok: true, status: state.status };
   }
 
@@ -468,18 +491,37 @@ export class WorkflowRun extends DurableObject<Env> {
   }
 
   /** The one alarm: the earliest open timer (delays, backoff, timeouts, approval expiry). */
-  private async armAlarm(stored: Stored): Promise<void> {
+  private armAlarm(stored: Stored): void {
     const times = [
       ...stored.state.timers.map((t) => t.at),
       ...this.storage.unclaimed().map((u) => u.at),
     ];
     if (stored.pending.length > 0 || stored.indexDue) times.push(Date.now() + REPLAY_AFTER_MS);
     const at = times.length > 0 ? Math.min(...times) : null;
-    // Unchanged: no storage write (most transitions leave the alarm where it was).
-    if (at === this.alarmAt) return;
-    if (at === null) await this.ctx.storage.deleteAlarm();
-    else await this.ctx.storage.setAlarm(at);
+    if (at === null) {
+      if (this.alarmAt !== null) this.setAlarm(null);
+      return;
+    }
+    // An alarm already due sooner stays where it is: should it fire first,
+    // it finds nothing due and sets the right time. Moving it later at each
+    // transition would cost a storage write each time (a one-step run would
+    // set its alarm four times instead of once).
+    if (typeof this.alarmAt === "number" && this.alarmAt <= at) return;
+    this.setAlarm(at);
+  }
+
+  /**
+   * Sets (or with null, deletes) the alarm without waiting: the write
+   * commits with the others of this turn. Should it fail, the next call
+   * reads the alarm again (repair on touch).
+   */
+  private setAlarm(at: number | null): void {
     this.alarmAt = at;
+    const write = at === null ? this.ctx.storage.deleteAlarm() : this.ctx.storage.setAlarm(at);
+    write.catch((err) => {
+      this.alarmAt = undefined;
+      console.error("run alarm not set; the next call sets it", err);
+    });
   }
 
   /**
