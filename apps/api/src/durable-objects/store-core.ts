@@ -27,7 +27,14 @@ import {
 } from "../store/events.ts";
 import { type Lane, type LimitName, limitSettings, TenantLimits } from "../store/limits.ts";
 import { MatchQueue } from "../store/match-queue.ts";
-import { buildIndex, matchOne, readLive, readLiveFromD1, replaceLive } from "../store/matching.ts";
+import {
+  buildIndex,
+  matchOne,
+  readLive,
+  readLiveFromD1,
+  replaceLive,
+  startRuns,
+} from "../store/matching.ts";
 import { migrateStore } from "../store/migrations.ts";
 import {
   hasHistory,
@@ -250,9 +257,10 @@ export abstract class StoreCore extends DurableObject<Env> {
     const at = new Date().toISOString();
     const rows = getEventRows(this.db, tenantId, ids);
     const done: string[] = [];
-    // Decide every event first (in the store, no I/O but hashing), then
-    // start all their runs at once: a batch costs the slowest start, not
-    // the sum of them.
+    // Decide every event (no I/O but hashing), start all their runs at
+    // once (a batch costs the slowest start, not the sum), then write what
+    // was decided for the events whose runs all started, in one turn.
+    const taken = new Map<string, number>();
     const decided: { e: EventRow; m: Awaited<ReturnType<typeof matchOne>> }[] = [];
     for (const e of rows) {
       if (e.status !== "accepted") {
@@ -260,33 +268,27 @@ export abstract class StoreCore extends DurableObject<Env> {
         continue;
       }
       try {
-        decided.push({ e, m: await matchOne(this.db, index, e, at, fanOutRuns) });
+        decided.push({ e, m: await matchOne(this.db, index, e, at, fanOutRuns, taken) });
       } catch (err) {
         console.error(`matching ${e.id} failed; it stays accepted and is tried again`, err);
       }
     }
-    const matched: string[] = [];
-    await Promise.all(
-      decided.map(async ({ e, m: { starts, suppressed } }) => {
-        try {
-          await Promise.all(
-            starts.map((s) =>
-              this.env.RUNS.get(this.env.RUNS.idFromName(s.runId)).start(
-                tenantId,
-                s.params,
-                e.lane === "bulk" ? "bulk" : "main",
-              ),
-            ),
-          );
-          for (const { runId, m } of suppressed) await this.auditSuppression(tenantId, runId, m, e);
-          matched.push(e.id);
-        } catch (err) {
-          console.error(`starting the runs of ${e.id} failed; it stays accepted`, err);
-        }
-      }),
-    );
-    markMatched(this.db, tenantId, matched, at);
-    done.push(...matched);
+    const started = await startRuns(this.env.RUNS, tenantId, decided);
+    // A suppression's audit entry comes before the event counts as matched.
+    for (const [i, { e, m }] of decided.entries()) {
+      if (!started[i]) continue;
+      try {
+        for (const s of m.suppressed) await this.auditSuppression(tenantId, s.runId, s.m, e);
+      } catch (err) {
+        console.error(`the suppressions of ${e.id} were not audited; it stays accepted`, err);
+        started[i] = false;
+      }
+    }
+    const matched = decided.filter((_, i) => started[i]);
+    for (const { m } of matched) for (const write of m.writes) write(this.db);
+    const matchedIds = matched.map(({ e }) => e.id);
+    markMatched(this.db, tenantId, matchedIds, at);
+    done.push(...matchedIds);
     // Ids the store does not know are done too: nothing to match.
     const known = new Set(rows.map((e) => e.id));
     return [...done, ...ids.filter((id) => !known.has(id))];
@@ -489,11 +491,5 @@ export abstract class StoreCore extends DurableObject<Env> {
       console.error("tenant store alarm failed; trying again", err);
       this.arm(Date.now() + 10_000);
     }
-  }
-
-  /** Liveness and storage check, used by the binding tests. */
-  async ping(): Promise<{ ok: true; storage: "sqlite" }> {
-    this.ctx.storage.sql.exec("SELECT 1");
-    return { ok: true, storage: "sqlite" };
   }
 }

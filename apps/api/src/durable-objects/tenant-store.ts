@@ -319,4 +319,10 @@ export class TenantStore extends StoreCore {
     this.tenant(tenantId);
     return eventTypeStore.declareNewEventTypes(this.db, tenantId, types, at);
   }
+
+  /** Liveness and storage check, used by the binding tests. */
+  async ping(): Promise<{ ok: true; storage: "sqlite" }> {
+    this.ctx.storage.sql.exec("SELECT 1");
+    return { ok: true, storage: "sqlite" };
+  }
 }

@@ -14,6 +14,7 @@ import { nowIso } from "../lib/time.ts";
 import type { Lane } from "../store/limits.ts";
 import { FINAL_STATUSES } from "../store/runs.ts";
 import { type ActionMessage, actionsQueue, carryOut, type Dispatch } from "./run-commands.ts";
+import { previewRetry, type RetryPreview } from "./run-preview.ts";
 import {
   jsonBytes,
   keptInput,
@@ -45,27 +46,6 @@ export type RunReply =
       message: string;
       differing?: Array<{ stepId: string; reason: string }>;
     };
-
-export interface RetryPreview {
-  runStatus: RunState["status"];
-  retryable: boolean;
-  version: number;
-  target: {
-    version: number;
-    compatible: boolean;
-    differing: Array<{ stepId: string; reason: string }>;
-  } | null;
-  steps: Array<{
-    id: string;
-    kind: string;
-    action: string | null;
-    status: string;
-    /** kept: succeeded or skipped, never repeated; again: failed, runs again; first_time: not reached yet. */
-    plan: "kept" | "again" | "first_time";
-    attempts: number;
-    lastInput: unknown;
-  }>;
-}
 
 /**
  * One Durable Object per run: the single writer of that run (DESIGN.md).
@@ -198,40 +178,7 @@ export class WorkflowRun extends DurableObject<Env> {
     definition: WorkflowDefinition;
   }): Promise<RetryPreview | null> {
     const stored = this.load();
-    if (!stored) return null;
-    const { state } = stored;
-    const steps = state.order.map((id) => {
-      const s = state.steps[id]!;
-      const rerun = s.status === "failed" || s.status === "cancelled";
-      return {
-        id,
-        kind: s.kind,
-        action: s.action,
-        status: s.status,
-        plan:
-          s.status === "succeeded" || s.status === "skipped"
-            ? ("kept" as const)
-            : rerun
-              ? ("again" as const)
-              : ("first_time" as const),
-        attempts: s.attempt,
-        lastInput: s.input,
-      };
-    });
-    const compat = to ? checkRetryCompatibility(state, to.definition) : ({ ok: true } as const);
-    return {
-      runStatus: state.status,
-      retryable: state.status === "failed",
-      version: state.version,
-      target: to
-        ? {
-            version: to.version,
-            compatible: compat.ok,
-            differing: compat.ok ? [] : compat.differing,
-          }
-        : null,
-      steps,
-    };
+    return stored ? previewRetry(stored.state, to) : null;
   }
 
   /**

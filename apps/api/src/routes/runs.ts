@@ -2,7 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { RunState, WorkflowDefinition } from "@switchyard/engine";
 import { authorize } from "../auth/authenticate.ts";
 import { actorOf } from "../auth/principal.ts";
-import type { RetryPreview } from "../durable-objects/workflow-run.ts";
+import type { RetryPreview } from "../durable-objects/run-preview.ts";
 import { ApiError, ErrorCode, notFound } from "../errors.ts";
 import { createRouter } from "../http.ts";
 import { parseStored } from "../lib/json.ts";

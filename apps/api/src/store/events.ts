@@ -8,6 +8,7 @@ import { olderThan } from "../repositories/keyset.ts";
 import { slices } from "./bounded.ts";
 import type { StoreDb } from "./db.ts";
 import type { Lane } from "./limits.ts";
+import { insertOf, run } from "./raw.ts";
 import { events, eventTypes, runs } from "./schema.ts";
 
 export interface NewEvent {
@@ -62,15 +63,11 @@ export function eventRow(
   };
 }
 
+const INSERT_EVENT = insertOf(events, "ON CONFLICT DO NOTHING RETURNING id");
+
 /** Stores the event unless its id is taken; true when it was new. */
 export function insertEvent(db: StoreDb, row: EventRow): boolean {
-  const inserted = db
-    .insert(events)
-    .values(row)
-    .onConflictDoNothing()
-    .returning({ id: events.id })
-    .all();
-  return inserted.length > 0;
+  return run(db, INSERT_EVENT.sql, ...INSERT_EVENT.params(row)).length > 0;
 }
 
 export function getEventRow(db: StoreDb, tenantId: string, id: string): EventRow | undefined {
@@ -132,14 +129,15 @@ export function runsOfEvent(
 }
 
 export function markMatched(db: StoreDb, tenantId: string, ids: string[], at: string): void {
-  // Bound beside the ids: status, matchedAt, retryAt, tenantId, status.
-  for (const part of slices(ids, 5)) {
-    db.update(events)
-      .set({ status: "matched", matchedAt: at, retryAt: null })
-      .where(
-        and(eq(events.tenantId, tenantId), inArray(events.id, part), eq(events.status, "accepted")),
-      )
-      .run();
+  for (const part of slices(ids, 2)) {
+    run(
+      db,
+      `UPDATE events SET status = 'matched', matched_at = ?, retry_at = NULL
+       WHERE tenant_id = ? AND status = 'accepted' AND id IN (${part.map(() => "?").join(", ")})`,
+      at,
+      tenantId,
+      ...part,
+    );
   }
 }
 

@@ -14,15 +14,17 @@ import {
   type WorkflowDefinition,
   WorkflowIndex,
 } from "@switchyard/engine";
-import { and, eq, isNotNull, isNull, sql } from "drizzle-orm";
+import { and, eq, isNotNull, isNull } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { workflows, workflowVersions } from "../db/schema.ts";
+import type { Env } from "../env.ts";
 import { sha256Hex } from "../lib/crypto.ts";
 import type { StoreDb } from "./db.ts";
 import type { EventRow } from "./events.ts";
 import { DEFAULT_FAN_OUT_RUNS } from "./limits.ts";
-import { appendRunAudit, runAuditRecord, runIndexRow, upsertRun } from "./runs.ts";
-import { fanOut, liveWorkflows, runs } from "./schema.ts";
+import { run } from "./raw.ts";
+import { appendRunAudit, hasRun, runAuditRecord, runIndexRow, upsertRun } from "./runs.ts";
+import { liveWorkflows } from "./schema.ts";
 
 /** One run per (event, workflow): the id is derived, so redeliveries start nothing new. */
 export async function runIdFor(
@@ -110,16 +112,41 @@ export function buildIndex(live: LiveWorkflow[]): WorkflowIndex {
   return new WorkflowIndex(live);
 }
 
-/** Counts one more run for an originating event; false when its budget is spent. */
-function takeFanOut(db: StoreDb, origin: string, budget: number): boolean {
-  const row = db.select().from(fanOut).where(eq(fanOut.originEventId, origin)).get();
-  if ((row?.runs ?? 0) >= budget) return false;
-  db.insert(fanOut)
-    .values({ originEventId: origin, runs: 1, firstAt: new Date().toISOString() })
-    .onConflictDoUpdate({ target: fanOut.originEventId, set: { runs: sql`${fanOut.runs} + 1` } })
-    .run();
+/**
+ * Counts one more run for an originating event; false when its budget is
+ * spent. Reads now, writes with the batch (`writes`); `taken` counts what
+ * this batch already took, so a batch cannot overspend between the two.
+ */
+function takeFanOut(
+  db: StoreDb,
+  origin: string,
+  budget: number,
+  taken: Map<string, number>,
+  writes: Write[],
+): boolean {
+  const [row] = run<{ runs: number }>(
+    db,
+    "SELECT runs FROM fan_out WHERE origin_event_id = ?",
+    origin,
+  );
+  const already = taken.get(origin) ?? 0;
+  if ((row?.runs ?? 0) + already >= budget) return false;
+  taken.set(origin, already + 1);
+  const firstAt = new Date().toISOString();
+  writes.push((w) =>
+    run(
+      w,
+      `INSERT INTO fan_out (origin_event_id, runs, first_at) VALUES (?, 1, ?)
+       ON CONFLICT (origin_event_id) DO UPDATE SET runs = runs + 1`,
+      origin,
+      firstAt,
+    ),
+  );
   return true;
 }
+
+/** A write the matcher decided on, done once the event's runs have started. */
+export type Write = (db: StoreDb) => void;
 
 /** A run the matcher decided to start, for the store to hand to its WorkflowRun. */
 export interface RunStart {
@@ -128,10 +155,12 @@ export interface RunStart {
 }
 
 /**
- * The matcher's decisions for one event. Settled runs (filtered,
- * filter-failed, suppressed) are written to the index here; the runs to
- * start are indexed as starting and returned. Safe to repeat: run ids are
- * derived and index writes only move forward.
+ * The matcher's decisions for one event, as writes to make once its runs
+ * have started (the index rows of the runs it starts, of the runs it
+ * settles — filtered, filter-failed, suppressed — and their audit, the
+ * fan-out counts): the store makes a whole batch's writes in one turn, so
+ * they commit together. Safe to repeat: run ids are derived and index
+ * writes only move forward.
  */
 export async function matchOne(
   db: StoreDb,
@@ -139,7 +168,12 @@ export async function matchOne(
   e: EventRow,
   at: string,
   fanOutRuns: number = DEFAULT_FAN_OUT_RUNS,
-): Promise<{ starts: RunStart[]; suppressed: { runId: string; m: MatchResult }[] }> {
+  taken: Map<string, number> = new Map(),
+): Promise<{
+  starts: RunStart[];
+  suppressed: { runId: string; m: MatchResult }[];
+  writes: Write[];
+}> {
   const tenantId = e.tenantId;
   const causation = JSON.parse(e.causation) as Causation;
   const now = Date.parse(e.receivedAt);
@@ -156,15 +190,16 @@ export async function matchOne(
       : index.match(envelopeOf(e), causation, { now });
   const starts: RunStart[] = [];
   const suppressed: { runId: string; m: MatchResult }[] = [];
+  const writes: Write[] = [];
   for (const found of matches) {
     const runId = await runIdFor(tenantId, e.id, found.workflowId);
     // The loop guard bounds depth; the fan-out budget bounds breadth: one
     // originating event starts at most `fanOutRuns` runs, in all its chains.
-    const known = db.select({ id: runs.id }).from(runs).where(eq(runs.id, runId)).get();
+    const known = hasRun(db, runId);
     const m: MatchResult =
       found.decision === MatchDecision.start &&
       !known &&
-      !takeFanOut(db, causation.originEventId, fanOutRuns)
+      !takeFanOut(db, causation.originEventId, fanOutRuns, taken, writes)
         ? {
             ...found,
             decision: MatchDecision.suppressed,
@@ -188,17 +223,50 @@ export async function matchOne(
     };
     if (m.decision === MatchDecision.start) {
       // Indexed as running from now; the run object reports its next status.
-      upsertRun(
-        db,
-        runIndexRow(tenantId, { ...createRun(params), startedAt: Date.parse(at) }, at, true),
+      const row = runIndexRow(
+        tenantId,
+        { ...createRun(params), startedAt: Date.parse(at) },
+        at,
+        true,
       );
+      writes.push((w) => upsertRun(w, row));
       starts.push({ runId, params });
       continue;
     }
     const settled = advance(createRun(params), { type: "start", at: now }).state;
-    upsertRun(db, runIndexRow(tenantId, settled, at, false));
-    appendRunAudit(db, tenantId, runAuditRecord(settled));
+    writes.push((w) => {
+      upsertRun(w, runIndexRow(tenantId, settled, at, false));
+      appendRunAudit(w, tenantId, runAuditRecord(settled));
+    });
     if (m.decision === MatchDecision.suppressed) suppressed.push({ runId, m });
   }
-  return { starts, suppressed };
+  return { starts, suppressed, writes };
+}
+
+/**
+ * Starts each decided event's runs, all at once; per event, true when all
+ * its runs started (a run object answers once the run is stored).
+ */
+export async function startRuns(
+  objects: Env["RUNS"],
+  tenantId: string,
+  decided: { e: EventRow; m: { starts: RunStart[] } }[],
+): Promise<boolean[]> {
+  return Promise.all(
+    decided.map(async ({ e, m }) => {
+      try {
+        await Promise.all(
+          m.starts.map((s) =>
+            objects
+              .get(objects.idFromName(s.runId))
+              .start(tenantId, s.params, e.lane === "bulk" ? "bulk" : "main"),
+          ),
+        );
+        return true;
+      } catch (err) {
+        console.error(`starting the runs of ${e.id} failed; it stays accepted`, err);
+        return false;
+      }
+    }),
+  );
 }

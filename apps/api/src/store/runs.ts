@@ -4,9 +4,10 @@
 // Runs that end at matching (filtered, filter-failed, suppressed) have no
 // object: their row keeps their steps.
 import type { RunState } from "@switchyard/engine";
-import { and, desc, eq, gte, sql } from "drizzle-orm";
+import { and, desc, eq, gte } from "drizzle-orm";
 import { olderThan } from "../repositories/keyset.ts";
 import type { StoreDb } from "./db.ts";
+import { insertOf, run } from "./raw.ts";
 import { runAudit, runs } from "./schema.ts";
 
 export type RunRow = typeof runs.$inferSelect;
@@ -83,30 +84,27 @@ export function runIndexRow(
  * Writes the row; an update carrying an older checkpoint than the stored
  * one changes nothing, so index updates only move forward.
  */
+// At the same checkpoint, a run object's word wins over a settled
+// projection (a run the matcher once settled and later started), so a
+// filtered row can never hide the object's real status.
+const UPSERT_RUN = insertOf(
+  runs,
+  `ON CONFLICT (tenant_id, id) DO UPDATE SET
+     workflow_version = excluded.workflow_version, status = excluded.status,
+     started_at = excluded.started_at, finished_at = excluded.finished_at,
+     filter = excluded.filter, suppression = excluded.suppression, error = excluded.error,
+     seq = excluded.seq, has_object = excluded.has_object, steps = excluded.steps,
+     updated_at = excluded.updated_at
+   WHERE excluded.seq > runs.seq OR (excluded.seq = runs.seq AND excluded.has_object = 1 AND runs.has_object = 0)`,
+);
+
 export function upsertRun(db: StoreDb, row: RunRow): void {
-  db.insert(runs)
-    .values(row)
-    .onConflictDoUpdate({
-      target: [runs.tenantId, runs.id],
-      set: {
-        workflowVersion: row.workflowVersion,
-        status: row.status,
-        startedAt: row.startedAt,
-        finishedAt: row.finishedAt,
-        filter: row.filter,
-        suppression: row.suppression,
-        error: row.error,
-        seq: row.seq,
-        hasObject: row.hasObject,
-        steps: row.steps,
-        updatedAt: row.updatedAt,
-      },
-      // At the same checkpoint, a run object's word wins over a settled
-      // projection (a run the matcher once settled and later started), so
-      // a filtered row can never hide the object's real status.
-      setWhere: sql`excluded.seq > ${runs.seq} OR (excluded.seq = ${runs.seq} AND excluded.has_object = 1 AND ${runs.hasObject} = 0)`,
-    })
-    .run();
+  run(db, UPSERT_RUN.sql, ...UPSERT_RUN.params(row));
+}
+
+/** True when the index knows the run. */
+export function hasRun(db: StoreDb, id: string): boolean {
+  return run(db, "SELECT 1 AS one FROM runs WHERE id = ? LIMIT 1", id).length > 0;
 }
 
 export function getRunRow(db: StoreDb, tenantId: string, id: string): RunRow | undefined {
@@ -215,15 +213,18 @@ export function runAuditRecord(state: RunState): RunAuditRecord {
   };
 }
 
+const INSERT_RUN_AUDIT = insertOf(runAudit, "ON CONFLICT DO NOTHING");
+
 export function appendRunAudit(db: StoreDb, tenantId: string, record: RunAuditRecord): void {
-  db.insert(runAudit)
-    .values({
+  run(
+    db,
+    INSERT_RUN_AUDIT.sql,
+    ...INSERT_RUN_AUDIT.params({
       id: record.id,
       tenantId,
       at: record.finishedAt ?? new Date().toISOString(),
       record: JSON.stringify(record),
       archivedIn: null,
-    })
-    .onConflictDoNothing()
-    .run();
+    }),
+  );
 }
