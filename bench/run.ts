@@ -314,11 +314,13 @@ async function main() {
   out("- Measured once, on a 2-core machine shared with other work, so absolute figures are low");
   out("  and noisy; the ratios within one run are the comparison.");
   out("- Ingest: the no-op route is the runtime's ceiling here; an event costs an API-key");
-  out("  lookup (cached), one call to the tenant's store (limit, dedupe, store, alarm) and a");
-  out("  queue send.");
+  out("  lookup (cached) and one call to the tenant's store (limit, dedupe, store, alarm); the");
+  out("  store matches it after answering, in the same object (no queue hop).");
   out("- The platform floor is bench/floor: a Worker with only a Durable Object and two queues,");
   out("  taking the hops of a one-step run (HTTP → queue → DO checkpoint → queue → DO), with the");
-  out("  same queue settings. A run adds the tenant store's calls, the engine and the action.");
+  out("  same queue settings. A run takes one queue hop fewer (the store matches its own events)");
+  out("  and adds the tenant store's calls, the engine and the action. Where the time goes:");
+  out("  `npm run bench:profile` samples the Worker's CPU on the sustained load.");
   out();
   const load = loadSection();
   out(load ?? "Load: not yet run on this machine (`npm run bench:load`).");
