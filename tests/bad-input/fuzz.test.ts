@@ -44,7 +44,10 @@ function validBody(op: Operation): Json {
     "POST /v1/tenants": { name: "Fuzz", admin: { email: "f@example.com", password: PASSWORD } },
     "POST /v1/auth/login": { email: t.email, password: "not-the-password" },
     "POST /v1/auth/switch-tenant": { tenantId: t.tenantId },
-    "POST /v1/members": { email: "fuzz@example.com", role: "viewer", password: PASSWORD },
+    "POST /v1/members": { email: "fuzz@example.com", role: "viewer" },
+    // A real, unanswered link: no mutation here may use it up.
+    "POST /v1/invitations/inspect": { token: fx.invitationToken },
+    "POST /v1/invitations/accept": { token: fx.invitationToken, password: PASSWORD },
     "PATCH /v1/members/{id}": { role: "viewer" },
     "POST /v1/api-keys": { name: "fuzz", scopes: ["read"] },
     "POST /v1/workflows": workflow,
@@ -96,6 +99,7 @@ function paramsFor(op: Operation): Record<string, string> {
   const family = op.path.split("/")[2] ?? "";
   const table: Record<string, Record<string, string>> = {
     members: { id: fx.memberId },
+    invitations: { id: fx.invitationId },
     "api-keys": { id: fx.apiKeyId },
     workflows: { id: fx.workflowId, n: "1" },
     "webhook-sources": { id: fx.sourceId },
@@ -110,9 +114,12 @@ function paramsFor(op: Operation): Record<string, string> {
   return op.pathParams.length === 0 ? {} : (table[family] ?? {});
 }
 
+/** Routes for someone not signed in: sent without any credential. */
+const PUBLIC = new Set(["/v1/auth/login", "/v1/invitations/inspect", "/v1/invitations/accept"]);
+
 function clientFor(op: Operation): Client {
   if (op.path === "/v1/tenants") return new Client(base, { key: vars.SWITCHYARD_PLATFORM_TOKEN });
-  if (op.path === "/v1/auth/login") return new Client(base);
+  if (PUBLIC.has(op.path)) return new Client(base);
   return t.api;
 }
 
@@ -240,6 +247,7 @@ async function snapshot(): Promise<Json> {
   for (const path of [
     "/v1/workflows?limit=200",
     "/v1/members",
+    "/v1/invitations",
     "/v1/api-keys",
     "/v1/webhook-sources",
     "/v1/events?limit=200",
@@ -307,6 +315,11 @@ describe("bad input over the OpenAPI document", () => {
       }
     }
     expect(problems).toEqual([]);
+    // None of them used up the fixture's invitation link.
+    const link = await new Client(base).post("/v1/invitations/inspect", {
+      token: fx.invitationToken,
+    });
+    expect(link.status, link.text).toBe(200);
   }, 120_000);
 });
 

@@ -4,6 +4,7 @@
 // two sample orders, saves a draft and publishes it — through the UI alone.
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { addMember, Client } from "../security/api.ts";
 import { expectAccessible, launch, shoot, signIn, watchConsole } from "./browser.ts";
 
 const base = inject("baseUrl");
@@ -270,15 +271,8 @@ describe("authoring a workflow in the builder", () => {
 describe("a viewer", () => {
   it("sees workflows but no edit controls", async () => {
     const email = `viewer-${Date.now()}@acme.example`;
-    const res = await fetch(`${base}/v1/members`, {
-      method: "POST",
-      headers: {
-        authorization: `Bearer ${vars.SWITCHYARD_DEMO_API_KEY}`,
-        "content-type": "application/json",
-      },
-      body: JSON.stringify({ email, role: "viewer", password: "viewer-password-1" }),
-    });
-    expect(res.status).toBe(201);
+    const demo = new Client(base, { key: vars.SWITCHYARD_DEMO_API_KEY });
+    await addMember(demo, email, "viewer", { password: "viewer-password-1" });
     const viewerContext = await browser.newContext({
       viewport: { width: 1024, height: 1366 },
       bypassCSP: true,

@@ -3,7 +3,7 @@
 // workflow deletion to write rights); a viewer sees no edit controls at all.
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { Client, rand } from "../security/api.ts";
+import { addMember, Client, rand } from "../security/api.ts";
 import { expectAccessible, launch, signIn, watchConsole } from "./browser.ts";
 
 const base = inject("baseUrl");
@@ -80,11 +80,7 @@ describe("deleting a workflow", () => {
     const name = `Keep me ${rand(5)}`;
     await makeWorkflow(name);
     const email = `editor-${rand()}@acme.example`;
-    await demo.must("POST", "/v1/members", {
-      email,
-      role: "editor",
-      password: "editor-password-1",
-    });
+    await addMember(demo, email, "editor", { password: "editor-password-1" });
     const { page, problems } = await newPage();
     await signIn(page, base, email, "editor-password-1");
     await page.getByRole("link", { name, exact: true }).click();

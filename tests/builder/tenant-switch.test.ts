@@ -2,7 +2,7 @@
 // the other tenant's workflows only — from the list and from inside the editor.
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { newTenant, type Tenant } from "../security/api.ts";
+import { addMember, signIn as apiSignIn, newTenant, type Tenant } from "../security/api.ts";
 import { expectAccessible, launch, signIn, watchConsole } from "./browser.ts";
 
 const base = inject("baseUrl");
@@ -24,8 +24,15 @@ const workflow = (name: string) => ({
 beforeAll(async () => {
   a = await newTenant(base, vars.SWITCHYARD_PLATFORM_TOKEN ?? "", "Switch A");
   b = await newTenant(base, vars.SWITCHYARD_PLATFORM_TOKEN ?? "", "Switch B");
-  // A's owner joins B as an editor (an existing account: no password needed).
-  await b.api.must("POST", "/v1/members", { email: a.email, role: "editor" });
+  // B invites A's owner as an editor; with an account already, they accept signed in.
+  const session = await apiSignIn(base, a.email, a.password);
+  await addMember(b.api, a.email, "editor", { session });
+  // Accepting moved their session (and where the next sign-in lands) to B:
+  // back to A, so the browser starts in the tenant the account was made in.
+  const joined = await session.must("GET", "/v1/auth/me");
+  expect([joined.tenant.id, joined.role]).toEqual([b.tenantId, "editor"]);
+  await session.must("POST", "/v1/auth/switch-tenant", { tenantId: a.tenantId });
+  await session.must("POST", "/v1/auth/logout");
   await a.api.must("POST", "/v1/workflows", workflow("Only in tenant A"));
   inB = (await b.api.must("POST", "/v1/workflows", workflow("Only in tenant B"))).id;
 

@@ -1,7 +1,8 @@
 // Shared helpers for the security and bad-input suites: a small HTTP client
 // for the real Worker, fresh tenants, sign-in, the OpenAPI operations, and a
 // tenant fixture that owns one of everything (so every id-taking route has a
-// real id to be probed with).
+// real id to be probed with). People join by invitation only: addMember
+// invites, reads the link from the tenant's outbox and accepts it.
 
 // biome-ignore lint/suspicious/noExplicitAny: the API answers arbitrary JSON
 export type Json = any;
@@ -121,6 +122,63 @@ export async function signIn(base: string, email: string, password: string): Pro
   if (res.status !== 200) throw new Error(`sign-in ${email}: ${res.status} ${res.text}`);
   const cookie = (res.headers.get("set-cookie") ?? "").split(";")[0]!;
   return new Client(base, { cookie, csrf: res.body.csrfToken });
+}
+
+/** The token in an invitation link, `<public url>/invite#token=<token>` (base64url). */
+const INVITE_LINK = /\/invite#token=([\w-]+)/;
+
+/**
+ * The token of the newest invitation emailed to `email`, read from the
+ * tenant's outbox (where its email lands while no provider is set up).
+ * @example const token = await invitationToken(t.api, "robin@example.com");
+ */
+export async function invitationToken(reader: Client, email: string): Promise<string> {
+  const to = email.toLowerCase();
+  const out = await reader.must("GET", "/v1/outbox?channel=email&limit=100");
+  // Newest first: a later invitation to the same email replaced the earlier ones.
+  const mail = (out.items as Json[]).find((m) => String(m.to).toLowerCase() === to);
+  const token = INVITE_LINK.exec(String(mail?.body ?? ""))?.[1];
+  if (!token) throw new Error(`no invitation email to ${email} in the outbox`);
+  return token;
+}
+
+/** How the invited person accepts: a new account chooses its password, an existing one is signed in. */
+export type Acceptance = { name?: string } & ({ password: string } | { session: Client });
+
+/**
+ * Adds a person the only way there is: `inviter` (an admin's key or session)
+ * invites them, the link comes from the tenant's outbox, and they accept it —
+ * choosing `password` for a new account, or signed in already (`session`, an
+ * existing account: their session moves to the inviter's tenant). Returns
+ * their user id in the tenant.
+ * @example const id = await addMember(t.api, "robin@example.com", "editor", { password: PASSWORD });
+ */
+export async function addMember(
+  inviter: Client,
+  email: string,
+  role: string,
+  how: Acceptance,
+): Promise<string> {
+  const invited = await inviter.must("POST", "/v1/members", {
+    email,
+    role,
+    ...(how.name === undefined ? {} : { name: how.name }),
+  });
+  if (invited.sendError) throw new Error(`invitation to ${email} not sent: ${invited.sendError}`);
+  const token = await invitationToken(inviter, email);
+  const accepted =
+    "session" in how
+      ? await how.session.call("POST", "/v1/invitations/accept", { body: { token } })
+      : await new Client(inviter.base).call("POST", "/v1/invitations/accept", {
+          body: { token, password: how.password },
+        });
+  if (accepted.status !== 200) {
+    throw new Error(`accepting the invitation to ${email}: ${accepted.status} ${accepted.text}`);
+  }
+  const members = await inviter.must("GET", "/v1/members");
+  const member = (members.items as Json[]).find((m) => m.email === email.toLowerCase());
+  if (!member) throw new Error(`${email} accepted but is not among the members`);
+  return member.id as string;
 }
 
 export async function eventually<T>(
@@ -249,6 +307,9 @@ export interface Fixture {
   notificationId: string;
   outboxId: string;
   memberId: string;
+  /** An invitation still waiting for an answer, and its link's token. */
+  invitationId: string;
+  invitationToken: string;
   apiKeyId: string;
   sourceId: string;
   recordType: string;
@@ -263,12 +324,17 @@ export interface Fixture {
 export async function populate(t: Tenant, marker: string): Promise<Fixture> {
   const api = t.api;
   const person = `member-${marker}@example.com`;
-  const member = await api.must("POST", "/v1/members", {
-    email: person,
-    role: "editor",
+  const memberId = await addMember(api, person, "editor", {
     name: `Member ${marker}`,
     password: PASSWORD,
   });
+  const pending = `invited-${marker}@example.com`;
+  const invitation = await api.must("POST", "/v1/members", {
+    email: pending,
+    role: "viewer",
+    name: `Invited ${marker}`,
+  });
+  const token = await invitationToken(api, pending);
   const key = await api.must("POST", "/v1/api-keys", { name: `Key ${marker}`, scopes: ["read"] });
   const source = await api.must("POST", "/v1/webhook-sources", { name: `Source ${marker}` });
   const eventType = `${marker}.happened`;
@@ -312,7 +378,9 @@ export async function populate(t: Tenant, marker: string): Promise<Fixture> {
     taskId: tasks.items[0].id,
     notificationId: notes.items.find((n: Json) => n.runId === runId).id,
     outboxId: outbox.items[0].id,
-    memberId: member.id,
+    memberId,
+    invitationId: invitation.id,
+    invitationToken: token,
     apiKeyId: key.id,
     sourceId: source.id,
     recordType,

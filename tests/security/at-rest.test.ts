@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startWorker, type WorkerHandle } from "../support/worker.ts";
-import { Client, newTenant, PASSWORD, rand, signIn, type Tenant } from "./api.ts";
+import { addMember, Client, newTenant, PASSWORD, rand, signIn, type Tenant } from "./api.ts";
 
 let w: WorkerHandle;
 let logFile: string;
@@ -54,11 +54,8 @@ describe("secrets at rest", () => {
     };
     const memberPassword = `member-pw-${rand(12)}`;
     const memberEmail = `m-${rand()}@example.com`;
-    await t.api.must("POST", "/v1/members", {
-      email: memberEmail,
-      role: "admin",
-      password: memberPassword,
-    });
+    // The member chooses it when accepting the invitation.
+    await addMember(t.api, memberEmail, "admin", { password: memberPassword });
     secrets["member password"] = memberPassword;
     const key = await t.api.must("POST", "/v1/api-keys", { name: "ci", scopes: ["write"] });
     secrets["new API key"] = key.key;
@@ -115,10 +112,17 @@ describe("secrets at rest", () => {
 });
 
 describe("sign-in brute force", () => {
+  // A tenant of its own: the one above now sends email through Resend with a
+  // made-up key, so its invitations would never reach the outbox.
+  let u: Tenant;
+  beforeAll(async () => {
+    u = await newTenant(w.baseUrl, w.vars.SWITCHYARD_PLATFORM_TOKEN!, "Brute");
+  });
+
   it("answers 429 with Retry-After after 10 failures for one email, even to the right password", async () => {
     const anon = new Client(w.baseUrl);
     const target = `target-${rand()}@example.com`;
-    await t.api.must("POST", "/v1/members", { email: target, role: "admin", password: PASSWORD });
+    await addMember(u.api, target, "admin", { password: PASSWORD });
     const codes: number[] = [];
     for (let i = 0; i < 10; i++) {
       codes.push(
@@ -134,7 +138,7 @@ describe("sign-in brute force", () => {
     expect(retryAfter).toBeLessThanOrEqual(15 * 60);
     // Another person signs in as before.
     const other = `o-${rand()}@example.com`;
-    await t.api.must("POST", "/v1/members", { email: other, role: "viewer", password: PASSWORD });
+    await addMember(u.api, other, "viewer", { password: PASSWORD });
     expect((await anon.post("/v1/auth/login", { email: other, password: PASSWORD })).status).toBe(
       200,
     );
@@ -143,7 +147,7 @@ describe("sign-in brute force", () => {
   it("answers an unknown email exactly like a wrong password", async () => {
     const anon = new Client(w.baseUrl);
     const email = `x-${rand()}@example.com`;
-    await t.api.must("POST", "/v1/members", { email, role: "viewer", password: PASSWORD });
+    await addMember(u.api, email, "viewer", { password: PASSWORD });
     const wrong = await anon.post("/v1/auth/login", { email, password: "not-it-at-all" });
     const unknown = await anon.post("/v1/auth/login", {
       email: `nobody-${rand()}@example.com`,

@@ -43,6 +43,7 @@ function realParams(path: string): Record<string, string> {
   const family = path.split("/")[2];
   const byFamily: Record<string, Record<string, string>> = {
     members: { id: fa.memberId },
+    invitations: { id: fa.invitationId },
     "api-keys": { id: fa.apiKeyId },
     workflows: { id: fa.workflowId, n: "1" },
     "webhook-sources": { id: fa.sourceId },
@@ -111,6 +112,7 @@ async function snapshotA(): Promise<Json> {
     workflow: await get(`/v1/workflows/${fa.workflowId}`),
     versions: await get(`/v1/workflows/${fa.workflowId}/versions`),
     members: await get("/v1/members"),
+    invitations: await get("/v1/invitations"),
     keys: await get("/v1/api-keys"),
     source: await get(`/v1/webhook-sources/${fa.sourceId}`),
     approval: await get(`/v1/approvals/${fa.approvalId}`),
@@ -143,6 +145,7 @@ describe("tenant isolation over the OpenAPI document", () => {
       fa.notificationId,
       fa.outboxId,
       fa.memberId,
+      fa.invitationId,
       fa.apiKeyId,
       fa.sourceId,
     ];

@@ -5,6 +5,7 @@
 // the CSRF token, or with a wrong one, answer 403.
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import {
+  addMember,
   Client,
   eventually,
   everythingWorkflow,
@@ -37,10 +38,16 @@ const NEEDS: Record<string, Need> = {
   "POST /v1/auth/login": "self",
   "POST /v1/auth/logout": "self",
   "POST /v1/auth/switch-tenant": "self",
+  // The invited person holds the link: no sign-in needed (an existing account signs in as itself).
+  "POST /v1/invitations/inspect": "self",
+  "POST /v1/invitations/accept": "self",
   "POST /hooks/{sourceId}": "self",
   "POST /v1/members": "admin",
   "PATCH /v1/members/{id}": "admin",
   "DELETE /v1/members/{id}": "admin",
+  "GET /v1/invitations": "admin",
+  "POST /v1/invitations/{id}/resend": "admin",
+  "DELETE /v1/invitations/{id}": "admin",
   "GET /v1/api-keys": "admin",
   "POST /v1/api-keys": "admin",
   "DELETE /v1/api-keys/{id}": "admin",
@@ -98,7 +105,7 @@ function bodyFor(key: string): unknown {
       name: "Nope",
       admin: { email: `x-${rand()}@example.com`, password: PASSWORD },
     },
-    "POST /v1/members": { email: `new-${rand()}@example.com`, role: "viewer", password: PASSWORD },
+    "POST /v1/members": { email: `new-${rand()}@example.com`, role: "viewer" },
     "PATCH /v1/members/{id}": { role: "viewer" },
     "POST /v1/api-keys": { name: "k", scopes: ["read"] },
     "POST /v1/workflows": workflow,
@@ -128,6 +135,8 @@ function paramsFor(key: string): Record<string, string> {
   const table: Record<string, Record<string, string>> = {
     "PATCH /v1/members/{id}": { id: ids.patchMember! },
     "DELETE /v1/members/{id}": { id: ids.doomedMember! },
+    "POST /v1/invitations/{id}/resend": { id: ids.invitation! },
+    "DELETE /v1/invitations/{id}": { id: ids.doomedInvitation! },
     "DELETE /v1/api-keys/{id}": { id: ids.doomedKey! },
     "DELETE /v1/workflows/{id}": { id: ids.doomedWorkflow! },
     "DELETE /v1/webhook-sources/{id}": { id: ids.doomedSource! },
@@ -181,8 +190,12 @@ beforeAll(async () => {
   // Only an owner may make owners: the tenant's first owner adds the members.
   const first = await signIn(base, t.email, t.password);
   const member = async (role: string, email = `${role}-${rand()}@example.com`) => {
-    const m = await first.must("POST", "/v1/members", { email, role, password: PASSWORD });
-    return { id: m.id as string, email };
+    const id = await addMember(first, email, role, { password: PASSWORD });
+    return { id, email };
+  };
+  const invite = async () => {
+    const email = `invited-${rand()}@example.com`;
+    return (await first.must("POST", "/v1/members", { email, role: "viewer" })).id as string;
   };
   await member("editor", person);
   for (const role of ["viewer", "editor", "admin", "owner"] as const) {
@@ -230,6 +243,8 @@ beforeAll(async () => {
     doomedKey: doomedKey.id,
     patchMember: (await member("editor")).id,
     doomedMember: (await member("editor")).id,
+    invitation: await invite(),
+    doomedInvitation: await invite(),
   };
 }, 180_000);
 
@@ -279,12 +294,12 @@ describe("roles and scopes against every write", () => {
   it("lets only an owner grant, change or remove the owner role", async () => {
     const admin = callers.find((c) => c.name === "admin session")!;
     const owner = callers.find((c) => c.name === "owner session")!;
-    const grant = await admin.api.post("/v1/members", {
-      email: `o-${rand()}@example.com`,
-      role: "owner",
-      password: PASSWORD,
-    });
+    const invitee = `o-${rand()}@example.com`;
+    const grant = await admin.api.post("/v1/members", { email: invitee, role: "owner" });
     expect(grant.status).toBe(403);
+    // Not even an invitation to be an owner went out.
+    const open = await admin.api.get("/v1/invitations");
+    expect(open.body.items.map((i: Json) => i.email)).not.toContain(invitee);
     const me = await owner.api.get("/v1/auth/me");
     const demote = await admin.api.patch(`/v1/members/${me.body.user.id}`, { role: "viewer" });
     expect(demote.status).toBe(403);

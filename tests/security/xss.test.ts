@@ -1,12 +1,12 @@
 // XSS payloads in every user-editable field the builder shows — tenant,
-// member and workflow names, step names and configs, the filter, declared
+// member, invitation and workflow names, step names and configs, the filter, declared
 // event samples (keys and values), event data, record fields and run outputs
 // — rendered inert: the browser test fails on any dialog, on any payload
 // that ran (window.__xss), and on any element the payloads would have made.
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { launch, signIn } from "../builder/browser.ts";
-import { newTenant, PASSWORD, rand, type Tenant } from "./api.ts";
+import { addMember, newTenant, PASSWORD, rand, type Tenant } from "./api.ts";
 
 const base = inject("baseUrl");
 const vars = inject("vars");
@@ -26,17 +26,17 @@ let browser: Browser;
 let page: Page;
 let t: Tenant;
 let workflowId: string;
+let person: string;
+let waiting: string;
 const dialogs: string[] = [];
 
 beforeAll(async () => {
   t = await newTenant(base, vars.SWITCHYARD_PLATFORM_TOKEN!, `Xss ${P(0)}`.slice(0, 90));
-  const person = `xss-${rand()}@example.com`;
-  await t.api.must("POST", "/v1/members", {
-    email: person,
-    role: "editor",
-    name: P(1).slice(0, 100),
-    password: PASSWORD,
-  });
+  person = `xss-${rand()}@example.com`;
+  await addMember(t.api, person, "editor", { name: P(1).slice(0, 100), password: PASSWORD });
+  // And one who has not answered yet: invitations show their name too.
+  waiting = `xss-waiting-${rand()}@example.com`;
+  await t.api.must("POST", "/v1/members", { email: waiting, role: "viewer", name: P(0) });
   const sample: Record<string, unknown> = { note: P(0), [P(1)]: P(2), nested: { html: P(3) } };
   await t.api.must("PUT", "/v1/event-types/xss.created", { sample });
   const wf = await t.api.must("POST", "/v1/workflows", {
@@ -130,5 +130,16 @@ describe("XSS payloads in the builder", () => {
     await expectInert("history");
     await page.getByRole("tab", { name: /Configure|Details/ }).click();
     await expectInert("configure");
+  });
+
+  it("are shown as text among the members and the invitations waiting", async () => {
+    await page.goto(`${base}/settings/members`);
+    const member = page.locator(`[data-member="${person}"]`);
+    const invitation = page.locator(`[data-invitation="${waiting}"]`);
+    await member.waitFor();
+    await invitation.waitFor();
+    expect(await member.textContent()).toContain(P(1));
+    expect(await invitation.textContent()).toContain(P(0));
+    await expectInert("members");
   });
 });

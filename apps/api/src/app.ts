@@ -17,6 +17,7 @@ import { eventTypesRoutes } from "./routes/event-types.ts";
 import { eventRoutes } from "./routes/events.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { hookRoutes } from "./routes/hooks.ts";
+import { invitationRoutes } from "./routes/invitations.ts";
 import { memberRoutes } from "./routes/members.ts";
 import { notificationsRoutes } from "./routes/notifications.ts";
 import { outboxRoutes } from "./routes/outbox.ts";
@@ -60,6 +61,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
     tenantRoutes,
     authRoutes,
     memberRoutes,
+    invitationRoutes,
     apiKeyRoutes,
     workflowRoutes,
     auditRoutes,

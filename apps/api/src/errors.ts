@@ -4,6 +4,7 @@ export const ErrorCode = {
   invalidJson: "invalid_json",
   validationFailed: "validation_failed",
   unauthorized: "unauthorized",
+  signInRequired: "sign_in_required",
   forbidden: "forbidden",
   notFound: "not_found",
   methodNotAllowed: "method_not_allowed",

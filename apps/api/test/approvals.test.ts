@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { call, eventually, type Json, login, newTenant, storeSql } from "./helpers.ts";
+import { addMember, call, eventually, type Json, login, newTenant, storeSql } from "./helpers.ts";
 
 const approvalWorkflow = (timeout = "48h") => ({
   name: "Big order approval",
@@ -39,15 +39,9 @@ const approvalWorkflow = (timeout = "48h") => ({
 async function setup(timeout?: string) {
   const t = await newTenant();
   const manager = `manager-${crypto.randomUUID().slice(0, 6)}@example.com`;
-  await call("POST", "/v1/members", {
-    key: t.key,
-    body: { email: manager, role: "editor", password: "manager-password-1" },
-  });
+  await addMember(t.key, manager, "editor", { password: "manager-password-1" });
   const viewer = `viewer-${crypto.randomUUID().slice(0, 6)}@example.com`;
-  await call("POST", "/v1/members", {
-    key: t.key,
-    body: { email: viewer, role: "viewer", password: "viewer-password-1" },
-  });
+  await addMember(t.key, viewer, "viewer", { password: "viewer-password-1" });
   await call("POST", "/v1/workflows", { key: t.key, body: approvalWorkflow(timeout) });
   const sent = await call("POST", "/v1/events", {
     key: t.key,

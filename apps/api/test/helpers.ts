@@ -72,6 +72,40 @@ export async function login(
   return { cookie: setCookie.split(";")[0]!, csrf: res.body.csrfToken, body: res.body };
 }
 
+/** The token of the newest invitation email to `email` in the tenant's outbox. */
+export async function invitationToken(key: string, email: string): Promise<string> {
+  const out = await call("GET", "/v1/outbox?channel=email&limit=100", { key });
+  const message = (out.body.items as Json[]).find((m) => m.to === email);
+  const token = /#token=([\w-]+)/.exec(String(message?.body ?? ""))?.[1];
+  if (!token) throw new Error(`no invitation email to ${email} in the outbox`);
+  return token;
+}
+
+/**
+ * Adds a person the only way there is: the tenant invites them and they
+ * accept the emailed link, choosing their own password (a new account) or
+ * signed in already (`session`, an existing account).
+ */
+export async function addMember(
+  key: string,
+  email: string,
+  role: string,
+  opts: { password?: string; session?: { cookie: string; csrf: string } } = {},
+): Promise<void> {
+  const invited = await call("POST", "/v1/members", { key, body: { email, role } });
+  if (invited.status !== 201)
+    throw new Error(`invite failed: ${invited.status} ${JSON.stringify(invited.body)}`);
+  const token = await invitationToken(key, email);
+  const accepted = await call("POST", "/v1/invitations/accept", {
+    body: opts.session ? { token } : { token, password: opts.password ?? "member-password-1" },
+    ...(opts.session
+      ? { cookie: opts.session.cookie, headers: { "x-csrf-token": opts.session.csrf } }
+      : {}),
+  });
+  if (accepted.status !== 200)
+    throw new Error(`accept failed: ${accepted.status} ${JSON.stringify(accepted.body)}`);
+}
+
 export const sampleDefinition = (name = "Big order approval") => ({
   name,
   trigger: { event: "order.created" },

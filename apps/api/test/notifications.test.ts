@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { createDb } from "../src/db/client.ts";
 import { executorFor } from "../src/executors/registry.ts";
 import { storeFor } from "../src/store/client.ts";
-import { call, type Json, login, newTenant } from "./helpers.ts";
+import { addMember, call, type Json, login, newTenant } from "./helpers.ts";
 
 let tick = 0;
 
@@ -33,11 +33,7 @@ async function notify(tenantId: string, config: Record<string, unknown>): Promis
 
 async function member(key: string, role: string) {
   const email = `${role}-${crypto.randomUUID().slice(0, 8)}@example.com`;
-  const res = await call("POST", "/v1/members", {
-    key,
-    body: { email, role, password: "correct-horse-battery" },
-  });
-  if (res.status !== 201) throw new Error(JSON.stringify(res.body));
+  await addMember(key, email, role, { password: "correct-horse-battery" });
   const s = await login(email, "correct-horse-battery");
   return { email, cookie: s.cookie, headers: { "x-csrf-token": s.csrf } };
 }

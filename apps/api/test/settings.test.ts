@@ -1,15 +1,11 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { call, login, newTenant, storeSql } from "./helpers.ts";
+import { addMember, call, login, newTenant, storeSql } from "./helpers.ts";
 
 async function member(ownerKey: string, role: "viewer" | "editor" | "admin") {
   const email = `${role}-${crypto.randomUUID().slice(0, 8)}@example.com`;
   const password = `${role}-password-123`;
-  const res = await call("POST", "/v1/members", {
-    key: ownerKey,
-    body: { email, role, password },
-  });
-  expect(res.status).toBe(201);
+  await addMember(ownerKey, email, role, { password });
   const s = await login(email, password);
   return { cookie: s.cookie, headers: { "x-csrf-token": s.csrf } };
 }
@@ -98,6 +94,8 @@ describe("providers", () => {
 
   it("store credentials encrypted, never answer or audit them, clear them on outbox", async () => {
     const t = await newTenant();
+    // Invited while the tenant's emails still go to its outbox.
+    const viewer = await member(t.key, "viewer");
     const apiKey = "re_secret_abcdefghijklmnop";
     const authToken = "twilio-token-0123456789abcdef";
     const put = await call("PUT", "/v1/settings/providers", {
@@ -113,7 +111,6 @@ describe("providers", () => {
       sms: { provider: "twilio", from: "+15005550006" },
     };
     expect(put.body).toEqual(view);
-    const viewer = await member(t.key, "viewer");
     const got = await call("GET", "/v1/settings/providers", viewer);
     expect(got.body).toEqual(view);
 

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { createDb } from "../src/db/client.ts";
 import { executorFor } from "../src/executors/registry.ts";
 import { storeFor } from "../src/store/client.ts";
-import { call, login, newTenant } from "./helpers.ts";
+import { addMember, call, login, newTenant } from "./helpers.ts";
 
 let tick = 0;
 
@@ -31,14 +31,10 @@ async function createTask(tenantId: string, config: Record<string, unknown>): Pr
   return (out.output as { taskId: string }).taskId;
 }
 
-/** Adds a member with a password and signs them in. */
+/** Invites a member, who accepts with their own password, and signs them in. */
 async function member(key: string, role: string) {
   const email = `${role}-${crypto.randomUUID().slice(0, 8)}@example.com`;
-  const res = await call("POST", "/v1/members", {
-    key,
-    body: { email, role, password: "correct-horse-battery" },
-  });
-  if (res.status !== 201) throw new Error(JSON.stringify(res.body));
+  await addMember(key, email, role, { password: "correct-horse-battery" });
   return { email, ...(await login(email, "correct-horse-battery")) };
 }
 

@@ -60,6 +60,37 @@ export const sessions = sqliteTable(
   (t) => [index("sessions_user").on(t.userId)],
 );
 
+/**
+ * An invitation to join a tenant (POST /v1/members). Only the SHA-256 of
+ * its token is kept; the token itself is in the email's link and nowhere
+ * else. Used once: accepting, resending or revoking ends the token.
+ */
+export const invitations = sqliteTable(
+  "invitations",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    email: text("email").notNull(),
+    role: text("role", { enum: ["owner", "admin", "editor", "viewer"] }).notNull(),
+    name: text("name"),
+    tokenHash: text("token_hash").notNull(),
+    invitedByType: text("invited_by_type").notNull(),
+    invitedById: text("invited_by_id").notNull(),
+    createdAt: text("created_at").notNull(),
+    sentAt: text("sent_at").notNull(),
+    /** Why the last email did not go (the tenant's provider refused it), or null. */
+    sendError: text("send_error"),
+    expiresAt: text("expires_at").notNull(),
+    acceptedAt: text("accepted_at"),
+    acceptedBy: text("accepted_by"),
+    revokedAt: text("revoked_at"),
+  },
+  (t) => [
+    uniqueIndex("invitations_token").on(t.tokenHash),
+    index("invitations_tenant_email").on(t.tenantId, t.email),
+  ],
+);
+
 export const apiKeys = sqliteTable(
   "api_keys",
   {

@@ -21,8 +21,9 @@ async function store(
     cc: null,
     replyTo: null,
     ...message,
-    runId: ctx.runId,
-    stepId: ctx.stepId,
+    // The platform's own emails (invitations) come from no run.
+    runId: ctx.runId || null,
+    stepId: ctx.stepId || null,
     idempotencyKey: ctx.idempotencyKey,
     createdAt: ctx.now,
   });

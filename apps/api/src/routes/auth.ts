@@ -1,20 +1,19 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { and, eq } from "drizzle-orm";
-import { deleteCookie, setCookie } from "hono/cookie";
+import { deleteCookie } from "hono/cookie";
 import { authorize, SESSION_COOKIE, unauthorized } from "../auth/authenticate.ts";
 import { checkLoginAllowed, clearLoginFailures, recordLoginFailure } from "../auth/login-limit.ts";
+import { newSession, setSessionCookie } from "../auth/sessions.ts";
 import { memberships, sessions, users } from "../db/schema.ts";
 import { ApiError, ErrorCode } from "../errors.ts";
 import { createRouter } from "../http.ts";
-import { randomBytes, sha256Hex, toBase64Url, verifyPassword } from "../lib/crypto.ts";
+import { verifyPassword } from "../lib/crypto.ts";
 import { nowIso } from "../lib/time.ts";
 import { AuditType, commitWithAudit } from "../repositories/audit.ts";
 import { findUserByEmail, getUser, tenantsOfUser } from "../repositories/users.ts";
 import { auditKeyOf } from "../services/context.ts";
 import { getTenant } from "../services/tenants.ts";
 import { errors, jsonBody, jsonResponse } from "./common.ts";
-
-const SESSION_DAYS = 7;
 
 const LoginBody = z
   .object({ email: z.string().max(254), password: z.string().max(200) })
@@ -60,35 +59,13 @@ export const authRoutes = createRouter()
       }
       await clearLoginFailures(db, email);
       const tenant = tenantList.find((t) => t.id === user.lastTenantId) ?? tenantList[0]!;
-      const token = toBase64Url(randomBytes(32));
-      const csrfToken = toBase64Url(randomBytes(24));
       const at = nowIso();
-      const idHash = await sha256Hex(token);
-      await commitWithAudit(
-        db,
-        auditKeyOf(c.env),
-        tenant.id,
-        at,
-        () => [
-          db.insert(sessions).values({
-            idHash,
-            tenantId: tenant.id,
-            userId: user.id,
-            csrfToken,
-            createdAt: at,
-            expiresAt: new Date(now + SESSION_DAYS * 86_400_000).toISOString(),
-          }),
-          db.update(users).set({ lastTenantId: tenant.id }).where(eq(users.id, user.id)),
-        ],
-        [{ type: AuditType.userSignedIn, actor: { type: "user", id: user.id }, subject: user.id }],
-      );
-      setCookie(c, SESSION_COOKIE, token, {
-        httpOnly: true,
-        secure: true,
-        sameSite: "Lax",
-        path: "/",
-        maxAge: SESSION_DAYS * 86_400,
-      });
+      const session = await newSession(db, user.id, tenant.id, now);
+      await commitWithAudit(db, auditKeyOf(c.env), tenant.id, at, () => session.items, [
+        { type: AuditType.userSignedIn, actor: { type: "user", id: user.id }, subject: user.id },
+      ]);
+      setSessionCookie(c, session.token);
+      const { csrfToken } = session;
       return c.json(
         {
           user: { id: user.id, email: user.email, name: user.name },

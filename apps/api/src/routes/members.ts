@@ -6,19 +6,14 @@ import { actorOf, ROLES, Role } from "../auth/principal.ts";
 import { memberships, sessions, users } from "../db/schema.ts";
 import { ApiError, ErrorCode, notFound } from "../errors.ts";
 import { createRouter } from "../http.ts";
-import { hashPassword, newId } from "../lib/crypto.ts";
 import { nowIso } from "../lib/time.ts";
 import { AuditType, commitWithAudit } from "../repositories/audit.ts";
-import {
-  countOwners,
-  findUserByEmail,
-  getMember,
-  listMembers,
-  normalizeEmail,
-} from "../repositories/users.ts";
+import { countOwners, getMember, listMembers } from "../repositories/users.ts";
 import { auditKeyOf } from "../services/context.ts";
+import { invite } from "../services/invitations.ts";
 import { errors, IdParam, jsonBody, jsonResponse } from "./common.ts";
-import { Email, Password } from "./tenants.ts";
+import { Invitation } from "./invitations.ts";
+import { Email } from "./tenants.ts";
 
 const RoleSchema = z.enum(ROLES);
 const Member = z
@@ -36,8 +31,8 @@ const NewMember = z
     email: Email,
     role: RoleSchema,
     name: z.string().trim().min(1).max(100).optional(),
-    password: Password.optional().openapi({
-      description: "Needed when the person has no account yet",
+    password: z.unknown().optional().openapi({
+      description: "Refused (400): people choose their own password when they accept",
     }),
   })
   .strict();
@@ -47,7 +42,7 @@ const MemberPatch = z
   .strict();
 
 /** Only an owner may grant, change or remove the owner role (API.md). */
-function assertMayTouchOwners(isOwner: boolean, roles: Array<string | undefined>): void {
+export function assertMayTouchOwners(isOwner: boolean, roles: Array<string | undefined>): void {
   if (!isOwner && roles.includes(Role.owner)) {
     throw new ApiError(
       403,
@@ -79,66 +74,28 @@ export const memberRoutes = createRouter()
       method: "post",
       path: "/v1/members",
       tags: ["Members"],
-      summary: "Add a member (creating their account when needed)",
+      summary: "Invite a person: they get a link and choose their own password",
+      description:
+        "Answers the same whether or not the email has an account. A `password` is never accepted: no admin sets another person's password.",
       request: { body: jsonBody(NewMember) },
-      responses: { 201: jsonResponse(Member, "The member"), ...errors(400, 401, 403, 409, 422) },
+      responses: {
+        201: jsonResponse(Invitation, "The invitation (sent)"),
+        ...errors(400, 401, 403, 409),
+      },
     }),
     async (c) => {
       const p = authorize(c, "admin");
       const body = c.req.valid("json");
+      if (body.password !== undefined) {
+        throw new ApiError(
+          400,
+          ErrorCode.badRequest,
+          "An admin never sets another person's password: they choose it when they accept the invitation",
+          [{ path: "password", message: "not accepted; leave it out" }],
+        );
+      }
       assertMayTouchOwners(p.kind === "user" && p.role === Role.owner, [body.role]);
-      const db = c.var.db;
-      const email = normalizeEmail(body.email);
-      const existing = await findUserByEmail(db, email);
-      if (existing && (await getMember(db, p.tenantId, existing.id))) {
-        throw new ApiError(409, ErrorCode.conflict, "This person is already a member", [
-          { path: "email", message: "already a member" },
-        ]);
-      }
-      if (!existing && !body.password) {
-        throw new ApiError(422, ErrorCode.validationFailed, "A new person needs a password", [
-          { path: "password", message: "required when the email has no account yet" },
-        ]);
-      }
-      const userId = existing?.id ?? newId("us");
-      const at = nowIso();
-      const passwordHash = existing ? undefined : await hashPassword(body.password!);
-      await commitWithAudit(
-        db,
-        auditKeyOf(c.env),
-        p.tenantId,
-        at,
-        () => {
-          const items: BatchItem<"sqlite">[] = [];
-          if (passwordHash) {
-            items.push(
-              db.insert(users).values({
-                id: userId,
-                email,
-                name: body.name ?? email.split("@")[0]!,
-                passwordHash,
-                lastTenantId: p.tenantId,
-                createdAt: at,
-              }),
-            );
-          }
-          items.push(
-            db
-              .insert(memberships)
-              .values({ tenantId: p.tenantId, userId, role: body.role, createdAt: at }),
-          );
-          return items;
-        },
-        [
-          {
-            type: AuditType.userCreated,
-            actor: actorOf(p),
-            subject: userId,
-            details: { email, role: body.role },
-          },
-        ],
-      );
-      return c.json((await getMember(db, p.tenantId, userId))!, 201);
+      return c.json(await invite(c.env, c.var.db, p, body), 201);
     },
   )
   .openapi(

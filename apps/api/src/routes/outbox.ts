@@ -1,7 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { authorize } from "../auth/authenticate.ts";
+import { allows, type Principal, Role } from "../auth/principal.ts";
 import { createRouter } from "../http.ts";
 import { isKeysetCursor, nextKeysetCursor } from "../repositories/keyset.ts";
+import { invitationRoleOf } from "../services/invitations.ts";
 import { storeFor } from "../store/client.ts";
 import type { OutboxRow } from "../store/outbox.ts";
 import {
@@ -36,7 +38,25 @@ const OutboxQuery = ListQuery.extend({
   runId: z.string().max(100).optional(),
 });
 
-function toMessage(row: OutboxRow): z.infer<typeof OutboxMessage> {
+/**
+ * An invitation's link is a key to the tenant at the invited role: in the
+ * outbox only those who could grant that role see it (admins; owners for
+ * an owner's invitation). Everyone else sees the email with the link cut.
+ */
+function mayReadInvitation(p: Principal, row: OutboxRow): boolean {
+  const invited = invitationRoleOf(row.idempotencyKey);
+  if (invited === null) return true;
+  if (!allows(p, "admin")) return false;
+  return invited !== Role.owner || (p.kind === "user" && p.role === Role.owner);
+}
+
+function toMessage(p: Principal, row: OutboxRow): z.infer<typeof OutboxMessage> {
+  const body = mayReadInvitation(p, row)
+    ? row.body
+    : row.body.replace(
+        /#token=[\w-]+/g,
+        "#token=(hidden: only those who may grant this role see it)",
+      );
   return {
     id: row.id,
     channel: row.channel,
@@ -44,7 +64,7 @@ function toMessage(row: OutboxRow): z.infer<typeof OutboxMessage> {
     subject: row.subject,
     cc: row.cc,
     replyTo: row.replyTo,
-    body: row.body,
+    body,
     runId: row.runId,
     stepId: row.stepId,
     idempotencyKey: row.idempotencyKey,
@@ -82,7 +102,7 @@ export const outboxRoutes = createRouter().openapi(
     const next = nextKeysetCursor(rows, q.limit);
     return c.json(
       {
-        items: page.map(toMessage),
+        items: page.map((row) => toMessage(p, row)),
         nextCursor: next ? encodeCursor(next) : null,
       },
       200,

@@ -111,6 +111,46 @@ export interface Member {
   createdAt?: string;
 }
 
+/** Someone asked to join who has not answered yet (POST /v1/members sends it). */
+export interface Invitation {
+  id: string;
+  email: string;
+  role: Role;
+  name: string | null;
+  /** Accepted and withdrawn invitations are not listed at all. */
+  status: "pending" | "expired";
+  invitedBy: { type: string; id: string };
+  createdAt: string;
+  /** Seven days after the link was last sent. */
+  expiresAt: string;
+  sentAt: string;
+  /** Why the last email did not go out (the tenant's email provider refused it), if it did not. */
+  sendError?: string | null;
+}
+
+/** What an invitation link offers, shown before anyone signs in. */
+export interface InvitationPreview {
+  email: string;
+  role: Role;
+  tenant: { name: string };
+  expiresAt: string;
+  /** "existing": the email already has an account, whose password it keeps. */
+  account: "new" | "existing";
+}
+
+export interface InvitationAnswer {
+  token: string;
+  /** Only for a new account: 10 to 200 characters. */
+  password?: string;
+  name?: string;
+}
+
+/** Where an accepted invitation leaves the person (signed in, in that tenant). */
+export interface Joined {
+  tenant: { id: string; name: string };
+  role: Role;
+}
+
 export interface CatalogAction {
   name: string;
   title: string;
@@ -492,11 +532,19 @@ export const endpoints = {
   saveTenantSettings: (body: Partial<TenantSettings>) =>
     api<TenantSettings>("PUT", "/v1/settings/tenant", body),
 
-  addMember: (body: { email: string; role: Role; name?: string; password?: string }) =>
-    api<Member>("POST", "/v1/members", body),
+  /** Invites: the person chooses their own password when they accept. */
+  addMember: (body: { email: string; role: Role; name?: string }) =>
+    api<Invitation>("POST", "/v1/members", body),
   updateMember: (id: string, body: { role?: Role; name?: string }) =>
     api<Member>("PATCH", `/v1/members/${enc(id)}`, body),
   removeMember: (id: string) => api<unknown>("DELETE", `/v1/members/${enc(id)}`),
+  invitations: () => api<Page<Invitation>>("GET", "/v1/invitations"),
+  resendInvitation: (id: string) => api<Invitation>("POST", `/v1/invitations/${enc(id)}/resend`),
+  revokeInvitation: (id: string) => api<void>("DELETE", `/v1/invitations/${enc(id)}`),
+  // The token travels in a body, never in a URL, so it stays out of logs.
+  inspectInvitation: (token: string) =>
+    api<InvitationPreview>("POST", "/v1/invitations/inspect", { token }),
+  acceptInvitation: (body: InvitationAnswer) => api<Joined>("POST", "/v1/invitations/accept", body),
 };
 
 /** Lists that may answer as a page or, from older servers, as a bare array. */

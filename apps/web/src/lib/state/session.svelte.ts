@@ -30,6 +30,20 @@ export class Session {
     this.accept(await endpoints.login(email, password));
   }
 
+  /**
+   * Reads who is signed in again, without the loading screen: for when the
+   * server changed the session (accepting an invitation signs in or moves it).
+   * Signed out answers null rather than failing.
+   */
+  async refresh(): Promise<void> {
+    try {
+      this.accept(await endpoints.me());
+    } catch (err) {
+      if (!(err instanceof ApiFailure && err.status === 401)) throw err;
+      this.accept(null);
+    }
+  }
+
   async signOut(): Promise<void> {
     try {
       await endpoints.logout();

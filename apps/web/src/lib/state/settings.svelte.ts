@@ -1,16 +1,14 @@
 // The settings screens' state: API keys, webhook sources, the outbound
-// signing secret, members, the email/SMS providers, and the workspace's
-// run-history retention and time zone.
+// signing secret, the email/SMS providers, and the workspace's run-history
+// retention and time zone. Members and invitations: members.svelte.ts.
 import {
   ApiFailure,
   type ApiKey,
   endpoints,
   itemsOf,
-  type Member,
   messageOf,
   type ProviderSettings,
   type ProviderUpdate,
-  type Role,
   type Scope,
   type TenantSettings,
   type WebhookSource,
@@ -164,74 +162,6 @@ export class SigningSecret {
       else this.error = messageOf(err);
     } finally {
       this.busy = false;
-    }
-  }
-}
-
-export class Members {
-  items = $state<Member[]>([]);
-  error = $state("");
-  notice = $state("");
-  loading = $state(true);
-  email = $state("");
-  name = $state("");
-  role = $state<Role>("editor");
-  password = $state("");
-
-  async load(): Promise<void> {
-    try {
-      this.items = (await endpoints.members()).items;
-      this.error = "";
-    } catch (err) {
-      this.error = messageOf(err);
-    } finally {
-      this.loading = false;
-    }
-  }
-
-  async add(): Promise<void> {
-    this.error = "";
-    this.notice = "";
-    try {
-      const m = await endpoints.addMember({
-        email: this.email.trim(),
-        role: this.role,
-        name: this.name.trim() || undefined,
-        password: this.password || undefined,
-      });
-      this.notice = `${m.email} is now a member (${m.role}).`;
-      this.email = "";
-      this.name = "";
-      this.password = "";
-      await this.load();
-    } catch (err) {
-      this.error =
-        err instanceof ApiFailure && err.details?.length
-          ? err.details.map((d) => `${d.path}: ${d.message}`).join("; ")
-          : messageOf(err);
-    }
-  }
-
-  async setRole(m: Member, role: Role): Promise<void> {
-    this.error = "";
-    this.notice = "";
-    try {
-      await endpoints.updateMember(m.id, { role });
-      this.notice = `${m.email} is now ${role}.`;
-    } catch (err) {
-      this.error = messageOf(err);
-    }
-    await this.load();
-  }
-
-  async remove(m: Member): Promise<void> {
-    this.error = "";
-    try {
-      await endpoints.removeMember(m.id);
-      this.notice = `${m.email} was removed.`;
-      await this.load();
-    } catch (err) {
-      this.error = messageOf(err);
     }
   }
 }
