@@ -278,3 +278,63 @@ describe("invitation links in the outbox", () => {
     expect(await linkIn({ cookie: owner.cookie }, ownerEmail)).not.toBeNull();
   });
 });
+
+describe("a member's name", () => {
+  it("renamed by an admin changes only in that tenant; the person's own name stays theirs", async () => {
+    const a = await newTenant("A");
+    const b = await newTenant("B");
+    const email = fresh();
+    await addMember(a.key, email, "viewer", { password: "own-password-123" });
+    await addMember(b.key, email, "viewer", { session: await login(email, "own-password-123") });
+    const inA = (await call("GET", "/v1/members", { key: a.key })).body.items.find(
+      (m: Json) => m.email === email,
+    );
+    const renamed = await call("PATCH", `/v1/members/${inA.id}`, {
+      key: a.key,
+      body: { name: "Renamed by A" },
+    });
+    expect(renamed.status).toBe(200);
+    expect(renamed.body.name).toBe("Renamed by A");
+    const inB = (await call("GET", "/v1/members", { key: b.key })).body.items.find(
+      (m: Json) => m.email === email,
+    );
+    expect(inB.name).not.toBe("Renamed by A");
+    const me = await login(email, "own-password-123");
+    expect(me.body.user.name).not.toBe("Renamed by A");
+  });
+});
+
+describe("changing one's own password", () => {
+  it("needs the current one, ends every other session, and the new one signs in", async () => {
+    const t = await newTenant();
+    const here = await login(t.email, t.password);
+    const elsewhere = await login(t.email, t.password);
+    const change = (current: string, next: string) =>
+      call("POST", "/v1/auth/password", {
+        cookie: here.cookie,
+        headers: { "x-csrf-token": here.csrf },
+        body: { current, new: next },
+      });
+    const wrong = await change("not-the-password", "brand-new-password-1");
+    expect(wrong.status).toBe(400);
+    expect(wrong.body.error.details[0].path).toBe("current");
+    expect((await change(t.password, "short")).status).toBe(400);
+    expect((await change(t.password, "brand-new-password-1")).status).toBe(204);
+    // This session goes on; the other one ended.
+    expect((await call("GET", "/v1/auth/me", { cookie: here.cookie })).status).toBe(200);
+    expect((await call("GET", "/v1/auth/me", { cookie: elsewhere.cookie })).status).toBe(401);
+    await expect(login(t.email, t.password)).rejects.toThrow(/401/);
+    expect((await login(t.email, "brand-new-password-1")).body.user.email).toBe(t.email);
+    // An API key has no password to change.
+    expect(
+      (
+        await call("POST", "/v1/auth/password", {
+          key: t.key,
+          body: { current: "x", new: "brand-new-password-2" },
+        })
+      ).status,
+    ).toBe(403);
+    const audit = await call("GET", "/v1/audit?limit=20", { key: t.key });
+    expect((audit.body.items as Json[]).map((e) => e.type)).toContain("user.password_changed");
+  });
+});

@@ -41,6 +41,8 @@ export const memberships = sqliteTable(
     tenantId: text("tenant_id").notNull(),
     userId: text("user_id").notNull(),
     role: text("role", { enum: ["owner", "admin", "editor", "viewer"] }).notNull(),
+    /** The name this tenant shows for the person (an admin's rename); null: their own name. */
+    displayName: text("display_name"),
     createdAt: text("created_at").notNull().default(now),
   },
   (t) => [primaryKey({ columns: [t.tenantId, t.userId] }), index("memberships_user").on(t.userId)],

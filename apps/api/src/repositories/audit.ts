@@ -24,6 +24,7 @@ export const AuditType = {
   userUpdated: "user.updated",
   userRemoved: "user.removed",
   userSignedIn: "user.signed_in",
+  passwordChanged: "user.password_changed",
   invitationCreated: "invitation.created",
   invitationResent: "invitation.resent",
   invitationRevoked: "invitation.revoked",

@@ -33,7 +33,8 @@ export async function listMembers(db: Db, tenantId: string): Promise<Member[]> {
     .select({
       id: users.id,
       email: users.email,
-      name: users.name,
+      // The tenant's own name for the person, else theirs.
+      name: sql<string>`coalesce(${memberships.displayName}, ${users.name})`,
       role: memberships.role,
       createdAt: memberships.createdAt,
     })
@@ -52,7 +53,8 @@ export async function getMember(
     .select({
       id: users.id,
       email: users.email,
-      name: users.name,
+      // The tenant's own name for the person, else theirs.
+      name: sql<string>`coalesce(${memberships.displayName}, ${users.name})`,
       role: memberships.role,
       createdAt: memberships.createdAt,
     })

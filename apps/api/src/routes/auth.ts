@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { and, eq } from "drizzle-orm";
+import { and, eq, ne } from "drizzle-orm";
 import { deleteCookie } from "hono/cookie";
 import { authorize, SESSION_COOKIE, unauthorized } from "../auth/authenticate.ts";
 import { checkLoginAllowed, clearLoginFailures, recordLoginFailure } from "../auth/login-limit.ts";
@@ -7,13 +7,14 @@ import { newSession, setSessionCookie } from "../auth/sessions.ts";
 import { memberships, sessions, users } from "../db/schema.ts";
 import { ApiError, ErrorCode } from "../errors.ts";
 import { createRouter } from "../http.ts";
-import { verifyPassword } from "../lib/crypto.ts";
+import { hashPassword, verifyPassword } from "../lib/crypto.ts";
 import { nowIso } from "../lib/time.ts";
 import { AuditType, commitWithAudit } from "../repositories/audit.ts";
 import { findUserByEmail, getUser, tenantsOfUser } from "../repositories/users.ts";
 import { auditKeyOf } from "../services/context.ts";
 import { getTenant } from "../services/tenants.ts";
 import { errors, jsonBody, jsonResponse } from "./common.ts";
+import { Password } from "./tenants.ts";
 
 const LoginBody = z
   .object({ email: z.string().max(254), password: z.string().max(200) })
@@ -173,5 +174,63 @@ export const authRoutes = createRouter()
         },
         200,
       );
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/v1/auth/password",
+      tags: ["Auth"],
+      summary: "Change your own password; your other sessions end",
+      request: {
+        body: jsonBody(z.object({ current: z.string().max(200), new: Password }).strict()),
+      },
+      responses: { 204: { description: "Changed" }, ...errors(400, 401, 403, 429) },
+    }),
+    async (c) => {
+      const p = authorize(c, "read");
+      if (p.kind !== "user") {
+        throw new ApiError(
+          403,
+          ErrorCode.forbidden,
+          "Only a signed-in person changes their password",
+        );
+      }
+      const body = c.req.valid("json");
+      const db = c.var.db;
+      const ip = c.req.header("cf-connecting-ip") ?? "local";
+      const now = Date.now();
+      // Wrong current passwords count like failed sign-ins (a stolen session cannot guess it).
+      await checkLoginAllowed(db, p.email, ip, now);
+      const user = await getUser(db, p.userId);
+      if (!user || !(await verifyPassword(body.current, user.passwordHash))) {
+        await recordLoginFailure(db, p.email, ip, now);
+        throw new ApiError(400, ErrorCode.validationFailed, "The current password is wrong", [
+          { path: "current", message: "wrong password" },
+        ]);
+      }
+      await clearLoginFailures(db, p.email);
+      const passwordHash = await hashPassword(body.new);
+      await commitWithAudit(
+        db,
+        auditKeyOf(c.env),
+        p.tenantId,
+        nowIso(),
+        () => [
+          db.update(users).set({ passwordHash }).where(eq(users.id, p.userId)),
+          // Every other session of the person, in every tenant, ends.
+          db
+            .delete(sessions)
+            .where(and(eq(sessions.userId, p.userId), ne(sessions.idHash, p.sessionIdHash))),
+        ],
+        [
+          {
+            type: AuditType.passwordChanged,
+            actor: { type: "user", id: p.userId },
+            subject: p.userId,
+          },
+        ],
+      );
+      return c.body(null, 204);
     },
   );

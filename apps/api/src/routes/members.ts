@@ -3,7 +3,7 @@ import { and, eq } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { authorize } from "../auth/authenticate.ts";
 import { actorOf, ROLES, Role } from "../auth/principal.ts";
-import { memberships, sessions, users } from "../db/schema.ts";
+import { memberships, sessions } from "../db/schema.ts";
 import { ApiError, ErrorCode, notFound } from "../errors.ts";
 import { createRouter } from "../http.ts";
 import { nowIso } from "../lib/time.ts";
@@ -135,9 +135,16 @@ export const memberRoutes = createRouter()
                 .where(and(eq(memberships.tenantId, p.tenantId), eq(memberships.userId, id))),
             );
           }
-          // A display name is the person's own; only their own tenant's admins edit it here.
-          if (body.name !== undefined)
-            items.push(db.update(users).set({ name: body.name }).where(eq(users.id, id)));
+          // A person belongs to themselves: an admin's rename is this tenant's
+          // name for them, and every other tenant keeps showing theirs.
+          if (body.name !== undefined) {
+            items.push(
+              db
+                .update(memberships)
+                .set({ displayName: body.name })
+                .where(and(eq(memberships.tenantId, p.tenantId), eq(memberships.userId, id))),
+            );
+          }
           return items;
         },
         [

@@ -446,6 +446,8 @@ export const endpoints = {
   login: (email: string, password: string) =>
     api<Me>("POST", "/v1/auth/login", { email, password }),
   logout: () => api<void>("POST", "/v1/auth/logout"),
+  changePassword: (current: string, next: string) =>
+    api<void>("POST", "/v1/auth/password", { current, new: next }),
   switchTenant: (tenantId: string) => api<Me>("POST", "/v1/auth/switch-tenant", { tenantId }),
   members: () => api<Page<Member>>("GET", "/v1/members"),
 
