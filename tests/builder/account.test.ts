@@ -45,6 +45,16 @@ describe("your account", () => {
     await page.getByRole("heading", { name: "Your account" }).waitFor();
     await expectAccessible(page, "your account");
 
+    // Signed in elsewhere too: listed, and signed out from here.
+    const sessions = page.getByTestId("sessions");
+    await expect.poll(() => sessions.getByRole("listitem").count()).toBe(2);
+    expect(await sessions.textContent()).toContain("(this browser)");
+    page.once("dialog", (d) => void d.accept());
+    await sessions.getByRole("button", { name: "Sign out that browser" }).click();
+    await expect.poll(() => sessions.getByRole("listitem").count()).toBe(1);
+    expect((await elsewhere.get("/v1/auth/me")).status).toBe(401);
+    const another = await apiSignIn(base, t.email, t.password);
+
     const form = page.getByRole("form", { name: "Change your password" });
     await form.getByLabel("Current password").fill("not-my-password");
     await form.getByLabel("New password", { exact: true }).fill("short");
@@ -64,7 +74,7 @@ describe("your account", () => {
       .poll(() => form.getByRole("status").textContent())
       .toContain("Your password is changed");
     // Still signed in here; the other session ended; the new password signs in.
-    expect((await elsewhere.get("/v1/auth/me")).status).toBe(401);
+    expect((await another.get("/v1/auth/me")).status).toBe(401);
     await expect(apiSignIn(base, t.email, t.password)).rejects.toThrow();
     expect((await apiSignIn(base, t.email, "a-brand-new-password")).auth.cookie).toBeTruthy();
     await page.reload();

@@ -40,6 +40,7 @@ const NEEDS: Record<string, Need> = {
   "POST /v1/auth/switch-tenant": "self",
   // A person's own password (a session only; an API key gets 403).
   "POST /v1/auth/password": "self",
+  "DELETE /v1/auth/sessions/{id}": "self",
   // The invited person holds the link: no sign-in needed (an existing account signs in as itself).
   "POST /v1/invitations/inspect": "self",
   "POST /v1/invitations/accept": "self",

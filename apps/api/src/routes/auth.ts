@@ -1,10 +1,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { and, eq, ne } from "drizzle-orm";
+import { and, desc, eq, gt, ne } from "drizzle-orm";
 import { deleteCookie } from "hono/cookie";
 import { authorize, SESSION_COOKIE, unauthorized } from "../auth/authenticate.ts";
 import { checkLoginAllowed, clearLoginFailures, recordLoginFailure } from "../auth/login-limit.ts";
 import { newSession, setSessionCookie } from "../auth/sessions.ts";
-import { memberships, sessions, users } from "../db/schema.ts";
+import { memberships, sessions, tenants, users } from "../db/schema.ts";
 import { ApiError, ErrorCode } from "../errors.ts";
 import { createRouter } from "../http.ts";
 import { hashPassword, verifyPassword } from "../lib/crypto.ts";
@@ -13,7 +13,7 @@ import { AuditType, commitWithAudit } from "../repositories/audit.ts";
 import { findUserByEmail, getUser, tenantsOfUser } from "../repositories/users.ts";
 import { auditKeyOf } from "../services/context.ts";
 import { getTenant } from "../services/tenants.ts";
-import { errors, jsonBody, jsonResponse } from "./common.ts";
+import { errors, IdParam, jsonBody, jsonResponse, Timestamp } from "./common.ts";
 import { Password } from "./tenants.ts";
 
 const LoginBody = z
@@ -34,6 +34,31 @@ const Me = z
     }),
   })
   .openapi("Me");
+
+/**
+ * A session's public id: a prefix of the hash of its token (the token
+ * itself is never stored), enough to tell a person's sessions apart.
+ */
+const sessionId = (idHash: string) => `se_${idHash.slice(0, 24)}`;
+
+const SessionView = z
+  .object({
+    id: z.string(),
+    tenant: z.object({ id: z.string(), name: z.string() }),
+    createdAt: Timestamp,
+    expiresAt: Timestamp,
+    current: z.boolean(),
+  })
+  .openapi("Session");
+
+/** The caller as a signed-in person (an API key has no sessions). */
+function ownSession(c: Parameters<typeof authorize>[0]) {
+  const p = authorize(c, "read");
+  if (p.kind !== "user") {
+    throw new ApiError(403, ErrorCode.forbidden, "Only a signed-in person has sessions");
+  }
+  return p;
+}
 
 export const authRoutes = createRouter()
   .openapi(
@@ -231,6 +256,73 @@ export const authRoutes = createRouter()
           },
         ],
       );
+      return c.body(null, 204);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/auth/sessions",
+      tags: ["Auth"],
+      summary: "Your sessions, in every tenant (the current one marked)",
+      responses: {
+        200: jsonResponse(
+          z.object({ items: z.array(SessionView), nextCursor: z.null() }),
+          "Sessions",
+        ),
+        ...errors(401, 403),
+      },
+    }),
+    async (c) => {
+      const p = ownSession(c);
+      const rows = await c.var.db
+        .select({
+          idHash: sessions.idHash,
+          tenantId: sessions.tenantId,
+          tenantName: tenants.name,
+          createdAt: sessions.createdAt,
+          expiresAt: sessions.expiresAt,
+        })
+        .from(sessions)
+        .innerJoin(tenants, eq(tenants.tenantId, sessions.tenantId))
+        .where(and(eq(sessions.userId, p.userId), gt(sessions.expiresAt, nowIso())))
+        .orderBy(desc(sessions.createdAt))
+        .limit(100);
+      return c.json(
+        {
+          items: rows.map((r) => ({
+            id: sessionId(r.idHash),
+            tenant: { id: r.tenantId, name: r.tenantName },
+            createdAt: r.createdAt,
+            expiresAt: r.expiresAt,
+            current: r.idHash === p.sessionIdHash,
+          })),
+          nextCursor: null,
+        },
+        200,
+      );
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "delete",
+      path: "/v1/auth/sessions/{id}",
+      tags: ["Auth"],
+      summary: "End one of your sessions (signs that browser out)",
+      request: { params: IdParam },
+      responses: { 204: { description: "Ended" }, ...errors(401, 403, 404) },
+    }),
+    async (c) => {
+      const p = ownSession(c);
+      const { id } = c.req.valid("param");
+      const db = c.var.db;
+      const mine = await db
+        .select({ idHash: sessions.idHash })
+        .from(sessions)
+        .where(eq(sessions.userId, p.userId));
+      const target = mine.find((s) => sessionId(s.idHash) === id);
+      if (!target) throw new ApiError(404, ErrorCode.notFound, "Session not found");
+      await db.delete(sessions).where(eq(sessions.idHash, target.idHash));
       return c.body(null, 204);
     },
   );

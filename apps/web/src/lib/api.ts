@@ -103,6 +103,15 @@ export interface VersionInfo {
   draft?: boolean;
 }
 
+/** One of the signed-in person's sessions (a browser where they are signed in). */
+export interface SessionInfo {
+  id: string;
+  tenant: { id: string; name: string };
+  createdAt: string;
+  expiresAt: string;
+  current: boolean;
+}
+
 export interface Member {
   id: string;
   email: string;
@@ -448,6 +457,8 @@ export const endpoints = {
   logout: () => api<void>("POST", "/v1/auth/logout"),
   changePassword: (current: string, next: string) =>
     api<void>("POST", "/v1/auth/password", { current, new: next }),
+  sessions: () => api<Page<SessionInfo>>("GET", "/v1/auth/sessions"),
+  endSession: (id: string) => api<void>("DELETE", `/v1/auth/sessions/${enc(id)}`),
   switchTenant: (tenantId: string) => api<Me>("POST", "/v1/auth/switch-tenant", { tenantId }),
   members: () => api<Page<Member>>("GET", "/v1/members"),
 
