@@ -41,6 +41,9 @@ const NEEDS: Record<string, Need> = {
   // A person's own password (a session only; an API key gets 403).
   "POST /v1/auth/password": "self",
   "DELETE /v1/auth/sessions/{id}": "self",
+  // Forgot my password: before any sign-in, by design.
+  "POST /v1/auth/password-reset": "self",
+  "POST /v1/auth/password-reset/confirm": "self",
   // The invited person holds the link: no sign-in needed (an existing account signs in as itself).
   "POST /v1/invitations/inspect": "self",
   "POST /v1/invitations/accept": "self",

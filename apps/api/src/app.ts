@@ -21,6 +21,7 @@ import { invitationRoutes } from "./routes/invitations.ts";
 import { memberRoutes } from "./routes/members.ts";
 import { notificationsRoutes } from "./routes/notifications.ts";
 import { outboxRoutes } from "./routes/outbox.ts";
+import { passwordResetRoutes } from "./routes/password-reset.ts";
 import { platformRoutes } from "./routes/platform.ts";
 import { recordsRoutes } from "./routes/records.ts";
 import { runRoutes } from "./routes/runs.ts";
@@ -60,6 +61,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
     healthRoutes,
     tenantRoutes,
     authRoutes,
+    passwordResetRoutes,
     memberRoutes,
     invitationRoutes,
     apiKeyRoutes,

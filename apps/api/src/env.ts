@@ -18,6 +18,9 @@ export interface Env {
   SWITCHYARD_DEMO_PASSWORD?: string;
   SWITCHYARD_DEMO_API_KEY?: string;
   SWITCHYARD_ALLOW_PRIVATE_WEBHOOKS?: string;
+  /** The platform's own emails (password resets): sender and Resend key; unset, they stay in the platform outbox. */
+  SWITCHYARD_PLATFORM_EMAIL_FROM?: string;
+  SWITCHYARD_PLATFORM_RESEND_API_KEY?: string;
   SWITCHYARD_WEBHOOK_ALLOW_HOSTS?: string;
   /** Tests only: a fake Resend API's base URL. Production leaves it unset (https://api.resend.com). */
   SWITCHYARD_RESEND_API_URL?: string;

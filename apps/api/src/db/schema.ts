@@ -93,6 +93,39 @@ export const invitations = sqliteTable(
   ],
 );
 
+/**
+ * A "forgot my password" link: only the SHA-256 of its token, one hour,
+ * used once. Rows also count requests (a few per person per hour).
+ */
+export const passwordResets = sqliteTable(
+  "password_resets",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id").notNull(),
+    tokenHash: text("token_hash").notNull(),
+    createdAt: text("created_at").notNull(),
+    expiresAt: text("expires_at").notNull(),
+    usedAt: text("used_at"),
+  },
+  (t) => [
+    uniqueIndex("password_resets_token").on(t.tokenHash),
+    index("password_resets_user").on(t.userId, t.createdAt),
+  ],
+);
+
+/**
+ * The platform's own emails (password resets) while it has no email
+ * provider (local development): readable with the platform token only,
+ * never by a tenant.
+ */
+export const platformOutbox = sqliteTable("platform_outbox", {
+  id: text("id").primaryKey(),
+  to: text("to").notNull(),
+  subject: text("subject").notNull(),
+  body: text("body").notNull(),
+  createdAt: text("created_at").notNull(),
+});
+
 export const apiKeys = sqliteTable(
   "api_keys",
   {

@@ -25,6 +25,7 @@ export const AuditType = {
   userRemoved: "user.removed",
   userSignedIn: "user.signed_in",
   passwordChanged: "user.password_changed",
+  passwordReset: "user.password_reset",
   invitationCreated: "invitation.created",
   invitationResent: "invitation.resent",
   invitationRevoked: "invitation.revoked",

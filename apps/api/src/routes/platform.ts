@@ -1,5 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { desc } from "drizzle-orm";
 import { requirePlatform } from "../auth/authenticate.ts";
+import { platformOutbox } from "../db/schema.ts";
 import { notFound } from "../errors.ts";
 import { createRouter } from "../http.ts";
 import { readD1Stats } from "../lib/d1-stats.ts";
@@ -75,5 +77,44 @@ export const platformRoutes = createRouter()
         rows[name] = r?.n ?? 0;
       }
       return c.json({ ...counts, rows }, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/platform/outbox",
+      tags: ["Platform"],
+      summary:
+        "The platform's own emails (password resets) kept while it has no email provider, newest first",
+      security: [{ platformToken: [] }],
+      request: { query: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) }) },
+      responses: {
+        200: jsonResponse(
+          z.object({
+            items: z.array(
+              z.object({
+                id: z.string(),
+                to: z.string(),
+                subject: z.string(),
+                body: z.string(),
+                createdAt: z.string(),
+              }),
+            ),
+            nextCursor: z.null(),
+          }),
+          "Messages",
+        ),
+        ...errors(401, 404),
+      },
+    }),
+    async (c) => {
+      requirePlatform(c);
+      const { limit } = c.req.valid("query");
+      const items = await c.var.db
+        .select()
+        .from(platformOutbox)
+        .orderBy(desc(platformOutbox.createdAt), desc(platformOutbox.id))
+        .limit(limit);
+      return c.json({ items, nextCursor: null }, 200);
     },
   );
