@@ -137,7 +137,9 @@ describe("inviting someone new", () => {
     await page.waitForURL(`${base}/workflows`);
     await page.getByRole("heading", { name: "Workflows", exact: true }).waitFor();
     expect(await page.getByTestId("role").textContent()).toBe("editor");
-    expect(await page.locator(`[title="${email}"]`).count()).toBe(1);
+    expect(await page.locator(`header a[href="/account"]`).getAttribute("title")).toBe(
+      `Your account: ${email}`,
+    );
     expect(problems).toEqual([]);
 
     // The password is theirs: it signs them in.

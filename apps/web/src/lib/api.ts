@@ -154,6 +154,11 @@ export interface InvitationAnswer {
   name?: string;
 }
 
+/** The answer to asking for a new-password link: the same whether or not the email has an account. */
+export interface PasswordResetRequested {
+  message: string;
+}
+
 /** Where an accepted invitation leaves the person (signed in, in that tenant). */
 export interface Joined {
   tenant: { id: string; name: string };
@@ -457,6 +462,12 @@ export const endpoints = {
   logout: () => api<void>("POST", "/v1/auth/logout"),
   changePassword: (current: string, next: string) =>
     api<void>("POST", "/v1/auth/password", { current, new: next }),
+  /** Emails a link to choose a new password, if the email has an account (202 either way). */
+  requestPasswordReset: (email: string) =>
+    api<PasswordResetRequested>("POST", "/v1/auth/password-reset", { email }),
+  /** Sets the new password with the emailed link's token; every session of that person ends. */
+  confirmPasswordReset: (token: string, password: string) =>
+    api<void>("POST", "/v1/auth/password-reset/confirm", { token, password }),
   sessions: () => api<Page<SessionInfo>>("GET", "/v1/auth/sessions"),
   endSession: (id: string) => api<void>("DELETE", `/v1/auth/sessions/${enc(id)}`),
   switchTenant: (tenantId: string) => api<Me>("POST", "/v1/auth/switch-tenant", { tenantId }),
