@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { addMember, call, login, newTenant, sampleDefinition } from "./helpers.ts";
+import { addMember, call, type Json, login, newTenant, sampleDefinition } from "./helpers.ts";
 
 describe("tenants", () => {
   it("need the platform token", async () => {
@@ -256,5 +256,72 @@ describe("members and roles", () => {
       body: { email: t.email, role: "viewer" },
     });
     expect(dup.status).toBe(409);
+  });
+});
+
+describe("the last owner", () => {
+  it("is kept by the database itself: a change leaving no owner aborts", async () => {
+    const t = await newTenant();
+    const sql = (q: string) => env.DB.prepare(q).bind(t.tenantId).run();
+    await expect(
+      sql("UPDATE memberships SET role = 'viewer' WHERE tenant_id = ? AND role = 'owner'"),
+    ).rejects.toThrow(/last_owner/);
+    await expect(
+      sql("DELETE FROM memberships WHERE tenant_id = ? AND role = 'owner'"),
+    ).rejects.toThrow(/last_owner/);
+    const owners = await env.DB.prepare(
+      "SELECT count(*) AS n FROM memberships WHERE tenant_id = ? AND role = 'owner'",
+    )
+      .bind(t.tenantId)
+      .first<{ n: number }>();
+    expect(owners?.n).toBe(1);
+  });
+
+  it("cannot be lost to two demotions (or removals) at once", async () => {
+    for (const how of ["demote", "remove"] as const) {
+      const t = await newTenant();
+      const second = `owner2-${crypto.randomUUID().slice(0, 6)}@example.com`;
+      const first = await login(t.email, t.password);
+      // A second owner, invited by the first.
+      await call("POST", "/v1/members", {
+        cookie: first.cookie,
+        headers: { "x-csrf-token": first.csrf },
+        body: { email: second, role: "owner" },
+      });
+      const outbox = await call("GET", "/v1/outbox?channel=email", {
+        cookie: first.cookie,
+      });
+      const token = /#token=([\w-]+)/.exec(
+        String(outbox.body.items.find((m: Json) => m.to === second)?.body),
+      )?.[1];
+      expect(
+        (
+          await call("POST", "/v1/invitations/accept", {
+            body: { token, password: "second-owner-1" },
+          })
+        ).status,
+      ).toBe(200);
+      const s2 = await login(second, "second-owner-1");
+      const members = (await call("GET", "/v1/members", { key: t.key })).body.items as Json[];
+      const id1 = members.find((m) => m.email === t.email)!.id;
+      const id2 = members.find((m) => m.email === second)!.id;
+      // Each owner demotes (or removes) the other, at the same moment.
+      const act = (s: { cookie: string; csrf: string }, id: string) =>
+        how === "demote"
+          ? call("PATCH", `/v1/members/${id}`, {
+              cookie: s.cookie,
+              headers: { "x-csrf-token": s.csrf },
+              body: { role: "viewer" },
+            })
+          : call("DELETE", `/v1/members/${id}`, {
+              cookie: s.cookie,
+              headers: { "x-csrf-token": s.csrf },
+            });
+      const answers = await Promise.all([act(first, id2), act(s2, id1)]);
+      // Whichever way they interleave: never a 5xx, and an owner stays.
+      for (const a of answers) expect([200, 204, 401, 403, 409], how).toContain(a.status);
+      const after = (await call("GET", "/v1/members", { key: t.key })).body.items as Json[];
+      expect(after.filter((m) => m.role === "owner").length, how).toBeGreaterThanOrEqual(1);
+    }
   });
 });

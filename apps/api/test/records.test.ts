@@ -351,3 +351,27 @@ describe("records written by a run", () => {
     expect(sms.body.items).toMatchObject([{ to: "+15550100", idempotencyKey: `${runId}:text` }]);
   });
 });
+
+describe("record pages with any characters in their ids", () => {
+  it("page through ids outside Latin-1 (a cursor is base64url of UTF-8), no 500", async () => {
+    const t = await newTenant();
+    const ids = ["Ünïcode-1", "日本-2", "emoji-😀-3", "plain-4", "ĳ-5"];
+    for (const id of ids) {
+      const put = await call("PUT", `/v1/records/item/${encodeURIComponent(id)}`, {
+        key: t.key,
+        body: { fields: { n: 1 } },
+      });
+      expect(put.status, id).toBeLessThan(300);
+    }
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const q: string = cursor ? `&cursor=${cursor}` : "";
+      const page = await call("GET", `/v1/records/item?limit=2${q}`, { key: t.key });
+      expect(page.status).toBe(200);
+      seen.push(...page.body.items.map((r: { id: string }) => r.id));
+      cursor = page.body.nextCursor;
+    } while (cursor);
+    expect(seen.sort()).toEqual([...ids].sort());
+  });
+});

@@ -192,3 +192,28 @@ describe("tenant isolation on every workflow route", () => {
     expect(mine.body).toMatchObject({ name: "Big order approval", enabled: true, liveVersion: 1 });
   });
 });
+
+describe("searching workflows by name", () => {
+  it("takes % and _ literally, any case, and a long query without a LIKE pattern's limits", async () => {
+    const t = await newTenant();
+    const make = (name: string) =>
+      call("POST", "/v1/workflows", {
+        key: t.key,
+        body: { name, trigger: { event: "order.created" }, steps: [{ id: "d", delay: "1s" }] },
+      });
+    for (const name of ["Save 50% now", "Save 50 now", "order_sync", "Order sync", "Ünïcode öffer"])
+      expect((await make(name)).status).toBe(201);
+    const names = async (q: string) =>
+      (await call("GET", `/v1/workflows?q=${encodeURIComponent(q)}`, { key: t.key })).body.items
+        .map((w: { name: string }) => w.name)
+        .sort();
+    expect(await names("50%")).toEqual(["Save 50% now"]);
+    expect(await names("_")).toEqual(["order_sync"]);
+    expect(await names("ORDER")).toEqual(["Order sync", "order_sync"]);
+    expect(await names("öffer")).toEqual(["Ünïcode öffer"]);
+    // D1 refuses LIKE patterns over 50 bytes; a long search is no pattern at all.
+    const long = await call("GET", `/v1/workflows?q=${"x".repeat(150)}`, { key: t.key });
+    expect(long.status).toBe(200);
+    expect(long.body.items).toEqual([]);
+  });
+});

@@ -1,4 +1,4 @@
-import { and, desc, eq, isNull, like, lt, or } from "drizzle-orm";
+import { and, desc, eq, isNull, lt, or, sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { workflows, workflowVersions } from "../db/schema.ts";
 
@@ -62,8 +62,9 @@ export async function listWorkflowRows(
     );
   }
   if (q.search) {
-    const escaped = q.search.replaceAll("\\", "\\\\").replaceAll("%", "\\%").replaceAll("_", "\\_");
-    conds.push(like(workflows.name, `%${escaped}%`));
+    // A plain substring, case-insensitive like LIKE, but with no pattern:
+    // `%` and `_` match themselves, and no 50-byte LIKE limit (D1) applies.
+    conds.push(sql`instr(lower(${workflows.name}), lower(${q.search})) > 0`);
   }
   if (q.enabled !== undefined) conds.push(eq(workflows.enabled, q.enabled));
   return db

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { ApiError, ErrorCode } from "../errors.ts";
+import { fromBase64Url, toBase64Url } from "../lib/crypto.ts";
 
 export const ErrorSchema = z
   .object({
@@ -60,8 +61,9 @@ export const ListQuery = z.object({
 export const IdParam = z.object({ id: z.string().min(1).max(100) });
 
 /** Opaque cursors: base64url JSON, rejected with 400 when tampered. */
+/** base64url of the value's JSON in UTF-8 (ids may hold any character; `btoa` takes Latin-1 only). */
 export function encodeCursor(value: unknown): string {
-  return btoa(JSON.stringify(value)).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+  return toBase64Url(new TextEncoder().encode(JSON.stringify(value)));
 }
 
 export function decodeCursor<T>(
@@ -70,8 +72,10 @@ export function decodeCursor<T>(
 ): T | undefined {
   if (cursor === undefined) return undefined;
   try {
-    const b64 = cursor.replaceAll("-", "+").replaceAll("_", "/");
-    const value: unknown = JSON.parse(atob(b64));
+    const text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(
+      fromBase64Url(cursor),
+    );
+    const value: unknown = JSON.parse(text);
     if (check(value)) return value;
   } catch {
     // fall through to the 400 below

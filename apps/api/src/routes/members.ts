@@ -41,6 +41,22 @@ const MemberPatch = z
   .object({ role: RoleSchema.optional(), name: z.string().trim().min(1).max(100).optional() })
   .strict();
 
+/**
+ * Runs a change that may demote or remove an owner: the database refuses
+ * to leave a tenant without one (migration 0010's trigger), even when two
+ * such changes race past the count check; that refusal is a 409.
+ */
+async function lastOwnerIsConflict(change: () => Promise<void>): Promise<void> {
+  try {
+    await change();
+  } catch (err) {
+    if (String((err as Error)?.message ?? err).includes("last_owner")) {
+      throw new ApiError(409, ErrorCode.conflict, "A tenant keeps at least one owner");
+    }
+    throw err;
+  }
+}
+
 /** Only an owner may grant, change or remove the owner role (API.md). */
 export function assertMayTouchOwners(isOwner: boolean, roles: Array<string | undefined>): void {
   if (!isOwner && roles.includes(Role.owner)) {
@@ -120,41 +136,43 @@ export const memberRoutes = createRouter()
           throw new ApiError(409, ErrorCode.conflict, "A tenant keeps at least one owner");
         }
       }
-      await commitWithAudit(
-        db,
-        auditKeyOf(c.env),
-        p.tenantId,
-        nowIso(),
-        () => {
-          const items: BatchItem<"sqlite">[] = [];
-          if (body.role !== undefined) {
-            items.push(
-              db
-                .update(memberships)
-                .set({ role: body.role })
-                .where(and(eq(memberships.tenantId, p.tenantId), eq(memberships.userId, id))),
-            );
-          }
-          // A person belongs to themselves: an admin's rename is this tenant's
-          // name for them, and every other tenant keeps showing theirs.
-          if (body.name !== undefined) {
-            items.push(
-              db
-                .update(memberships)
-                .set({ displayName: body.name })
-                .where(and(eq(memberships.tenantId, p.tenantId), eq(memberships.userId, id))),
-            );
-          }
-          return items;
-        },
-        [
-          {
-            type: AuditType.userUpdated,
-            actor: actorOf(p),
-            subject: id,
-            details: { ...body, previousRole: member.role },
+      await lastOwnerIsConflict(() =>
+        commitWithAudit(
+          db,
+          auditKeyOf(c.env),
+          p.tenantId,
+          nowIso(),
+          () => {
+            const items: BatchItem<"sqlite">[] = [];
+            if (body.role !== undefined) {
+              items.push(
+                db
+                  .update(memberships)
+                  .set({ role: body.role })
+                  .where(and(eq(memberships.tenantId, p.tenantId), eq(memberships.userId, id))),
+              );
+            }
+            // A person belongs to themselves: an admin's rename is this tenant's
+            // name for them, and every other tenant keeps showing theirs.
+            if (body.name !== undefined) {
+              items.push(
+                db
+                  .update(memberships)
+                  .set({ displayName: body.name })
+                  .where(and(eq(memberships.tenantId, p.tenantId), eq(memberships.userId, id))),
+              );
+            }
+            return items;
           },
-        ],
+          [
+            {
+              type: AuditType.userUpdated,
+              actor: actorOf(p),
+              subject: id,
+              details: { ...body, previousRole: member.role },
+            },
+          ],
+        ),
       );
       return c.json((await getMember(db, p.tenantId, id))!, 200);
     },
@@ -178,27 +196,29 @@ export const memberRoutes = createRouter()
       if (member.role === Role.owner && (await countOwners(db, p.tenantId)) <= 1) {
         throw new ApiError(409, ErrorCode.conflict, "A tenant keeps at least one owner");
       }
-      await commitWithAudit(
-        db,
-        auditKeyOf(c.env),
-        p.tenantId,
-        nowIso(),
-        () => [
-          db
-            .delete(memberships)
-            .where(and(eq(memberships.tenantId, p.tenantId), eq(memberships.userId, id))),
-          db
-            .delete(sessions)
-            .where(and(eq(sessions.tenantId, p.tenantId), eq(sessions.userId, id))),
-        ],
-        [
-          {
-            type: AuditType.userRemoved,
-            actor: actorOf(p),
-            subject: id,
-            details: { email: member.email, role: member.role },
-          },
-        ],
+      await lastOwnerIsConflict(() =>
+        commitWithAudit(
+          db,
+          auditKeyOf(c.env),
+          p.tenantId,
+          nowIso(),
+          () => [
+            db
+              .delete(memberships)
+              .where(and(eq(memberships.tenantId, p.tenantId), eq(memberships.userId, id))),
+            db
+              .delete(sessions)
+              .where(and(eq(sessions.tenantId, p.tenantId), eq(sessions.userId, id))),
+          ],
+          [
+            {
+              type: AuditType.userRemoved,
+              actor: actorOf(p),
+              subject: id,
+              details: { email: member.email, role: member.role },
+            },
+          ],
+        ),
       );
       return c.body(null, 204);
     },
