@@ -43,6 +43,7 @@ const STATUS_CODES: Record<number, string> = {
   415: ErrorCode.unsupportedMediaType,
   422: ErrorCode.invalidDefinition,
   429: ErrorCode.rateLimited,
+  503: ErrorCode.misconfigured,
 };
 
 /** Builds the Worker's HTTP app: middleware, every route, OpenAPI, errors. */

@@ -13,6 +13,8 @@ export const ErrorCode = {
   unsupportedMediaType: "unsupported_media_type",
   invalidDefinition: "invalid_definition",
   rateLimited: "rate_limited",
+  /** 503: the Worker lacks a secret this request needs (required-secrets.ts). */
+  misconfigured: "misconfigured",
   internal: "internal_error",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -30,7 +32,7 @@ export interface Problem {
  */
 export class ApiError extends Error {
   constructor(
-    readonly status: 400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 | 422 | 429,
+    readonly status: 400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 | 422 | 429 | 503,
     readonly code: ErrorCode,
     message: string,
     readonly details?: unknown,

@@ -1,3 +1,4 @@
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { call, newTenant, sampleDefinition } from "./helpers.ts";
 
@@ -215,5 +216,52 @@ describe("searching workflows by name", () => {
     const long = await call("GET", `/v1/workflows?q=${"x".repeat(150)}`, { key: t.key });
     expect(long.status).toBe(200);
     expect(long.body.items).toEqual([]);
+  });
+});
+
+describe("two saves of one workflow at once", () => {
+  it("answer 200 and 409 (or two versions), never 500", async () => {
+    const t = await newTenant();
+    const created = await call("POST", "/v1/workflows", {
+      key: t.key,
+      body: {
+        name: "Raced",
+        trigger: { event: "order.created" },
+        steps: [{ id: "d", delay: "1s" }],
+      },
+    });
+    expect(created.status).toBe(201);
+    for (let round = 0; round < 5; round++) {
+      const save = (name: string) =>
+        call("PUT", `/v1/workflows/${created.body.id}`, {
+          key: t.key,
+          body: { name, trigger: { event: "order.created" }, steps: [{ id: "d", delay: "2s" }] },
+        });
+      const answers = await Promise.all([save(`A${round}`), save(`B${round}`)]);
+      for (const a of answers) expect([200, 409], JSON.stringify(a.body)).toContain(a.status);
+      expect(answers.some((a) => a.status === 200)).toBe(true);
+    }
+    const versions = await call("GET", `/v1/workflows/${created.body.id}/versions`, { key: t.key });
+    const numbers = versions.body.items.map((v: { version: number }) => v.version);
+    expect(new Set(numbers).size).toBe(numbers.length);
+  });
+
+  it("the save that loses the race for a version number answers 409", async () => {
+    const t = await newTenant();
+    const body = {
+      name: "Raced",
+      trigger: { event: "order.created" },
+      steps: [{ id: "d", delay: "1s" }],
+    };
+    const created = await call("POST", "/v1/workflows", { key: t.key, body });
+    // The other save has written version 2 and not yet moved the workflow's latest version.
+    await env.DB.prepare(
+      "INSERT INTO workflow_versions (tenant_id, workflow_id, version, definition, created_at, created_by) SELECT tenant_id, workflow_id, 2, definition, created_at, created_by FROM workflow_versions WHERE workflow_id = ?",
+    )
+      .bind(created.body.id)
+      .run();
+    const lost = await call("PUT", `/v1/workflows/${created.body.id}`, { key: t.key, body });
+    expect(lost.status).toBe(409);
+    expect(lost.body.error.message).toMatch(/same moment/);
   });
 });

@@ -6,6 +6,7 @@ import { ApiError, ErrorCode } from "../errors.ts";
 import type { AppEnv } from "../http.ts";
 import { sha256Hex, timingSafeEqual } from "../lib/crypto.ts";
 import { nowIso } from "../lib/time.ts";
+import { RequiredSecret, requiredSecret } from "../required-secrets.ts";
 import { cachedKey, rememberKey } from "./key-cache.ts";
 import { allows, type Permission, type Principal, type Scope } from "./principal.ts";
 
@@ -104,12 +105,16 @@ export function authorize(c: Context<AppEnv>, permission: Permission): Principal
   return p;
 }
 
-/** Platform operators' routes: the Worker secret SWITCHYARD_PLATFORM_TOKEN. */
+/**
+ * Platform operators' routes: the Worker secret SWITCHYARD_PLATFORM_TOKEN.
+ * Unset, no caller can pass, so the answer is 503 naming it (not a 401 that
+ * would send the operator hunting for a token that does not exist).
+ */
 export function requirePlatform(c: Context<AppEnv>): void {
-  const expected = c.env.SWITCHYARD_PLATFORM_TOKEN;
+  const expected = requiredSecret(c.env, RequiredSecret.platformToken);
   const auth = c.req.header("authorization") ?? "";
   const token = /^Bearer\s+(\S+)\s*$/i.exec(auth)?.[1] ?? "";
-  if (!expected || !timingSafeEqual(token, expected)) {
+  if (!timingSafeEqual(token, expected)) {
     throw unauthorized("This needs the platform token");
   }
 }

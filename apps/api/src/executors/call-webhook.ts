@@ -5,7 +5,7 @@
 // SSRF guard sees every hop before anything connects to it.
 import { Webhook } from "standardwebhooks";
 import type { Env } from "../env.ts";
-import { checkOutboundUrl, type GuardSettings } from "../lib/ssrf.ts";
+import { allowedHost, checkOutboundUrl, type GuardSettings, isPlatformHost } from "../lib/ssrf.ts";
 import { signingSecrets } from "../services/settings.ts";
 import { ExecutorErrorCode, parseConfig } from "./config.ts";
 import { excerpt, failureForFetchError, failureForStatus, readCapped } from "./http-outcome.ts";
@@ -15,6 +15,7 @@ export const WebhookErrorCode = {
   ssrfRefused: "ssrf_refused",
   tooManyRedirects: "too_many_redirects",
   badRedirect: "bad_redirect",
+  selfCallRefused: "self_call_refused",
 } as const;
 
 export const MAX_REDIRECTS = 5;
@@ -31,8 +32,16 @@ const RESERVED_HEADERS = new Set([
   "host",
   "transfer-encoding",
 ]);
-// Dropped when a redirect leaves the origin, as browsers' fetch does.
-const ORIGIN_BOUND_HEADERS = new Set(["authorization", "cookie", "proxy-authorization"]);
+// The only user headers that follow a redirect to another origin: they
+// describe the request, never a credential. Anything else an author sets
+// (Authorization, Cookie, X-Api-Key, X-Whatever-Token…) was meant for the
+// receiver they named, and a receiver must not be able to forward it
+// elsewhere by answering 307. Browsers drop only Authorization; an author's
+// custom headers are secrets far more often than not, so we drop by default.
+// The Standard Webhooks headers are not user headers: each hop is signed
+// anew for what it carries, so a receiver that redirects can still verify
+// (the signature proves origin, it reveals nothing of the secret).
+const CROSS_ORIGIN_HEADERS = new Set(["accept", "accept-language", "content-type", "user-agent"]);
 
 interface WebhookConfig {
   url: string;
@@ -85,6 +94,8 @@ export const callWebhookExecutor: Executor = {
     const guard = guardSettingsOf(ctx.env);
     const first = checkOutboundUrl(m.url.trim(), guard);
     if (!first.ok) return permanentFailure(WebhookErrorCode.ssrfRefused, first.message);
+    const selfCall = refuseSelfCall(first.url, ctx.env);
+    if (selfCall) return selfCall;
 
     const secrets = await signingSecrets(
       ctx.db,
@@ -155,17 +166,38 @@ export const callWebhookExecutor: Executor = {
           `redirect from ${url.origin}: ${check.message}`,
         );
       }
+      const selfHop = refuseSelfCall(next, ctx.env, url.origin);
+      if (selfHop) return selfHop;
       // As fetch does: 303, and 301/302 after a POST, go on as a GET without a body.
       if (res.status === 303 || ((res.status === 301 || res.status === 302) && method === "POST")) {
         method = "GET";
         payload = null;
         extra = extra.filter(([k]) => k !== "content-type");
       }
-      if (next.origin !== url.origin) extra = extra.filter(([k]) => !ORIGIN_BOUND_HEADERS.has(k));
+      if (next.origin !== url.origin) extra = extra.filter(([k]) => CROSS_ORIGIN_HEADERS.has(k));
       url = next;
     }
   },
 };
+
+/**
+ * A call to the platform's own public host (any path: `/v1/events`, an
+ * inbound hook…) would start runs outside the emit path, where the loop
+ * guard counts the causation chain, so a workflow could trigger itself
+ * forever. Refused for good unless SWITCHYARD_WEBHOOK_ALLOW_HOSTS names the
+ * host: that variable is already the operator's explicit "this host is a
+ * trusted receiver" list, so listing the platform is a deliberate opt-in,
+ * whereas SWITCHYARD_ALLOW_PRIVATE_WEBHOOKS (a blanket development switch)
+ * does not lift it.
+ */
+function refuseSelfCall(url: URL, env: Env, from?: string) {
+  if (!isPlatformHost(url, env.SWITCHYARD_PUBLIC_URL)) return null;
+  if (allowedHost(url, env.SWITCHYARD_WEBHOOK_ALLOW_HOSTS)) return null;
+  return permanentFailure(
+    WebhookErrorCode.selfCallRefused,
+    `${from ? `redirect from ${from}: ` : ""}${url.host}: calls to this platform's own API are refused: use an emitted event instead`,
+  );
+}
 
 const isRedirect = (status: number) => [301, 302, 303, 307, 308].includes(status);
 

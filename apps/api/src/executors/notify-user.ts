@@ -1,7 +1,8 @@
 import { newId } from "../lib/crypto.ts";
-import { parseConfig } from "./config.ts";
+import { ExecutorErrorCode, parseConfig } from "./config.ts";
 import { memberEmailOr } from "./members.ts";
-import type { Executor } from "./types.ts";
+import { checkNotificationLink } from "./notification-link.ts";
+import { type Executor, permanentFailure } from "./types.ts";
 
 interface NotifyUserConfig {
   user: string;
@@ -12,7 +13,10 @@ interface NotifyUserConfig {
 /**
  * `notify_user`: an in-app notification for a member, in the tenant's store,
  * exactly once per idempotency key (the row carries the key under a unique
- * index).
+ * index). A link that is not a path on the platform fails the step without
+ * retry rather than being dropped: the same rendered config fails the same
+ * way on every attempt, as any other invalid_config, and the author sees why
+ * on the run instead of a notification that silently lost its link.
  */
 export const notifyUserExecutor: Executor = {
   action: "notify_user",
@@ -20,6 +24,14 @@ export const notifyUserExecutor: Executor = {
     const parsed = parseConfig<NotifyUserConfig>("notify_user", config);
     if (!parsed.ok) return parsed.outcome;
     const c = parsed.value;
+    let link: string | null = null;
+    if (c.link !== undefined) {
+      const checked = checkNotificationLink(c.link);
+      if (!checked.ok) {
+        return permanentFailure(ExecutorErrorCode.invalidConfig, `config.link: ${checked.message}`);
+      }
+      link = checked.link;
+    }
     const member = await memberEmailOr(ctx, "user", c.user);
     if (!member.ok) return member.outcome;
     const notification = await ctx.store.createNotification(ctx.tenantId, {
@@ -27,7 +39,7 @@ export const notifyUserExecutor: Executor = {
       id: newId("ntf"),
       user: member.email,
       message: c.message,
-      link: c.link ?? null,
+      link,
       read: false,
       runId: ctx.runId,
       stepId: ctx.stepId,

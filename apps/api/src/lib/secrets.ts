@@ -1,5 +1,6 @@
 // Secrets at rest (webhook secrets, provider credentials): AES-GCM with a key
-// derived from the Worker secret SWITCHYARD_ENCRYPTION_KEY. Format:
+// derived from the Worker secret SWITCHYARD_ENCRYPTION_KEY, which callers read
+// with `requiredSecret` (503 when unset). Format:
 // `v1.<base64url iv>.<base64url ciphertext>`.
 import { fromBase64Url, randomBytes, toBase64Url } from "./crypto.ts";
 
@@ -19,31 +20,22 @@ function keyFor(secret: string): Promise<CryptoKey> {
   return key;
 }
 
-function requireSecret(secret: string | undefined): string {
-  if (!secret)
-    throw new Error("SWITCHYARD_ENCRYPTION_KEY is not set (a Worker secret; see README)");
-  return secret;
-}
-
-export async function encryptSecret(
-  secret: string | undefined,
-  plaintext: string,
-): Promise<string> {
+export async function encryptSecret(secret: string, plaintext: string): Promise<string> {
   const iv = randomBytes(12);
   const data = await crypto.subtle.encrypt(
     { name: "AES-GCM", iv },
-    await keyFor(requireSecret(secret)),
+    await keyFor(secret),
     encoder.encode(plaintext),
   );
   return `v1.${toBase64Url(iv)}.${toBase64Url(new Uint8Array(data))}`;
 }
 
-export async function decryptSecret(secret: string | undefined, stored: string): Promise<string> {
+export async function decryptSecret(secret: string, stored: string): Promise<string> {
   const [version, iv, data] = stored.split(".");
   if (version !== "v1" || !iv || !data) throw new Error("unknown secret format");
   const plain = await crypto.subtle.decrypt(
     { name: "AES-GCM", iv: fromBase64Url(iv) },
-    await keyFor(requireSecret(secret)),
+    await keyFor(secret),
     fromBase64Url(data),
   );
   return decoder.decode(plain);

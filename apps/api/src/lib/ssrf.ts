@@ -66,8 +66,30 @@ function refuse(r: Refusal, target: string): GuardResult {
 
 const DEFAULT_PORT: Record<string, string> = { "http:": "80", "https:": "443" };
 
+/**
+ * Whether a URL reaches this platform's own public host (`SWITCHYARD_PUBLIC_URL`),
+ * whatever its path or scheme. With the default port there, any port of that
+ * host counts: Cloudflare answers a proxied host on its other ports (8443,
+ * 8080, …) with the same Worker. With an explicit port (local development,
+ * tests), only that port is the platform.
+ * @example isPlatformHost(new URL("http://app.example.com/v1/events"), "https://app.example.com") // true
+ */
+export function isPlatformHost(url: URL, publicUrl: string | undefined): boolean {
+  if (!publicUrl) return false;
+  let own: URL;
+  try {
+    own = new URL(publicUrl);
+  } catch {
+    return false;
+  }
+  const name = (u: URL) => u.hostname.toLowerCase().replace(/\.+$/, "");
+  if (name(url) !== name(own)) return false;
+  if (own.port === "") return true;
+  return (url.port || DEFAULT_PORT[url.protocol]) === own.port;
+}
+
 /** Whether `SWITCHYARD_WEBHOOK_ALLOW_HOSTS` names this URL's host and port. */
-function allowedHost(url: URL, list: string | undefined): boolean {
+export function allowedHost(url: URL, list: string | undefined): boolean {
   if (!list) return false;
   const port = url.port || DEFAULT_PORT[url.protocol] || "";
   for (const raw of list.split(",")) {

@@ -6,6 +6,7 @@ import { jsonDepth, unkeepableJson } from "../lib/json.ts";
 import { decryptSecret } from "../lib/secrets.ts";
 import { MAX_JSON_DEPTH } from "../middleware/body.ts";
 import { getSourceById, type WebhookSourceRow } from "../repositories/webhook-sources.ts";
+import { RequiredSecret, requiredSecret } from "../required-secrets.ts";
 import { acceptEvent } from "../services/events.ts";
 import { errors, jsonResponse } from "./common.ts";
 import { ClientId, EventType } from "./events.ts";
@@ -13,11 +14,7 @@ import { ClientId, EventType } from "./events.ts";
 const Envelope = z.object({ type: EventType, data: z.unknown() }).strict();
 
 /** The secrets a delivery may be signed with: the current one, and the previous during its grace. */
-async function secretsOf(
-  source: WebhookSourceRow,
-  key: string | undefined,
-  now: number,
-): Promise<string[]> {
+async function secretsOf(source: WebhookSourceRow, key: string, now: number): Promise<string[]> {
   const out = [await decryptSecret(key, source.secretEnc)];
   if (
     source.previousSecretEnc &&
@@ -83,7 +80,11 @@ export const hookRoutes = createRouter().openapi(
       "webhook-timestamp": c.req.header("webhook-timestamp") ?? "",
       "webhook-signature": c.req.header("webhook-signature") ?? "",
     };
-    verify(await secretsOf(source, c.env.SWITCHYARD_ENCRYPTION_KEY, Date.now()), body, headers);
+    verify(
+      await secretsOf(source, requiredSecret(c.env, RequiredSecret.encryptionKey), Date.now()),
+      body,
+      headers,
+    );
     const webhookId = ClientId.safeParse(headers["webhook-id"]);
     if (!webhookId.success) {
       throw new ApiError(

@@ -10,6 +10,7 @@ import { encryptSecret, newWebhookSecret } from "../lib/secrets.ts";
 import { nowIso } from "../lib/time.ts";
 import { AuditType, commitWithAudit } from "../repositories/audit.ts";
 import { getSource, listSources, sourceView } from "../repositories/webhook-sources.ts";
+import { RequiredSecret, requiredSecret } from "../required-secrets.ts";
 import { auditKeyOf } from "../services/context.ts";
 import { errors, IdParam, jsonBody, jsonResponse } from "./common.ts";
 import { EventType } from "./events.ts";
@@ -58,7 +59,10 @@ export const webhookSourceRoutes = createRouter()
       const db = c.var.db;
       const id = newId("whs", 20);
       const secret = newWebhookSecret();
-      const secretEnc = await encryptSecret(c.env.SWITCHYARD_ENCRYPTION_KEY, secret);
+      const secretEnc = await encryptSecret(
+        requiredSecret(c.env, RequiredSecret.encryptionKey),
+        secret,
+      );
       const at = nowIso();
       const actor = actorOf(p);
       await commitWithAudit(
@@ -148,7 +152,10 @@ export const webhookSourceRoutes = createRouter()
       const secret = newWebhookSecret();
       const at = nowIso();
       const expires = new Date(Date.parse(at) + SECRET_GRACE_MS).toISOString();
-      const secretEnc = await encryptSecret(c.env.SWITCHYARD_ENCRYPTION_KEY, secret);
+      const secretEnc = await encryptSecret(
+        requiredSecret(c.env, RequiredSecret.encryptionKey),
+        secret,
+      );
       await commitWithAudit(
         db,
         auditKeyOf(c.env),

@@ -8,6 +8,7 @@ import type { RunState } from "@switchyard/engine";
 import type { Actor } from "../auth/principal.ts";
 import type { Env } from "../env.ts";
 import { ApiError, ErrorCode, notFound } from "../errors.ts";
+import { RequiredSecret, requiredSecret } from "../required-secrets.ts";
 import type { ApprovalRow } from "../store/approvals.ts";
 import { storeFor } from "../store/client.ts";
 import { RunLogType } from "../store/run-log.ts";
@@ -31,6 +32,10 @@ export async function decideApproval(
   a: ApprovalRow,
   d: DecisionInput,
 ): Promise<ApprovalRow> {
+  // The store signs the decision's run-log entry with the audit key. Without
+  // it, refuse before the run decides: here it is a 503 naming the secret,
+  // while the store's own refusal would cross RPC as a bare error (a 500).
+  requiredSecret(env, RequiredSecret.auditKey);
   const store = storeFor(env, tenantId);
   const run = env.RUNS.get(env.RUNS.idFromName(a.runId));
   const reply = await run.input({

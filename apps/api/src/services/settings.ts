@@ -11,7 +11,10 @@ import type { Env } from "../env.ts";
 import { ApiError, ErrorCode } from "../errors.ts";
 import { decryptSecret, encryptSecret, newWebhookSecret } from "../lib/secrets.ts";
 import { AuditType, commitWithAudit } from "../repositories/audit.ts";
+import { RequiredSecret, requiredSecret } from "../required-secrets.ts";
 import { auditKeyOf } from "./context.ts";
+
+const encryptionKeyOf = (env: Env): string => requiredSecret(env, RequiredSecret.encryptionKey);
 
 /** After a rotation the previous secret keeps signing this long (API.md). */
 export const SIGNING_GRACE_MS = 24 * 60 * 60 * 1000;
@@ -77,7 +80,7 @@ export async function signingSecrets(
 ): Promise<SigningSecrets> {
   let row = await cachedSettingsRow(db, tenantId);
   if (!row?.webhookSecretEnc) {
-    const enc = await encryptSecret(env.SWITCHYARD_ENCRYPTION_KEY, newWebhookSecret());
+    const enc = await encryptSecret(encryptionKeyOf(env), newWebhookSecret());
     await commitWithAudit(
       db,
       auditKeyOf(env),
@@ -106,7 +109,7 @@ export async function signingSecrets(
     forgetSettings(tenantId);
     row = await settingsRow(db, tenantId);
   }
-  const key = env.SWITCHYARD_ENCRYPTION_KEY;
+  const key = encryptionKeyOf(env);
   const current = await decryptSecret(key, row!.webhookSecretEnc!);
   const graceLasts =
     row!.webhookPreviousSecretEnc !== null &&
@@ -131,7 +134,7 @@ export async function rotateSigningSecret(
   now: string,
 ): Promise<{ secret: string; previousSecretExpiresAt: string }> {
   const before = await signingSecrets(db, env, tenantId, actor, now);
-  const key = env.SWITCHYARD_ENCRYPTION_KEY;
+  const key = encryptionKeyOf(env);
   const secret = newWebhookSecret();
   const expires = new Date(Date.parse(now) + SIGNING_GRACE_MS).toISOString();
   const [currentEnc, previousEnc] = await Promise.all([
@@ -229,7 +232,7 @@ export async function providerConfig<C>(
   const stored = storedOf(channel === "email" ? row?.emailProvider : row?.smsProvider);
   const enc = channel === "email" ? row?.emailCredentialsEnc : row?.smsCredentialsEnc;
   const credentials = enc
-    ? (JSON.parse(await decryptSecret(env.SWITCHYARD_ENCRYPTION_KEY, enc)) as C)
+    ? (JSON.parse(await decryptSecret(encryptionKeyOf(env), enc)) as C)
     : null;
   return { ...stored, credentials };
 }
@@ -249,7 +252,6 @@ export async function putProviders(
 ): Promise<ProvidersView> {
   const row = await settingsRow(db, tenantId);
   const before = providersView(row);
-  const key = env.SWITCHYARD_ENCRYPTION_KEY;
   const set: Partial<SettingsRow> = {};
   const credentialsChanged: Channel[] = [];
 
@@ -258,7 +260,10 @@ export async function putProviders(
     set.emailProvider = JSON.stringify({ provider: e.provider, from: e.from ?? null });
     if (e.provider === "outbox") set.emailCredentialsEnc = null;
     else if (e.apiKey !== undefined) {
-      set.emailCredentialsEnc = await encryptSecret(key, JSON.stringify({ apiKey: e.apiKey }));
+      set.emailCredentialsEnc = await encryptSecret(
+        encryptionKeyOf(env),
+        JSON.stringify({ apiKey: e.apiKey }),
+      );
       credentialsChanged.push("email");
     } else if (before.email.provider !== "resend" || !row?.emailCredentialsEnc) {
       throw missing("email.apiKey", "Resend needs an apiKey");
@@ -271,7 +276,7 @@ export async function putProviders(
     if (s.provider === "outbox") set.smsCredentialsEnc = null;
     else if (s.accountSid !== undefined && s.authToken !== undefined) {
       const creds: TwilioCredentials = { accountSid: s.accountSid, authToken: s.authToken };
-      set.smsCredentialsEnc = await encryptSecret(key, JSON.stringify(creds));
+      set.smsCredentialsEnc = await encryptSecret(encryptionKeyOf(env), JSON.stringify(creds));
       credentialsChanged.push("sms");
     } else if (s.accountSid !== undefined || s.authToken !== undefined) {
       throw missing(

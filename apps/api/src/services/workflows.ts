@@ -164,73 +164,100 @@ export async function saveVersion(
   const { db } = d;
   let version = 0;
   const entries: AuditInput[] = [];
-  await commitWithAudit(
-    db,
-    d.auditKey,
-    d.tenantId,
-    d.at,
-    async () => {
-      // Re-read on every attempt: a concurrent save moves `latestVersion`.
-      const row = await getWorkflowRow(db, d.tenantId, workflowId);
-      if (!row) throw notFound("Workflow");
-      if (opts.baseVersion !== undefined && opts.baseVersion !== row.latestVersion) {
-        throw new ApiError(
-          409,
-          ErrorCode.conflict,
-          `Version ${row.latestVersion} was saved since version ${opts.baseVersion} was loaded; reload and save again`,
-          { latestVersion: row.latestVersion },
-        );
-      }
-      version = row.latestVersion + 1;
-      entries.length = 0;
-      entries.push({
-        type: AuditType.workflowUpdated,
-        actor: d.actor,
-        subject: workflowId,
-        details: { name: definition.name, version, published: opts.publish },
-      });
-      if (opts.publish) {
+  await sameVersionIsConflict(() =>
+    commitWithAudit(
+      db,
+      d.auditKey,
+      d.tenantId,
+      d.at,
+      async () => {
+        // Re-read on every attempt: a concurrent save moves `latestVersion`.
+        const row = await getWorkflowRow(db, d.tenantId, workflowId);
+        if (!row) throw notFound("Workflow");
+        if (opts.baseVersion !== undefined && opts.baseVersion !== row.latestVersion) {
+          throw new ApiError(
+            409,
+            ErrorCode.conflict,
+            `Version ${row.latestVersion} was saved since version ${opts.baseVersion} was loaded; reload and save again`,
+            { latestVersion: row.latestVersion },
+          );
+        }
+        version = row.latestVersion + 1;
+        entries.length = 0;
         entries.push({
-          type: AuditType.workflowPublished,
+          type: AuditType.workflowUpdated,
           actor: d.actor,
           subject: workflowId,
-          details: { version, previousLiveVersion: row.liveVersion },
+          details: { name: definition.name, version, published: opts.publish },
         });
-      }
-      if (opts.enabled !== undefined && opts.enabled !== row.enabled) {
-        entries.push({
-          type: opts.enabled ? AuditType.workflowEnabled : AuditType.workflowDisabled,
-          actor: d.actor,
-          subject: workflowId,
-        });
-      }
-      return [
-        db.insert(workflowVersions).values({
-          tenantId: d.tenantId,
-          workflowId,
-          version,
-          definition: canonicalJson(definition),
-          createdAt: d.at,
-          createdBy: d.actor.id,
-        }),
-        db
-          .update(workflows)
-          .set({
-            name: definition.name,
-            latestVersion: version,
-            updatedAt: d.at,
-            ...(opts.enabled !== undefined ? { enabled: opts.enabled } : {}),
-            ...(opts.publish
-              ? { liveVersion: version, draftVersion: null, triggerEvent: definition.trigger.event }
-              : { draftVersion: version }),
-          })
-          .where(and(eq(workflows.tenantId, d.tenantId), eq(workflows.id, workflowId))),
-      ];
-    },
-    entries,
+        if (opts.publish) {
+          entries.push({
+            type: AuditType.workflowPublished,
+            actor: d.actor,
+            subject: workflowId,
+            details: { version, previousLiveVersion: row.liveVersion },
+          });
+        }
+        if (opts.enabled !== undefined && opts.enabled !== row.enabled) {
+          entries.push({
+            type: opts.enabled ? AuditType.workflowEnabled : AuditType.workflowDisabled,
+            actor: d.actor,
+            subject: workflowId,
+          });
+        }
+        return [
+          db.insert(workflowVersions).values({
+            tenantId: d.tenantId,
+            workflowId,
+            version,
+            definition: canonicalJson(definition),
+            createdAt: d.at,
+            createdBy: d.actor.id,
+          }),
+          db
+            .update(workflows)
+            .set({
+              name: definition.name,
+              latestVersion: version,
+              updatedAt: d.at,
+              ...(opts.enabled !== undefined ? { enabled: opts.enabled } : {}),
+              ...(opts.publish
+                ? {
+                    liveVersion: version,
+                    draftVersion: null,
+                    triggerEvent: definition.trigger.event,
+                  }
+                : { draftVersion: version }),
+            })
+            .where(and(eq(workflows.tenantId, d.tenantId), eq(workflows.id, workflowId))),
+        ];
+      },
+      entries,
+    ),
   );
   await liveChanged(d);
   return version;
+}
+
+/**
+ * Two saves of one workflow at the same moment both read version n and
+ * both write n + 1: the second insert fails on the version's key. That
+ * save is answered 409 (reload and save again), never 500.
+ */
+async function sameVersionIsConflict(save: () => Promise<void>): Promise<void> {
+  try {
+    await save();
+  } catch (err) {
+    const text = `${String(err)} ${String((err as { cause?: unknown })?.cause ?? "")}`;
+    if (text.includes("UNIQUE") && text.includes("workflow_versions")) {
+      throw new ApiError(
+        409,
+        ErrorCode.conflict,
+        "Someone saved this workflow at the same moment; reload it and save again",
+      );
+    }
+    throw err;
+  }
 }
 
 /** Makes an existing version live: a rollback, or a draft going live. */

@@ -1,0 +1,106 @@
+import { env } from "cloudflare:workers";
+import { rootCausation } from "@switchyard/engine";
+import { describe, expect, it } from "vitest";
+import { createDb } from "../src/db/client.ts";
+import { executorFor } from "../src/executors/registry.ts";
+import type { ExecutionContext } from "../src/executors/types.ts";
+import { storeFor } from "../src/store/client.ts";
+import { call, newTenant, storeSql } from "./helpers.ts";
+
+// A notification's link is followed by the builder: only a path on the
+// platform itself may be stored, never something a browser reads as another
+// origin (an open redirect).
+
+function attempt(tenantId: string): ExecutionContext {
+  const stepId = `ntf_${crypto.randomUUID().slice(0, 8)}`;
+  return {
+    env,
+    db: createDb(env.DB),
+    store: storeFor(env, tenantId),
+    tenantId,
+    workflowId: "wf_test",
+    runId: "run_test",
+    stepId,
+    attempt: 1,
+    idempotencyKey: `run_test:${stepId}`,
+    timeoutMs: 30_000,
+    signal: new AbortController().signal,
+    now: new Date().toISOString(),
+    emit: { causation: rootCausation("ev_root"), eventId: `ev_${stepId}` },
+  };
+}
+
+const execute = (action: string, config: unknown, ctx: ExecutionContext) =>
+  executorFor(action)!.execute(config, ctx);
+
+const stored = async (tenantId: string) =>
+  (
+    await storeSql<{ link: string | null }>(
+      tenantId,
+      "SELECT link FROM notifications WHERE tenant_id = ?",
+      tenantId,
+    )
+  ).map((r) => r.link);
+
+describe("notify_user links are same-origin paths only", () => {
+  it.each([
+    "/\\evil.com",
+    "//evil.com",
+    "/\\\\evil.com",
+    "\\/evil.com",
+    "\\\\evil.com",
+    "https://evil.com",
+    "http:evil.com",
+    "javascript:alert(1)",
+    "JaVaScRiPt:alert(1)",
+    "data:text/html,<script>alert(1)</script>",
+    "evil.com",
+    "/\t/evil.com",
+    "/\n/evil.com",
+    "\t//evil.com",
+    " /orders/1",
+    "/orders/1 ",
+    "/orders\u0000/1",
+    "/orders\u007f",
+    "/orders/\\x",
+    "/%5Cevil.com",
+    "/%5cevil.com",
+    "/%2F/evil.com",
+  ])("refuses %j without retry and stores nothing", async (link) => {
+    const t = await newTenant();
+    const out = await execute(
+      "notify_user",
+      { user: t.email, message: "Look", link },
+      attempt(t.tenantId),
+    );
+    expect(out).toMatchObject({
+      status: "failed",
+      retryable: false,
+      error: { code: "invalid_config", message: expect.stringContaining("config.link") },
+    });
+    expect(await stored(t.tenantId)).toEqual([]);
+  });
+
+  it.each(["/orders/1", "/runs/run_1?tab=steps#step-2", "/", "/a/../b", "/search?q=a%20b"])(
+    "keeps the path %j",
+    async (link) => {
+      const t = await newTenant();
+      const out = await execute(
+        "notify_user",
+        { user: t.email, message: "Look", link },
+        attempt(t.tenantId),
+      );
+      expect(out.status).toBe("succeeded");
+      expect(await stored(t.tenantId)).toEqual([link]);
+      const list = await call("GET", "/v1/notifications", { key: t.key });
+      expect(list.body.items[0].link).toBe(link);
+    },
+  );
+
+  it("a notification without a link stays without one", async () => {
+    const t = await newTenant();
+    const out = await execute("notify_user", { user: t.email, message: "Hi" }, attempt(t.tenantId));
+    expect(out.status).toBe("succeeded");
+    expect(await stored(t.tenantId)).toEqual([null]);
+  });
+});
