@@ -16,6 +16,8 @@ export default defineProject({
         bindings: {
           TEST_MIGRATIONS: await readD1Migrations(`${root}/migrations`),
           SWITCHYARD_PLATFORM_TOKEN: "test-platform-token",
+          // Production D1's limits, which local SQLite lacks (src/lib/d1-limits.ts).
+          SWITCHYARD_D1_LIMITS: "true",
           SWITCHYARD_AUDIT_KEY: "test-audit-key",
           SWITCHYARD_ENCRYPTION_KEY: "test-encryption-key",
           SWITCHYARD_DEMO_PASSWORD: "demo-password-123",

@@ -57,6 +57,8 @@ export async function startWorker(
     SWITCHYARD_ALLOW_PRIVATE_WEBHOOKS: "true",
     SWITCHYARD_DEMO_PASSWORD: "demo-password-e2e",
     SWITCHYARD_DEMO_API_KEY: "sy_e2edemokey000000000000000000000000000000000",
+    // Production D1's limits, which local SQLite lacks (apps/api/src/lib/d1-limits.ts).
+    SWITCHYARD_D1_LIMITS: "true",
     ...opts.vars,
   };
   const envFile = join(stateDir, "e2e.env");

@@ -28,6 +28,8 @@ export interface Env {
   SWITCHYARD_TWILIO_API_URL?: string;
   /** JSON overriding per-tenant request rates, e.g. {"events":{"perSecond":10,"burst":30}}. */
   SWITCHYARD_RATE_LIMITS?: string;
+  /** Tests only: "true" refuses what Cloudflare's D1 refuses (100 bound parameters, 50-byte patterns; lib/d1-limits.ts). */
+  SWITCHYARD_D1_LIMITS?: string;
   /** Benchmarks only: "true" counts D1 statements (lib/d1-stats.ts, GET /v1/platform/d1-stats). */
   SWITCHYARD_D1_STATS?: string;
 }

@@ -5,6 +5,8 @@
 // writes per statement, in this isolate, and GET /v1/platform/d1-stats
 // reports them. Local dev runs the Worker and its objects in one isolate.
 
+import { limited } from "./d1-limits.ts";
+
 export interface D1Stats {
   reads: number;
   writes: number;
@@ -83,12 +85,23 @@ function counting(db: D1Database): D1Database {
 
 const wrapped = new WeakMap<object, object>();
 
-/** The env with a counting D1 when SWITCHYARD_D1_STATS is "true"; else the env itself. */
-export function withD1Stats<E extends { DB: D1Database; SWITCHYARD_D1_STATS?: string }>(env: E): E {
-  if (env.SWITCHYARD_D1_STATS !== "true") return env;
+/**
+ * The env with its D1 binding wrapped as configured: counting statements
+ * (SWITCHYARD_D1_STATS, benchmarks) and refusing what production D1 would
+ * refuse (SWITCHYARD_D1_LIMITS, tests; lib/d1-limits.ts). Else the env itself.
+ */
+export function withD1Stats<
+  E extends { DB: D1Database; SWITCHYARD_D1_STATS?: string; SWITCHYARD_D1_LIMITS?: string },
+>(env: E): E {
+  const stats = env.SWITCHYARD_D1_STATS === "true";
+  const limits = env.SWITCHYARD_D1_LIMITS === "true";
+  if (!stats && !limits) return env;
   let out = wrapped.get(env) as E | undefined;
   if (!out) {
-    out = { ...env, DB: counting(env.DB) };
+    let db = env.DB;
+    if (limits) db = limited(db);
+    if (stats) db = counting(db);
+    out = { ...env, DB: db };
     wrapped.set(env, out);
   }
   return out;

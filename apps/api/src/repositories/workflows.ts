@@ -95,34 +95,43 @@ export async function listVersionRows(
     .limit(limit);
 }
 
-/** Loads the definitions of several versions in one query. */
+/** Version keys per statement: 1 + 2 × 49 = 99 bound parameters (D1 takes 100). */
+const KEYS_PER_QUERY = 49;
+
+/** Loads the definitions of several versions, a statement per 49 of them. */
 export async function getDefinitions(
   db: Db,
   tenantId: string,
   keys: Array<{ workflowId: string; version: number }>,
 ): Promise<Map<string, string>> {
   const out = new Map<string, string>();
-  if (keys.length === 0) return out;
-  const rows = await db
-    .select({
-      workflowId: workflowVersions.workflowId,
-      version: workflowVersions.version,
-      definition: workflowVersions.definition,
-    })
-    .from(workflowVersions)
-    .where(
-      and(
-        eq(workflowVersions.tenantId, tenantId),
-        or(
-          ...keys.map((k) =>
-            and(
-              eq(workflowVersions.workflowId, k.workflowId),
-              eq(workflowVersions.version, k.version),
+  const parts: (typeof keys)[] = [];
+  for (let i = 0; i < keys.length; i += KEYS_PER_QUERY)
+    parts.push(keys.slice(i, i + KEYS_PER_QUERY));
+  const pages = await Promise.all(
+    parts.map((part) =>
+      db
+        .select({
+          workflowId: workflowVersions.workflowId,
+          version: workflowVersions.version,
+          definition: workflowVersions.definition,
+        })
+        .from(workflowVersions)
+        .where(
+          and(
+            eq(workflowVersions.tenantId, tenantId),
+            or(
+              ...part.map((k) =>
+                and(
+                  eq(workflowVersions.workflowId, k.workflowId),
+                  eq(workflowVersions.version, k.version),
+                ),
+              ),
             ),
           ),
         ),
-      ),
-    );
-  for (const r of rows) out.set(`${r.workflowId}@${r.version}`, r.definition);
+    ),
+  );
+  for (const r of pages.flat()) out.set(`${r.workflowId}@${r.version}`, r.definition);
   return out;
 }
