@@ -1,6 +1,14 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { addMember, call, type Json, login, newTenant, sampleDefinition } from "./helpers.ts";
+import {
+  addMember,
+  call,
+  eventually,
+  type Json,
+  login,
+  newTenant,
+  sampleDefinition,
+} from "./helpers.ts";
 
 describe("tenants", () => {
   it("need the platform token", async () => {
@@ -323,5 +331,29 @@ describe("the last owner", () => {
       const after = (await call("GET", "/v1/members", { key: t.key })).body.items as Json[];
       expect(after.filter((m) => m.role === "owner").length, how).toBeGreaterThanOrEqual(1);
     }
+  });
+});
+
+describe("an API key's last use", () => {
+  it("is kept, at most once a minute, after the answer", async () => {
+    const t = await newTenant();
+    const made = await call("POST", "/v1/api-keys", {
+      key: t.key,
+      body: { name: "Integrator", scopes: ["write"] },
+    });
+    const lastUsed = async () =>
+      (
+        (await call("GET", "/v1/api-keys", { key: t.key })).body.items.find(
+          (k: Json) => k.id === made.body.id,
+        ) as Json
+      ).lastUsedAt as string | null;
+    expect(await lastUsed()).toBeNull();
+    await call("GET", "/v1/workflows", { key: made.body.key });
+    const first = await eventually(lastUsed, (v) => v !== null);
+    expect(Date.now() - Date.parse(first!)).toBeLessThan(60_000);
+    // Used again within the minute: not written again.
+    for (let i = 0; i < 5; i++) await call("GET", "/v1/workflows", { key: made.body.key });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await lastUsed()).toBe(first);
   });
 });

@@ -1,4 +1,4 @@
-import { and, eq, gt } from "drizzle-orm";
+import { and, eq, gt, isNull, lt, or } from "drizzle-orm";
 import type { Context, MiddlewareHandler } from "hono";
 import { getCookie } from "hono/cookie";
 import { apiKeys, memberships, sessions, users } from "../db/schema.ts";
@@ -7,7 +7,7 @@ import type { AppEnv } from "../http.ts";
 import { sha256Hex, timingSafeEqual } from "../lib/crypto.ts";
 import { nowIso } from "../lib/time.ts";
 import { RequiredSecret, requiredSecret } from "../required-secrets.ts";
-import { cachedKey, rememberKey } from "./key-cache.ts";
+import { cachedKey, dueForLastUsed, LAST_USED_EVERY_MS, rememberKey } from "./key-cache.ts";
 import { allows, type Permission, type Principal, type Scope } from "./principal.ts";
 
 export const SESSION_COOKIE = "sy_session";
@@ -44,6 +44,26 @@ async function resolvePrincipal(c: Context<AppEnv>): Promise<Principal | undefin
       if (!key || key.revokedAt !== null) throw unauthorized("The API key is not valid");
       cached = { tenantId: key.tenantId, keyId: key.id, scopes: JSON.parse(key.scopes) as Scope[] };
       rememberKey(hash, cached, now);
+    }
+    if (dueForLastUsed(cached.keyId, now)) {
+      // After the answer, and only when a minute has passed in D1 too (other isolates).
+      const at = new Date(now).toISOString();
+      const minuteAgo = new Date(now - LAST_USED_EVERY_MS).toISOString();
+      c.executionCtx.waitUntil(
+        db
+          .update(apiKeys)
+          .set({ lastUsedAt: at })
+          .where(
+            and(
+              eq(apiKeys.id, cached.keyId),
+              or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, minuteAgo)),
+            ),
+          )
+          .then(
+            () => undefined,
+            (err) => console.error("last_used_at not written", err),
+          ),
+      );
     }
     return { kind: "api_key", ...cached };
   }

@@ -37,3 +37,20 @@ export function rememberKey(hash: string, key: CachedKey, now: number): void {
 export function forgetKey(keyId: string): void {
   for (const [hash, entry] of byHash) if (entry.key.keyId === keyId) byHash.delete(hash);
 }
+
+/** How often a key's `last_used_at` is written at most (per isolate, and by D1's own check). */
+export const LAST_USED_EVERY_MS = 60_000;
+const touchedAt = new Map<string, number>();
+
+/**
+ * True when this use of a key should be written down: at most once a
+ * minute per key, so an integrator's events keep the hot path free of D1
+ * writes while the builder still shows when a key was last used.
+ */
+export function dueForLastUsed(keyId: string, now: number): boolean {
+  const last = touchedAt.get(keyId);
+  if (last !== undefined && now - last < LAST_USED_EVERY_MS) return false;
+  if (touchedAt.size >= MAX_ENTRIES) touchedAt.clear();
+  touchedAt.set(keyId, now);
+  return true;
+}
