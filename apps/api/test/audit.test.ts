@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { call, login, newTenant, sampleDefinition } from "./helpers.ts";
+import { addMember, call, type Json, login, newTenant, sampleDefinition } from "./helpers.ts";
 
 describe("audit log", () => {
   it("records every change with its actor, newest first, and filters", async () => {
@@ -102,5 +102,54 @@ describe("audit log", () => {
     await call("POST", "/v1/workflows", { key: a.key, body: sampleDefinition() });
     const bLog = (await call("GET", "/v1/audit", { key: b.key })).body.items;
     expect(bLog.every((e: { subject: string }) => !e.subject.startsWith("wf_"))).toBe(true);
+  });
+});
+
+describe("what else the log of changes records", () => {
+  it("test runs, event-type declarations, tenant switches and failed sign-ins", async () => {
+    const a = await newTenant("A");
+    const b = await newTenant("B");
+    const wf = await call("POST", "/v1/workflows", { key: a.key, body: sampleDefinition() });
+    const run = await call("POST", `/v1/workflows/${wf.body.id}/runs`, {
+      key: a.key,
+      body: { event: { data: { order: { amount: 1, status: "new" } } } },
+    });
+    expect(run.status).toBe(202);
+    expect(
+      (
+        await call("PUT", "/v1/event-types/order.shipped", {
+          key: a.key,
+          body: { sample: { id: 1 } },
+        })
+      ).status,
+    ).toBe(200);
+    // A's owner joins B, then switches back to A.
+    await addMember(b.key, a.email, "viewer", { session: await login(a.email, a.password) });
+    const s = await login(a.email, a.password);
+    const switched = await call("POST", "/v1/auth/switch-tenant", {
+      cookie: s.cookie,
+      headers: { "x-csrf-token": s.csrf },
+      body: { tenantId: a.tenantId },
+    });
+    expect(switched.status).toBe(200);
+    expect(
+      (
+        await call("POST", "/v1/auth/login", {
+          body: { email: a.email, password: "wrong-password-9" },
+        })
+      ).status,
+    ).toBe(401);
+    const types = async (key: string) =>
+      ((await call("GET", "/v1/audit?limit=100", { key })).body.items as Json[]).map((e) => e.type);
+    const inA = await types(a.key);
+    for (const type of [
+      "workflow.test_run",
+      "event_type.declared",
+      "user.switched_tenant",
+      "user.sign_in_failed",
+    ])
+      expect(inA, type).toContain(type);
+    // The failed sign-in is in each of the person's tenants.
+    expect(await types(b.key)).toContain("user.sign_in_failed");
   });
 });

@@ -81,6 +81,19 @@ export const authRoutes = createRouter()
       const tenantList = user ? await tenantsOfUser(db, user.id) : [];
       if (!user || !ok || tenantList.length === 0) {
         await recordLoginFailure(db, email, ip, now);
+        // A known person's failed sign-in is in each of their tenants' logs.
+        if (user && !ok) {
+          for (const t of tenantList) {
+            await commitWithAudit(db, auditKeyOf(c.env), t.id, nowIso(), () => [], [
+              {
+                type: AuditType.signInFailed,
+                actor: { type: "user", id: user.id },
+                subject: user.id,
+                details: { ip },
+              },
+            ]);
+          }
+        }
         throw unauthorized("Email or password is wrong");
       }
       await clearLoginFailures(db, email);
@@ -184,10 +197,24 @@ export const authRoutes = createRouter()
         .limit(1);
       const tenant = await getTenant(db, tenantId);
       if (!member[0] || !tenant) throw new ApiError(404, ErrorCode.notFound, "Tenant not found");
-      await db.batch([
-        db.update(sessions).set({ tenantId }).where(eq(sessions.idHash, p.sessionIdHash)),
-        db.update(users).set({ lastTenantId: tenantId }).where(eq(users.id, p.userId)),
-      ]);
+      await commitWithAudit(
+        db,
+        auditKeyOf(c.env),
+        tenantId,
+        nowIso(),
+        () => [
+          db.update(sessions).set({ tenantId }).where(eq(sessions.idHash, p.sessionIdHash)),
+          db.update(users).set({ lastTenantId: tenantId }).where(eq(users.id, p.userId)),
+        ],
+        [
+          {
+            type: AuditType.tenantSwitched,
+            actor: { type: "user", id: p.userId },
+            subject: p.userId,
+            details: { from: p.tenantId },
+          },
+        ],
+      );
       const user = await getUser(db, p.userId);
       return c.json(
         {

@@ -1,10 +1,13 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { eventTypeSchema } from "@switchyard/engine";
 import { authorize } from "../auth/authenticate.ts";
+import { actorOf } from "../auth/principal.ts";
 import { ApiError, ErrorCode, type Problem } from "../errors.ts";
 import { createRouter } from "../http.ts";
 import { parseStored } from "../lib/json.ts";
 import { nowIso } from "../lib/time.ts";
+import { AuditType, commitWithAudit } from "../repositories/audit.ts";
+import { auditKeyOf } from "../services/context.ts";
 import { storeFor } from "../store/client.ts";
 import type { EventTypeRow } from "../store/event-types.ts";
 import {
@@ -130,6 +133,14 @@ export const eventTypesRoutes = createRouter()
         { schema: body.schema, sample: body.sample },
         nowIso(),
       );
+      await commitWithAudit(c.var.db, auditKeyOf(c.env), p.tenantId, nowIso(), () => [], [
+        {
+          type: AuditType.eventTypeDeclared,
+          actor: actorOf(p),
+          subject: type,
+          details: { schema: body.schema !== undefined, sample: body.sample !== undefined },
+        },
+      ]);
       return c.json(toEventType(row), 200);
     },
   );

@@ -1,10 +1,14 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { dryRun, type WorkflowDefinition } from "@switchyard/engine";
 import { authorize } from "../auth/authenticate.ts";
+import { actorOf } from "../auth/principal.ts";
 import { notFound } from "../errors.ts";
 import { createRouter } from "../http.ts";
 import { newId } from "../lib/crypto.ts";
+import { nowIso } from "../lib/time.ts";
+import { AuditType, commitWithAudit } from "../repositories/audit.ts";
 import { getVersionRow, getWorkflowRow } from "../repositories/workflows.ts";
+import { auditKeyOf } from "../services/context.ts";
 import { acceptEvent } from "../services/events.ts";
 import { runIdFor } from "../store/matching.ts";
 import { errors, IdParam, jsonBody, jsonResponse } from "./common.ts";
@@ -117,6 +121,15 @@ export const workflowRunRoutes = createRouter()
         },
         { limit: "runs" },
       );
-      return c.json({ runId: await runIdFor(p.tenantId, eventId, id), eventId }, 202);
+      const runId = await runIdFor(p.tenantId, eventId, id);
+      await commitWithAudit(c.var.db, auditKeyOf(c.env), p.tenantId, nowIso(), () => [], [
+        {
+          type: AuditType.workflowTestRun,
+          actor: actorOf(p),
+          subject: id,
+          details: { version, eventId, runId },
+        },
+      ]);
+      return c.json({ runId, eventId }, 202);
     },
   );
