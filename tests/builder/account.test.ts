@@ -4,7 +4,7 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { signIn as apiSignIn, newTenant, type Tenant } from "../security/api.ts";
-import { expectAccessible, launch, signIn, watchConsole } from "./browser.ts";
+import { expectAccessible, launch, newPage, signIn } from "./browser.ts";
 
 const base = inject("baseUrl");
 const vars = inject("vars");
@@ -16,20 +16,8 @@ let t: Tenant;
 
 beforeAll(async () => {
   t = await newTenant(base, vars.SWITCHYARD_PLATFORM_TOKEN ?? "", "Account");
-  await t.api.must("POST", "/v1/workflows", {
-    name: "Something to see",
-    trigger: { event: "order.created" },
-    steps: [{ id: "pause", delay: "1h" }],
-  });
   browser = await launch();
-  // bypassCSP: the accessibility check injects axe.
-  const context = await browser.newContext({
-    viewport: { width: 1280, height: 900 },
-    bypassCSP: true,
-  });
-  page = await context.newPage();
-  page.setDefaultTimeout(10_000);
-  consoleProblems = watchConsole(page);
+  ({ page, problems: consoleProblems } = await newPage(browser));
 });
 
 afterAll(async () => {

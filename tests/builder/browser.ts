@@ -60,7 +60,23 @@ export async function signIn(page: Page, base: string, email: string, password: 
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Sign in" }).click();
-  await page.getByRole("heading", { name: "Workflows" }).waitFor();
+  // Exact: an empty tenant's list has a second heading that names workflows.
+  await page.getByRole("heading", { name: "Workflows", exact: true }).waitFor();
+}
+
+/**
+ * A page in a browser context of its own (its own cookies: signed out to
+ * start with), with the console watched. bypassCSP: the accessibility
+ * check injects axe.
+ */
+export async function newPage(browser: Browser): Promise<{ page: Page; problems: string[] }> {
+  const context = await browser.newContext({
+    viewport: { width: 1280, height: 900 },
+    bypassCSP: true,
+  });
+  const page = await context.newPage();
+  page.setDefaultTimeout(10_000);
+  return { page, problems: watchConsole(page) };
 }
 
 /** Runs axe and fails on serious or critical violations. */

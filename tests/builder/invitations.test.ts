@@ -14,7 +14,7 @@ import {
   newTenant,
   rand,
 } from "../security/api.ts";
-import { expectAccessible, launch, shoot, signIn, watchConsole } from "./browser.ts";
+import { expectAccessible, launch, newPage, shoot, signIn } from "./browser.ts";
 
 const base = inject("baseUrl");
 const vars = inject("vars");
@@ -34,23 +34,12 @@ afterAll(async () => {
   await browser?.close();
 });
 
-/** A page in a context of its own: its own cookies, so signed out to start with. */
-async function newPage(): Promise<{ page: Page; problems: string[] }> {
-  const context = await browser.newContext({
-    viewport: { width: 1280, height: 900 },
-    bypassCSP: true,
-  });
-  const page = await context.newPage();
-  page.setDefaultTimeout(10_000);
-  return { page, problems: watchConsole(page) };
-}
-
 /** Console problems, less the 404 a used or withdrawn link deliberately gets. */
 const unexpected = (problems: string[]) =>
   problems.filter((p) => !p.includes("/v1/invitations/inspect"));
 
 async function membersPage(): Promise<{ page: Page; problems: string[] }> {
-  const { page, problems } = await newPage();
+  const { page, problems } = await newPage(browser);
   await signIn(page, base, ADMIN, vars.SWITCHYARD_DEMO_PASSWORD ?? "");
   await page.getByRole("link", { name: "Settings" }).click();
   await page.getByRole("link", { name: "Members" }).click();
@@ -114,7 +103,7 @@ describe("inviting someone new", () => {
     expect(link!.startsWith(`${base}/invite#token=`)).toBe(true);
 
     // The invited person, signed out, in a browser of their own.
-    const { page, problems } = await newPage();
+    const { page, problems } = await newPage(browser);
     await page.goto(link!);
     await page.getByRole("heading", { name: `Join ${TENANT} as an editor` }).waitFor();
     expect(await page.getByText(`This invitation is for ${email}.`).count()).toBe(1);
@@ -167,7 +156,7 @@ describe("inviting someone who already has an account", () => {
     await invite(admin, other.email, "Viewer");
     const [link] = await linksFor(other.email);
 
-    const { page, problems } = await newPage();
+    const { page, problems } = await newPage(browser);
     await page.goto(link!);
     await page.getByRole("heading", { name: `Join ${TENANT} as a viewer` }).waitFor();
     expect(await page.getByLabel("Choose a password").count()).toBe(0);
@@ -224,7 +213,7 @@ describe("sending again and withdrawing", () => {
     expect(unexpected(adminProblems)).toEqual([]);
 
     // Neither the replaced link nor the withdrawn one lets anyone in.
-    const { page, problems } = await newPage();
+    const { page, problems } = await newPage(browser);
     for (const link of [first!, second!]) {
       // Through a blank page: from one link to the next is only a new fragment,
       // which would not load the page afresh.

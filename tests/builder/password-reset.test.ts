@@ -14,7 +14,7 @@ import {
   rand,
   type Tenant,
 } from "../security/api.ts";
-import { expectAccessible, launch, shoot, signIn, watchConsole } from "./browser.ts";
+import { expectAccessible, launch, newPage, shoot, signIn } from "./browser.ts";
 
 const base = inject("baseUrl");
 const vars = inject("vars");
@@ -30,21 +30,8 @@ let t: Tenant;
 
 beforeAll(async () => {
   t = await newTenant(base, vars.SWITCHYARD_PLATFORM_TOKEN ?? "", "Reset");
-  // A workflow, so the signed-in list's "Workflows" heading is the only one.
-  await t.api.must("POST", "/v1/workflows", {
-    name: "Something to see",
-    trigger: { event: "order.created" },
-    steps: [{ id: "pause", delay: "1h" }],
-  });
   browser = await launch();
-  // bypassCSP: the accessibility check injects axe.
-  const context = await browser.newContext({
-    viewport: { width: 1280, height: 900 },
-    bypassCSP: true,
-  });
-  page = await context.newPage();
-  page.setDefaultTimeout(10_000);
-  consoleProblems = watchConsole(page);
+  ({ page, problems: consoleProblems } = await newPage(browser));
 });
 
 afterAll(async () => {

@@ -1,12 +1,9 @@
 import { env } from "cloudflare:workers";
-import { rootCausation } from "@switchyard/engine";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { createDb } from "../src/db/client.ts";
 import type { Env } from "../src/env.ts";
 import { executorFor } from "../src/executors/registry.ts";
 import type { ExecutionContext } from "../src/executors/types.ts";
-import { storeFor } from "../src/store/client.ts";
-import { newTenant } from "./helpers.ts";
+import { attempt, newTenant } from "./helpers.ts";
 
 // Where call_webhook's requests may go, and what they carry there: a
 // redirect to another origin keeps only harmless headers, and the platform's
@@ -16,9 +13,8 @@ import { newTenant } from "./helpers.ts";
 
 const PUBLIC_URL = "https://app.switchyard.example/";
 
-function attempt(tenantId: string, envOver: Partial<Env> = {}): ExecutionContext {
-  const stepId = `hook_${crypto.randomUUID().slice(0, 8)}`;
-  return {
+function guarded(tenantId: string, envOver: Partial<Env> = {}): ExecutionContext {
+  return attempt(tenantId, {
     env: {
       ...env,
       SWITCHYARD_ALLOW_PRIVATE_WEBHOOKS: undefined,
@@ -26,19 +22,7 @@ function attempt(tenantId: string, envOver: Partial<Env> = {}): ExecutionContext
       SWITCHYARD_PUBLIC_URL: PUBLIC_URL,
       ...envOver,
     },
-    db: createDb(env.DB),
-    store: storeFor(env, tenantId),
-    tenantId,
-    workflowId: "wf_test",
-    runId: "run_test",
-    stepId,
-    attempt: 1,
-    idempotencyKey: `run_test:${stepId}`,
-    timeoutMs: 30_000,
-    signal: new AbortController().signal,
-    now: new Date().toISOString(),
-    emit: { causation: rootCausation("ev_root"), eventId: `ev_${stepId}` },
-  };
+  });
 }
 
 const run = (config: unknown, ctx: ExecutionContext) =>
@@ -87,7 +71,7 @@ describe("call_webhook redirects to another origin", () => {
         headers: userHeaders,
         body: { a: 1 },
       },
-      attempt(t.tenantId),
+      guarded(t.tenantId),
     );
     expect(out).toMatchObject({ status: "succeeded" });
     expect(seen.map((s) => new URL(s.url).origin)).toEqual([
@@ -120,7 +104,7 @@ describe("call_webhook redirects to another origin", () => {
         url: `https://first.example.com/go?to=${encodeURIComponent("https://first.example.com:8443/")}`,
         headers: { "X-Api-Key": "secret-key" },
       },
-      attempt(t.tenantId),
+      guarded(t.tenantId),
     );
     expect(seen).toHaveLength(2);
     expect(seen[0]!.headers["x-api-key"]).toBe("secret-key");
@@ -139,7 +123,7 @@ describe("call_webhook to the platform's own API", () => {
   ])("refuses %s before connecting, without retry", async (url) => {
     const t = await newTenant();
     const seen = receivers();
-    const out = await run({ url, body: {} }, attempt(t.tenantId));
+    const out = await run({ url, body: {} }, guarded(t.tenantId));
     expect(out).toMatchObject({
       status: "failed",
       retryable: false,
@@ -160,7 +144,7 @@ describe("call_webhook to the platform's own API", () => {
       {
         url: `https://hooks.example.com/go?to=${encodeURIComponent("https://app.switchyard.example/v1/events")}`,
       },
-      attempt(t.tenantId),
+      guarded(t.tenantId),
     );
     expect(out).toMatchObject({
       status: "failed",
@@ -175,7 +159,7 @@ describe("call_webhook to the platform's own API", () => {
     const seen = receivers();
     const out = await run(
       { url: "https://app.switchyard.example/v1/events" },
-      attempt(t.tenantId, { SWITCHYARD_WEBHOOK_ALLOW_HOSTS: "app.switchyard.example" }),
+      guarded(t.tenantId, { SWITCHYARD_WEBHOOK_ALLOW_HOSTS: "app.switchyard.example" }),
     );
     expect(out).toMatchObject({ status: "succeeded" });
     expect(seen).toHaveLength(1);
@@ -188,7 +172,7 @@ describe("call_webhook to the platform's own API", () => {
       "https://hooks.example.com/v1/events",
       "https://api.app.switchyard.example/",
     ]) {
-      expect(await run({ url }, attempt(t.tenantId))).toMatchObject({ status: "succeeded" });
+      expect(await run({ url }, guarded(t.tenantId))).toMatchObject({ status: "succeeded" });
     }
     expect(seen).toHaveLength(2);
   });
@@ -198,10 +182,10 @@ describe("call_webhook to the platform's own API", () => {
     const seen = receivers();
     const local = { SWITCHYARD_PUBLIC_URL: "http://platform.test:8787" };
     expect(
-      await run({ url: "http://platform.test:8787/v1/events" }, attempt(t.tenantId, local)),
+      await run({ url: "http://platform.test:8787/v1/events" }, guarded(t.tenantId, local)),
     ).toMatchObject({ status: "failed", retryable: false, error: { code: "self_call_refused" } });
     expect(
-      await run({ url: "http://platform.test:9000/hook" }, attempt(t.tenantId, local)),
+      await run({ url: "http://platform.test:9000/hook" }, guarded(t.tenantId, local)),
     ).toMatchObject({ status: "succeeded" });
     expect(seen.map((s) => s.url)).toEqual(["http://platform.test:9000/hook"]);
   });

@@ -1,38 +1,18 @@
 import { env } from "cloudflare:workers";
-import { rootCausation } from "@switchyard/engine";
 import { Webhook } from "standardwebhooks";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { createDb } from "../src/db/client.ts";
 import { executorFor } from "../src/executors/registry.ts";
 import type { ExecutionContext } from "../src/executors/types.ts";
 import { forgetSettings } from "../src/services/settings.ts";
-import { storeFor } from "../src/store/client.ts";
-import { call, newTenant } from "./helpers.ts";
+import { attempt, call, newTenant } from "./helpers.ts";
 
 // The executor runs in this isolate, so a stubbed global fetch is the
 // receiver: it sees exactly what would go on the wire. Real HTTP receivers
 // (and the guard's "no connection made") are in tests/edges.
 
-function attempt(tenantId: string, over: Partial<ExecutionContext> = {}): ExecutionContext {
-  const stepId = `hook_${crypto.randomUUID().slice(0, 8)}`;
-  return {
-    // The guard on, as in production (a local .dev.vars may lift it).
-    env: { ...env, SWITCHYARD_ALLOW_PRIVATE_WEBHOOKS: undefined },
-    db: createDb(env.DB),
-    store: storeFor(env, tenantId),
-    tenantId,
-    workflowId: "wf_test",
-    runId: "run_test",
-    stepId,
-    attempt: 1,
-    idempotencyKey: `run_test:${stepId}`,
-    timeoutMs: 30_000,
-    signal: new AbortController().signal,
-    now: new Date().toISOString(),
-    emit: { causation: rootCausation("ev_root"), eventId: `ev_${stepId}` },
-    ...over,
-  };
-}
+/** The guard on, as in production (a local .dev.vars may lift it). */
+const guarded = (tenantId: string, over: Partial<ExecutionContext> = {}) =>
+  attempt(tenantId, { env: { ...env, SWITCHYARD_ALLOW_PRIVATE_WEBHOOKS: undefined }, ...over });
 
 const run = (config: unknown, ctx: ExecutionContext) =>
   executorFor("call_webhook")!.execute(config, ctx);
@@ -82,7 +62,7 @@ describe("call_webhook signs per Standard Webhooks", () => {
     const t = await newTenant();
     const secret = await secretOf(t.key);
     const seen = receiver(json({ ok: true, id: 7 }, 201, { "x-receipt": "r1" }));
-    const ctx = attempt(t.tenantId);
+    const ctx = guarded(t.tenantId);
     const out = await run(
       {
         url: "https://hooks.example.com/in?x=1",
@@ -118,7 +98,7 @@ describe("call_webhook signs per Standard Webhooks", () => {
     const t = await newTenant();
     const secret = await secretOf(t.key);
     const seen = receiver(new Response("no", { status: 503 }), new Response("fine"));
-    const ctx = attempt(t.tenantId);
+    const ctx = guarded(t.tenantId);
     const config = { url: "https://hooks.example.com/ping", method: "GET" };
     expect(await run(config, ctx)).toMatchObject({ status: "failed", retryable: true });
     expect(await run(config, { ...ctx, attempt: 2 })).toMatchObject({
@@ -140,7 +120,7 @@ describe("call_webhook signs per Standard Webhooks", () => {
       .secret as string;
     const seen = receiver(json({}));
     const config = { url: "https://hooks.example.com/", body: { n: 1 } };
-    await run(config, attempt(t.tenantId));
+    await run(config, guarded(t.tenantId));
     const during = seen[0]!;
     const sigs = during.headers["webhook-signature"]!.split(" ");
     expect(sigs).toHaveLength(2);
@@ -156,7 +136,7 @@ describe("call_webhook signs per Standard Webhooks", () => {
       .run();
     // The row was changed behind the app's back (a day passing): drop the step cache.
     forgetSettings(t.tenantId);
-    await run(config, attempt(t.tenantId));
+    await run(config, guarded(t.tenantId));
     const after = seen[1]!;
     expect(after.headers["webhook-signature"]!.split(" ")).toHaveLength(1);
     expect(() => new Webhook(fresh).verify(after.body, after.headers)).not.toThrow();
@@ -166,7 +146,7 @@ describe("call_webhook signs per Standard Webhooks", () => {
   it("creates the tenant's secret on the first call when no admin read it yet", async () => {
     const t = await newTenant();
     const seen = receiver(json({}));
-    expect(await run({ url: "https://hooks.example.com/" }, attempt(t.tenantId))).toMatchObject({
+    expect(await run({ url: "https://hooks.example.com/" }, guarded(t.tenantId))).toMatchObject({
       status: "succeeded",
     });
     const secret = await secretOf(t.key);
@@ -185,7 +165,7 @@ describe("call_webhook outcomes", () => {
   ])("%i with %o is retried (Retry-After %s ms)", async (status, headers, after) => {
     const t = await newTenant();
     receiver(new Response("busy", { status, headers }));
-    const out = await run({ url }, attempt(t.tenantId));
+    const out = await run({ url }, guarded(t.tenantId));
     expect(out).toMatchObject({ status: "failed", retryable: true, error: { code: "http_error" } });
     expect(out.status === "failed" && out.retryAfterMs).toBe(after);
     expect(out.status === "failed" && out.error.message).toContain(`answered ${status}`);
@@ -195,7 +175,7 @@ describe("call_webhook outcomes", () => {
     const t = await newTenant();
     const at = new Date(Date.now() + 30_000).toUTCString();
     receiver(new Response("", { status: 429, headers: { "retry-after": at } }));
-    const out = await run({ url }, attempt(t.tenantId));
+    const out = await run({ url }, guarded(t.tenantId));
     const ms = out.status === "failed" ? (out.retryAfterMs ?? 0) : 0;
     expect(ms).toBeGreaterThan(25_000);
     expect(ms).toBeLessThanOrEqual(30_000);
@@ -204,7 +184,7 @@ describe("call_webhook outcomes", () => {
   it.each([400, 401, 404, 410, 422])("%i fails without retry", async (status) => {
     const t = await newTenant();
     receiver(json({ error: "nope" }, status));
-    const out = await run({ url }, attempt(t.tenantId));
+    const out = await run({ url }, guarded(t.tenantId));
     expect(out).toMatchObject({
       status: "failed",
       retryable: false,
@@ -216,7 +196,7 @@ describe("call_webhook outcomes", () => {
   it("a network error or the attempt's timeout is retried", async () => {
     const t = await newTenant();
     receiver(new TypeError("connection refused"));
-    expect(await run({ url }, attempt(t.tenantId))).toMatchObject({
+    expect(await run({ url }, guarded(t.tenantId))).toMatchObject({
       retryable: true,
       error: { code: "network_error", message: expect.stringContaining("connection refused") },
     });
@@ -225,7 +205,7 @@ describe("call_webhook outcomes", () => {
       controller.abort();
       return Promise.reject(init.signal?.reason ?? new Error("aborted"));
     });
-    expect(await run({ url }, attempt(t.tenantId, { signal: controller.signal }))).toMatchObject({
+    expect(await run({ url }, guarded(t.tenantId, { signal: controller.signal }))).toMatchObject({
       retryable: true,
       error: { code: "timeout" },
     });
@@ -236,11 +216,11 @@ describe("call_webhook outcomes", () => {
     receiver(
       () => new Response("a".repeat(200_000), { headers: { "content-type": "text/plain" } }),
     );
-    const out = await run({ url }, attempt(t.tenantId));
+    const out = await run({ url }, guarded(t.tenantId));
     const body = out.status === "succeeded" ? (out.output as { body: string }).body : "";
     expect(body).toHaveLength(64 * 1024);
     receiver(() => json({ big: "b".repeat(70_000) }));
-    const cut = await run({ url }, attempt(t.tenantId));
+    const cut = await run({ url }, guarded(t.tenantId));
     // Truncated JSON cannot be parsed: its text is kept.
     expect(typeof (cut.status === "succeeded" && (cut.output as { body: unknown }).body)).toBe(
       "string",
@@ -250,11 +230,11 @@ describe("call_webhook outcomes", () => {
   it("refuses a bad method or a GET with a body, before any request", async () => {
     const t = await newTenant();
     const seen = receiver(json({}));
-    expect(await run({ url, method: "{{ x }}" }, attempt(t.tenantId))).toMatchObject({
+    expect(await run({ url, method: "{{ x }}" }, guarded(t.tenantId))).toMatchObject({
       retryable: false,
       error: { code: "invalid_config" },
     });
-    expect(await run({ url, method: "GET", body: { a: 1 } }, attempt(t.tenantId))).toMatchObject({
+    expect(await run({ url, method: "GET", body: { a: 1 } }, guarded(t.tenantId))).toMatchObject({
       retryable: false,
       error: { code: "invalid_config" },
     });
@@ -274,7 +254,7 @@ describe("call_webhook and the SSRF guard", () => {
   ])("refuses %s before connecting, naming the rule", async (target) => {
     const t = await newTenant();
     const seen = receiver(json({}));
-    const out = await run({ url: target }, attempt(t.tenantId));
+    const out = await run({ url: target }, guarded(t.tenantId));
     expect(out).toMatchObject({
       status: "failed",
       retryable: false,
@@ -292,7 +272,7 @@ describe("call_webhook and the SSRF guard", () => {
       redirect("https://elsewhere.example.com/next", 307),
       redirect("http://169.254.169.254/latest/meta-data/"),
     );
-    const out = await run({ url: "https://hooks.example.com/" }, attempt(t.tenantId));
+    const out = await run({ url: "https://hooks.example.com/" }, guarded(t.tenantId));
     expect(out).toMatchObject({
       retryable: false,
       error: { code: "ssrf_refused", message: expect.stringContaining("link_local") },
@@ -317,7 +297,7 @@ describe("call_webhook and the SSRF guard", () => {
         headers: { authorization: "Bearer receiver-token" },
         body: { a: 1 },
       },
-      attempt(t.tenantId),
+      guarded(t.tenantId),
     );
     expect(out).toMatchObject({ status: "succeeded", output: { body: { done: true } } });
     expect(seen.map((s) => [s.method, s.url, s.body])).toEqual([
@@ -334,7 +314,7 @@ describe("call_webhook and the SSRF guard", () => {
   it("gives up after 5 redirects", async () => {
     const t = await newTenant();
     const seen = receiver(redirect("https://hooks.example.com/again"));
-    const out = await run({ url: "https://hooks.example.com/" }, attempt(t.tenantId));
+    const out = await run({ url: "https://hooks.example.com/" }, guarded(t.tenantId));
     expect(out).toMatchObject({ retryable: false, error: { code: "too_many_redirects" } });
     expect(seen).toHaveLength(6);
   });
@@ -346,7 +326,7 @@ describe("call_webhook headers", () => {
     const seen = receiver(json({}));
     const out = await run(
       { url: "https://hooks.example.com/", headers: { "x-bad": "a\r\nInjected: yes" } },
-      attempt(t.tenantId),
+      guarded(t.tenantId),
     );
     expect(out).toMatchObject({ retryable: false, error: { code: "invalid_config" } });
     expect(seen).toHaveLength(0);

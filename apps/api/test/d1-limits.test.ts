@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { checkD1Statement } from "../src/lib/d1-limits.ts";
-import { withD1Stats } from "../src/lib/d1-stats.ts";
+import { withD1Wrappers } from "../src/lib/d1-stats.ts";
 import { call, type Json, newTenant } from "./helpers.ts";
 
 // Local SQLite binds 32,766 parameters and takes any LIKE pattern; D1 on
@@ -12,7 +12,7 @@ import { call, type Json, newTenant } from "./helpers.ts";
 
 describe("D1's production limits in the tests", () => {
   it("are enforced on the Worker's binding", async () => {
-    const db = withD1Stats(env).DB;
+    const db = withD1Wrappers(env).DB;
     const marks = (n: number) => Array.from({ length: n }, () => "?").join(", ");
     const ok = await db
       .prepare(`SELECT count(*) AS n FROM tenants WHERE tenant_id IN (${marks(100)})`)

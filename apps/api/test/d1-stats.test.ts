@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createDb } from "../src/db/client.ts";
 import { tenants } from "../src/db/schema.ts";
-import { readD1Stats, withD1Stats } from "../src/lib/d1-stats.ts";
+import { readD1Stats, withD1Wrappers } from "../src/lib/d1-stats.ts";
 import { call, PLATFORM } from "./helpers.ts";
 
 // The benchmark's D1 counter: off by default, exact when on.
@@ -11,8 +11,8 @@ describe("the D1 statement counter", () => {
   it("leaves the binding alone unless asked, and counts reads, writes and round trips when on", async () => {
     // Off: the binding itself (the tests turn the D1 limits on, so switch them off here).
     const plain = { ...env, SWITCHYARD_D1_LIMITS: undefined };
-    expect(withD1Stats(plain)).toBe(plain);
-    const counted = withD1Stats({ ...env, SWITCHYARD_D1_STATS: "true" });
+    expect(withD1Wrappers(plain)).toBe(plain);
+    const counted = withD1Wrappers({ ...env, SWITCHYARD_D1_STATS: "true" });
     readD1Stats(true);
     const db = createDb(counted.DB);
     await db.select().from(tenants).limit(1);

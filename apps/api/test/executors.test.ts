@@ -1,42 +1,12 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { rootCausation } from "@switchyard/engine";
 import { describe, expect, it } from "vitest";
-import { createDb } from "../src/db/client.ts";
 import type { TenantStore } from "../src/durable-objects/tenant-store.ts";
 import { executorFor } from "../src/executors/registry.ts";
-import type { ExecutionContext } from "../src/executors/types.ts";
 import { storeFor } from "../src/store/client.ts";
 import type { StoreDb } from "../src/store/db.ts";
 import { getEffect, putRecordRow, writeWithMarker } from "../src/store/records.ts";
-import { call, newTenant, storeSql } from "./helpers.ts";
-
-/** An attempt's context, as the action consumer builds it. */
-export function attempt(tenantId: string, stepId = `s_${crypto.randomUUID().slice(0, 8)}`) {
-  const runId = "run_test";
-  return {
-    env,
-    db: createDb(env.DB),
-    store: storeFor(env, tenantId),
-    tenantId,
-    workflowId: "wf_test",
-    runId,
-    stepId,
-    attempt: 1,
-    idempotencyKey: `${runId}:${stepId}`,
-    timeoutMs: 30_000,
-    signal: new AbortController().signal,
-    now: new Date().toISOString(),
-    emit: { causation: rootCausation("ev_root"), eventId: `ev_${stepId}` },
-  } satisfies ExecutionContext;
-}
-
-/** Runs an action's executor as the consumer would. */
-export function execute(action: string, config: unknown, ctx: ExecutionContext) {
-  const executor = executorFor(action);
-  if (!executor) throw new Error(`no executor for ${action}`);
-  return executor.execute(config, ctx);
-}
+import { attempt, call, execute, newTenant, storeSql } from "./helpers.ts";
 
 /** A count from the tenant's store. */
 const count = async (tenantId: string, sql: string) =>

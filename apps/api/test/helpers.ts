@@ -1,6 +1,10 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
+import { rootCausation } from "@switchyard/engine";
+import { createDb } from "../src/db/client.ts";
 import type { WorkflowRun } from "../src/durable-objects/workflow-run.ts";
+import { executorFor } from "../src/executors/registry.ts";
+import type { ExecutionContext } from "../src/executors/types.ts";
 import { storeFor } from "../src/store/client.ts";
 
 export const PLATFORM = "test-platform-token";
@@ -185,4 +189,36 @@ export async function quietRun(tenantId: string, runId: string, step: Json) {
     });
   });
   return stub;
+}
+
+/**
+ * An attempt's context as the action consumer builds it, for running an
+ * executor directly; `over` replaces any part (a signal, an env).
+ * @example await execute("send_email", config, attempt(t.tenantId))
+ */
+export function attempt(tenantId: string, over: Partial<ExecutionContext> = {}): ExecutionContext {
+  const stepId = over.stepId ?? `s_${crypto.randomUUID().slice(0, 8)}`;
+  return {
+    env,
+    db: createDb(env.DB),
+    store: storeFor(env, tenantId),
+    tenantId,
+    workflowId: "wf_test",
+    runId: "run_test",
+    stepId,
+    attempt: 1,
+    idempotencyKey: `run_test:${stepId}`,
+    timeoutMs: 30_000,
+    signal: new AbortController().signal,
+    now: new Date().toISOString(),
+    emit: { causation: rootCausation("ev_root"), eventId: `ev_${stepId}` },
+    ...over,
+  };
+}
+
+/** Runs an action's executor as the consumer would. */
+export function execute(action: string, config: unknown, ctx: ExecutionContext) {
+  const executor = executorFor(action);
+  if (!executor) throw new Error(`no executor for ${action}`);
+  return executor.execute(config, ctx);
 }

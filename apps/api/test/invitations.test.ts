@@ -338,3 +338,21 @@ describe("changing one's own password", () => {
     expect((audit.body.items as Json[]).map((e) => e.type)).toContain("user.password_changed");
   });
 });
+
+describe("two invitations to a new email, accepted at once", () => {
+  it("make one account; the other link answers 401 or 409, never 500", async () => {
+    const a = await newTenant("A");
+    const b = await newTenant("B");
+    const email = fresh();
+    for (const t of [a, b])
+      await call("POST", "/v1/members", { key: t.key, body: { email, role: "viewer" } });
+    const tokens = await Promise.all([a, b].map((t) => invitationToken(t.key, email)));
+    const answers = await Promise.all(
+      tokens.map((token) => accept({ token, password: "raced-password-1" })),
+    );
+    const statuses = answers.map((r) => r.status).sort();
+    expect(statuses[0]).toBe(200);
+    expect([401, 409]).toContain(statuses[1]);
+    expect((await login(email, "raced-password-1")).body.tenants).toHaveLength(1);
+  });
+});

@@ -1,37 +1,9 @@
-import { env } from "cloudflare:workers";
-import { rootCausation } from "@switchyard/engine";
 import { describe, expect, it } from "vitest";
-import { createDb } from "../src/db/client.ts";
-import { executorFor } from "../src/executors/registry.ts";
-import type { ExecutionContext } from "../src/executors/types.ts";
-import { storeFor } from "../src/store/client.ts";
-import { call, newTenant, storeSql } from "./helpers.ts";
+import { attempt, call, execute, newTenant, storeSql } from "./helpers.ts";
 
 // A notification's link is followed by the builder: only a path on the
 // platform itself may be stored, never something a browser reads as another
 // origin (an open redirect).
-
-function attempt(tenantId: string): ExecutionContext {
-  const stepId = `ntf_${crypto.randomUUID().slice(0, 8)}`;
-  return {
-    env,
-    db: createDb(env.DB),
-    store: storeFor(env, tenantId),
-    tenantId,
-    workflowId: "wf_test",
-    runId: "run_test",
-    stepId,
-    attempt: 1,
-    idempotencyKey: `run_test:${stepId}`,
-    timeoutMs: 30_000,
-    signal: new AbortController().signal,
-    now: new Date().toISOString(),
-    emit: { causation: rootCausation("ev_root"), eventId: `ev_${stepId}` },
-  };
-}
-
-const execute = (action: string, config: unknown, ctx: ExecutionContext) =>
-  executorFor(action)!.execute(config, ctx);
 
 const stored = async (tenantId: string) =>
   (

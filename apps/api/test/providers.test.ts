@@ -1,11 +1,8 @@
 import { env } from "cloudflare:workers";
-import { rootCausation } from "@switchyard/engine";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { createDb } from "../src/db/client.ts";
 import { executorFor } from "../src/executors/registry.ts";
 import type { ExecutionContext } from "../src/executors/types.ts";
-import { storeFor } from "../src/store/client.ts";
-import { call, newTenant, storeSql } from "./helpers.ts";
+import { attempt, call, newTenant, storeSql } from "./helpers.ts";
 
 // The real Resend and Twilio clients with fetch stubbed in this isolate;
 // tests/edges runs them against fake APIs over real HTTP.
@@ -13,26 +10,6 @@ import { call, newTenant, storeSql } from "./helpers.ts";
 const RESEND_KEY = "re_live_0123456789abcdef";
 const TWILIO_SID = "AC0123456789abcdef0123456789abcdef";
 const TWILIO_TOKEN = "twilio-auth-token-0123456789";
-
-function attempt(tenantId: string, over: Partial<ExecutionContext> = {}): ExecutionContext {
-  const stepId = `msg_${crypto.randomUUID().slice(0, 8)}`;
-  return {
-    env,
-    db: createDb(env.DB),
-    store: storeFor(env, tenantId),
-    tenantId,
-    workflowId: "wf_test",
-    runId: "run_test",
-    stepId,
-    attempt: 1,
-    idempotencyKey: `run_test:${stepId}`,
-    timeoutMs: 30_000,
-    signal: new AbortController().signal,
-    now: new Date().toISOString(),
-    emit: { causation: rootCausation("ev_root"), eventId: `ev_${stepId}` },
-    ...over,
-  };
-}
 
 const send = (action: "send_email" | "send_sms", config: unknown, ctx: ExecutionContext) =>
   executorFor(action)!.execute(config, ctx);

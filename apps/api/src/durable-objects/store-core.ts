@@ -2,7 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { WorkflowIndex } from "@switchyard/engine";
 import { createDb } from "../db/client.ts";
 import type { Env } from "../env.ts";
-import { withD1Stats } from "../lib/d1-stats.ts";
+import { withD1Wrappers } from "../lib/d1-stats.ts";
 import { auditKeyOf } from "../services/context.ts";
 import { ARCHIVE_EVERY_MS, hasUnarchived, planSegment, writeSegment } from "../store/archive.ts";
 import { createStoreDb, type StoreDb } from "../store/db.ts";
@@ -113,7 +113,7 @@ export abstract class StoreCore extends DurableObject<Env> {
   );
 
   constructor(ctx: DurableObjectState, env: Env) {
-    super(ctx, withD1Stats(env));
+    super(ctx, withD1Wrappers(env));
     this.db = createStoreDb(ctx.storage);
     ctx.blockConcurrencyWhile(async () => {
       migrateStore(ctx.storage);

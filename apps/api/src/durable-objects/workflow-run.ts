@@ -9,7 +9,7 @@ import {
   type WorkflowDefinition,
 } from "@switchyard/engine";
 import type { Env } from "../env.ts";
-import { withD1Stats } from "../lib/d1-stats.ts";
+import { withD1Wrappers } from "../lib/d1-stats.ts";
 import { nowIso } from "../lib/time.ts";
 import type { Lane } from "../store/limits.ts";
 import { FINAL_STATUSES } from "../store/runs.ts";
@@ -67,7 +67,7 @@ export class WorkflowRun extends DurableObject<Env> {
   private alarmAt: number | null | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
-    super(ctx, withD1Stats(env));
+    super(ctx, withD1Wrappers(env));
     this.storage = new RunStorage(ctx.storage);
   }
 

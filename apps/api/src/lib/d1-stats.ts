@@ -90,7 +90,7 @@ const wrapped = new WeakMap<object, object>();
  * (SWITCHYARD_D1_STATS, benchmarks) and refusing what production D1 would
  * refuse (SWITCHYARD_D1_LIMITS, tests; lib/d1-limits.ts). Else the env itself.
  */
-export function withD1Stats<
+export function withD1Wrappers<
   E extends { DB: D1Database; SWITCHYARD_D1_STATS?: string; SWITCHYARD_D1_LIMITS?: string },
 >(env: E): E {
   const stats = env.SWITCHYARD_D1_STATS === "true";

@@ -96,6 +96,8 @@ async function deliver(
   const tenant = await getTenant(db, row.tenantId);
   const base = (env.SWITCHYARD_PUBLIC_URL ?? "http://localhost:8787").replace(/\/+$/, "");
   const link = `${base}/invite#token=${token}`;
+  // The invitation stands either way: a send that fails is recorded for
+  // the admin to see and send again, never a 500 after the invitation exists.
   const outcome = await sendSystemEmail(
     env,
     db,
@@ -114,7 +116,10 @@ async function deliver(
     // One email per token: a retried request does not send twice. The role
     // is in the key so the outbox knows who may read the link.
     invitationKey(row),
-  );
+  ).catch((err: unknown) => ({
+    status: "failed" as const,
+    error: { message: err instanceof Error ? err.message : String(err) },
+  }));
   const sendError = outcome.status === "succeeded" ? null : outcome.error.message;
   await db.update(invitations).set({ sendError }).where(eq(invitations.id, row.id));
   return { ...row, sendError };
@@ -362,8 +367,17 @@ export async function accept(
       ...(session ? { session: { token: session.token } } : {}),
     };
   } catch (err) {
-    // Nothing joined: the link works again (a concurrent sign-up of the same email, most likely).
+    // Nothing joined: the link works again.
     await unclaimInvitation(db, row.id);
+    const text = `${String(err)} ${String((err as { cause?: unknown })?.cause ?? "")}`;
+    if (text.includes("UNIQUE") && text.includes("users.email")) {
+      // An account for this email was made at the same moment (another link).
+      throw new ApiError(
+        409,
+        ErrorCode.conflict,
+        `An account for ${row.email} was just created: sign in as it, then accept`,
+      );
+    }
     throw err;
   }
 }
