@@ -56,11 +56,104 @@ export const sessions = sqliteTable(
     tenantId: text("tenant_id").notNull(),
     userId: text("user_id").notNull(),
     csrfToken: text("csrf_token").notNull(),
+    /**
+     * How the person proved who they are: `password`, `password+totp`,
+     * `invitation` or `sso`. An `sso` session belongs to its tenant only.
+     */
+    method: text("method").notNull().default("password"),
     createdAt: text("created_at").notNull().default(now),
     expiresAt: text("expires_at").notNull(),
   },
   (t) => [index("sessions_user").on(t.userId)],
 );
+
+/**
+ * A person's authenticator app (TOTP, RFC 6238). The shared secret is
+ * AES-GCM encrypted (lib/secrets.ts). Until `confirmed_at` the factor is an
+ * enrolment in progress and is not asked at sign-in. `last_step` is the
+ * last accepted time step: a code is accepted once.
+ */
+export const userTotp = sqliteTable("user_totp", {
+  userId: text("user_id").primaryKey(),
+  secretEnc: text("secret_enc").notNull(),
+  createdAt: text("created_at").notNull(),
+  confirmedAt: text("confirmed_at"),
+  lastStep: integer("last_step"),
+});
+
+/** One-time recovery codes of a person's second factor: only their SHA-256. */
+export const recoveryCodes = sqliteTable(
+  "recovery_codes",
+  {
+    userId: text("user_id").notNull(),
+    codeHash: text("code_hash").notNull(),
+    createdAt: text("created_at").notNull(),
+    usedAt: text("used_at"),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.codeHash] })],
+);
+
+/**
+ * The middle of a sign-in: the password was right and the second factor is
+ * asked. Only the SHA-256 of its token; a few minutes, a few tries.
+ */
+export const mfaChallenges = sqliteTable("mfa_challenges", {
+  tokenHash: text("token_hash").primaryKey(),
+  userId: text("user_id").notNull(),
+  createdAt: text("created_at").notNull(),
+  expiresAt: text("expires_at").notNull(),
+  attempts: integer("attempts").notNull().default(0),
+  usedAt: text("used_at"),
+});
+
+/**
+ * A tenant's single sign-on (OpenID Connect). The client secret is AES-GCM
+ * encrypted. `required`: members of this tenant sign in through it only.
+ */
+export const ssoConnections = sqliteTable("sso_connections", {
+  tenantId: text("tenant_id").primaryKey(),
+  issuer: text("issuer").notNull(),
+  clientId: text("client_id").notNull(),
+  clientSecretEnc: text("client_secret_enc").notNull(),
+  defaultRole: text("default_role", { enum: ["admin", "editor", "viewer"] }).notNull(),
+  enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
+  required: integer("required", { mode: "boolean" }).notNull().default(false),
+  createdAt: text("created_at").notNull(),
+  updatedAt: text("updated_at").notNull(),
+});
+
+/**
+ * Email domains routed to a tenant's single sign-on. A domain belongs to
+ * one tenant; it routes and links accounts only once verified (a DNS TXT
+ * record holding `verification_token`).
+ */
+export const ssoDomains = sqliteTable(
+  "sso_domains",
+  {
+    domain: text("domain").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    verificationToken: text("verification_token").notNull(),
+    verifiedAt: text("verified_at"),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [index("sso_domains_tenant").on(t.tenantId)],
+);
+
+/**
+ * A single sign-on in flight, from the redirect to the identity provider
+ * to its callback: bound to the browser by a cookie whose SHA-256 is the
+ * key; holds the state, nonce and PKCE verifier. Ten minutes, used once.
+ */
+export const ssoLogins = sqliteTable("sso_logins", {
+  browserHash: text("browser_hash").primaryKey(),
+  tenantId: text("tenant_id").notNull(),
+  state: text("state").notNull(),
+  nonce: text("nonce").notNull(),
+  codeVerifierEnc: text("code_verifier_enc").notNull(),
+  createdAt: text("created_at").notNull(),
+  expiresAt: text("expires_at").notNull(),
+  usedAt: text("used_at"),
+});
 
 /**
  * An invitation to join a tenant (POST /v1/members). Only the SHA-256 of
@@ -250,6 +343,8 @@ export const tenantSettings = sqliteTable("tenant_settings", {
   locale: text("locale"),
   /** Days run history is kept; the tenant's store holds a copy for its alarm. */
   retentionDays: integer("retention_days"),
+  /** Every member signs in with a second factor (single sign-on counts as the IdP's). */
+  require2fa: integer("require_2fa", { mode: "boolean" }).notNull().default(false),
   updatedAt: text("updated_at").notNull(),
 });
 
