@@ -8,7 +8,13 @@ import { sha256Hex, timingSafeEqual } from "../lib/crypto.ts";
 import { nowIso } from "../lib/time.ts";
 import { RequiredSecret, requiredSecret } from "../required-secrets.ts";
 import { cachedKey, dueForLastUsed, LAST_USED_EVERY_MS, rememberKey } from "./key-cache.ts";
-import { allows, type Permission, type Principal, type Scope } from "./principal.ts";
+import {
+  allows,
+  type Permission,
+  type Principal,
+  type Scope,
+  type SessionMethod,
+} from "./principal.ts";
 
 export const SESSION_COOKIE = "sy_session";
 export const CSRF_HEADER = "x-csrf-token";
@@ -75,6 +81,7 @@ async function resolvePrincipal(c: Context<AppEnv>): Promise<Principal | undefin
       tenantId: sessions.tenantId,
       userId: sessions.userId,
       csrfToken: sessions.csrfToken,
+      method: sessions.method,
       email: users.email,
       role: memberships.role,
     })
@@ -100,7 +107,7 @@ async function resolvePrincipal(c: Context<AppEnv>): Promise<Principal | undefin
       );
     }
   }
-  return { kind: "user", sessionIdHash: idHash, ...s };
+  return { kind: "user", sessionIdHash: idHash, ...s, method: s.method as SessionMethod };
 }
 
 export function unauthorized(message = "Sign in or send an API key"): ApiError {

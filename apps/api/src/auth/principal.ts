@@ -14,6 +14,15 @@ const LEVEL: Record<Permission, number> = { read: 1, write: 2, admin: 3, owner: 
 const ROLE_LEVEL: Record<Role, number> = { viewer: 1, editor: 2, admin: 3, owner: 4 };
 const SCOPE_LEVEL: Record<Scope, number> = { read: 1, write: 2, admin: 3 };
 
+/** How a session was opened; an `sso` session belongs to its tenant only. */
+export const SessionMethod = {
+  password: "password",
+  passwordTotp: "password+totp",
+  invitation: "invitation",
+  sso: "sso",
+} as const;
+export type SessionMethod = (typeof SessionMethod)[keyof typeof SessionMethod];
+
 export type Principal =
   | {
       kind: "user";
@@ -23,6 +32,8 @@ export type Principal =
       role: Role;
       sessionIdHash: string;
       csrfToken: string;
+      /** How the session was opened (sessions.method): `sso` binds it to its tenant. */
+      method: SessionMethod;
     }
   | { kind: "api_key"; tenantId: string; keyId: string; scopes: Scope[] };
 

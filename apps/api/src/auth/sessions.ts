@@ -9,6 +9,7 @@ import type { Db } from "../db/client.ts";
 import { sessions, users } from "../db/schema.ts";
 import { randomBytes, sha256Hex, toBase64Url } from "../lib/crypto.ts";
 import { SESSION_COOKIE } from "./authenticate.ts";
+import type { SessionMethod } from "./principal.ts";
 
 export const SESSION_DAYS = 7;
 
@@ -18,6 +19,7 @@ export async function newSession(
   userId: string,
   tenantId: string,
   now: number,
+  method: SessionMethod,
 ): Promise<{ token: string; csrfToken: string; items: BatchItem<"sqlite">[] }> {
   const token = toBase64Url(randomBytes(32));
   const csrfToken = toBase64Url(randomBytes(24));
@@ -31,6 +33,7 @@ export async function newSession(
         tenantId,
         userId,
         csrfToken,
+        method,
         createdAt: at,
         expiresAt: new Date(now + SESSION_DAYS * 86_400_000).toISOString(),
       }),

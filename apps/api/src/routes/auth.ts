@@ -3,6 +3,7 @@ import { and, desc, eq, gt, ne } from "drizzle-orm";
 import { deleteCookie } from "hono/cookie";
 import { authorize, SESSION_COOKIE, unauthorized } from "../auth/authenticate.ts";
 import { checkLoginAllowed, clearLoginFailures, recordLoginFailure } from "../auth/login-limit.ts";
+import { SessionMethod } from "../auth/principal.ts";
 import { newSession, setSessionCookie } from "../auth/sessions.ts";
 import { memberships, sessions, tenants, users } from "../db/schema.ts";
 import { ApiError, ErrorCode } from "../errors.ts";
@@ -99,7 +100,7 @@ export const authRoutes = createRouter()
       await clearLoginFailures(db, email);
       const tenant = tenantList.find((t) => t.id === user.lastTenantId) ?? tenantList[0]!;
       const at = nowIso();
-      const session = await newSession(db, user.id, tenant.id, now);
+      const session = await newSession(db, user.id, tenant.id, now, SessionMethod.password);
       await commitWithAudit(db, auditKeyOf(c.env), tenant.id, at, () => session.items, [
         { type: AuditType.userSignedIn, actor: { type: "user", id: user.id }, subject: user.id },
       ]);

@@ -7,7 +7,13 @@
 // email has an account.
 import { and, eq, isNull } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import { type Actor, actorOf, type Principal, type Role } from "../auth/principal.ts";
+import {
+  type Actor,
+  actorOf,
+  type Principal,
+  type Role,
+  SessionMethod,
+} from "../auth/principal.ts";
 import { newSession } from "../auth/sessions.ts";
 import type { Db } from "../db/client.ts";
 import { invitations, memberships, sessions, users } from "../db/schema.ts";
@@ -315,7 +321,13 @@ export async function accept(
           createdAt: at,
         }),
       );
-      session = await newSession(db, userId, row.tenantId, Date.parse(at));
+      session = await newSession(
+        db,
+        userId,
+        row.tenantId,
+        Date.parse(at),
+        SessionMethod.invitation,
+      );
     } else if (caller?.kind === "user") {
       // Signed in already: the session moves to the tenant just joined.
       items.push(
