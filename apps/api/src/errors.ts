@@ -6,6 +6,10 @@ export const ErrorCode = {
   unauthorized: "unauthorized",
   signInRequired: "sign_in_required",
   forbidden: "forbidden",
+  /** 403: the tenant asks every member for a second factor and this person has none yet. */
+  twoFactorRequired: "two_factor_required",
+  /** 403: the tenant's members sign in with single sign-on only. */
+  ssoRequired: "sso_required",
   notFound: "not_found",
   methodNotAllowed: "method_not_allowed",
   conflict: "conflict",
