@@ -198,7 +198,12 @@ describe("tenant settings", () => {
     const t = await newTenant();
     const res = await call("GET", "/v1/settings/tenant", { key: t.key });
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ timezone: "UTC", locale: "en", retentionDays: 30 });
+    expect(res.body).toEqual({
+      timezone: "UTC",
+      locale: "en",
+      retentionDays: 30,
+      require2fa: false,
+    });
   });
 
   it("an admin sets each field; the others stay, and the store gets the retention", async () => {
@@ -208,20 +213,45 @@ describe("tenant settings", () => {
 
     const zone = await put({ timezone: "Europe/Berlin" });
     expect(zone.status).toBe(200);
-    expect(zone.body).toEqual({ timezone: "Europe/Berlin", locale: "en", retentionDays: 30 });
+    expect(zone.body).toEqual({
+      timezone: "Europe/Berlin",
+      locale: "en",
+      retentionDays: 30,
+      require2fa: false,
+    });
     // Names and tags are kept in their canonical form.
     const tag = await put({ locale: "de-ch" });
-    expect(tag.body).toEqual({ timezone: "Europe/Berlin", locale: "de-CH", retentionDays: 30 });
+    expect(tag.body).toEqual({
+      timezone: "Europe/Berlin",
+      locale: "de-CH",
+      retentionDays: 30,
+      require2fa: false,
+    });
     expect(await storedRetention(t.tenantId)).toEqual([]);
     const days = await put({ retentionDays: 14 });
-    expect(days.body).toEqual({ timezone: "Europe/Berlin", locale: "de-CH", retentionDays: 14 });
+    expect(days.body).toEqual({
+      timezone: "Europe/Berlin",
+      locale: "de-CH",
+      retentionDays: 14,
+      require2fa: false,
+    });
 
     const read = await call("GET", "/v1/settings/tenant", { key: t.key });
-    expect(read.body).toEqual({ timezone: "Europe/Berlin", locale: "de-CH", retentionDays: 14 });
+    expect(read.body).toEqual({
+      timezone: "Europe/Berlin",
+      locale: "de-CH",
+      retentionDays: 14,
+      require2fa: false,
+    });
     expect(await storedRetention(t.tenantId)).toEqual(["14"]);
 
     const all = await put({ timezone: "America/New_York", locale: "pt-BR", retentionDays: 400 });
-    expect(all.body).toEqual({ timezone: "America/New_York", locale: "pt-BR", retentionDays: 400 });
+    expect(all.body).toEqual({
+      timezone: "America/New_York",
+      locale: "pt-BR",
+      retentionDays: 400,
+      require2fa: false,
+    });
     expect(await storedRetention(t.tenantId)).toEqual(["400"]);
     const row = await env.DB.prepare(
       "SELECT timezone, locale, retention_days FROM tenant_settings WHERE tenant_id = ?",
@@ -307,14 +337,16 @@ describe("tenant settings", () => {
       "retentionDays",
       "timezone",
     ]);
-    const unknown = await put({ retentionDays: 14, require2fa: true });
+    expect(await paths({ require2fa: "yes" })).toEqual(["require2fa"]);
+    const unknown = await put({ retentionDays: 14, colour: "red" });
     expect(unknown.status).toBe(400);
-    expect(JSON.stringify(unknown.body.error.details)).toContain("require2fa");
+    expect(JSON.stringify(unknown.body.error.details)).toContain("colour");
     // Nothing of a refused request was kept.
     expect((await call("GET", "/v1/settings/tenant", { key: t.key })).body).toEqual({
       timezone: "UTC",
       locale: "en",
       retentionDays: 30,
+      require2fa: false,
     });
     expect(await audit(t.key)).toHaveLength(0);
     expect(await storedRetention(t.tenantId)).toEqual([]);

@@ -1,20 +1,14 @@
 import { and, eq, gt, isNull, lt, or } from "drizzle-orm";
 import type { Context, MiddlewareHandler } from "hono";
 import { getCookie } from "hono/cookie";
-import { apiKeys, memberships, sessions, users } from "../db/schema.ts";
+import { apiKeys, memberships, sessions, tenantSettings, users, userTotp } from "../db/schema.ts";
 import { ApiError, ErrorCode } from "../errors.ts";
 import type { AppEnv } from "../http.ts";
 import { sha256Hex, timingSafeEqual } from "../lib/crypto.ts";
 import { nowIso } from "../lib/time.ts";
 import { RequiredSecret, requiredSecret } from "../required-secrets.ts";
 import { cachedKey, dueForLastUsed, LAST_USED_EVERY_MS, rememberKey } from "./key-cache.ts";
-import {
-  allows,
-  type Permission,
-  type Principal,
-  type Scope,
-  type SessionMethod,
-} from "./principal.ts";
+import { allows, type Permission, type Principal, type Scope, SessionMethod } from "./principal.ts";
 
 export const SESSION_COOKIE = "sy_session";
 export const CSRF_HEADER = "x-csrf-token";
@@ -28,9 +22,24 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
  * but wrong answer 401 at once; routes decide what anonymous callers get.
  */
 export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
-  c.set("principal", await resolvePrincipal(c));
+  const principal = await resolvePrincipal(c);
+  if (
+    principal?.kind === "user" &&
+    principal.needsTwoFactor &&
+    !OPEN_WITHOUT_2FA.test(c.req.path)
+  ) {
+    throw new ApiError(
+      403,
+      ErrorCode.twoFactorRequired,
+      "This workspace asks everyone to use two-step sign-in. Turn it on under Your account first.",
+    );
+  }
+  c.set("principal", principal);
   return next();
 };
+
+/** What a member who still has to set up a second factor may use: their own account, invitations. */
+const OPEN_WITHOUT_2FA = /^\/v1\/(auth\/|invitations\/(inspect|accept)$)/;
 
 async function resolvePrincipal(c: Context<AppEnv>): Promise<Principal | undefined> {
   const db = c.var.db;
@@ -84,6 +93,8 @@ async function resolvePrincipal(c: Context<AppEnv>): Promise<Principal | undefin
       method: sessions.method,
       email: users.email,
       role: memberships.role,
+      require2fa: tenantSettings.require2fa,
+      totpConfirmedAt: userTotp.confirmedAt,
     })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
@@ -91,6 +102,8 @@ async function resolvePrincipal(c: Context<AppEnv>): Promise<Principal | undefin
       memberships,
       and(eq(memberships.userId, sessions.userId), eq(memberships.tenantId, sessions.tenantId)),
     )
+    .leftJoin(tenantSettings, eq(tenantSettings.tenantId, sessions.tenantId))
+    .leftJoin(userTotp, eq(userTotp.userId, sessions.userId))
     .where(and(eq(sessions.idHash, idHash), gt(sessions.expiresAt, nowIso())))
     .limit(1);
   const s = rows[0];
@@ -107,7 +120,16 @@ async function resolvePrincipal(c: Context<AppEnv>): Promise<Principal | undefin
       );
     }
   }
-  return { kind: "user", sessionIdHash: idHash, ...s, method: s.method as SessionMethod };
+  const { require2fa, totpConfirmedAt, ...rest } = s;
+  const method = s.method as SessionMethod;
+  return {
+    kind: "user",
+    sessionIdHash: idHash,
+    ...rest,
+    method,
+    // Single sign-on leaves the second factor to the identity provider.
+    needsTwoFactor: require2fa === true && totpConfirmedAt === null && method !== SessionMethod.sso,
+  };
 }
 
 export function unauthorized(message = "Sign in or send an API key"): ApiError {

@@ -34,6 +34,11 @@ export type Principal =
       csrfToken: string;
       /** How the session was opened (sessions.method): `sso` binds it to its tenant. */
       method: SessionMethod;
+      /**
+       * The tenant asks every member for a second factor and this person has
+       * none yet: only their own account (`/v1/auth/*`) is open to them.
+       */
+      needsTwoFactor: boolean;
     }
   | { kind: "api_key"; tenantId: string; keyId: string; scopes: Scope[] };
 

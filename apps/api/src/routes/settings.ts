@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { authorize } from "../auth/authenticate.ts";
 import { actorOf } from "../auth/principal.ts";
+import { ApiError, ErrorCode } from "../errors.ts";
 import { createRouter } from "../http.ts";
 import { nowIso } from "../lib/time.ts";
 import {
@@ -18,6 +19,7 @@ import {
   RETENTION_DAYS_MIN,
   tenantSettingsView,
 } from "../services/tenant-settings.ts";
+import { hasTwoFactor } from "../services/two-factor.ts";
 import { errors, jsonBody, jsonResponse } from "./common.ts";
 
 const From = z.string().trim().min(1).max(320);
@@ -93,6 +95,10 @@ const TenantSettings = z
     timezone: z.string().openapi({ example: "UTC" }),
     locale: z.string().openapi({ example: "en" }),
     retentionDays: z.number().int().openapi({ example: 30 }),
+    require2fa: z.boolean().openapi({
+      description:
+        "Every member signs in with a second factor; members without one can use only their account until they turn it on. Single sign-on counts as the identity provider's.",
+    }),
   })
   .openapi("TenantSettings");
 
@@ -101,6 +107,7 @@ const TenantSettingsUpdate = z
     timezone: TimeZone.optional(),
     locale: Locale.optional(),
     retentionDays: RetentionDays.optional(),
+    require2fa: z.boolean().optional(),
   })
   .openapi("TenantSettingsUpdate");
 
@@ -123,20 +130,37 @@ export const settingsRoutes = createRouter()
       method: "put",
       path: "/v1/settings/tenant",
       tags: ["Settings"],
-      summary: "Change the tenant's time zone, locale or how long run history is kept",
+      summary:
+        "Change the tenant's time zone, locale, how long run history is kept, or whether a second factor is required",
       description:
         "A field left out stays as it is. After retention is shortened, run history older than the new window starts being deleted within the hour.",
       request: { body: jsonBody(TenantSettingsUpdate) },
-      responses: { 200: jsonResponse(TenantSettings, "The settings"), ...errors(400, 401, 403) },
+      responses: {
+        200: jsonResponse(TenantSettings, "The settings"),
+        ...errors(400, 401, 403, 409),
+      },
     }),
     async (c) => {
       const p = authorize(c, "admin");
+      const input = c.req.valid("json");
+      // Whoever asks everyone for a second factor has one: else the next sign-in locks them out.
+      if (
+        input.require2fa === true &&
+        p.kind === "user" &&
+        !(await hasTwoFactor(c.var.db, p.userId))
+      ) {
+        throw new ApiError(
+          409,
+          ErrorCode.conflict,
+          "Turn on two-step sign-in for yourself first (Your account), then ask it of everyone",
+        );
+      }
       const view = await putTenantSettings(
         c.var.db,
         c.env,
         p.tenantId,
         actorOf(p),
-        c.req.valid("json"),
+        input,
         nowIso(),
       );
       return c.json(view, 200);

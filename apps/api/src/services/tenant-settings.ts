@@ -21,6 +21,8 @@ export interface TenantSettingsView {
   timezone: string;
   locale: string;
   retentionDays: number;
+  /** Every member signs in with a second factor (single sign-on: the identity provider's). */
+  require2fa: boolean;
 }
 
 export type TenantSettingsInput = Partial<TenantSettingsView>;
@@ -29,6 +31,7 @@ export const TENANT_SETTINGS_DEFAULTS: TenantSettingsView = {
   timezone: "UTC",
   locale: "en",
   retentionDays: DEFAULT_RETENTION_DAYS,
+  require2fa: false,
 };
 
 /**
@@ -65,6 +68,7 @@ export function tenantSettingsView(row: SettingsRow | undefined): TenantSettings
     timezone: row?.timezone ?? TENANT_SETTINGS_DEFAULTS.timezone,
     locale: row?.locale ?? TENANT_SETTINGS_DEFAULTS.locale,
     retentionDays: row?.retentionDays ?? TENANT_SETTINGS_DEFAULTS.retentionDays,
+    require2fa: row?.require2fa ?? TENANT_SETTINGS_DEFAULTS.require2fa,
   };
 }
 
@@ -88,11 +92,12 @@ export async function putTenantSettings(
     timezone: input.timezone && (canonicalTimeZone(input.timezone) ?? input.timezone),
     locale: input.locale && (canonicalLocale(input.locale) ?? input.locale),
     retentionDays: input.retentionDays,
+    require2fa: input.require2fa,
   };
   const after: TenantSettingsView = { ...before };
   // Only what changed is written: a field never set keeps following the default.
   const set: Partial<SettingsRow> & { updatedAt: string } = { updatedAt: now };
-  const changes: Record<string, { old: string | number; new: string | number }> = {};
+  const changes: Record<string, { old: unknown; new: unknown }> = {};
   if (wanted.timezone !== undefined && wanted.timezone !== before.timezone) {
     after.timezone = set.timezone = wanted.timezone;
     changes.timezone = { old: before.timezone, new: wanted.timezone };
@@ -104,6 +109,10 @@ export async function putTenantSettings(
   if (wanted.retentionDays !== undefined && wanted.retentionDays !== before.retentionDays) {
     after.retentionDays = set.retentionDays = wanted.retentionDays;
     changes.retentionDays = { old: before.retentionDays, new: wanted.retentionDays };
+  }
+  if (wanted.require2fa !== undefined && wanted.require2fa !== before.require2fa) {
+    after.require2fa = set.require2fa = wanted.require2fa;
+    changes.require2fa = { old: before.require2fa, new: wanted.require2fa };
   }
 
   if (Object.keys(changes).length > 0) {
