@@ -12,9 +12,10 @@
 //   output is over MAX_STEP_OUTPUT_BYTES, or that takes the run's steps
 //   over MAX_RUN_STATE_BYTES, fails as `state_too_large` (the shell checks
 //   before the engine sees the output).
-import type { Command, RunState, StepState } from "@switchyard/engine";
+import type { Command, RunInput, RunState, StepState } from "@switchyard/engine";
 import { sha256Hex } from "../lib/crypto.ts";
 import type { Lane } from "../store/limits.ts";
+import type { OwedEntry } from "../store/run-log.ts";
 
 /** What the timeline keeps of one step's rendered input. */
 export const MAX_KEPT_INPUT_BYTES = 64 * 1024;
@@ -37,6 +38,11 @@ export interface Stored {
   indexedStatus?: RunState["status"];
   /** The runs index is told with the pending commands (the status changed). */
   indexDue?: boolean;
+  /**
+   * Run-log entries stored with the change they record (a retry, a cancel,
+   * an approval's decision) and not yet known to be in the tenant's store.
+   */
+  owed?: OwedEntry[];
 }
 
 /** Dispatched attempts no consumer has claimed yet. */
@@ -213,6 +219,51 @@ const bytesOf = (text: string): number => new TextEncoder().encode(text).length;
 /** The JSON size of a value, in bytes. */
 export function jsonBytes(value: unknown): number {
   return value === undefined ? 0 : bytesOf(JSON.stringify(value));
+}
+
+/** An error message kept in a step: longer ones are cut (with a note). */
+const MAX_ERROR_MESSAGE = 4_000;
+
+/**
+ * What the engine may keep: an output too big for the run's storage
+ * fails its step as `state_too_large` (never retried: the same output
+ * comes back), and an error message is cut to a readable length.
+ * `otherStepBytes` measures the run's other step rows.
+ */
+export function boundedInput(
+  input: RunInput,
+  otherStepBytes: (stepId: string) => number,
+): RunInput {
+  if (input.type === "stepSucceeded") {
+    const bytes = jsonBytes(input.output);
+    const total = bytes + otherStepBytes(input.stepId);
+    if (bytes > MAX_STEP_OUTPUT_BYTES || total > MAX_RUN_STATE_BYTES) {
+      return {
+        type: "stepFailed",
+        stepId: input.stepId,
+        attempt: input.attempt,
+        error: {
+          code: "state_too_large",
+          message:
+            bytes > MAX_STEP_OUTPUT_BYTES
+              ? `the step's output is ${bytes} bytes; a step may keep at most ${MAX_STEP_OUTPUT_BYTES}`
+              : `the run's steps would keep ${total} bytes; a run may keep at most ${MAX_RUN_STATE_BYTES}`,
+        },
+        retryable: false,
+        at: input.at,
+      };
+    }
+  }
+  if (input.type === "stepFailed" && input.error.message.length > MAX_ERROR_MESSAGE) {
+    return {
+      ...input,
+      error: {
+        ...input.error,
+        message: `${input.error.message.slice(0, MAX_ERROR_MESSAGE)}… (cut: ${input.error.message.length} characters)`,
+      },
+    };
+  }
+  return input;
 }
 
 async function marker(text: string): Promise<unknown> {

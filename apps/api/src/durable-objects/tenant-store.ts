@@ -7,7 +7,7 @@ import { limitSettings } from "../store/limits.ts";
 import * as notificationStore from "../store/notifications.ts";
 import * as outboxStore from "../store/outbox.ts";
 import * as recordStore from "../store/records.ts";
-import { RunLogType } from "../store/run-log.ts";
+import { type OwedEntry, RunLogType } from "../store/run-log.ts";
 import * as taskStore from "../store/tasks.ts";
 import { StoreCore } from "./store-core.ts";
 
@@ -244,6 +244,27 @@ export class TenantStore extends StoreCore {
   ): Promise<approvalStore.ApprovalRow | null> {
     this.tenant(tenantId);
     return approvalStore.decideApproval(this.db, tenantId, id, decision) ?? null;
+  }
+
+  /**
+   * Entries a run owes the run log (a retry, a cancel, an approval's
+   * decision), each with what it records here: an approval's decision
+   * commits in the same transaction as its entry. Safe to repeat (the
+   * entry ids are fixed when the run stores them; a decided approval stays
+   * as it is), so the run delivers them until this succeeds.
+   */
+  async recordOwed(tenantId: string, owed: OwedEntry[]): Promise<void> {
+    await this.appendLog(
+      tenantId,
+      owed.map((o) => o.entry),
+      (tx) => {
+        for (const o of owed) {
+          if (!o.approval) continue;
+          const { id, ...decision } = o.approval;
+          approvalStore.decideApproval(tx, tenantId, id, decision);
+        }
+      },
+    );
   }
 
   /**

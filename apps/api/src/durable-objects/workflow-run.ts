@@ -11,18 +11,13 @@ import {
 import type { Env } from "../env.ts";
 import { withD1Wrappers } from "../lib/d1-stats.ts";
 import { nowIso } from "../lib/time.ts";
+import { storeFor } from "../store/client.ts";
 import type { Lane } from "../store/limits.ts";
+import type { OwedEntry } from "../store/run-log.ts";
 import { FINAL_STATUSES } from "../store/runs.ts";
 import { type ActionMessage, actionsQueue, carryOut, type Dispatch } from "./run-commands.ts";
 import { previewRetry, type RetryPreview } from "./run-preview.ts";
-import {
-  jsonBytes,
-  keptInput,
-  MAX_RUN_STATE_BYTES,
-  MAX_STEP_OUTPUT_BYTES,
-  RunStorage,
-  type Stored,
-} from "./run-storage.ts";
+import { boundedInput, jsonBytes, keptInput, RunStorage, type Stored } from "./run-storage.ts";
 
 /** How long a crash may leave commands un-carried-out before the alarm replays them. */
 const REPLAY_AFTER_MS = 5_000;
@@ -35,8 +30,11 @@ export const REDISPATCH_AFTER_MS = 10_000;
 
 /** The alarm's backoff after a failing pass: 1 s doubling, at most 5 minutes, forever. */
 const ALARM_BACKOFF_MAX_MS = 5 * 60_000;
-/** An error message kept in a step: longer ones are cut (with a note). */
-const MAX_ERROR_MESSAGE = 4_000;
+
+/** Commands or a runs-index update wait to be carried out. */
+const commandsDue = (s: Stored): boolean => s.pending.length > 0 || s.indexDue === true;
+/** Run-log entries wait to be delivered to the tenant's store. */
+const owesLog = (s: Stored): boolean => (s.owed?.length ?? 0) > 0;
 
 export type RunReply =
   | { ok: true; status: RunState["status"] }
@@ -89,8 +87,9 @@ export class WorkflowRun extends DurableObject<Env> {
    * out now, and the alarm is armed if anything is open.
    */
   private async repair(stored: Stored, opts: { bestEffort?: boolean } = {}): Promise<Stored> {
+    if (owesLog(stored)) stored = await this.settleOwed();
     try {
-      if (stored.pending.length > 0 || stored.indexDue) {
+      if (commandsDue(stored)) {
         await this.finishCommands(stored);
         stored = this.load()!;
       }
@@ -137,18 +136,27 @@ export class WorkflowRun extends DurableObject<Env> {
    * A step's result from the action consumer, or any other engine input.
    * The reply comes once the input is stored: what follows from it (the
    * next dispatches, the runs index, emitted events) is carried out next,
-   * so a consumer's batch does not wait for the run's next hops.
+   * so a consumer's batch does not wait for the run's next hops. `owed`
+   * is the run-log entry that audits this input (a cancel, an approval's
+   * decision): stored only if the run accepts the input, in the same
+   * transaction (see `apply`).
    */
-  async input(input: RunInput): Promise<RunReply> {
+  async input(input: RunInput, owed?: OwedEntry): Promise<RunReply> {
     return this.serial(async () => {
       const found = this.load();
       if (!found) return { ok: false, reason: "not_found", message: "no such run" };
-      return this.apply(await this.repair(found), input, { commandsLater: true });
+      return this.apply(await this.repair(found), input, { commandsLater: true, owed });
     });
   }
 
-  /** Resumes a failed run, optionally on another version (after the compatibility check). */
-  async retry(to?: { version: number; definition: WorkflowDefinition }): Promise<RunReply> {
+  /**
+   * Resumes a failed run, optionally on another version (after the
+   * compatibility check); `owed` audits it, committed with the retry.
+   */
+  async retry(
+    to?: { version: number; definition: WorkflowDefinition },
+    owed?: OwedEntry,
+  ): Promise<RunReply> {
     return this.serial(async () => {
       const found = this.load();
       if (!found) return { ok: false, reason: "not_found", message: "no such run" };
@@ -164,7 +172,11 @@ export class WorkflowRun extends DurableObject<Env> {
           };
         }
       }
-      return this.apply(stored, { type: "retryRequested", ...(to ? { to } : {}), at: Date.now() });
+      return this.apply(
+        stored,
+        { type: "retryRequested", ...(to ? { to } : {}), at: Date.now() },
+        { owed },
+      );
     });
   }
 
@@ -239,7 +251,12 @@ export class WorkflowRun extends DurableObject<Env> {
       await this.serial(async () => {
         let stored = this.load();
         if (!stored) return;
-        if (stored.pending.length > 0 || stored.indexDue) await this.finishCommands(stored);
+        if (owesLog(stored)) {
+          // Throws while the store refuses: the alarm backs off and tries again.
+          await this.deliverOwed();
+          stored = this.load()!;
+        }
+        if (commandsDue(stored)) await this.finishCommands(stored);
         const now = Date.now();
         // Fire every due timer, earliest first; each is one transition.
         for (;;) {
@@ -291,55 +308,28 @@ export class WorkflowRun extends DurableObject<Env> {
   }
 
   /**
-   * What the engine may keep: an output too big for the run's storage
-   * fails its step as `state_too_large` (never retried: the same output
-   * comes back), and an error message is cut to a readable length.
-   */
-  private bounded(input: RunInput): RunInput {
-    if (input.type === "stepSucceeded") {
-      const bytes = jsonBytes(input.output);
-      const total = bytes + this.storage.otherStepBytes(input.stepId);
-      if (bytes > MAX_STEP_OUTPUT_BYTES || total > MAX_RUN_STATE_BYTES) {
-        return {
-          type: "stepFailed",
-          stepId: input.stepId,
-          attempt: input.attempt,
-          error: {
-            code: "state_too_large",
-            message:
-              bytes > MAX_STEP_OUTPUT_BYTES
-                ? `the step's output is ${bytes} bytes; a step may keep at most ${MAX_STEP_OUTPUT_BYTES}`
-                : `the run's steps would keep ${total} bytes; a run may keep at most ${MAX_RUN_STATE_BYTES}`,
-          },
-          retryable: false,
-          at: input.at,
-        };
-      }
-    }
-    if (input.type === "stepFailed" && input.error.message.length > MAX_ERROR_MESSAGE) {
-      return {
-        ...input,
-        error: {
-          ...input.error,
-          message: `${input.error.message.slice(0, MAX_ERROR_MESSAGE)}… (cut: ${input.error.message.length} characters)`,
-        },
-      };
-    }
-    return input;
-  }
-
-  /**
    * One transition: advance, store the checkpoint with its commands, carry
    * them out. With `commandsLater` the reply does not wait for the commands:
    * they are carried out by the next task in this run's chain (and, should
    * the object die first, by the safety alarm stored with them).
+   *
+   * `owed` is the run-log entry that audits this input (a retry, a cancel,
+   * an approval's decision). The entry lives in the tenant's store, the
+   * change in this object, so no single transaction can hold both; instead
+   * the entry is stored here, in the very transaction that commits the
+   * change (and only if the engine accepts the input), and delivered to the
+   * store now and, until the store has it, on every touch and by the alarm.
+   * Its id is fixed when it is stored, so a repeated delivery is one entry.
+   * A crash or a failing store between the two can therefore neither lose
+   * the entry of a change that happened nor write one for a change that
+   * did not.
    */
   private async apply(
     stored: Stored,
     raw: RunInput,
-    opts: { commandsLater?: boolean } = {},
+    opts: { commandsLater?: boolean; owed?: OwedEntry | undefined } = {},
   ): Promise<RunReply> {
-    const bounded = this.bounded(raw);
+    const bounded = boundedInput(raw, (stepId) => this.storage.otherStepBytes(stepId));
     const input =
       bounded.type === "stepFailed" && bounded.random === undefined
         ? { ...bounded, random: Math.random() }
@@ -370,9 +360,12 @@ export class WorkflowRun extends DurableObject<Env> {
       ...(stored.indexedStatus ? { indexedStatus: stored.indexedStatus } : {}),
       indexDue: stored.indexDue === true || state.status !== stored.indexedStatus,
     };
+    const owed = [...(stored.owed ?? []), ...(opts.owed ? [opts.owed] : [])];
+    if (owed.length > 0) next.owed = owed;
     // One storage transaction: the new checkpoint (core + changed steps),
-    // its commands, the dispatch payloads the consumer will ask for, and
-    // the attempts to re-send should their queue message be lost.
+    // its commands, the run-log entries it owes, the dispatch payloads the
+    // consumer will ask for, and the attempts to re-send should their
+    // queue message be lost.
     const now = Date.now();
     const dispatched = result.commands.filter((c) => c.type === "dispatch");
     this.storage.save(next, {
@@ -400,22 +393,44 @@ export class WorkflowRun extends DurableObject<Env> {
     });
     // A safety alarm, should the object die before the commands are out:
     // set in the same turn as the save, so both commit together.
-    const open = next.pending.length > 0 || next.indexDue;
+    const open = commandsDue(next);
     const safety = Date.now() + REPLAY_AFTER_MS;
-    if (open && !(this.alarmAt && this.alarmAt <= safety)) this.setAlarm(safety);
+    if ((open || owesLog(next)) && !(this.alarmAt && this.alarmAt <= safety)) {
+      this.setAlarm(safety);
+    }
+    // The entry before the reply, so the audit shows it at once; should the
+    // store refuse it, the change still stands and the entry stays owed.
+    if (owesLog(next)) await this.settleOwed();
     if (open && opts.commandsLater) {
       void this.serial(async () => {
         const latest = this.load();
-        if (latest && (latest.pending.length > 0 || latest.indexDue)) {
+        if (latest && commandsDue(latest)) {
           await this.finishCommands(latest);
           this.armAlarm(this.load()!);
         }
       }).catch((err) => console.error("run commands not carried out; the alarm replays them", err));
       return { ok: true, status: state.status };
     }
-    if (open) await this.finishCommands(next);
+    if (open) await this.finishCommands(this.load()!);
     this.armAlarm(this.load()!);
     return { ok: true, status: state.status };
+  }
+
+  /** Delivers the run-log entries this run owes to the tenant's store, then forgets them. */
+  private async deliverOwed(): Promise<void> {
+    const stored = this.load();
+    if (!stored?.owed?.length) return;
+    await storeFor(this.env, stored.tenantId).recordOwed(stored.tenantId, stored.owed);
+    const { owed: _, ...rest } = this.load()!;
+    this.storage.save(rest);
+  }
+
+  /** `deliverOwed`, logging a failure: the entries stay owed for the next touch or the alarm. */
+  private async settleOwed(): Promise<Stored> {
+    await this.deliverOwed().catch((err) =>
+      console.error("run-log entries not delivered; the run tries again", err),
+    );
+    return this.load()!;
   }
 
   /** Carries out the pending commands (and tells the runs index), then forgets them. */
@@ -443,7 +458,7 @@ export class WorkflowRun extends DurableObject<Env> {
       ...stored.state.timers.map((t) => t.at),
       ...this.storage.unclaimed().map((u) => u.at),
     ];
-    if (stored.pending.length > 0 || stored.indexDue) times.push(Date.now() + REPLAY_AFTER_MS);
+    if (commandsDue(stored) || owesLog(stored)) times.push(Date.now() + REPLAY_AFTER_MS);
     const at = times.length > 0 ? Math.min(...times) : null;
     if (at === null) {
       if (this.alarmAt !== null) this.setAlarm(null);

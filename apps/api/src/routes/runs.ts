@@ -5,13 +5,14 @@ import { actorOf } from "../auth/principal.ts";
 import type { RetryPreview } from "../durable-objects/run-preview.ts";
 import { ApiError, ErrorCode, notFound } from "../errors.ts";
 import { createRouter } from "../http.ts";
+import { newId } from "../lib/crypto.ts";
 import { parseStored } from "../lib/json.ts";
-import { nowIso } from "../lib/time.ts";
-import { AuditType, commitWithAudit } from "../repositories/audit.ts";
 import { isKeysetCursor } from "../repositories/keyset.ts";
 import { getVersionRow } from "../repositories/workflows.ts";
-import { auditKeyOf, type Ctx } from "../services/context.ts";
+import { RequiredSecret, requiredSecret } from "../required-secrets.ts";
+import type { Ctx } from "../services/context.ts";
 import { storeFor } from "../store/client.ts";
+import { RunLogType } from "../store/run-log.ts";
 import { type RunRow, runIndexRow, type StepView, stepViews } from "../store/runs.ts";
 import { decodeCursor, encodeCursor, errors, IdParam, jsonResponse, ListQuery } from "./common.ts";
 
@@ -227,11 +228,15 @@ export const runRoutes = createRouter()
           "This run ended before any step ran (its filter failed); send the event again instead",
         );
       }
-      const reply = await stub.retry(to);
-      if (!reply.ok) throw conflictFrom(reply);
-      await commitWithAudit(db, auditKeyOf(c.env), p.tenantId, nowIso(), () => [], [
-        {
-          type: AuditType.runRetried,
+      // The entry is signed in the tenant's store: refuse before the run
+      // changes when the audit key is missing (503), not after.
+      requiredSecret(c.env, RequiredSecret.auditKey);
+      // Audited in the run's own transaction with the retry: the run
+      // delivers the entry to the store's run log (workflow-run.ts, apply).
+      const reply = await stub.retry(to, {
+        entry: {
+          id: newId("au_ret"),
+          type: RunLogType.runRetried,
           actor: actorOf(p),
           subject: r.id,
           details: {
@@ -240,7 +245,8 @@ export const runRoutes = createRouter()
             toVersion: to?.version ?? r.workflowVersion,
           },
         },
-      ]);
+      });
+      if (!reply.ok) throw conflictFrom(reply);
       return c.json({ runId: r.id, status: reply.status }, 202);
     },
   )
@@ -322,29 +328,30 @@ export const runRoutes = createRouter()
     }),
     async (c) => {
       const p = authorize(c, "write");
-      const db = c.var.db;
       const r = await getRunRow(c, p.tenantId, c.req.valid("param").id);
       const stub = c.env.RUNS.get(c.env.RUNS.idFromName(r.id));
       const actor = actorOf(p);
-      const reply = await stub.input({
-        type: "cancel",
-        at: Date.now(),
-        by: `${actor.type}:${actor.id}`,
-      });
+      requiredSecret(c.env, RequiredSecret.auditKey);
+      // Audited in the run's own transaction with the cancel (a run is
+      // cancelled once, so the entry's id is the run's).
+      const reply = await stub.input(
+        { type: "cancel", at: Date.now(), by: `${actor.type}:${actor.id}` },
+        {
+          entry: {
+            id: `au_can_${r.id}`,
+            type: RunLogType.runCancelled,
+            actor,
+            subject: r.id,
+            details: { workflowId: r.workflowId },
+          },
+        },
+      );
       if (!reply.ok)
         throw conflictFrom(
           reply.reason === "not_found"
             ? { reason: "run_finished", message: `This run is ${r.status}` }
             : reply,
         );
-      await commitWithAudit(db, auditKeyOf(c.env), p.tenantId, nowIso(), () => [], [
-        {
-          type: AuditType.runCancelled,
-          actor,
-          subject: r.id,
-          details: { workflowId: r.workflowId },
-        },
-      ]);
       return c.json({ runId: r.id, status: reply.status }, 202);
     },
   );

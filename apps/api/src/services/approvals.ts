@@ -1,9 +1,13 @@
 // Deciding an approval (POST /v1/approvals/:id/decide). The run decides
 // first: only a decision its WorkflowRun accepts is recorded, so the
 // approval can never say "approved" while the run took the expired branch.
-// The run-log entry and the approval in the tenant's store follow, both
-// idempotently: a retry of the same decision after a failure in between
-// completes them instead of losing the decision.
+// The decision's run-log entry and the approval's new status live in the
+// tenant's store, the decision itself in the run: the run stores what it
+// owes the store (entry and status) in the same transaction as the
+// decision, and delivers it until the store has it, where entry and status
+// commit in one transaction. So a failure anywhere after the run decided
+// can neither lose the entry nor leave the approval pending for good, and
+// a refused decision writes neither.
 import type { RunState } from "@switchyard/engine";
 import type { Actor } from "../auth/principal.ts";
 import type { Env } from "../env.ts";
@@ -11,7 +15,7 @@ import { ApiError, ErrorCode, notFound } from "../errors.ts";
 import { RequiredSecret, requiredSecret } from "../required-secrets.ts";
 import type { ApprovalRow } from "../store/approvals.ts";
 import { storeFor } from "../store/client.ts";
-import { RunLogType } from "../store/run-log.ts";
+import { type OwedEntry, RunLogType } from "../store/run-log.ts";
 
 export interface DecisionInput {
   decision: "approved" | "rejected";
@@ -38,17 +42,37 @@ export async function decideApproval(
   requiredSecret(env, RequiredSecret.auditKey);
   const store = storeFor(env, tenantId);
   const run = env.RUNS.get(env.RUNS.idFromName(a.runId));
-  const reply = await run.input({
-    type: "approvalDecided",
-    stepId: a.stepId,
-    decision: d.decision,
-    decidedBy: d.decidedBy,
-    comment: d.comment,
-    at: Date.parse(d.at),
-  });
+  const owed: OwedEntry = {
+    entry: {
+      id: `au_dec_${a.id.replace(/^apr_/, "")}`,
+      type: RunLogType.approvalDecided,
+      actor: d.actor,
+      subject: a.id,
+      details: { decision: d.decision, runId: a.runId, stepId: a.stepId, comment: d.comment },
+    },
+    approval: {
+      id: a.id,
+      decision: d.decision,
+      decidedBy: d.decidedBy,
+      comment: d.comment,
+      at: d.at,
+    },
+  };
+  const reply = await run.input(
+    {
+      type: "approvalDecided",
+      stepId: a.stepId,
+      decision: d.decision,
+      decidedBy: d.decidedBy,
+      comment: d.comment,
+      at: Date.parse(d.at),
+    },
+    owed,
+  );
   if (!reply.ok) {
-    // Our own earlier attempt may have reached the run and then failed
-    // before the store or the audit: the run holds this very decision.
+    // Our own earlier attempt may have reached the run, which holds this
+    // very decision (it delivers what it owes; recording it here again is
+    // harmless and answers at once).
     const state = (await run.snapshot()) as unknown as RunState | null;
     if (!sameDecision(decisionOf(state, a.stepId), d)) {
       const now = await store.getApproval(tenantId, a.id);
@@ -62,27 +86,23 @@ export async function decideApproval(
       );
     }
   }
-  // The run-log entry before the approval: both are idempotent, so a failure
-  // between them is completed by a retry (the run then holds this decision).
-  await store.appendLog(tenantId, [
-    {
-      id: `au_dec_${a.id.replace(/^apr_/, "")}`,
-      type: RunLogType.approvalDecided,
-      actor: d.actor,
-      subject: a.id,
-      details: { decision: d.decision, runId: a.runId, stepId: a.stepId, comment: d.comment },
-    },
-  ]);
-  const decided = await store.decideApproval(tenantId, a.id, {
-    decision: d.decision,
-    decidedBy: d.decidedBy,
-    comment: d.comment,
-    at: d.at,
-  });
-  if (decided) return decided;
-  // A concurrent retry of this same decision recorded it first.
+  try {
+    // Usually the run has delivered it already; a repeat changes nothing.
+    await store.recordOwed(tenantId, [owed]);
+  } catch (err) {
+    // The decision is taken and its entry is owed by the run, which keeps
+    // delivering it: answer with the decision, as the store will show it.
+    console.error(`approval ${a.id}: decision taken, its record follows`, err);
+    return {
+      ...a,
+      status: d.decision,
+      decidedBy: d.decidedBy,
+      decidedAt: d.at,
+      comment: d.comment,
+    };
+  }
   const now = await store.getApproval(tenantId, a.id);
-  if (now?.status === d.decision) return now;
+  if (now?.status === d.decision && now.decidedBy === d.decidedBy) return now;
   throw new ApiError(409, ErrorCode.conflict, `This approval is already ${now?.status}`);
 }
 

@@ -18,6 +18,7 @@ import {
 export type { ChainCheck };
 
 import { canonicalJson } from "../lib/json.ts";
+import type { Decision } from "./approvals.ts";
 import { slices } from "./bounded.ts";
 import type { StoreDb } from "./db.ts";
 import { runLog } from "./schema.ts";
@@ -25,6 +26,8 @@ import { runLog } from "./schema.ts";
 /** Entry types of the run log (API.md "Audit", beside the change log's). */
 export const RunLogType = {
   runSuppressed: "run.suppressed",
+  runRetried: "run.retried",
+  runCancelled: "run.cancelled",
   approvalDecided: "approval.decided",
   recordChanged: "record.changed",
 } as const;
@@ -37,6 +40,18 @@ export interface RunLogInput {
   actor: Actor;
   subject: string;
   details: Record<string, unknown>;
+}
+
+/**
+ * An entry a WorkflowRun owes the run log: stored in the run's own
+ * transaction with the change it records (a retry, a cancel, an approval's
+ * decision) and delivered until the store has it (durable-objects/
+ * workflow-run.ts). With `approval`, the decision is recorded on the
+ * approval in the same store transaction as the entry.
+ */
+export interface OwedEntry {
+  entry: RunLogInput;
+  approval?: { id: string } & Decision;
 }
 
 /** A run-log entry: the change log's shape (lib/hash-chain.ts). */
