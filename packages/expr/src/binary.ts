@@ -2,6 +2,7 @@
 // right of a comparison needs no closure call; `x in [literals]` is a set
 // lookup) and `&&` / `||` with CEL's commutative error absorption.
 import type { BinaryNode, Node } from "./ast.ts";
+import { chargeText } from "./cost.ts";
 import { absorbable, type CompileEnv, type Fn, withCost } from "./env.ts";
 import { Fault, type Span } from "./errors.ts";
 import {
@@ -9,7 +10,7 @@ import {
   arithmetic,
   compare,
   contains,
-  equals,
+  equalValues,
   expectedBool,
   subtract,
   typeName,
@@ -33,14 +34,18 @@ export function compileBinary(node: BinaryNode, l: Fn, env: CompileEnv): Fn {
       return (s) => {
         const a = l(s);
         const b = r(s);
-        return a === b || equals(a, b);
+        return typeof a === "object" || typeof a === "string"
+          ? equalValues(a, b, s, span)
+          : a === b;
       };
     case "!=":
       if (lit !== undefined) return withCost((s) => l(s) !== lit, 2);
       return (s) => {
         const a = l(s);
         const b = r(s);
-        return !(a === b || equals(a, b));
+        return typeof a === "object" || typeof a === "string"
+          ? !equalValues(a, b, s, span)
+          : a !== b;
       };
     case "<":
     case "<=":
@@ -103,7 +108,7 @@ function compileOrdering(op: "<" | "<=" | ">" | ">=", l: Fn, r: Fn, lit: unknown
     const a = l(s);
     const b = r(s);
     if (typeof a === "number" && typeof b === "number") return test(a < b ? -1 : a > b ? 1 : 0);
-    return test(compare(a, b, span));
+    return test(compare(a, b, span, s));
   };
 }
 
@@ -117,13 +122,17 @@ function compileIn(l: Fn, r: Fn, node: BinaryNode, env: CompileEnv): Fn {
     );
     return withCost((s) => {
       const x = l(s);
+      if (typeof x === "string") {
+        chargeText(s, x.length, span); // hashing it
+        return set.has(x);
+      }
       if (x === null || typeof x !== "object") return set.has(x);
       return false;
     }, 2 + right.elements.length);
   }
   return (s) => {
     const x = l(s);
-    return contains(r(s), x, span);
+    return contains(r(s), x, s, span);
   };
 }
 

@@ -1,7 +1,8 @@
 // Function calls, methods, has() and the five macros.
 import { type CallNode, MACROS, type Node } from "./ast.ts";
+import { budgetFault, charge, chargeText } from "./cost.ts";
 import { absorbable, type CompileEnv, type Fn, typeFault } from "./env.ts";
-import { type Fault, fail, type Span } from "./errors.ts";
+import { Fault, fail, type Span } from "./errors.ts";
 import {
   FUNCTION_ARITY,
   GLOBALS,
@@ -11,8 +12,8 @@ import {
   STRING_METHODS,
   size,
 } from "./functions.ts";
-import { checkList, expectedBool, hasOwn, isMap, limitFault, type State, typeName } from "./ops.ts";
-import { compileRegex, dynamicRegex } from "./regex.ts";
+import { checkList, expectedBool, hasOwn, isMap, type State, typeName } from "./ops.ts";
+import { compileRegex, dynamicRegex, isPattern, runPattern } from "./regex.ts";
 
 function plural(n: number): string {
   return n === 1 ? "1 argument" : `${n} arguments`;
@@ -49,7 +50,11 @@ export function validateCall(node: CallNode): void {
     const p = args[0]!;
     if (p.type === "literal" && typeof p.value === "string") {
       const re = compileRegex(p.value);
-      if (typeof re === "string") throw typeFault("invalid_regex", re, p.span);
+      if (!isPattern(re)) {
+        throw re.code === "too_complex"
+          ? new Fault("limit", "too_complex", re.message, p.span)
+          : typeFault("invalid_regex", re.message, p.span);
+      }
     }
   }
 }
@@ -61,11 +66,17 @@ export function compileCall(node: CallNode, env: CompileEnv): Fn {
     if (name === "has") return compileHas(args[0]!, env);
     const f = GLOBALS[name]!;
     const arg = env.compile(args[0]!, env);
-    return (s) => f(arg(s), span);
+    if (name === "size") return (s) => sized(arg(s), s, span);
+    // int, double, timestamp, duration read their text once; string() of text returns it.
+    return (s) => {
+      const x = arg(s);
+      if (typeof x === "string") chargeText(s, x.length, span);
+      return f(x, span);
+    };
   }
   if (MACROS.has(name)) return compileMacro(node, node.target, env);
   const target = env.compile(node.target, env);
-  if (name === "size") return (s) => size(target(s), span);
+  if (name === "size") return (s) => sized(target(s), s, span);
   if (name === "matches") return compileMatches(target, args[0]!, env, span);
   const method = STRING_METHODS[name]!;
   const arg = args.length > 0 ? env.compile(args[0]!, env) : null;
@@ -80,15 +91,22 @@ export function compileCall(node: CallNode, env: CompileEnv): Fn {
   };
 }
 
+/** size(): counting code points reads the whole text, listing a map's keys costs one step each. */
+function sized(x: unknown, s: State, span: Span): number {
+  if (typeof x === "string") chargeText(s, x.length, span);
+  else if (isMap(x)) charge(s, Object.keys(x).length, span);
+  return size(x, span);
+}
+
 function compileMatches(target: Fn, pattern: Node, env: CompileEnv, span: Span): Fn {
   if (pattern.type === "literal" && typeof pattern.value === "string" && !env.explain) {
     const re = compileRegex(pattern.value);
-    if (typeof re !== "string") {
+    if (isPattern(re)) {
       return (s) => {
         const str = target(s);
         if (typeof str !== "string")
           return fail("invalid_argument", `matches() works on text, not ${typeName(str)}`, span);
-        return re.test(str);
+        return runPattern(re, str, s, span);
       };
     }
   }
@@ -100,7 +118,7 @@ function compileMatches(target: Fn, pattern: Node, env: CompileEnv, span: Span):
       return fail("invalid_argument", `matches() works on text, not ${typeName(str)}`, span);
     if (typeof p !== "string")
       return fail("invalid_argument", `matches() needs a text pattern, not ${typeName(p)}`, span);
-    return dynamicRegex(p, span).test(str);
+    return runPattern(dynamicRegex(p, s, span), str, s, span);
   };
 }
 
@@ -136,13 +154,7 @@ function items(v: unknown, name: string, span: Span): unknown[] {
 }
 
 function step(s: State, span: Span): void {
-  if (++s.steps > s.limits.maxSteps) {
-    throw limitFault(
-      "step_limit",
-      `the expression ran past its budget of ${s.limits.maxSteps} steps`,
-      span,
-    );
-  }
+  if (++s.steps > s.limits.maxSteps) throw budgetFault(s.limits, span);
 }
 
 function compileMacro(node: CallNode, targetNode: Node, env: CompileEnv): Fn {

@@ -4,6 +4,7 @@
 import type { BinaryNode, MapNode, Node, SelectNode } from "./ast.ts";
 import { compileBinary } from "./binary.ts";
 import { compileCall } from "./calls.ts";
+import { budgetFault } from "./cost.ts";
 import { type CompileEnv, type Fn, nodeCost, typeFault, withCost } from "./env.ts";
 import { Fault, fail, type Span } from "./errors.ts";
 import type { ResolvedLimits } from "./limits.ts";
@@ -13,7 +14,6 @@ import {
   hasOwn,
   isMap,
   type Json,
-  limitFault,
   negate,
   type State,
   typeName,
@@ -67,13 +67,7 @@ export function compileRoot(ast: Node, options: CompileOptions): Fn {
 function counted(fn: Fn, span: Span, cost: number): Fn {
   return (s) => {
     s.steps += cost;
-    if (s.steps > s.limits.maxSteps) {
-      throw limitFault(
-        "step_limit",
-        `the expression ran past its budget of ${s.limits.maxSteps} steps`,
-        span,
-      );
-    }
+    if (s.steps > s.limits.maxSteps) throw budgetFault(s.limits, span);
     return fn(s);
   };
 }
@@ -138,7 +132,7 @@ function findConstants(root: Node): Set<Node> {
 /** Evaluates a context-free node once; null when it fails (the error is left for run time). */
 function fold(node: Node, env: CompileEnv): Fn | null {
   const fn = env.compile(node, { ...env, counted: true, folding: true });
-  const scratch: State = { ctx: {}, slots: [], steps: 0, built: 0, limits: env.limits };
+  const scratch: State = { ctx: {}, slots: [], steps: 0, base: 0, built: 0, limits: env.limits };
   let value: unknown;
   try {
     value = fn(scratch);
@@ -158,13 +152,7 @@ function fold(node: Node, env: CompileEnv): Fn | null {
   if (!env.counted) return () => value;
   return (s) => {
     s.steps += cost;
-    if (s.steps > s.limits.maxSteps) {
-      throw limitFault(
-        "step_limit",
-        `the expression ran past its budget of ${s.limits.maxSteps} steps`,
-        node.span,
-      );
-    }
+    if (s.steps > s.limits.maxSteps) throw budgetFault(s.limits, node.span);
     return value;
   };
 }

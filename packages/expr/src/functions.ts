@@ -1,4 +1,5 @@
 // The function and method table of EXPR.md § Functions.
+import { chargeText } from "./cost.ts";
 import { fail, type Span } from "./errors.ts";
 import { checkString, hasOwn, isMap, type State, typeName } from "./ops.ts";
 import { Duration, Timestamp } from "./values.ts";
@@ -174,15 +175,33 @@ export type StringMethod = (s: string, arg: string, st: State, span: Span) => un
 
 /** The methods on strings other than `size` and `matches`. */
 export const STRING_METHODS: Readonly<Record<string, StringMethod>> = {
-  contains: (s, t) => s.includes(t),
-  startsWith: (s, t) => s.startsWith(t),
-  endsWith: (s, t) => s.endsWith(t),
-  lowerAscii: (s) => s.replace(UPPER, (m) => m.toLowerCase()),
-  upperAscii: (s, _t, st, span) =>
-    checkString(
+  contains: (s, t, st, span) => {
+    chargeText(st, s.length + t.length, span);
+    return s.includes(t);
+  },
+  startsWith: (s, t, st, span) => {
+    chargeText(st, Math.min(s.length, t.length), span);
+    return s.startsWith(t);
+  },
+  endsWith: (s, t, st, span) => {
+    chargeText(st, Math.min(s.length, t.length), span);
+    return s.endsWith(t);
+  },
+  lowerAscii: (s, _t, st, span) => {
+    chargeText(st, s.length, span);
+    return s.replace(UPPER, (m) => m.toLowerCase());
+  },
+  upperAscii: (s, _t, st, span) => {
+    chargeText(st, s.length, span);
+    return checkString(
       s.replace(LOWER, (m) => m.toUpperCase()),
       st,
       span,
-    ),
-  trim: (s) => trim(s),
+    );
+  },
+  trim: (s, _t, st, span) => {
+    const out = trim(s);
+    chargeText(st, s.length - out.length, span); // only the white space it walked over
+    return out;
+  },
 };

@@ -1,16 +1,23 @@
 // The operators of EXPR.md § Semantics over plain values. Every failure is a
 // thrown Fault carrying the span of the expression it is about.
 import type { Node } from "./ast.ts";
+import { type Budget, charge, chargeOne, chargeText, ELEMENTS_PER_STEP } from "./cost.ts";
 import { Fault, fail, type Span } from "./errors.ts";
 import type { ResolvedLimits } from "./limits.ts";
 import { Duration, Timestamp } from "./values.ts";
 
 /** What a compiled expression needs while it runs. */
-export interface State {
+export interface State extends Budget {
   ctx: object;
   /** Values of macro variables, one slot per variable. */
   slots: unknown[];
   steps: number;
+  /**
+   * Steps an evaluation starts with. A program compiled without counting
+   * (no macros, fewer nodes than the budget) starts with all its nodes, so
+   * that the work operations charge on top of them is bounded all the same.
+   */
+  base: number;
   /** Characters and elements built so far by this evaluation. */
   built: number;
   limits: ResolvedLimits;
@@ -59,7 +66,46 @@ export function typeName(v: unknown): string {
   }
 }
 
-/** Deep, structural equality; values of different types are unequal. */
+/**
+ * `==`: deep, structural equality, charged by the work it does: one step per
+ * element or key compared, text by its length (only strings of equal length
+ * are compared character by character).
+ */
+export function equalValues(a: unknown, b: unknown, st: State, span: Span): boolean {
+  if (typeof a === "string") {
+    if (typeof b !== "string") return false;
+    if (a.length === b.length) chargeText(st, a.length, span);
+    return a === b;
+  }
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) {
+      chargeOne(st, span);
+      if (!equalValues(a[i], b[i], st, span)) return false;
+    }
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  if (
+    a instanceof Timestamp ||
+    a instanceof Duration ||
+    b instanceof Timestamp ||
+    b instanceof Duration
+  )
+    return equals(a, b);
+  const ka = Object.keys(a);
+  charge(st, ka.length, span);
+  if (ka.length !== Object.keys(b).length) return false;
+  for (const k of ka) {
+    chargeOne(st, span);
+    if (!hasOwn(b, k) || !equalValues((a as Json)[k], (b as Json)[k], st, span)) return false;
+  }
+  return true;
+}
+
+/** Deep, structural equality; values of different types are unequal. Uncharged: for bounded values. */
 export function equals(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
@@ -81,7 +127,7 @@ export function equals(a: unknown, b: unknown): boolean {
   return true;
 }
 
-/** Code point order; JavaScript's `<` compares UTF-16 units, which differs past U+FFFF. */
+/** Code point order; JavaScript's `<` compares UTF-16 units, which differs past U+FFFF. Uncharged. */
 export function compareStrings(a: string, b: string): number {
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) {
@@ -95,10 +141,13 @@ export function compareStrings(a: string, b: string): number {
   return a.length === b.length ? 0 : a.length < b.length ? -1 : 1;
 }
 
-/** -1, 0 or 1 for the ordered pairs of EXPR.md; anything else fails. */
-export function compare(a: unknown, b: unknown, span: Span): number {
+/** -1, 0 or 1 for the ordered pairs of EXPR.md; anything else fails. Text is charged by length. */
+export function compare(a: unknown, b: unknown, span: Span, st?: State): number {
   if (typeof a === "number" && typeof b === "number") return a < b ? -1 : a > b ? 1 : 0;
-  if (typeof a === "string" && typeof b === "string") return a === b ? 0 : compareStrings(a, b);
+  if (typeof a === "string" && typeof b === "string") {
+    if (st !== undefined) chargeText(st, Math.min(a.length, b.length), span);
+    return a === b ? 0 : compareStrings(a, b);
+  }
   if (typeof a === "boolean" && typeof b === "boolean") return a === b ? 0 : a ? 1 : -1;
   if (a instanceof Timestamp && b instanceof Timestamp) {
     return Math.sign(a.epochMilliseconds - b.epochMilliseconds);
@@ -171,8 +220,13 @@ function badOperands(verb: string, a: unknown, b: unknown, span: Span): never {
 
 export function add(a: unknown, b: unknown, st: State, span: Span): unknown {
   if (typeof a === "number" && typeof b === "number") return finite(a + b, span);
-  if (typeof a === "string" && typeof b === "string") return checkString(a + b, st, span);
+  if (typeof a === "string" && typeof b === "string") {
+    chargeText(st, a.length + b.length, span);
+    return checkString(a + b, st, span);
+  }
   if (Array.isArray(a) && Array.isArray(b)) {
+    const n = a.length + b.length;
+    if (n >= ELEMENTS_PER_STEP) charge(st, Math.floor(n / ELEMENTS_PER_STEP), span);
     if (a.length + b.length > st.limits.maxListLength) {
       throw limitFault(
         "list_too_long",
@@ -223,9 +277,13 @@ export function negate(a: unknown, span: Span): unknown {
   return fail("invalid_operand", `cannot negate ${typeName(a)}`, span);
 }
 
-export function contains(container: unknown, x: unknown, span: Span): boolean {
+/** `in`: membership charged one step per element compared, plus what each comparison costs. */
+export function contains(container: unknown, x: unknown, st: State, span: Span): boolean {
   if (Array.isArray(container)) {
-    for (const e of container) if (equals(e, x)) return true;
+    for (let i = 0; i < container.length; i++) {
+      chargeOne(st, span);
+      if (equalValues(container[i], x, st, span)) return true;
+    }
     return false;
   }
   if (isMap(container)) {

@@ -58,8 +58,8 @@ export function parseIn(text: string, start: number, end: number, limits: Resolv
   }
 }
 
-export function newState(limits: ResolvedLimits): State {
-  return { ctx: {}, slots: [], steps: 0, built: 0, limits };
+export function newState(limits: ResolvedLimits, base: number): State {
+  return { ctx: {}, slots: [], steps: base, base, built: 0, limits };
 }
 
 /** Runs compiled roots against a context; failures become ExprErrors with positions in `text`. */
@@ -68,7 +68,7 @@ export function run(fn: Fn, state: State, context: object, text: string): unknow
     throw new ExprError("eval", "invalid_context", "the context must be an object");
   }
   state.ctx = context;
-  state.steps = 0;
+  state.steps = state.base;
   state.built = 0;
   try {
     return fn(state);
@@ -80,13 +80,19 @@ export function run(fn: Fn, state: State, context: object, text: string): unknow
   }
 }
 
+/** Compiled roots and the steps their evaluation starts with (see State.base). */
+export interface Compiled {
+  fns: Fn[];
+  base: number;
+}
+
 /** Compiles ASTs that share one text and one budget (an expression or a template's placeholders). */
 export function compileAsts(
   asts: readonly Ast[],
   text: string,
   limits: ResolvedLimits,
   explain: boolean,
-): Fn[] {
+): Compiled {
   let nodes = 0;
   let macros = false;
   for (const ast of asts) {
@@ -96,9 +102,12 @@ export function compileAsts(
   }
   // Without macros an expression evaluates each node at most once, so when
   // it has fewer nodes than the budget, counting steps could never fail.
+  // Uncounted, the nodes are charged up front: the operations that charge
+  // by their work (long text, large lists, regexes) add to them.
   const counted = macros || nodes > limits.maxSteps;
   try {
-    return asts.map((ast) => compileRoot(ast, { limits, counted, explain }));
+    const fns = asts.map((ast) => compileRoot(ast, { limits, counted, explain }));
+    return { fns, base: counted ? 0 : nodes };
   } catch (e) {
     throw toExprError(e, text);
   }
@@ -110,14 +119,14 @@ class CompiledProgram implements Program {
   readonly #fn: Fn;
   readonly #limits: ResolvedLimits;
   readonly #state: State;
-  #explainFn: Fn | undefined;
+  #explain: Compiled | undefined;
 
-  constructor(source: string, ast: Ast, fn: Fn, limits: ResolvedLimits) {
+  constructor(source: string, ast: Ast, compiled: Compiled, limits: ResolvedLimits) {
     this.source = source;
     this.ast = ast;
-    this.#fn = fn;
+    this.#fn = compiled.fns[0]!;
     this.#limits = limits;
-    this.#state = newState(limits);
+    this.#state = newState(limits, compiled.base);
   }
 
   evaluate(context: object): unknown {
@@ -129,13 +138,13 @@ class CompiledProgram implements Program {
   }
 
   explain(context: object): Explanation {
-    this.#explainFn ??= compileAsts([this.ast], this.source, this.#limits, true)[0]!;
-    const state = newState(this.#limits);
+    this.#explain ??= compileAsts([this.ast], this.source, this.#limits, true);
+    const state = newState(this.#limits, this.#explain.base);
     const trace: NonNullable<State["trace"]> = [];
     state.trace = trace;
     const result: Explanation = { parts: [] };
     try {
-      result.value = run(this.#explainFn, state, context, this.source);
+      result.value = run(this.#explain.fns[0]!, state, context, this.source);
     } catch (e) {
       result.error = toExprError(e, this.source);
     }
@@ -165,8 +174,7 @@ export function compile(source: string, options?: Limits): Program {
   const limits = resolveLimits(options);
   checkSourceLength(source, limits);
   const ast = parseIn(source, 0, source.length, limits);
-  const [fn] = compileAsts([ast], source, limits, false);
-  return new CompiledProgram(source, ast, fn!, limits);
+  return new CompiledProgram(source, ast, compileAsts([ast], source, limits, false), limits);
 }
 
 /**

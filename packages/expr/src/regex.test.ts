@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { RE2JS } from "re2js";
 import { describe, expect, it } from "vitest";
 import { compileRegex, translate } from "./regex.ts";
+import { estimateProgram } from "./regex-size.ts";
 
 const FAST = [
   "^[a-z0-9.]+@(example|acme)\\.(com|org)$",
@@ -16,8 +17,8 @@ const SLOW = ["(a+)+$", "b+", "^(a+)+$", "(?i)^abc", "^a+?b", "^(a|ab)c", "^[[:a
 
 describe("matches fast path", () => {
   it("takes the native path only for one-pass plain patterns", () => {
-    for (const p of FAST) expect(compileRegex(p), p).not.toBeInstanceOf(RE2JS);
-    for (const p of SLOW) expect(compileRegex(p), p).toBeInstanceOf(RE2JS);
+    for (const p of FAST) expect(compileRegex(p), p).toMatchObject({ native: true });
+    for (const p of SLOW) expect(compileRegex(p), p).toMatchObject({ native: false });
   });
 
   it("agrees with re2js on every input", () => {
@@ -57,5 +58,29 @@ describe("matches fast path", () => {
       ).test(long),
     ).toBe(false);
     expect(Date.now() - start).toBeLessThan(2000);
+  });
+});
+
+describe("regex program size", () => {
+  it("the estimate from the text bounds the compiled program", () => {
+    for (const p of [...FAST, ...SLOW, "a{990}", "(?:[a-z]{10}){20}", "\\Qa.b\\E{3}", "[\\]]{5}"]) {
+      const re = compileRegex(p);
+      expect(re, p).toHaveProperty("size");
+      const size = (re as { size: number }).size;
+      expect(estimateProgram(p).size, p).toBeGreaterThanOrEqual(size);
+      expect(estimateProgram(p).size, p).toBeLessThanOrEqual(size * 3 + 8);
+    }
+  });
+
+  it("refuses a long pattern without compiling it", () => {
+    let p = "";
+    for (let i = 0; p.length < 50_000; i++) p += `(a${i}|b)`;
+    expect(estimateProgram(p).size).toBeGreaterThan(4000);
+    expect(compileRegex(p)).toMatchObject({ code: "too_complex" });
+  });
+
+  it("leaves nested repeats over 1,000 to re2js, which calls them invalid", () => {
+    expect(estimateProgram("(a{100}){100}").nestedRepeat).toBe(true);
+    expect(compileRegex("(a{100}){100}")).toMatchObject({ code: "invalid_regex" });
   });
 });

@@ -7,39 +7,115 @@
 // keeps RE2's meaning (`.` excludes only \n, `\d` `\w` `\s` are ASCII, code
 // points via the `u` flag). Anything else stays on re2js.
 import { RE2JS } from "re2js";
-import { fail, type Span } from "./errors.ts";
+import {
+  type Budget,
+  CHARS_PER_STEP,
+  charge,
+  chargeText,
+  MAX_MATCH_INPUT,
+  MAX_REGEX_PROGRAM,
+  REGEX_COMPILE_STEPS_PER_INSTRUCTION,
+  REGEX_WORK_PER_STEP,
+} from "./cost.ts";
+import { Fault, fail, type Span } from "./errors.ts";
+import { estimateProgram } from "./regex-size.ts";
 
 /** What matches() needs from a compiled pattern. */
 export interface Pattern {
   test(input: string): boolean;
+  /** Instructions in its RE2 program. */
+  readonly size: number;
+  /** True on the native one-pass fast path: linear with a small constant. */
+  readonly native: boolean;
 }
 
-const cache = new Map<string, Pattern | string>();
+/** Why a pattern cannot be used: invalid (`invalid_regex`) or too large (`too_complex`). */
+export interface RegexProblem {
+  code: "invalid_regex" | "too_complex";
+  message: string;
+}
+
+const cache = new Map<string, Pattern | RegexProblem>();
+
+export function isPattern(re: Pattern | RegexProblem): re is Pattern {
+  return "test" in re;
+}
 
 /**
- * A compiled pattern, or the message saying why it is invalid. Recent
- * patterns are remembered: compiling one costs far more than a match.
+ * A compiled pattern, or the problem with it. Recent patterns are
+ * remembered: compiling one costs far more than a match. A pattern whose
+ * program could exceed MAX_REGEX_PROGRAM instructions is refused before
+ * re2js compiles it (compiling is the expensive part: ~400 ms for 50 KB).
  */
-export function compileRegex(pattern: string): Pattern | string {
+export function compileRegex(pattern: string): Pattern | RegexProblem {
   let re = cache.get(pattern);
   if (re === undefined) {
-    try {
-      const re2 = RE2JS.compile(pattern);
-      re = nativeFastPath(pattern, re2) ?? re2;
-    } catch (e) {
-      const detail = e instanceof Error ? e.message : String(e);
-      re = `invalid pattern '${pattern}': ${detail}`;
-    }
+    re = compileUncached(pattern);
     if (cache.size >= 256) cache.clear();
     cache.set(pattern, re);
   }
   return re;
 }
 
-/** Compiles a pattern computed at run time. */
-export function dynamicRegex(pattern: string, span: Span): Pattern {
+function tooLarge(size: number): RegexProblem {
+  return {
+    code: "too_complex",
+    message: `this pattern compiles to ${size >= 1e9 ? "too many" : `about ${size}`} instructions; the limit is ${MAX_REGEX_PROGRAM}`,
+  };
+}
+
+function compileUncached(pattern: string): Pattern | RegexProblem {
+  const estimate = estimateProgram(pattern);
+  // Far over the limit: refused without compiling. A nested repeat over
+  // 1,000 is left to re2js, whose parser rejects it at once (invalid_regex).
+  if (estimate.size > 4 * MAX_REGEX_PROGRAM && !estimate.nestedRepeat) {
+    return tooLarge(estimate.size);
+  }
+  let re2: RE2JS;
+  try {
+    re2 = RE2JS.compile(pattern);
+  } catch (e) {
+    const detail = e instanceof Error ? e.message : String(e);
+    return { code: "invalid_regex", message: `invalid pattern '${pattern}': ${detail}` };
+  }
+  const size = re2.programSize();
+  if (size > MAX_REGEX_PROGRAM) return tooLarge(size);
+  return nativeFastPath(pattern, re2, size) ?? wrap(re2, size);
+}
+
+function wrap(re2: RE2JS, size: number): Pattern {
+  return { test: (input) => re2.test(input), size, native: false };
+}
+
+/** Compiles a pattern computed at run time, charging for compiling it. */
+export function dynamicRegex(pattern: string, b: Budget, span: Span): Pattern {
+  chargeText(b, pattern.length, span);
   const re = compileRegex(pattern);
-  return typeof re === "string" ? fail("invalid_regex", re, span) : re;
+  if (!isPattern(re)) {
+    if (re.code === "too_complex") throw new Fault("limit", "too_complex", re.message, span);
+    return fail("invalid_regex", re.message, span);
+  }
+  charge(b, re.size * REGEX_COMPILE_STEPS_PER_INSTRUCTION, span);
+  return re;
+}
+
+/**
+ * Runs a pattern on `input`, charging for the work: the native fast path is
+ * linear (a text scan); re2js costs input × program size in its worst case.
+ */
+export function runPattern(re: Pattern, input: string, b: Budget, span: Span): boolean {
+  if (input.length > MAX_MATCH_INPUT) {
+    throw new Fault(
+      "limit",
+      "too_complex",
+      `matches() reads at most ${MAX_MATCH_INPUT} characters; this text has ${input.length}`,
+      span,
+    );
+  }
+  if (re.native) chargeText(b, input.length, span);
+  else if (input.length * re.size >= REGEX_WORK_PER_STEP * CHARS_PER_STEP)
+    charge(b, Math.floor((input.length * re.size) / REGEX_WORK_PER_STEP), span);
+  return re.test(input);
 }
 
 function isOnePass(re: RE2JS): boolean {
@@ -53,7 +129,7 @@ function isOnePass(re: RE2JS): boolean {
   }
 }
 
-function nativeFastPath(pattern: string, re: RE2JS): Pattern | null {
+function nativeFastPath(pattern: string, re: RE2JS, size: number): Pattern | null {
   if (!pattern.startsWith("^") || !isOnePass(re)) return null;
   const source = translate(pattern);
   if (source === null) return null;
@@ -68,6 +144,8 @@ function nativeFastPath(pattern: string, re: RE2JS): Pattern | null {
       native.lastIndex = 0;
       return native.test(input);
     },
+    size,
+    native: true,
   };
 }
 

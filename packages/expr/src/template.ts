@@ -1,5 +1,6 @@
 // Templates: text with `{{ expression }}` placeholders (EXPR.md § Templates).
 import type { Ast } from "./ast.ts";
+import { chargeText } from "./cost.ts";
 import type { Fn } from "./env.ts";
 import { ExprError, Fault, positionAt, type Span, toExprError } from "./errors.ts";
 import { type Limits, resolveLimits } from "./limits.ts";
@@ -96,7 +97,7 @@ class CompiledTemplate implements Template {
     }
     const s = this.#state;
     s.ctx = context;
-    s.steps = 0;
+    s.steps = s.base;
     s.built = 0;
     try {
       if (this.#whole) return this.#fns[0]!(s);
@@ -106,7 +107,10 @@ class CompiledTemplate implements Template {
           out += p;
         } else {
           const span = this.placeholders[p]!.span;
-          out = checkString(out + renderValue(this.#fns[p]!(s), span), s, span);
+          const text = renderValue(this.#fns[p]!(s), span);
+          // Rendering a list or map as JSON walks all of it.
+          chargeText(s, text.length, span);
+          out = checkString(out + text, s, span);
         }
       }
       return out;
@@ -175,11 +179,11 @@ export function compileTemplate(text: string, options?: Limits): Template {
     }
   }
   if (literal !== "" || pieces.length === 0) pieces.push(literal);
-  const fns = compileAsts(
+  const { fns, base } = compileAsts(
     placeholders.map((p) => p.ast),
     text,
     limits,
     false,
   );
-  return new CompiledTemplate(text, pieces, placeholders, fns, newState(limits));
+  return new CompiledTemplate(text, pieces, placeholders, fns, newState(limits, base));
 }
