@@ -49,6 +49,8 @@ export const AuditType = {
   webhookSourceRotated: "webhook_source.rotated",
   webhookSourceDeleted: "webhook_source.deleted",
   settingsUpdated: "settings.updated",
+  /** The platform's demo seed reset the demo tenant's admin password or API key. */
+  demoReset: "demo.reset",
   ssoUpdated: "sso.updated",
   ssoDeleted: "sso.deleted",
   ssoDomainAdded: "sso.domain_added",

@@ -13,7 +13,11 @@ const AuditEntry = z
     seq: z.number(),
     at: z.string(),
     actor: z.object({ type: z.enum(["user", "api_key", "system", "platform"]), id: z.string() }),
-    type: z.string().openapi({ example: "workflow.created" }),
+    type: z.string().openapi({
+      example: "workflow.created",
+      description:
+        "API.md's entry types, and more: `demo.reset` (the platform's demo seed reset the demo tenant's admin password or API key; `details.reset` lists which), `run.retried` and `run.cancelled` (in the `runs` chain, written with the run's change)",
+    }),
     subject: z.string(),
     details: z.record(z.string(), z.unknown()),
     hash: z.string(),

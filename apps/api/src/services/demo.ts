@@ -1,10 +1,12 @@
 import { and, eq } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../db/client.ts";
 import { apiKeys, users, workflows } from "../db/schema.ts";
 import type { Env } from "../env.ts";
 import { ApiError, ErrorCode } from "../errors.ts";
 import { hashPassword, newId, sha256Hex, verifyPassword } from "../lib/crypto.ts";
 import { visiblePrefix } from "../repositories/api-keys.ts";
+import { AuditType, commitWithAudit } from "../repositories/audit.ts";
 import { storeFor } from "../store/client.ts";
 import { auditKeyOf } from "./context.ts";
 import { createTenant, getTenant } from "./tenants.ts";
@@ -153,30 +155,54 @@ export async function seedDemo(db: Db, env: Env, at: string): Promise<{ created:
     );
     created.push("tenant");
   } else {
+    // A reset of an existing demo tenant (its admin's password, its key) is
+    // a change like any other: it commits with its entry in the tenant's
+    // change log, in one batch, saying who (the seed) and what.
     const admin = (
       await db.select().from(users).where(eq(users.email, DEMO_ADMIN_EMAIL)).limit(1)
     )[0];
+    const changes: BatchItem<"sqlite">[] = [];
+    const reset: string[] = [];
+    const details: Record<string, unknown> = {};
     if (admin && !(await verifyPassword(password, admin.passwordHash))) {
-      await db
-        .update(users)
-        .set({ passwordHash: await hashPassword(password) })
-        .where(eq(users.id, admin.id));
-      created.push("password");
+      changes.push(
+        db
+          .update(users)
+          .set({ passwordHash: await hashPassword(password) })
+          .where(eq(users.id, admin.id)),
+      );
+      reset.push("password");
+      details.userId = admin.id;
     }
     const hash = await sha256Hex(apiKey);
     const key = (await db.select().from(apiKeys).where(eq(apiKeys.keyHash, hash)).limit(1))[0];
     if (!key) {
-      await db.insert(apiKeys).values({
-        id: newId("key"),
-        tenantId: DEMO_TENANT_ID,
-        name: "Demo key (.dev.vars)",
-        prefix: visiblePrefix(apiKey),
-        keyHash: hash,
-        scopes: JSON.stringify(["read", "write", "admin"]),
-        createdAt: at,
-        createdBy: admin?.id ?? null,
-      });
-      created.push("api_key");
+      const keyId = newId("key");
+      changes.push(
+        db.insert(apiKeys).values({
+          id: keyId,
+          tenantId: DEMO_TENANT_ID,
+          name: "Demo key (.dev.vars)",
+          prefix: visiblePrefix(apiKey),
+          keyHash: hash,
+          scopes: JSON.stringify(["read", "write", "admin"]),
+          createdAt: at,
+          createdBy: admin?.id ?? null,
+        }),
+      );
+      reset.push("api_key");
+      details.apiKeyId = keyId;
+    }
+    if (reset.length > 0) {
+      await commitWithAudit(db, auditKey, DEMO_TENANT_ID, at, () => changes, [
+        {
+          type: AuditType.demoReset,
+          actor,
+          subject: DEMO_TENANT_ID,
+          details: { reset, ...details },
+        },
+      ]);
+      created.push(...reset);
     }
   }
   // Declared in the tenant's store; a type it already knows is left as it is.
