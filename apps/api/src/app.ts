@@ -26,6 +26,8 @@ import { platformRoutes } from "./routes/platform.ts";
 import { recordsRoutes } from "./routes/records.ts";
 import { runRoutes } from "./routes/runs.ts";
 import { settingsRoutes } from "./routes/settings.ts";
+import { ssoRoutes } from "./routes/sso.ts";
+import { ssoSignInRoutes } from "./routes/sso-signin.ts";
 import { tasksRoutes } from "./routes/tasks.ts";
 import { tenantRoutes } from "./routes/tenants.ts";
 import { webhookSourceRoutes } from "./routes/webhook-sources.ts";
@@ -82,6 +84,8 @@ export function createApp(): OpenAPIHono<AppEnv> {
     eventTypesRoutes,
     catalogRoutes,
     settingsRoutes,
+    ssoRoutes,
+    ssoSignInRoutes,
   ]) {
     app.route("/", routes);
   }

@@ -22,6 +22,8 @@ export interface Env {
   SWITCHYARD_PLATFORM_EMAIL_FROM?: string;
   SWITCHYARD_PLATFORM_RESEND_API_KEY?: string;
   SWITCHYARD_WEBHOOK_ALLOW_HOSTS?: string;
+  /** DNS-over-HTTPS (JSON API) for single sign-on domain checks; unset, https://cloudflare-dns.com/dns-query. */
+  SWITCHYARD_DOH_URL?: string;
   /** Tests only: a fake Resend API's base URL. Production leaves it unset (https://api.resend.com). */
   SWITCHYARD_RESEND_API_URL?: string;
   /** Tests only: a fake Twilio API's base URL. Production leaves it unset (https://api.twilio.com). */

@@ -13,6 +13,7 @@ import { nowIso } from "../lib/time.ts";
 import { AuditType, commitWithAudit } from "../repositories/audit.ts";
 import { findUserByEmail, getUser, tenantsOfUser } from "../repositories/users.ts";
 import { auditKeyOf } from "../services/context.ts";
+import { assertMaySwitch, tenantsOpenToPassword } from "../services/sso-policy.ts";
 import { getTenant } from "../services/tenants.ts";
 import { errors, IdParam, jsonBody, jsonResponse, Timestamp } from "./common.ts";
 import { Password } from "./tenants.ts";
@@ -69,7 +70,7 @@ export const authRoutes = createRouter()
       tags: ["Auth"],
       summary: "Sign in with email and password; sets the session cookie",
       request: { body: jsonBody(LoginBody) },
-      responses: { 200: jsonResponse(Me, "Signed in"), ...errors(400, 401, 429) },
+      responses: { 200: jsonResponse(Me, "Signed in"), ...errors(400, 401, 403, 429) },
     }),
     async (c) => {
       const { email, password } = c.req.valid("json");
@@ -97,8 +98,10 @@ export const authRoutes = createRouter()
         }
         throw unauthorized("Email or password is wrong");
       }
+      // Single sign-on: tenants requiring it are not entered by password (403 when none is left).
+      const openTenants = await tenantsOpenToPassword(db, user.id, tenantList);
       await clearLoginFailures(db, email);
-      const tenant = tenantList.find((t) => t.id === user.lastTenantId) ?? tenantList[0]!;
+      const tenant = openTenants.find((t) => t.id === user.lastTenantId) ?? openTenants[0]!;
       const at = nowIso();
       const session = await newSession(db, user.id, tenant.id, now, SessionMethod.password);
       await commitWithAudit(db, auditKeyOf(c.env), tenant.id, at, () => session.items, [
@@ -111,7 +114,7 @@ export const authRoutes = createRouter()
           user: { id: user.id, email: user.email, name: user.name },
           tenant: { id: tenant.id, name: tenant.name },
           role: tenant.role,
-          tenants: tenantList,
+          tenants: openTenants,
           csrfToken,
         },
         200,
@@ -168,7 +171,11 @@ export const authRoutes = createRouter()
           user: { id: user.id, email: user.email, name: user.name },
           tenant: tenantRef,
           role: p.role,
-          tenants: await tenantsOfUser(db, p.userId),
+          // Single sign-on: the session belongs to this tenant only.
+          tenants:
+            p.method === SessionMethod.sso
+              ? [{ ...tenantRef, role: p.role }]
+              : await tenantsOfUser(db, p.userId),
           csrfToken: p.csrfToken,
         },
         200,
@@ -198,6 +205,7 @@ export const authRoutes = createRouter()
         .limit(1);
       const tenant = await getTenant(db, tenantId);
       if (!member[0] || !tenant) throw new ApiError(404, ErrorCode.notFound, "Tenant not found");
+      await assertMaySwitch(db, p, tenantId);
       await commitWithAudit(
         db,
         auditKeyOf(c.env),

@@ -328,8 +328,9 @@ export async function accept(
         Date.parse(at),
         SessionMethod.invitation,
       );
-    } else if (caller?.kind === "user") {
-      // Signed in already: the session moves to the tenant just joined.
+    } else if (caller?.kind === "user" && caller.method !== SessionMethod.sso) {
+      // Signed in already: the session moves to the tenant just joined
+      // (not a single sign-on session: it belongs to the tenant it signed into).
       items.push(
         db
           .update(sessions)
