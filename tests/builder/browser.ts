@@ -59,7 +59,7 @@ export async function signIn(page: Page, base: string, email: string, password: 
   await page.goto(base);
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   // Exact: an empty tenant's list has a second heading that names workflows.
   await page.getByRole("heading", { name: "Workflows", exact: true }).waitFor();
 }

@@ -30,6 +30,7 @@ import { ssoRoutes } from "./routes/sso.ts";
 import { ssoSignInRoutes } from "./routes/sso-signin.ts";
 import { tasksRoutes } from "./routes/tasks.ts";
 import { tenantRoutes } from "./routes/tenants.ts";
+import { twoFactorRoutes } from "./routes/two-factor.ts";
 import { webhookSourceRoutes } from "./routes/webhook-sources.ts";
 import { workflowRunRoutes } from "./routes/workflow-runs.ts";
 import { workflowRoutes } from "./routes/workflows.ts";
@@ -64,6 +65,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
     healthRoutes,
     tenantRoutes,
     authRoutes,
+    twoFactorRoutes,
     passwordResetRoutes,
     memberRoutes,
     invitationRoutes,

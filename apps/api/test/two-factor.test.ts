@@ -195,6 +195,7 @@ describe("a tenant that requires two-step sign-in", () => {
     const email = `member-${crypto.randomUUID().slice(0, 8)}@example.com`;
     await addMember(t.key, email, "editor", { password: "member-password-1" });
     const member = await login(email, "member-password-1");
+    expect(member.body.twoFactorRequired).toBe(true);
     const blocked = await as(member, "GET", "/v1/workflows");
     expect(blocked.status).toBe(403);
     expect(blocked.body.error.code).toBe("two_factor_required");

@@ -2,11 +2,14 @@
 // invitation's link, single sign-on): a session in the tenant the person
 // used last, the cookie, an entry in that tenant's log, and who they are.
 
+import { eq } from "drizzle-orm";
 import type { Context } from "hono";
+import { tenantSettings } from "../db/schema.ts";
 import type { AppEnv } from "../http.ts";
 import { AuditType, commitWithAudit } from "../repositories/audit.ts";
 import { auditKeyOf } from "../services/context.ts";
-import type { SessionMethod } from "./principal.ts";
+import { hasTwoFactor } from "../services/two-factor.ts";
+import { SessionMethod } from "./principal.ts";
 import { newSession, setSessionCookie } from "./sessions.ts";
 
 export interface SignInUser {
@@ -29,6 +32,8 @@ export interface SignedIn {
   role: string;
   tenants: TenantChoice[];
   csrfToken: string;
+  /** The tenant asks every member for a second factor and this person has none yet. */
+  twoFactorRequired?: true;
 }
 
 /**
@@ -63,11 +68,21 @@ export async function openSession(
     ],
   );
   setSessionCookie(c, session.token);
+  const [settings] = await db
+    .select({ require2fa: tenantSettings.require2fa })
+    .from(tenantSettings)
+    .where(eq(tenantSettings.tenantId, tenant.id))
+    .limit(1);
+  const blocked =
+    settings?.require2fa === true &&
+    method !== SessionMethod.sso &&
+    !(await hasTwoFactor(db, user.id));
   return {
     user: { id: user.id, email: user.email, name: user.name },
     tenant: { id: tenant.id, name: tenant.name },
     role: tenant.role,
     tenants,
     csrfToken: session.csrfToken,
+    ...(blocked ? { twoFactorRequired: true as const } : {}),
   };
 }

@@ -79,6 +79,8 @@ export interface Me {
   role: Role | null;
   tenants: TenantRef[];
   csrfToken?: string;
+  /** The workspace asks everyone for two-step sign-in and this person has not turned it on yet. */
+  twoFactorRequired?: boolean;
 }
 
 export interface Workflow {
@@ -397,6 +399,8 @@ export interface TenantSettings {
   locale: string;
   /** Days run history (events, runs, step data) is kept, 1 to 400. */
   retentionDays: number;
+  /** Every member signs in with two steps (single sign-on: the identity provider's). */
+  require2fa: boolean;
 }
 
 export interface Page<T> {
@@ -415,8 +419,6 @@ const enc = encodeURIComponent;
 /** Typed calls, one per endpoint the builder uses. */
 export const endpoints = {
   me: () => api<Me>("GET", "/v1/auth/me"),
-  login: (email: string, password: string) =>
-    api<Me>("POST", "/v1/auth/login", { email, password }),
   logout: () => api<void>("POST", "/v1/auth/logout"),
   changePassword: (current: string, next: string) =>
     api<void>("POST", "/v1/auth/password", { current, new: next }),

@@ -58,6 +58,9 @@ export class InviteAcceptance {
   passwordProblem = $state("");
   /** The password of an existing account, to sign in with. */
   signInPassword = $state("");
+  /** With two-step sign-in on: the challenge after the password, and the code. */
+  challenge = $state<string | null>(null);
+  signInCode = $state("");
   error = $state("");
   busy = $state(false);
 
@@ -131,8 +134,29 @@ export class InviteAcceptance {
     const email = this.invitation?.email ?? "";
     this.busy = true;
     try {
-      await session.signIn(email, this.signInPassword);
+      if (this.challenge) {
+        await session.signInWithCode(this.challenge, this.signInCode);
+      } else {
+        const asked = await session.signIn(email, this.signInPassword);
+        if (asked) {
+          // Two-step sign-in is on for that account: the code is asked next.
+          this.challenge = asked.twoFactor.challenge;
+          this.signInPassword = "";
+          return false;
+        }
+      }
     } catch (err) {
+      if (this.challenge) {
+        if (err instanceof ApiFailure && err.status === 401) this.challenge = null;
+        this.error =
+          err instanceof ApiFailure && err.status === 401
+            ? "That took too long or had too many wrong codes. Type your password again."
+            : err instanceof ApiFailure && err.status === 400
+              ? "That code is not right. Type the 6 digits your app shows now, or a recovery code."
+              : messageOf(err);
+        this.signInCode = "";
+        return false;
+      }
       this.error =
         err instanceof ApiFailure && err.status === 401
           ? `That is not the password of ${email}. Try again.`
@@ -142,6 +166,8 @@ export class InviteAcceptance {
       this.busy = false;
     }
     this.signInPassword = "";
+    this.signInCode = "";
+    this.challenge = null;
     return this.accept({ token: this.token });
   }
 

@@ -1,5 +1,6 @@
 // Who is signed in, in which tenant, with which role. One instance for the app.
 import { ApiFailure, endpoints, type Me, messageOf, setCsrfToken } from "$lib/api";
+import { asksForCode, type TwoFactorAsked, twoFactor } from "$lib/api-two-factor";
 
 const EDIT_ROLES = new Set(["owner", "admin", "editor"]);
 
@@ -26,8 +27,20 @@ export class Session {
     }
   }
 
-  async signIn(email: string, password: string): Promise<void> {
-    this.accept(await endpoints.login(email, password));
+  /**
+   * Signs in with a password. With two-step sign-in on, nobody is signed in
+   * yet: the answer is the challenge to send with the code (`signInWithCode`).
+   */
+  async signIn(email: string, password: string): Promise<TwoFactorAsked | null> {
+    const answer = await twoFactor.login(email, password);
+    if (asksForCode(answer)) return answer;
+    this.accept(answer);
+    return null;
+  }
+
+  /** The second step: the code from the app, or a recovery code. */
+  async signInWithCode(challenge: string, code: string): Promise<void> {
+    this.accept(await twoFactor.secondStep(challenge, code));
   }
 
   /**
