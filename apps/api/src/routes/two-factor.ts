@@ -12,6 +12,7 @@ import { ApiError, ErrorCode } from "../errors.ts";
 import { createRouter } from "../http.ts";
 import { verifyPassword } from "../lib/crypto.ts";
 import { getUser, tenantsOfUser } from "../repositories/users.ts";
+import { tenantsOpenToPassword } from "../services/sso-policy.ts";
 import {
   beginEnrolment,
   confirmEnrolment,
@@ -71,7 +72,7 @@ export const twoFactorRoutes = createRouter()
       request: {
         body: jsonBody(z.object({ challenge: z.string().min(1).max(100), code: Code }).strict()),
       },
-      responses: { 200: jsonResponse(Me, "Signed in"), ...errors(400, 401, 429) },
+      responses: { 200: jsonResponse(Me, "Signed in"), ...errors(400, 401, 403, 429) },
     }),
     async (c) => {
       const { challenge, code } = c.req.valid("json");
@@ -90,8 +91,10 @@ export const twoFactorRoutes = createRouter()
       }
       await spendChallenge(db, challenge, now);
       await clearLoginFailures(db, user.email);
-      const tenants = await tenantsOfUser(db, user.id);
-      if (tenants.length === 0) throw unauthorized("Email or password is wrong");
+      const all = await tenantsOfUser(db, user.id);
+      if (all.length === 0) throw unauthorized("Email or password is wrong");
+      // The same tenants as the password step: not those that require single sign-on.
+      const tenants = await tenantsOpenToPassword(db, user.id, all);
       return c.json(await openSession(c, user, tenants, SessionMethod.passwordTotp, now), 200);
     },
   )
