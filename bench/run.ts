@@ -19,6 +19,7 @@ import {
   summary,
   waitRuns,
 } from "./common.ts";
+import { noisyFilter, noisyFilterLines } from "./noisy-filter.ts";
 import {
   d1Rows,
   d1Stats,
@@ -281,6 +282,9 @@ async function main() {
       "Each tenant's events, matching, runs index and effects are in its own store: no tenant waits on another's writes; what they share here is one 2-core machine.",
     );
     out();
+
+    // A pathological filter in one tenant against another tenant's runs (issue 13).
+    for (const line of noisyFilterLines(await noisyFilter(w.baseUrl, token))) out(line);
   } finally {
     await w.stop();
     rmSync(w.stateDir, { recursive: true, force: true });
