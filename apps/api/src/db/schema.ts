@@ -107,6 +107,47 @@ export const mfaChallenges = sqliteTable("mfa_challenges", {
 });
 
 /**
+ * A person's passkeys (WebAuthn credentials): the public key only. A
+ * passkey signs in on its own (it proves possession and, with the device's
+ * PIN or biometrics, the person), so it also counts as two-step sign-in.
+ */
+export const passkeys = sqliteTable(
+  "passkeys",
+  {
+    /** The credential id, base64url. */
+    id: text("id").primaryKey(),
+    userId: text("user_id").notNull(),
+    name: text("name").notNull(),
+    /** The COSE public key, base64url. */
+    publicKey: text("public_key").notNull(),
+    counter: integer("counter").notNull(),
+    /** JSON array of transports (`internal`, `usb`, `hybrid`, …). */
+    transports: text("transports"),
+    /** `singleDevice` or `multiDevice` (synced, e.g. iCloud Keychain). */
+    deviceType: text("device_type").notNull(),
+    backedUp: integer("backed_up", { mode: "boolean" }).notNull(),
+    createdAt: text("created_at").notNull(),
+    lastUsedAt: text("last_used_at"),
+  },
+  (t) => [index("passkeys_user").on(t.userId)],
+);
+
+/**
+ * A WebAuthn ceremony in flight (adding a passkey, or signing in with one):
+ * the challenge the browser must sign, keyed by the SHA-256 of a ticket the
+ * client holds. Five minutes, used once.
+ */
+export const webauthnChallenges = sqliteTable("webauthn_challenges", {
+  ticketHash: text("ticket_hash").primaryKey(),
+  /** Whose passkey is being added; null when signing in (the passkey says whose). */
+  userId: text("user_id"),
+  challenge: text("challenge").notNull(),
+  createdAt: text("created_at").notNull(),
+  expiresAt: text("expires_at").notNull(),
+  usedAt: text("used_at"),
+});
+
+/**
  * A tenant's single sign-on (OpenID Connect). The client secret is AES-GCM
  * encrypted. `required`: members of this tenant sign in through it only.
  */
