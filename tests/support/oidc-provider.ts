@@ -104,7 +104,15 @@ export async function startOidcProvider(opts: {
     },
   });
   provider.use(async (ctx: KoaContext, next: () => Promise<void>) => {
+    // Its pages stay on this machine: no web font from the internet, no favicon 404.
+    if (ctx.path === "/favicon.ico") {
+      ctx.status = 204;
+      return;
+    }
     await next();
+    if (typeof ctx.body === "string") {
+      ctx.body = ctx.body.replace(/@import url\(https:\/\/fonts\.googleapis\.com[^)]*\);/, "");
+    }
     if (ctx.path === "/token" && ctx.body && typeof ctx.body === "object") {
       hooks.seen.push({ ...(ctx.body as TokenBody) });
       if (hooks.tokenResponse) ctx.body = hooks.tokenResponse(ctx.body as TokenBody);
@@ -135,6 +143,7 @@ interface GrantContext {
 
 interface KoaContext {
   path: string;
+  status: number;
   body: unknown;
 }
 

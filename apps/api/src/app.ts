@@ -21,6 +21,7 @@ import { invitationRoutes } from "./routes/invitations.ts";
 import { memberRoutes } from "./routes/members.ts";
 import { notificationsRoutes } from "./routes/notifications.ts";
 import { outboxRoutes } from "./routes/outbox.ts";
+import { passkeyRoutes } from "./routes/passkeys.ts";
 import { passwordResetRoutes } from "./routes/password-reset.ts";
 import { platformRoutes } from "./routes/platform.ts";
 import { recordsRoutes } from "./routes/records.ts";
@@ -66,6 +67,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
     tenantRoutes,
     authRoutes,
     twoFactorRoutes,
+    passkeyRoutes,
     passwordResetRoutes,
     memberRoutes,
     invitationRoutes,

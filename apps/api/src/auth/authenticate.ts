@@ -8,7 +8,14 @@ import { sha256Hex, timingSafeEqual } from "../lib/crypto.ts";
 import { nowIso } from "../lib/time.ts";
 import { RequiredSecret, requiredSecret } from "../required-secrets.ts";
 import { cachedKey, dueForLastUsed, LAST_USED_EVERY_MS, rememberKey } from "./key-cache.ts";
-import { allows, type Permission, type Principal, type Scope, SessionMethod } from "./principal.ts";
+import {
+  allows,
+  isTwoStep,
+  type Permission,
+  type Principal,
+  type Scope,
+  type SessionMethod,
+} from "./principal.ts";
 
 export const SESSION_COOKIE = "sy_session";
 export const CSRF_HEADER = "x-csrf-token";
@@ -127,8 +134,7 @@ async function resolvePrincipal(c: Context<AppEnv>): Promise<Principal | undefin
     sessionIdHash: idHash,
     ...rest,
     method,
-    // Single sign-on leaves the second factor to the identity provider.
-    needsTwoFactor: require2fa === true && totpConfirmedAt === null && method !== SessionMethod.sso,
+    needsTwoFactor: require2fa === true && totpConfirmedAt === null && !isTwoStep(method),
   };
 }
 

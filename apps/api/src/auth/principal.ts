@@ -19,9 +19,24 @@ export const SessionMethod = {
   password: "password",
   passwordTotp: "password+totp",
   invitation: "invitation",
+  /** A passkey with the device's PIN or biometrics: two factors in one. */
+  passkey: "passkey",
   sso: "sso",
 } as const;
 export type SessionMethod = (typeof SessionMethod)[keyof typeof SessionMethod];
+
+/**
+ * Whether a sign-in of this kind already is two-step: a code after the
+ * password, a passkey (possession and the device's PIN or biometrics), or
+ * single sign-on (the identity provider's own checks).
+ */
+export function isTwoStep(method: SessionMethod): boolean {
+  return (
+    method === SessionMethod.passwordTotp ||
+    method === SessionMethod.passkey ||
+    method === SessionMethod.sso
+  );
+}
 
 export type Principal =
   | {

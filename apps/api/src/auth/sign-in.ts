@@ -9,7 +9,7 @@ import type { AppEnv } from "../http.ts";
 import { AuditType, commitWithAudit } from "../repositories/audit.ts";
 import { auditKeyOf } from "../services/context.ts";
 import { hasTwoFactor } from "../services/two-factor.ts";
-import { SessionMethod } from "./principal.ts";
+import { isTwoStep, type SessionMethod } from "./principal.ts";
 import { newSession, setSessionCookie } from "./sessions.ts";
 
 export interface SignInUser {
@@ -74,9 +74,7 @@ export async function openSession(
     .where(eq(tenantSettings.tenantId, tenant.id))
     .limit(1);
   const blocked =
-    settings?.require2fa === true &&
-    method !== SessionMethod.sso &&
-    !(await hasTwoFactor(db, user.id));
+    settings?.require2fa === true && !isTwoStep(method) && !(await hasTwoFactor(db, user.id));
   return {
     user: { id: user.id, email: user.email, name: user.name },
     tenant: { id: tenant.id, name: tenant.name },

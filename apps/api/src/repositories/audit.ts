@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, gte, lt, or } from "drizzle-orm";
+import { and, asc, desc, eq, gt, gte, lt, or, type SQL, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Actor } from "../auth/principal.ts";
 import type { Db } from "../db/client.ts";
@@ -30,6 +30,8 @@ export const AuditType = {
   twoFactorEnabled: "user.two_factor_enabled",
   twoFactorDisabled: "user.two_factor_disabled",
   recoveryCodesReplaced: "user.recovery_codes_replaced",
+  passkeyAdded: "user.passkey_added",
+  passkeyRemoved: "user.passkey_removed",
   tenantSwitched: "user.switched_tenant",
   workflowTestRun: "workflow.test_run",
   eventTypeDeclared: "event_type.declared",
@@ -82,6 +84,12 @@ const MAX_ATTEMPTS = 8;
  * batch fail on the unique (tenant_id, seq) index; we then rebuild the
  * changes and the entries on the new head and try again, so the chain never
  * forks. `build` may fill `entries` (it runs first on every attempt).
+ *
+ * A conditional change (an UPDATE guarded by what it read) passes
+ * `onlyIf` (commitWithAuditIf): a condition that holds after the batch's
+ * changes exactly when they applied. The entries are then inserted only if it holds, in the
+ * same transaction, so a change that lost its race writes no entry (and
+ * takes no `seq`). Answers the results of the changes, in order.
  */
 export async function commitWithAudit(
   db: Db,
@@ -91,6 +99,22 @@ export async function commitWithAudit(
   build: () => BatchItem<"sqlite">[] | Promise<BatchItem<"sqlite">[]>,
   entries: AuditInput[],
 ): Promise<void> {
+  await commitWithAuditIf(db, auditKey, tenantId, at, build, entries, {});
+}
+
+/**
+ * `commitWithAudit` for a conditional change: see `onlyIf` above.
+ * @example const [rows] = await commitWithAuditIf(db, key, t, at, () => [guardedUpdate], entries, { onlyIf })
+ */
+export async function commitWithAuditIf(
+  db: Db,
+  auditKey: string,
+  tenantId: string,
+  at: string,
+  build: () => BatchItem<"sqlite">[] | Promise<BatchItem<"sqlite">[]>,
+  entries: AuditInput[],
+  opts: { onlyIf?: SQL },
+): Promise<unknown[]> {
   for (let attempt = 1; ; attempt++) {
     // Build first: a builder may decide its entries from what it reads.
     const changes = await build();
@@ -116,8 +140,16 @@ export async function commitWithAudit(
         prevHash,
       };
       const hash = await signEntry(auditKey, tenantId, entry, "changes");
+      const details = canonicalJson(entry.details);
       inserts.push(
-        db.insert(auditLog).values({
+        opts.onlyIf
+          ? // The table's columns, in their declared order (db/schema.ts).
+            db
+              .insert(auditLog)
+              .select(
+                sql`SELECT ${entry.id}, ${tenantId}, ${seq}, ${at}, ${entry.actor.type}, ${entry.actor.id}, ${entry.type}, ${entry.subject}, ${details}, ${prevHash}, ${hash} WHERE ${opts.onlyIf}`,
+              )
+          : db.insert(auditLog).values({
           id: entry.id,
           tenantId,
           seq,
@@ -126,7 +158,7 @@ export async function commitWithAudit(
           actorId: entry.actor.id,
           type: entry.type,
           subject: entry.subject,
-          details: canonicalJson(entry.details),
+          details,
           prevHash,
           hash,
         }),
@@ -134,10 +166,12 @@ export async function commitWithAudit(
       prevHash = hash;
     }
     const statements = [...changes, ...inserts];
-    if (statements.length === 0) return;
+    if (statements.length === 0) return [];
     try {
-      await db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
-      return;
+      const results = await db.batch(
+        statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]],
+      );
+      return (results as unknown[]).slice(0, changes.length);
     } catch (err) {
       if (attempt < MAX_ATTEMPTS && isSeqConflict(err)) continue;
       throw err;
