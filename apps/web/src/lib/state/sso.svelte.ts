@@ -25,7 +25,6 @@ export class SsoSettingsState {
   checking = $state<Record<string, string>>({});
 
   readonly configured = $derived(this.settings?.connection != null);
-  readonly anyVerified = $derived(this.settings?.domains.some((d) => d.status === "verified") ?? false);
 
   async load(): Promise<void> {
     try {
