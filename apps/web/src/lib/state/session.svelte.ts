@@ -71,7 +71,8 @@ export class Session {
     this.accept(await endpoints.me());
   }
 
-  private accept(me: Me | null): void {
+  /** Takes a sign-in's answer (`Me`) as the session: used by sign-ins made elsewhere (a passkey). */
+  accept(me: Me | null): void {
     this.me = me;
     setCsrfToken(me?.csrfToken);
   }
