@@ -223,12 +223,14 @@ export const settingsRoutes = createRouter()
       path: "/v1/settings/webhook-signing/rotate",
       tags: ["Settings"],
       summary: "A new signing secret; both sign outbound webhooks for 24 hours",
+      description:
+        "409 `conflict` when another rotation finished between this one's read and its write: that rotation's secret is current and nothing changed here (a retry would push an answered secret out of its grace).",
       responses: {
         200: jsonResponse(
           SigningSecret.extend({ previousSecretExpiresAt: z.string() }),
           "The new secret",
         ),
-        ...errors(401, 403),
+        ...errors(401, 403, 409),
       },
     }),
     async (c) => {

@@ -12,11 +12,9 @@ import { AuditType, commitWithAudit } from "../repositories/audit.ts";
 import { getSource, listSources, sourceView } from "../repositories/webhook-sources.ts";
 import { RequiredSecret, requiredSecret } from "../required-secrets.ts";
 import { auditKeyOf } from "../services/context.ts";
+import { rotateSourceSecret } from "../services/webhook-sources.ts";
 import { errors, IdParam, jsonBody, jsonResponse } from "./common.ts";
 import { EventType } from "./events.ts";
-
-/** After a rotation the old secret keeps verifying this long (API.md). */
-export const SECRET_GRACE_MS = 24 * 60 * 60 * 1000;
 
 const Source = z
   .object({
@@ -134,13 +132,15 @@ export const webhookSourceRoutes = createRouter()
       path: "/v1/webhook-sources/{id}/rotate-secret",
       tags: ["Webhook sources"],
       summary: "New secret; the old one keeps verifying for 24 hours",
+      description:
+        "409 `conflict` when another rotation finished between this one's read and its write: that rotation's secret is current and nothing changed here (a retry would push an answered secret out of its grace).",
       request: { params: IdParam },
       responses: {
         200: jsonResponse(
           z.object({ secret: z.string(), previousSecretExpiresAt: z.string() }),
           "The new secret",
         ),
-        ...errors(401, 403, 404),
+        ...errors(401, 403, 404, 409),
       },
     }),
     async (c) => {
@@ -149,39 +149,8 @@ export const webhookSourceRoutes = createRouter()
       const db = c.var.db;
       const s = await getSource(db, p.tenantId, id);
       if (!s) throw notFound("Webhook source");
-      const secret = newWebhookSecret();
-      const at = nowIso();
-      const expires = new Date(Date.parse(at) + SECRET_GRACE_MS).toISOString();
-      const secretEnc = await encryptSecret(
-        requiredSecret(c.env, RequiredSecret.encryptionKey),
-        secret,
-      );
-      await commitWithAudit(
-        db,
-        auditKeyOf(c.env),
-        p.tenantId,
-        at,
-        () => [
-          db
-            .update(webhookSources)
-            .set({
-              secretEnc,
-              previousSecretEnc: s.secretEnc,
-              previousExpiresAt: expires,
-              rotatedAt: at,
-            })
-            .where(and(eq(webhookSources.tenantId, p.tenantId), eq(webhookSources.id, id))),
-        ],
-        [
-          {
-            type: AuditType.webhookSourceRotated,
-            actor: actorOf(p),
-            subject: id,
-            details: { previousSecretExpiresAt: expires },
-          },
-        ],
-      );
-      return c.json({ secret, previousSecretExpiresAt: expires }, 200);
+      const r = await rotateSourceSecret(db, c.env, s, actorOf(p), nowIso());
+      return c.json(r, 200);
     },
   )
   .openapi(

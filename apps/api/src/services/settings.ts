@@ -3,14 +3,14 @@
 // only encrypted (lib/secrets.ts); the views this module hands to routes
 // never carry them. Every change is one `settings.updated` audit entry,
 // written in the same batch as the change.
-import { eq, isNull } from "drizzle-orm";
+import { and, eq, isNull, sql } from "drizzle-orm";
 import type { Actor } from "../auth/principal.ts";
 import type { Db } from "../db/client.ts";
 import { tenantSettings } from "../db/schema.ts";
 import type { Env } from "../env.ts";
 import { ApiError, ErrorCode } from "../errors.ts";
 import { decryptSecret, encryptSecret, newWebhookSecret } from "../lib/secrets.ts";
-import { AuditType, commitWithAudit } from "../repositories/audit.ts";
+import { AuditType, commitWithAudit, commitWithAuditIf } from "../repositories/audit.ts";
 import { RequiredSecret, requiredSecret } from "../required-secrets.ts";
 import { auditKeyOf } from "./context.ts";
 
@@ -124,7 +124,12 @@ export async function signingSecrets(
 
 /**
  * A new signing secret; the one it replaces keeps signing for 24 hours so
- * receivers can switch without downtime.
+ * receivers can switch without downtime. One conditional UPDATE: the
+ * previous secret becomes what the row holds, and only while it holds the
+ * secret read here (fresh from D1, never the isolate's copy). A rotation
+ * that loses the race to another changes nothing, writes no entry and is
+ * a 409: retrying it would push the winner's secret, already handed out,
+ * out of the previous slot, and every secret answered must keep signing.
  */
 export async function rotateSigningSecret(
   db: Db,
@@ -133,15 +138,13 @@ export async function rotateSigningSecret(
   actor: Actor,
   now: string,
 ): Promise<{ secret: string; previousSecretExpiresAt: string }> {
-  const before = await signingSecrets(db, env, tenantId, actor, now);
-  const key = encryptionKeyOf(env);
+  // Creates the first secret when there is none yet.
+  await signingSecrets(db, env, tenantId, actor, now);
+  const read = (await settingsRow(db, tenantId))!.webhookSecretEnc!;
   const secret = newWebhookSecret();
   const expires = new Date(Date.parse(now) + SIGNING_GRACE_MS).toISOString();
-  const [currentEnc, previousEnc] = await Promise.all([
-    encryptSecret(key, secret),
-    encryptSecret(key, before.current),
-  ]);
-  await commitWithAudit(
+  const currentEnc = await encryptSecret(encryptionKeyOf(env), secret);
+  const [rotated] = await commitWithAuditIf(
     db,
     auditKeyOf(env),
     tenantId,
@@ -151,11 +154,14 @@ export async function rotateSigningSecret(
         .update(tenantSettings)
         .set({
           webhookSecretEnc: currentEnc,
-          webhookPreviousSecretEnc: previousEnc,
+          webhookPreviousSecretEnc: sql`${tenantSettings.webhookSecretEnc}`,
           webhookPreviousExpiresAt: expires,
           updatedAt: now,
         })
-        .where(eq(tenantSettings.tenantId, tenantId)),
+        .where(
+          and(eq(tenantSettings.tenantId, tenantId), eq(tenantSettings.webhookSecretEnc, read)),
+        )
+        .returning({ tenantId: tenantSettings.tenantId }),
     ],
     [
       {
@@ -165,8 +171,21 @@ export async function rotateSigningSecret(
         details: { webhookSigning: "rotated", previousSecretExpiresAt: expires },
       },
     ],
+    {
+      onlyIf: sql`EXISTS (SELECT 1 FROM ${tenantSettings} WHERE ${and(
+        eq(tenantSettings.tenantId, tenantId),
+        eq(tenantSettings.webhookSecretEnc, currentEnc),
+      )})`,
+    },
   );
   forgetSettings(tenantId);
+  if ((rotated as unknown[]).length === 0) {
+    throw new ApiError(
+      409,
+      ErrorCode.conflict,
+      "Another rotation of the signing secret finished first; its secret is the current one. Rotate again for a new one",
+    );
+  }
   return { secret, previousSecretExpiresAt: expires };
 }
 
