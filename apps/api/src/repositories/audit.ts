@@ -150,27 +150,25 @@ export async function commitWithAuditIf(
                 sql`SELECT ${entry.id}, ${tenantId}, ${seq}, ${at}, ${entry.actor.type}, ${entry.actor.id}, ${entry.type}, ${entry.subject}, ${details}, ${prevHash}, ${hash} WHERE ${opts.onlyIf}`,
               )
           : db.insert(auditLog).values({
-          id: entry.id,
-          tenantId,
-          seq,
-          at,
-          actorType: entry.actor.type,
-          actorId: entry.actor.id,
-          type: entry.type,
-          subject: entry.subject,
-          details,
-          prevHash,
-          hash,
-        }),
+              id: entry.id,
+              tenantId,
+              seq,
+              at,
+              actorType: entry.actor.type,
+              actorId: entry.actor.id,
+              type: entry.type,
+              subject: entry.subject,
+              details,
+              prevHash,
+              hash,
+            }),
       );
       prevHash = hash;
     }
     const statements = [...changes, ...inserts];
     if (statements.length === 0) return [];
     try {
-      const results = await db.batch(
-        statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]],
-      );
+      const results = await db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
       return (results as unknown[]).slice(0, changes.length);
     } catch (err) {
       if (attempt < MAX_ATTEMPTS && isSeqConflict(err)) continue;
