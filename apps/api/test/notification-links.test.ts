@@ -76,3 +76,61 @@ describe("notify_user links are same-origin paths only", () => {
     expect(await stored(t.tenantId)).toEqual([null]);
   });
 });
+
+describe("notify_user links are checked when the workflow is saved", () => {
+  const workflow = (link: string) => ({
+    name: "Tell",
+    trigger: { event: "order.created" },
+    steps: [
+      {
+        id: "tell",
+        if: "true",
+        then: [
+          {
+            id: "note",
+            action: "notify_user",
+            config: { user: "{{ order.owner }}", message: "Look", link },
+          },
+        ],
+      },
+    ],
+  });
+
+  it.each([
+    "https://evil.com",
+    "//evil.com",
+    "/\\evil.com",
+    "javascript:alert(1)",
+    "/%2F/evil.com",
+    "https://evil.com/{{ order.id }}",
+    "//{{ order.host }}",
+  ])("refuses the link %j, which can never be a path here: 422 at its path", async (link) => {
+    const t = await newTenant();
+    const res = await call("POST", "/v1/workflows", { key: t.key, body: workflow(link) });
+    expect(res.status).toBe(422);
+    expect(res.body.error.details).toEqual([
+      {
+        path: "steps[0].then[0].config.link",
+        message: expect.stringContaining("must be a path on this platform"),
+      },
+    ]);
+    // Saving a draft is refused the same way; nothing was saved.
+    const draft = await call("POST", "/v1/workflows", {
+      key: t.key,
+      body: { ...workflow(link), publish: false },
+    });
+    expect(draft.status).toBe(422);
+    expect((await call("GET", "/v1/workflows", { key: t.key })).body.items).toHaveLength(0);
+  });
+
+  it.each([
+    "/orders/1",
+    "/records/{{ order.id }}",
+    "{{ order.link }}",
+    "/runs/{{ run.id }}?tab=steps",
+  ])("accepts %j (a template is checked again when the step sends)", async (link) => {
+    const t = await newTenant();
+    const res = await call("POST", "/v1/workflows", { key: t.key, body: workflow(link) });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+  });
+});

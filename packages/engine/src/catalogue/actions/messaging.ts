@@ -1,6 +1,7 @@
 // Actions that send a message to a person.
 import { z } from "zod";
 import { defineAction, text } from "../define-action.ts";
+import { platformLink } from "../platform-link.ts";
 
 const sentMessage = z.object({
   messageId: z.string().describe("The provider's message id"),
@@ -42,7 +43,9 @@ export const notifyUser = defineAction({
   config: z.strictObject({
     user: text("The member's email"),
     message: text("Notification text"),
-    link: text("A link to open").optional(),
+    link: platformLink(
+      "A path on this platform to open, such as /runs/run_1 (a template is checked again when it is sent)",
+    ).optional(),
   }),
   output: z.object({ notificationId: z.string() }),
   sampleOutput: { notificationId: "ntf_sample" },
