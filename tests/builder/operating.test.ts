@@ -197,7 +197,7 @@ describe("operating: a failed run, understood, fixed and retried", () => {
 
     // The audit log has the retry, and its chain is verified.
     await page.getByRole("link", { name: "Audit log" }).click();
-    await page.getByLabel("Type").selectOption("run.retried");
+    await page.getByLabel("Type").selectOption({ label: "Run retried" });
     await expect.poll(() => page.getByTestId("audit").textContent()).toContain(runId);
     await expect
       .poll(() => page.getByTestId("chain-badge").textContent())
