@@ -85,6 +85,13 @@ const NEEDS: Record<string, Need> = {
   "PUT /v1/settings/tenant": "admin",
   "GET /v1/settings/webhook-signing": "admin",
   "POST /v1/settings/webhook-signing/rotate": "admin",
+  // Single sign-on: its settings are admins' (the connection carries a secret).
+  "GET /v1/settings/sso": "admin",
+  "PUT /v1/settings/sso": "admin",
+  "DELETE /v1/settings/sso": "admin",
+  "POST /v1/settings/sso/domains": "admin",
+  "POST /v1/settings/sso/domains/{domain}/verify": "admin",
+  "DELETE /v1/settings/sso/domains/{domain}": "admin",
 };
 
 interface Caller {
@@ -132,6 +139,16 @@ function bodyFor(key: string): unknown {
       sms: { provider: "outbox", from: "+15550000000" },
     },
     "PUT /v1/settings/tenant": { retentionDays: 30 },
+    // Allowed callers get 422 (nothing answers there): the check is about the caller alone.
+    "PUT /v1/settings/sso": {
+      issuer: "http://127.0.0.1:9",
+      clientId: "roles",
+      clientSecret: "roles-secret",
+      defaultRole: "viewer",
+      enabled: true,
+      required: false,
+    },
+    "POST /v1/settings/sso/domains": { domain: `roles-${rand()}.example` },
   };
   return bodies[key];
 }
@@ -156,6 +173,8 @@ function paramsFor(key: string): Record<string, string> {
     "PUT /v1/records/{type}/{id}": { type: "rolething", id: "r1" },
     "PATCH /v1/records/{type}/{id}": { type: "rolething", id: "r1" },
     "PUT /v1/event-types/{type}": { type: "role.declared" },
+    "POST /v1/settings/sso/domains/{domain}/verify": { domain: "roles-missing.example" },
+    "DELETE /v1/settings/sso/domains/{domain}": { domain: "roles-missing.example" },
   };
   if (table[key]) return table[key]!;
   if (key.includes("/v1/workflows/{id}")) return { id: ids.workflow! };

@@ -14,7 +14,16 @@ import {
 } from "../support/oidc-provider.ts";
 import { idpLogin, ssoCallback, ssoSignIn, ssoStart } from "../support/sso-flow.ts";
 import { startWorker, type WorkerHandle } from "../support/worker.ts";
-import { addMember, Client, type Json, newTenant, rand, signIn, type Tenant } from "./api.ts";
+import {
+  addMember,
+  Client,
+  invitationToken,
+  type Json,
+  newTenant,
+  rand,
+  signIn,
+  type Tenant,
+} from "./api.ts";
 
 const SECRET = `sso-client-secret-${rand(12)}`;
 const CLIENT_ID = "switchyard-e2e";
@@ -381,6 +390,25 @@ describe("an sso session and 'required'", () => {
     const sw = await dualAgain.post("/v1/auth/switch-tenant", { tenantId: a.tenantId });
     expect(sw.status).toBe(403);
     expect(sw.body.error.code).toBe("sso_required");
+    // Joining by invitation opens no password session there, nor moves one there.
+    const late = `late-${rand()}@example.com`;
+    await a.api.must("POST", "/v1/members", { email: late, role: "viewer" });
+    const joined = await new Client(base).post("/v1/invitations/accept", {
+      token: await invitationToken(a.api, late),
+      password: "a-long-enough-password",
+    });
+    expect(joined.status).toBe(200);
+    expect(joined.headers.get("set-cookie")).toBeNull();
+    const d = await newTenant(base, platform, "Elsewhere");
+    const dOwner = await signIn(base, d.email, d.password);
+    await a.api.must("POST", "/v1/members", { email: d.email, role: "viewer" });
+    const moved = await dOwner.post("/v1/invitations/accept", {
+      token: await invitationToken(a.api, d.email),
+    });
+    expect(moved.status).toBe(200);
+    expect((await dOwner.must("GET", "/v1/auth/me")).tenant.id).toBe(d.tenantId);
+    const emails = (await a.api.must("GET", "/v1/members")).items.map((m: Json) => m.email);
+    expect(emails).toEqual(expect.arrayContaining([late, d.email]));
     // Single sign-on still works.
     expect((await ssoSignIn(base, `ann@${domain}`)).location).toBe("/");
   });

@@ -31,6 +31,7 @@ import {
   unclaimInvitation,
   usableInvitation,
 } from "../repositories/invitations.ts";
+import { ssoRequired } from "../repositories/sso.ts";
 import { findUserByEmail, getMember, normalizeEmail } from "../repositories/users.ts";
 import { auditKeyOf } from "./context.ts";
 import { getTenant } from "./tenants.ts";
@@ -306,6 +307,9 @@ export async function accept(
     ]);
   }
   const userId = existing?.id ?? newId("us");
+  // A tenant that requires single sign-on is entered by it only: joining
+  // by invitation opens no session there and moves none there.
+  const ssoOnly = await ssoRequired(db, row.tenantId);
   if (!(await claimInvitation(db, row.id, userId, at))) throw linkGone();
   try {
     const items: BatchItem<"sqlite">[] = [];
@@ -321,14 +325,16 @@ export async function accept(
           createdAt: at,
         }),
       );
-      session = await newSession(
-        db,
-        userId,
-        row.tenantId,
-        Date.parse(at),
-        SessionMethod.invitation,
-      );
-    } else if (caller?.kind === "user" && caller.method !== SessionMethod.sso) {
+      if (!ssoOnly) {
+        session = await newSession(
+          db,
+          userId,
+          row.tenantId,
+          Date.parse(at),
+          SessionMethod.invitation,
+        );
+      }
+    } else if (caller?.kind === "user" && caller.method !== SessionMethod.sso && !ssoOnly) {
       // Signed in already: the session moves to the tenant just joined
       // (not a single sign-on session: it belongs to the tenant it signed into).
       items.push(
