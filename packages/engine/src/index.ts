@@ -3,8 +3,16 @@
 // clock, no randomness, no I/O; see README.md.
 
 export { ApprovalDecision } from "./catalogue/actions/approval.ts";
+export {
+  DEFAULT_CONTENT_TYPE,
+  isJsonContentType,
+  webhookConfigShape,
+  webhookContentType,
+} from "./catalogue/actions/webhook.ts";
 export type { ActionDefinition } from "./catalogue/define-action.ts";
 export { Completion, defineAction, hasPlaceholder } from "./catalogue/define-action.ts";
+export type { JsonTextProblem } from "./catalogue/json-text.ts";
+export { describeJsonProblem, jsonTextProblem } from "./catalogue/json-text.ts";
 export type { ActionInfo } from "./catalogue/registry.ts";
 export { actionNames, getAction, listActions } from "./catalogue/registry.ts";
 export type { ContextInput, EventEnvelope, StepView } from "./context/context.ts";

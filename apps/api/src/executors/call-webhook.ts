@@ -3,11 +3,18 @@
 // Standard Webhooks with the tenant's secret (and, for 24 hours after a
 // rotation, the previous one too); redirects are followed by hand so the
 // SSRF guard sees every hop before anything connects to it.
+import {
+  describeJsonProblem,
+  isJsonContentType,
+  jsonTextProblem,
+  webhookConfigShape,
+  webhookContentType,
+} from "@switchyard/engine";
 import { Webhook } from "standardwebhooks";
 import type { Env } from "../env.ts";
 import { allowedHost, checkOutboundUrl, type GuardSettings, isPlatformHost } from "../lib/ssrf.ts";
 import { signingSecrets } from "../services/settings.ts";
-import { ExecutorErrorCode, parseConfig } from "./config.ts";
+import { ExecutorErrorCode, invalidConfig } from "./config.ts";
 import { excerpt, failureForFetchError, failureForStatus, readCapped } from "./http-outcome.ts";
 import { type ExecutionContext, type Executor, permanentFailure } from "./types.ts";
 
@@ -16,6 +23,7 @@ export const WebhookErrorCode = {
   tooManyRedirects: "too_many_redirects",
   badRedirect: "bad_redirect",
   selfCallRefused: "self_call_refused",
+  invalidJsonBody: "invalid_json_body",
 } as const;
 
 export const MAX_REDIRECTS = 5;
@@ -48,6 +56,7 @@ interface WebhookConfig {
   method?: string;
   headers?: Record<string, string>;
   body?: unknown;
+  contentType?: string;
 }
 
 export function guardSettingsOf(env: Env): GuardSettings {
@@ -78,9 +87,10 @@ export function signatureHeaders(
 export const callWebhookExecutor: Executor = {
   action: "call_webhook",
   async execute(config, ctx) {
-    const parsed = parseConfig<WebhookConfig>("call_webhook", config);
-    if (!parsed.ok) return parsed.outcome;
-    const m = parsed.value;
+    // The shape only: the body's JSON is checked below on what is really sent.
+    const parsed = webhookConfigShape.safeParse(config);
+    if (!parsed.success) return invalidConfig(parsed.error.issues);
+    const m: WebhookConfig = parsed.data;
     let method = (m.method ?? "POST").toUpperCase();
     if (!METHODS.has(method)) {
       return permanentFailure(
@@ -106,8 +116,13 @@ export const callWebhookExecutor: Executor = {
     );
     const signWith = [secrets.current, ...(secrets.previous ? [secrets.previous] : [])];
     let url = first.url;
-    let payload: string | null = m.body === undefined ? null : JSON.stringify(m.body);
+    const body = payloadOf(m);
+    if (!body.ok) return body.outcome;
+    let payload = body.payload;
     let extra = userHeaders(m.headers);
+    if (payload !== null) {
+      extra = [...extra.filter(([k]) => k !== "content-type"), ["content-type", body.contentType]];
+    }
 
     for (let hop = 0; ; hop++) {
       let headers: Headers;
@@ -119,9 +134,6 @@ export const callWebhookExecutor: Executor = {
           ExecutorErrorCode.invalidConfig,
           `config.headers: ${err instanceof Error ? err.message : String(err)}`,
         );
-      }
-      if (payload !== null && !headers.has("content-type")) {
-        headers.set("content-type", "application/json");
       }
       if (!headers.has("user-agent")) headers.set("user-agent", "Switchyard-Webhooks/1");
       for (const [k, v] of Object.entries(
@@ -197,6 +209,38 @@ function refuseSelfCall(url: URL, env: Env, from?: string) {
     WebhookErrorCode.selfCallRefused,
     `${from ? `redirect from ${from}: ` : ""}${url.host}: calls to this platform's own API are refused: use an emitted event instead`,
   );
+}
+
+type Payload =
+  | { ok: true; payload: string | null; contentType: string }
+  | { ok: false; outcome: ReturnType<typeof permanentFailure> };
+
+/**
+ * What goes on the wire. Text is sent as exactly those bytes under the
+ * step's content type, and must be JSON when that type is JSON: a body that
+ * the data turned into something else fails here, before anything is sent,
+ * rather than reach the receiver as a JSON string and "succeed". Anything
+ * else (an object, a list, a number a lone placeholder gave) is sent as JSON.
+ */
+function payloadOf(m: WebhookConfig): Payload {
+  const contentType = webhookContentType(m).trim();
+  if (m.body === undefined) return { ok: true, payload: null, contentType };
+  if (typeof m.body !== "string") {
+    return { ok: true, payload: JSON.stringify(m.body), contentType };
+  }
+  if (isJsonContentType(contentType)) {
+    const problem = jsonTextProblem(m.body);
+    if (problem !== null) {
+      return {
+        ok: false,
+        outcome: permanentFailure(
+          WebhookErrorCode.invalidJsonBody,
+          `The body is not valid JSON after filling in the data: ${describeJsonProblem(problem)} (position ${problem.position.offset})`,
+        ),
+      };
+    }
+  }
+  return { ok: true, payload: m.body, contentType };
 }
 
 const isRedirect = (status: number) => [301, 302, 303, 307, 308].includes(status);

@@ -7,7 +7,7 @@ import type { ExpressionScope } from "./expressions.ts";
 import { checkExpression, checkTemplate } from "./expressions.ts";
 import { DEFINITION_LIMITS } from "./limits.ts";
 import { normalizeDefinition } from "./normalize.ts";
-import type { Problem } from "./problem.ts";
+import type { Problem, TextPosition } from "./problem.ts";
 import { joinPath } from "./problem.ts";
 import { definitionShape, STEP_ID_PATTERN, stepShapes } from "./schema.ts";
 import type { WorkflowDefinition } from "./types.ts";
@@ -210,7 +210,11 @@ function addIssues(problems: Problem[], base: string, result: z.ZodSafeParseResu
     } else if (issue.code === "invalid_type" && issue.message.endsWith("received undefined")) {
       problems.push({ path, message: "required" });
     } else {
-      problems.push({ path, message: issue.message });
+      const problem: Problem = { path, message: issue.message };
+      // A check of text (a call_webhook body's JSON) may say where in the text.
+      const position = issue.code === "custom" ? issue.params?.position : undefined;
+      if (position !== undefined) problem.position = position as TextPosition;
+      problems.push(problem);
     }
   }
 }

@@ -30,8 +30,16 @@ export function generateWorkflow(rng: Prng, name: string): WorkflowDefinition {
         ...retry,
       };
     }
-    if (kind <= 6)
-      return { id, action: "call_webhook", config: { url: "https://hook.test/x", body }, ...retry };
+    if (kind <= 6) {
+      // A text body with the default content type is JSON (issue 14).
+      const json = body.startsWith("n=") ? `{"n": {{ ${payload}.n }}}` : body;
+      return {
+        id,
+        action: "call_webhook",
+        config: { url: "https://hook.test/x", body: json },
+        ...retry,
+      };
+    }
     if (kind <= 8) {
       return {
         id,
