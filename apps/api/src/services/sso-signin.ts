@@ -22,6 +22,7 @@ import {
   exchangeCode,
   newAuthRequestSecrets,
   OidcError,
+  OidcFailure,
   verifyIdToken,
 } from "../lib/oidc.ts";
 import { decryptSecret, encryptSecret } from "../lib/secrets.ts";
@@ -204,7 +205,7 @@ export async function finishSignIn(
   } catch (err) {
     if (err instanceof OidcError) {
       throw fail(
-        err.failure === "id_token_invalid" ? SsoFailure.idToken : SsoFailure.provider,
+        err.failure === OidcFailure.idTokenInvalid ? SsoFailure.idToken : SsoFailure.provider,
         err.message,
       );
     }
