@@ -32,6 +32,8 @@ let domainA: string;
 const NOT_TENANT_SCOPED: Record<string, string> = {
   "DELETE /v1/auth/sessions/{id}":
     "a person's own sessions, across their tenants: another person's reads like a missing one (apps/api/test/account.test.ts)",
+  "DELETE /v1/auth/passkeys/{id}":
+    "a person's own passkeys: another person's reads like a missing one (apps/api/test/passkeys.test.ts)",
   "POST /hooks/{sourceId}":
     "authenticated by the source's signing secret, not by a tenant credential (forgery: apps/api/test/webhooks-inbound.test.ts and hooks.test.ts here)",
 };

@@ -41,6 +41,18 @@ const NEEDS: Record<string, Need> = {
   // A person's own password (a session only; an API key gets 403).
   "POST /v1/auth/password": "self",
   "DELETE /v1/auth/sessions/{id}": "self",
+  // A person's own second factor and passkeys (a session only; an API key gets 403).
+  "POST /v1/auth/2fa/enrol": "self",
+  "POST /v1/auth/2fa/confirm": "self",
+  "POST /v1/auth/2fa/recovery-codes": "self",
+  "POST /v1/auth/2fa/disable": "self",
+  "POST /v1/auth/passkeys/options": "self",
+  "POST /v1/auth/passkeys": "self",
+  "DELETE /v1/auth/passkeys/{id}": "self",
+  // The steps of signing in: before any session, by design.
+  "POST /v1/auth/login/2fa": "self",
+  "POST /v1/auth/passkey/options": "self",
+  "POST /v1/auth/passkey/login": "self",
   // Forgot my password: before any sign-in, by design.
   "POST /v1/auth/password-reset": "self",
   "POST /v1/auth/password-reset/confirm": "self",
