@@ -3,8 +3,9 @@ import { and, desc, eq, gt, ne } from "drizzle-orm";
 import { deleteCookie } from "hono/cookie";
 import { authorize, SESSION_COOKIE, unauthorized } from "../auth/authenticate.ts";
 import { checkLoginAllowed, clearLoginFailures, recordLoginFailure } from "../auth/login-limit.ts";
+import { newChallenge } from "../auth/mfa-challenge.ts";
 import { SessionMethod } from "../auth/principal.ts";
-import { newSession, setSessionCookie } from "../auth/sessions.ts";
+import { openSession } from "../auth/sign-in.ts";
 import { memberships, sessions, tenants, users } from "../db/schema.ts";
 import { ApiError, ErrorCode } from "../errors.ts";
 import { createRouter } from "../http.ts";
@@ -15,6 +16,7 @@ import { findUserByEmail, getUser, tenantsOfUser } from "../repositories/users.t
 import { auditKeyOf } from "../services/context.ts";
 import { assertMaySwitch, tenantsOpenToPassword } from "../services/sso-policy.ts";
 import { getTenant } from "../services/tenants.ts";
+import { hasTwoFactor } from "../services/two-factor.ts";
 import { errors, IdParam, jsonBody, jsonResponse, Timestamp } from "./common.ts";
 import { Password } from "./tenants.ts";
 
@@ -23,8 +25,20 @@ const LoginBody = z
   .strict()
   .openapi("Login");
 
+/** A password was right and a second factor is on: send the code with the challenge. */
+export const TwoFactorAsked = z
+  .object({
+    twoFactor: z.object({
+      challenge: z.string().openapi({
+        description: "Send with the code to POST /v1/auth/login/2fa; 5 minutes, 5 tries",
+      }),
+      expiresAt: z.string(),
+    }),
+  })
+  .openapi("TwoFactorAsked");
+
 const TenantRef = z.object({ id: z.string(), name: z.string(), role: z.string().optional() });
-const Me = z
+export const Me = z
   .object({
     user: z.object({ id: z.string(), email: z.string(), name: z.string() }).nullable(),
     apiKey: z.object({ id: z.string(), scopes: z.array(z.string()) }).optional(),
@@ -33,6 +47,10 @@ const Me = z
     tenants: z.array(TenantRef),
     csrfToken: z.string().optional().openapi({
       description: "Send as the x-csrf-token header on cookie-authenticated writes",
+    }),
+    twoFactorRequired: z.boolean().optional().openapi({
+      description:
+        "The tenant asks every member for a second factor and this person has none yet: until they turn it on (POST /v1/auth/2fa/enrol), only /v1/auth/* answers",
     }),
   })
   .openapi("Me");
@@ -70,7 +88,13 @@ export const authRoutes = createRouter()
       tags: ["Auth"],
       summary: "Sign in with email and password; sets the session cookie",
       request: { body: jsonBody(LoginBody) },
-      responses: { 200: jsonResponse(Me, "Signed in"), ...errors(400, 401, 403, 429) },
+      responses: {
+        200: jsonResponse(
+          z.union([Me, TwoFactorAsked]),
+          "Signed in, or (with two-step sign-in on) asked for a code",
+        ),
+        ...errors(400, 401, 403, 429),
+      },
     }),
     async (c) => {
       const { email, password } = c.req.valid("json");
@@ -100,25 +124,12 @@ export const authRoutes = createRouter()
       }
       // Single sign-on: tenants requiring it are not entered by password (403 when none is left).
       const openTenants = await tenantsOpenToPassword(db, user.id, tenantList);
+      if (await hasTwoFactor(db, user.id)) {
+        // The failures count on until the code is right too (POST /v1/auth/login/2fa).
+        return c.json({ twoFactor: await newChallenge(db, user.id, now) }, 200);
+      }
       await clearLoginFailures(db, email);
-      const tenant = openTenants.find((t) => t.id === user.lastTenantId) ?? openTenants[0]!;
-      const at = nowIso();
-      const session = await newSession(db, user.id, tenant.id, now, SessionMethod.password);
-      await commitWithAudit(db, auditKeyOf(c.env), tenant.id, at, () => session.items, [
-        { type: AuditType.userSignedIn, actor: { type: "user", id: user.id }, subject: user.id },
-      ]);
-      setSessionCookie(c, session.token);
-      const { csrfToken } = session;
-      return c.json(
-        {
-          user: { id: user.id, email: user.email, name: user.name },
-          tenant: { id: tenant.id, name: tenant.name },
-          role: tenant.role,
-          tenants: openTenants,
-          csrfToken,
-        },
-        200,
-      );
+      return c.json(await openSession(c, user, openTenants, SessionMethod.password, now), 200);
     },
   )
   .openapi(
@@ -177,6 +188,7 @@ export const authRoutes = createRouter()
               ? [{ ...tenantRef, role: p.role }]
               : await tenantsOfUser(db, p.userId),
           csrfToken: p.csrfToken,
+          ...(p.needsTwoFactor ? { twoFactorRequired: true } : {}),
         },
         200,
       );
