@@ -12,7 +12,7 @@ export {
 export type { ActionDefinition } from "./catalogue/define-action.ts";
 export { Completion, defineAction, hasPlaceholder } from "./catalogue/define-action.ts";
 export type { JsonTextProblem } from "./catalogue/json-text.ts";
-export { describeJsonProblem, jsonTextProblem } from "./catalogue/json-text.ts";
+export { describeJsonProblem, jsonTextProblem, parseJsonTemplate } from "./catalogue/json-text.ts";
 export type { ActionInfo } from "./catalogue/registry.ts";
 export { actionNames, getAction, listActions } from "./catalogue/registry.ts";
 export type { ContextInput, EventEnvelope, StepView } from "./context/context.ts";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { validateDefinition } from "../definition/validate.ts";
-import { describeJsonProblem, jsonTextProblem } from "./json-text.ts";
+import { describeJsonProblem, jsonTextProblem, parseJsonTemplate } from "./json-text.ts";
 import { getAction } from "./registry.ts";
 
 const problemOf = (text: string, placeholders = false) => {
@@ -75,6 +75,24 @@ describe("jsonTextProblem agrees with JSON.parse", () => {
   it("says where in one line of words", () => {
     const p = jsonTextProblem('{"a": 1,}')!;
     expect(describeJsonProblem(p)).toBe("remove the comma before } at line 1, column 8");
+  });
+});
+
+describe("parseJsonTemplate", () => {
+  it("reads bare placeholders as the values they stand for, quoted ones as text", () => {
+    expect(
+      parseJsonTemplate(
+        '{"payment": "{{ payment.id }}", "amount": {{ payment.amount }}, "k": {{ a["b"] }}}',
+      ),
+    ).toEqual({
+      ok: true,
+      value: { payment: "{{ payment.id }}", amount: "{{ payment.amount }}", k: '{{ a["b"] }}' },
+    });
+    expect(parseJsonTemplate("[{{ x }}, 1]")).toEqual({ ok: true, value: ["{{ x }}", 1] });
+    expect(parseJsonTemplate('{"a": 1,}')).toMatchObject({
+      ok: false,
+      problem: { message: "remove the comma before }", position: { line: 1, column: 8 } },
+    });
   });
 });
 

@@ -24,8 +24,15 @@ export function jsonTextProblem(
   text: string,
   options: { placeholders?: boolean } = {},
 ): JsonTextProblem | null {
+  return scanJson(text, options.placeholders === true).problem;
+}
+
+function scanJson(
+  text: string,
+  placeholders: boolean,
+): { problem: JsonTextProblem | null; bare: Array<[number, number]> } {
   let holes: Array<[number, number]> = [];
-  if (options.placeholders && text.includes("{{")) {
+  if (placeholders && text.includes("{{")) {
     try {
       // `{{` … `}}` around each expression's span.
       holes = compileTemplate(text).placeholders.map((p): [number, number] => [
@@ -33,16 +40,44 @@ export function jsonTextProblem(
         p.span.end + 2,
       ]);
     } catch {
-      return null; // a broken placeholder is the template check's to report
+      // A broken placeholder is the template check's to report.
+      return { problem: null, bare: [] };
     }
   }
+  const scanner = new Scanner(text, holes, placeholders);
   try {
-    new Scanner(text, holes, options.placeholders === true).document();
-    return null;
+    scanner.document();
+    return { problem: null, bare: scanner.bare };
   } catch (error) {
     if (!(error instanceof Stop)) throw error;
-    return { message: error.message, position: positionAt(text, error.offset, error.length) };
+    const problem = {
+      message: error.message,
+      position: positionAt(text, error.offset, error.length),
+    };
+    return { problem, bare: [] };
   }
+}
+
+/**
+ * Reads JSON written with placeholders as the data it stands for: a bare
+ * `{{ … }}` (where a value goes) becomes the text `"{{ … }}"`, which renders
+ * to the placeholder's value with its type kept, as in any config field.
+ * So the builder saves hand-written JSON as data, and a quote or a line
+ * break in the data filled in can never break it.
+ * @example parseJsonTemplate('{"n": {{ order.amount }}}') // { ok: true, value: { n: "{{ order.amount }}" } }
+ */
+export function parseJsonTemplate(
+  text: string,
+): { ok: true; value: unknown } | { ok: false; problem: JsonTextProblem } {
+  const scan = scanJson(text, true);
+  if (scan.problem !== null) return { ok: false, problem: scan.problem };
+  let quoted = "";
+  let from = 0;
+  for (const [start, end] of scan.bare) {
+    quoted += text.slice(from, start) + JSON.stringify(text.slice(start, end));
+    from = end;
+  }
+  return { ok: true, value: JSON.parse(quoted + text.slice(from)) as unknown };
 }
 
 /** "expected a colon (:) at line 2, column 9" — a problem in one line of words. */
@@ -71,6 +106,8 @@ const MAX_DEPTH = 64;
 
 class Scanner {
   private i = 0;
+  /** Placeholders standing where a value goes, in order. */
+  readonly bare: Array<[number, number]> = [];
 
   constructor(
     private readonly text: string,
@@ -107,6 +144,7 @@ class Scanner {
     if (c === undefined) this.end("a value is missing");
     const hole = this.hole();
     if (hole >= 0) {
+      this.bare.push([this.i, hole]);
       this.i = hole;
     } else if (c === "{") {
       this.object(depth);

@@ -7,7 +7,8 @@ export type Widget =
   | { kind: "select"; options: string[] }
   | { kind: "duration" }
   | { kind: "keyvalue" }
-  | { kind: "json" };
+  | { kind: "json" }
+  | { kind: "webhook-body" };
 
 const DURATION_NAMES = new Set(["timeout", "due", "delay"]);
 const MULTILINE_NAMES = new Set(["body", "message", "description"]);
@@ -15,6 +16,8 @@ const MULTILINE_NAMES = new Set(["body", "message", "description"]);
 export function widgetFor(name: string, schema: JsonSchema): Widget {
   const enumOf = schema.enum ?? schema.anyOf?.find((s) => Array.isArray(s.enum))?.enum;
   if (enumOf) return { kind: "select", options: enumOf.map(String) };
+  // The catalogue names a field's editor where no type could tell (call_webhook's body).
+  if (schema["x-widget"] === "webhook-body") return { kind: "webhook-body" };
   if (schema.$ref) return { kind: "json" };
   const objectForm =
     schema.type === "object" ? schema : schema.anyOf?.find((s) => s.type === "object");

@@ -75,9 +75,7 @@ export const callWebhook = defineAction({
   title: "Call a webhook",
   description:
     "Sends an HTTP request to another system, signed per Standard Webhooks with a webhook-id that stays the same across retries. " +
-    "A body given as fields (a JSON object) is sent as that JSON, data filled in with its type kept; " +
-    "a body given as text is sent exactly as written once the data is filled in, labelled with the content type " +
-    "(JSON unless you say otherwise), and must then be valid JSON or the step fails.",
+    "A body of fields is sent as JSON; a body of text is sent as written with the data filled in, and must be valid JSON unless you give another content type.",
   config: webhookConfigShape.superRefine((config, ctx) => {
     if (config.body === undefined) return;
     const type = webhookContentType(config);
