@@ -6,7 +6,8 @@ import { attempt, call, eventually, execute, type Json, newTenant } from "./help
 // sent as that JSON; text is sent as exactly those bytes, labelled with the
 // step's content type (JSON by default, and then it must be JSON). The
 // stubbed global fetch is the receiver: it sees what would go on the wire
-// (a real receiver over HTTP: tests/edges/webhook-bodies.test.ts).
+// (a real receiver over HTTP, through the builder and the API:
+// tests/builder/webhook-body.test.ts).
 
 interface Seen {
   headers: Record<string, string>;
