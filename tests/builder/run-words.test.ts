@@ -52,6 +52,16 @@ describe("errors in words", () => {
     expect(text).toContain("“body” could not be filled in: no such key 'carrier'");
   });
 
+  it("says once that nothing answered, with one full stop (issue 14)", () => {
+    expect(errorWords({ code: "network_error", message: "nothing answered at 127.0.0.1:9" })).toBe(
+      "The receiver could not be reached: nothing answered at 127.0.0.1:9.",
+    );
+    // A message that ends its own sentence gets no second full stop.
+    expect(errorWords({ code: "http_error", message: "erp.example answered 500: down." })).toBe(
+      "The receiver answered with an error: erp.example answered 500: down.",
+    );
+  });
+
   it("marks the position an error points at", () => {
     expect(markAt("Carrier {{ ship.carrier.name }}", { offset: 16, length: 7 })).toEqual([
       "Carrier {{ ship.",

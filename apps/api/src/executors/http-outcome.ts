@@ -88,15 +88,21 @@ export function failureForStatus(
 
 /** The outcome of a fetch that threw: our timeout, or the network. */
 export function failureForFetchError(
-  err: unknown,
+  _err: unknown,
   signal: AbortSignal,
   who: string,
 ): ExecutionOutcome {
   if (signal.aborted) {
     return transientFailure(HttpErrorCode.timeout, `${who} did not answer in time`);
   }
-  const reason = err instanceof Error ? err.message : String(err);
-  return transientFailure(HttpErrorCode.networkError, `could not reach ${who}: ${reason}`);
+  // The runtime's own words ("Network connection lost.", "connection
+  // refused") say no more than that nothing answered, and read as a
+  // stutter under "could not be reached". Where: the host and port of an
+  // origin (`http://127.0.0.1:9` → `127.0.0.1:9`), or the provider's name.
+  return transientFailure(
+    HttpErrorCode.networkError,
+    `nothing answered at ${who.replace(/^[a-z][a-z0-9+.-]*:\/\//i, "")}`,
+  );
 }
 
 /** A one-line excerpt of an answer's text for an error message. */

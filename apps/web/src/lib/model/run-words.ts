@@ -45,7 +45,8 @@ const field = (path?: string) => (path ? path.replace(/^config\./, "") : "a fiel
 
 /** One sentence a person can act on, for a step's or a run's error. */
 export function errorWords(err: StepError): string {
-  const m = err.message;
+  // The sentences below end with their own full stop.
+  const m = err.message.replace(/\.+$/, "");
   switch (err.code) {
     case "template_error":
       return `The template in “${field(err.path)}” could not be filled in: ${m}. The event or an earlier step does not have that data — fix the template, then retry.`;
