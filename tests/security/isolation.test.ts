@@ -87,6 +87,7 @@ function validBody(op: Operation): unknown {
       steps: [{ id: "wait", delay: "1s" }],
     },
     "POST /v1/workflows/{id}/publish": { version: 1 },
+    "PATCH /v1/workflows/{id}": { alerts: { enabled: false, recipients: "default" } },
     "POST /v1/workflows/{id}/test": { event: { data: {} } },
     "POST /v1/workflows/{id}/runs": { event: { data: {} } },
     "POST /v1/approvals/{id}/decide": { decision: "approved" },

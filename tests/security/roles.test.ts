@@ -71,6 +71,8 @@ const NEEDS: Record<string, Need> = {
   "DELETE /v1/api-keys/{id}": "admin",
   "POST /v1/workflows": "write",
   "PUT /v1/workflows/{id}": "write",
+  // Its settings (who is told when runs fail): an editor's, like the definition.
+  "PATCH /v1/workflows/{id}": "write",
   "DELETE /v1/workflows/{id}": "write",
   "POST /v1/workflows/{id}/publish": "write",
   "POST /v1/workflows/{id}/enable": "write",
@@ -135,6 +137,7 @@ function bodyFor(key: string): unknown {
     "POST /v1/api-keys": { name: "k", scopes: ["read"] },
     "POST /v1/workflows": workflow,
     "PUT /v1/workflows/{id}": workflow,
+    "PATCH /v1/workflows/{id}": { alerts: { enabled: true, recipients: "default" } },
     "POST /v1/workflows/{id}/publish": { version: 1 },
     "POST /v1/workflows/{id}/test": { event: { data: {} } },
     "POST /v1/workflows/{id}/runs": { event: { data: {} } },

@@ -34,6 +34,7 @@ import { tenantRoutes } from "./routes/tenants.ts";
 import { twoFactorRoutes } from "./routes/two-factor.ts";
 import { webhookSourceRoutes } from "./routes/webhook-sources.ts";
 import { workflowRunRoutes } from "./routes/workflow-runs.ts";
+import { workflowSettingsRoutes } from "./routes/workflow-settings.ts";
 import { workflowRoutes } from "./routes/workflows.ts";
 
 const STATUS_CODES: Record<number, string> = {
@@ -73,6 +74,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
     invitationRoutes,
     apiKeyRoutes,
     workflowRoutes,
+    workflowSettingsRoutes,
     auditRoutes,
     platformRoutes,
     workflowRunRoutes,

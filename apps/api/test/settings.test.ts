@@ -203,6 +203,7 @@ describe("tenant settings", () => {
       locale: "en",
       retentionDays: 30,
       require2fa: false,
+      alerts: { enabled: true, recipients: "default" },
     });
   });
 
@@ -218,6 +219,7 @@ describe("tenant settings", () => {
       locale: "en",
       retentionDays: 30,
       require2fa: false,
+      alerts: { enabled: true, recipients: "default" },
     });
     // Names and tags are kept in their canonical form.
     const tag = await put({ locale: "de-ch" });
@@ -226,6 +228,7 @@ describe("tenant settings", () => {
       locale: "de-CH",
       retentionDays: 30,
       require2fa: false,
+      alerts: { enabled: true, recipients: "default" },
     });
     expect(await storedRetention(t.tenantId)).toEqual([]);
     const days = await put({ retentionDays: 14 });
@@ -234,6 +237,7 @@ describe("tenant settings", () => {
       locale: "de-CH",
       retentionDays: 14,
       require2fa: false,
+      alerts: { enabled: true, recipients: "default" },
     });
 
     const read = await call("GET", "/v1/settings/tenant", { key: t.key });
@@ -242,6 +246,7 @@ describe("tenant settings", () => {
       locale: "de-CH",
       retentionDays: 14,
       require2fa: false,
+      alerts: { enabled: true, recipients: "default" },
     });
     expect(await storedRetention(t.tenantId)).toEqual(["14"]);
 
@@ -251,6 +256,7 @@ describe("tenant settings", () => {
       locale: "pt-BR",
       retentionDays: 400,
       require2fa: false,
+      alerts: { enabled: true, recipients: "default" },
     });
     expect(await storedRetention(t.tenantId)).toEqual(["400"]);
     const row = await env.DB.prepare(
@@ -347,6 +353,7 @@ describe("tenant settings", () => {
       locale: "en",
       retentionDays: 30,
       require2fa: false,
+      alerts: { enabled: true, recipients: "default" },
     });
     expect(await audit(t.key)).toHaveLength(0);
     expect(await storedRetention(t.tenantId)).toEqual([]);

@@ -293,6 +293,10 @@ export const workflows = sqliteTable(
     createdBy: text("created_by").notNull(),
     updatedAt: text("updated_at").notNull(),
     deletedAt: text("deleted_at"),
+    /** Who last made a version live (a person's user id, or the API key's id). */
+    publishedBy: text("published_by"),
+    /** Failure alerts for this workflow (`{ enabled, recipients }` JSON); null: the tenant's default. */
+    alerts: text("alerts"),
   },
   (t) => [
     index("workflows_tenant").on(t.tenantId, t.createdAt),
@@ -386,6 +390,8 @@ export const tenantSettings = sqliteTable("tenant_settings", {
   retentionDays: integer("retention_days"),
   /** Every member signs in with a second factor (single sign-on counts as the IdP's). */
   require2fa: integer("require_2fa", { mode: "boolean" }).notNull().default(false),
+  /** Failure alerts by default (`{ enabled, recipients }` JSON); null: on, to the default people. */
+  alerts: text("alerts"),
   updatedAt: text("updated_at").notNull(),
 });
 

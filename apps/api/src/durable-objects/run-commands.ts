@@ -1,5 +1,6 @@
 import { assertNever, type Causation, type Command, type RunState } from "@switchyard/engine";
 import type { Env } from "../env.ts";
+import { runEndOf } from "../store/alerts.ts";
 import { storeFor } from "../store/client.ts";
 import type { Lane } from "../store/limits.ts";
 import { FINAL_STATUSES, runAuditRecord, runIndexRow } from "../store/runs.ts";
@@ -92,6 +93,7 @@ export async function carryOut(
       tenantId,
       runIndexRow(tenantId, state, at, true),
       FINAL_STATUSES.includes(state.status) ? runAuditRecord(state) : undefined,
+      runEndOf(state, at),
     );
   }
 }

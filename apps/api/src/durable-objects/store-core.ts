@@ -4,6 +4,7 @@ import { createDb } from "../db/client.ts";
 import type { Env } from "../env.ts";
 import { withD1Wrappers } from "../lib/d1-stats.ts";
 import { auditKeyOf } from "../services/context.ts";
+import { noteRunEnd, type RunEnd } from "../store/alerts.ts";
 import { ARCHIVE_EVERY_MS, hasUnarchived, planSegment, writeSegment } from "../store/archive.ts";
 import { createStoreDb, type StoreDb } from "../store/db.ts";
 import {
@@ -413,15 +414,32 @@ export abstract class StoreCore extends DurableObject<Env> {
 
   // ── Runs index ──────────────────────────────────────────────────────────
 
-  /** A run object's checkpoint, written when it starts, changes status or ends. */
-  async indexRun(tenantId: string, row: RunRow, audit?: RunAuditRecord): Promise<void> {
+  /**
+   * A run object's checkpoint, written when it starts, changes status or
+   * ends. An end (`end`, failed or succeeded) also moves the workflow's
+   * failure streak on, once per checkpoint (a repeat finds the row already
+   * there), and what that owes is delivered before this answers.
+   */
+  async indexRun(
+    tenantId: string,
+    row: RunRow,
+    audit?: RunAuditRecord,
+    end?: RunEnd | null,
+  ): Promise<void> {
     this.tenant(tenantId);
-    this.db.transaction((tx) => {
-      upsertRun(tx as unknown as StoreDb, { ...row, tenantId });
-      if (audit) appendRunAudit(tx as unknown as StoreDb, tenantId, audit);
+    const owes = this.db.transaction((tx) => {
+      const db = tx as unknown as StoreDb;
+      const prev = end ? getRunRow(db, tenantId, row.id) : undefined;
+      upsertRun(db, { ...row, tenantId });
+      if (audit) appendRunAudit(db, tenantId, audit);
+      return end && (!prev || prev.seq < row.seq) ? noteRunEnd(db, tenantId, end) !== null : false;
     });
     if (audit) await this.scheduleArchive();
+    if (owes) await this.deliverAlerts(tenantId);
   }
+
+  /** Delivers owed failure alerts (TenantStore: store/alert-delivery.ts); never throws. */
+  protected async deliverAlerts(_tenantId: string): Promise<void> {}
 
   async getRun(tenantId: string, id: string): Promise<RunRow | null> {
     this.tenant(tenantId);

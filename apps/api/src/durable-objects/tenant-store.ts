@@ -1,5 +1,8 @@
 import { type MarkedResult, type RecordView, toRecordView } from "../services/records.ts";
+import { deliverOwedAlerts } from "../store/alert-delivery.ts";
+import { type FailureStreak, listStreaks } from "../store/alerts.ts";
 import * as approvalStore from "../store/approvals.ts";
+import type { TenantStoreStub } from "../store/client.ts";
 import * as ledger from "../store/deliveries.ts";
 import * as eventTypeStore from "../store/event-types.ts";
 import { eventRow } from "../store/events.ts";
@@ -339,6 +342,20 @@ export class TenantStore extends StoreCore {
   ): Promise<string[]> {
     this.tenant(tenantId);
     return eventTypeStore.declareNewEventTypes(this.db, tenantId, types, at);
+  }
+
+  /** Failure alerts the runs index owes (store/alerts.ts), delivered from here. */
+  protected override async deliverAlerts(tenantId: string): Promise<void> {
+    await deliverOwedAlerts(
+      { env: this.env, db: this.db, store: this as unknown as TenantStoreStub },
+      tenantId,
+    );
+  }
+
+  /** Every workflow failing now, with its streak (the workflow list shows them). */
+  async failingWorkflows(tenantId: string): Promise<FailureStreak[]> {
+    this.tenant(tenantId);
+    return listStreaks(this.db, tenantId);
   }
 
   /** Liveness and storage check, used by the binding tests. */

@@ -4,6 +4,7 @@ import { actorOf } from "../auth/principal.ts";
 import { ApiError, ErrorCode } from "../errors.ts";
 import { createRouter } from "../http.ts";
 import { nowIso } from "../lib/time.ts";
+import { checkRecipients } from "../services/alert-settings.ts";
 import {
   providersView,
   putProviders,
@@ -20,6 +21,7 @@ import {
   tenantSettingsView,
 } from "../services/tenant-settings.ts";
 import { hasTwoFactor } from "../services/two-factor.ts";
+import { Alerts } from "./alert-schemas.ts";
 import { errors, jsonBody, jsonResponse } from "./common.ts";
 
 const From = z.string().trim().min(1).max(320);
@@ -99,6 +101,9 @@ const TenantSettings = z
       description:
         "Every member signs in with a second factor; members without one can use only their account until they turn it on. Single sign-on counts as the identity provider's.",
     }),
+    alerts: Alerts.openapi({
+      description: "Failure alerts of every workflow that does not choose its own",
+    }),
   })
   .openapi("TenantSettings");
 
@@ -108,6 +113,7 @@ const TenantSettingsUpdate = z
     locale: Locale.optional(),
     retentionDays: RetentionDays.optional(),
     require2fa: z.boolean().optional(),
+    alerts: Alerts.optional(),
   })
   .openapi("TenantSettingsUpdate");
 
@@ -117,7 +123,8 @@ export const settingsRoutes = createRouter()
       method: "get",
       path: "/v1/settings/tenant",
       tags: ["Settings"],
-      summary: "The tenant's time zone, locale and how long run history is kept",
+      summary:
+        "The tenant's time zone, locale, how long run history is kept, and who is told when a run fails",
       responses: { 200: jsonResponse(TenantSettings, "The settings"), ...errors(401, 403) },
     }),
     async (c) => {
@@ -137,7 +144,7 @@ export const settingsRoutes = createRouter()
       request: { body: jsonBody(TenantSettingsUpdate) },
       responses: {
         200: jsonResponse(TenantSettings, "The settings"),
-        ...errors(400, 401, 403, 409),
+        ...errors(400, 401, 403, 409, 422),
       },
     }),
     async (c) => {
@@ -155,6 +162,7 @@ export const settingsRoutes = createRouter()
           "Turn on two-step sign-in for yourself first (Your account), then ask it of everyone",
         );
       }
+      if (input.alerts) await checkRecipients(c.var.db, p.tenantId, input.alerts, "alerts");
       const view = await putTenantSettings(
         c.var.db,
         c.env,

@@ -16,6 +16,8 @@ import { auditKeyOf } from "../services/context.ts";
 import {
   createWorkflow,
   deleteWorkflow,
+  type FailingView,
+  failingView,
   parseDefinition,
   publishVersion,
   saveVersion,
@@ -24,6 +26,7 @@ import {
   toWorkflowView,
 } from "../services/workflows.ts";
 import { storeFor } from "../store/client.ts";
+import { Alerts, Failing } from "./alert-schemas.ts";
 import {
   decodeCursor,
   encodeCursor,
@@ -60,7 +63,7 @@ const SaveBody = z
   })
   .openapi("WorkflowSave", { description: "A workflow definition plus the options above" });
 
-const Workflow = z
+export const Workflow = z
   .object({
     id: z.string(),
     name: z.string(),
@@ -73,6 +76,10 @@ const Workflow = z
     createdAt: z.string(),
     createdBy: z.string(),
     updatedAt: z.string(),
+    alerts: Alerts.nullable().openapi({
+      description: "Its own failure alerts; null: the tenant's default (GET /v1/settings/tenant)",
+    }),
+    failing: Failing.nullable(),
   })
   .openapi("Workflow");
 
@@ -114,11 +121,18 @@ function deps(c: Context<AppEnv>, p: Principal) {
   };
 }
 
-async function view(c: Context<AppEnv>, tenantId: string, id: string) {
+/** Workflows failing now, by id (one call to the tenant's store). */
+async function failingOf(c: Context<AppEnv>, tenantId: string): Promise<Map<string, FailingView>> {
+  const streaks = await storeFor(c.env, tenantId).failingWorkflows(tenantId);
+  return new Map(streaks.map((s) => [s.workflowId, failingView(s)]));
+}
+
+export async function view(c: Context<AppEnv>, tenantId: string, id: string) {
   const row = await getWorkflowRow(c.var.db, tenantId, id);
   if (!row) throw notFound("Workflow");
   const v = await getVersionRow(c.var.db, tenantId, id, row.latestVersion);
-  return toWorkflowView(row, v!.definition);
+  const failing = (await failingOf(c, tenantId)).get(id) ?? null;
+  return toWorkflowView(row, v!.definition, failing);
 }
 
 export const workflowRoutes = createRouter()
@@ -173,10 +187,13 @@ export const workflowRoutes = createRouter()
         p.tenantId,
         page.map((r) => ({ workflowId: r.id, version: r.latestVersion })),
       );
+      const failing = page.length > 0 ? await failingOf(c, p.tenantId) : new Map();
       const last = page[page.length - 1];
       return c.json(
         {
-          items: page.map((r) => toWorkflowView(r, defs.get(`${r.id}@${r.latestVersion}`)!)),
+          items: page.map((r) =>
+            toWorkflowView(r, defs.get(`${r.id}@${r.latestVersion}`)!, failing.get(r.id) ?? null),
+          ),
           nextCursor:
             rows.length > q.limit && last
               ? encodeCursor({ createdAt: last.createdAt, id: last.id })

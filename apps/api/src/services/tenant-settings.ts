@@ -1,7 +1,8 @@
 // The tenant's own settings (API.md, Wave 2 "Tenant settings"): its time
 // zone, locale and how many days run history is kept. D1 holds them (null
 // columns mean the default); the tenant's store keeps a copy of the
-// retention for the alarm that purges history (store/retention.ts). A
+// retention for the alarm that purges history (store/retention.ts); the
+// store reads `alerts` when it owes a failure alert (alert-settings.ts). A
 // change is one `settings.updated` audit entry in the same D1 batch.
 import type { Actor } from "../auth/principal.ts";
 import type { Db } from "../db/client.ts";
@@ -10,6 +11,7 @@ import type { Env } from "../env.ts";
 import { AuditType, commitWithAudit } from "../repositories/audit.ts";
 import { storeFor } from "../store/client.ts";
 import { DEFAULT_RETENTION_DAYS } from "../store/retention.ts";
+import { type AlertSettings, alertsJson, DEFAULT_ALERTS, parseAlerts } from "./alert-settings.ts";
 import { auditKeyOf } from "./context.ts";
 import { forgetSettings, type SettingsRow, settingsRow } from "./settings.ts";
 
@@ -23,6 +25,8 @@ export interface TenantSettingsView {
   retentionDays: number;
   /** Every member signs in with a second factor (single sign-on: the identity provider's). */
   require2fa: boolean;
+  /** Failure alerts of workflows that do not choose their own. */
+  alerts: AlertSettings;
 }
 
 export type TenantSettingsInput = Partial<TenantSettingsView>;
@@ -32,6 +36,7 @@ export const TENANT_SETTINGS_DEFAULTS: TenantSettingsView = {
   locale: "en",
   retentionDays: DEFAULT_RETENTION_DAYS,
   require2fa: false,
+  alerts: DEFAULT_ALERTS,
 };
 
 /**
@@ -69,6 +74,7 @@ export function tenantSettingsView(row: SettingsRow | undefined): TenantSettings
     locale: row?.locale ?? TENANT_SETTINGS_DEFAULTS.locale,
     retentionDays: row?.retentionDays ?? TENANT_SETTINGS_DEFAULTS.retentionDays,
     require2fa: row?.require2fa ?? TENANT_SETTINGS_DEFAULTS.require2fa,
+    alerts: parseAlerts(row?.alerts) ?? TENANT_SETTINGS_DEFAULTS.alerts,
   };
 }
 
@@ -93,6 +99,7 @@ export async function putTenantSettings(
     locale: input.locale && (canonicalLocale(input.locale) ?? input.locale),
     retentionDays: input.retentionDays,
     require2fa: input.require2fa,
+    alerts: input.alerts,
   };
   const after: TenantSettingsView = { ...before };
   // Only what changed is written: a field never set keeps following the default.
@@ -113,6 +120,11 @@ export async function putTenantSettings(
   if (wanted.require2fa !== undefined && wanted.require2fa !== before.require2fa) {
     after.require2fa = set.require2fa = wanted.require2fa;
     changes.require2fa = { old: before.require2fa, new: wanted.require2fa };
+  }
+  if (wanted.alerts !== undefined && alertsJson(wanted.alerts) !== alertsJson(before.alerts)) {
+    after.alerts = wanted.alerts;
+    set.alerts = alertsJson(wanted.alerts);
+    changes.alerts = { old: before.alerts, new: wanted.alerts };
   }
 
   if (Object.keys(changes).length > 0) {

@@ -13,6 +13,8 @@ import { newId } from "../lib/crypto.ts";
 import { canonicalJson } from "../lib/json.ts";
 import { type AuditInput, AuditType, commitWithAudit } from "../repositories/audit.ts";
 import { getVersionRow, getWorkflowRow, type WorkflowRow } from "../repositories/workflows.ts";
+import type { FailureStreak } from "../store/alerts.ts";
+import { type AlertSettings, parseAlerts } from "./alert-settings.ts";
 
 /** The workflow resource of API.md. */
 export interface WorkflowView {
@@ -27,9 +29,39 @@ export interface WorkflowView {
   createdAt: string;
   createdBy: string;
   updatedAt: string;
+  /** Its own failure alerts; null: the tenant's default (GET /v1/settings/tenant). */
+  alerts: AlertSettings | null;
+  /** Set while its runs keep failing (since the last success). */
+  failing: FailingView | null;
 }
 
-export function toWorkflowView(row: WorkflowRow, latestDefinition: string): WorkflowView {
+/** A workflow's current streak of failed runs (the tenant's store keeps it). */
+export interface FailingView {
+  since: string;
+  failedRuns: number;
+  lastFailedAt: string;
+  lastRunId: string;
+  /** The failing step's name, and the error in words, of the last failure. */
+  step: string | null;
+  error: string | null;
+}
+
+export function failingView(s: FailureStreak): FailingView {
+  return {
+    since: s.since,
+    failedRuns: s.failedRuns,
+    lastFailedAt: s.lastFailedAt,
+    lastRunId: s.lastRunId,
+    step: s.lastStep,
+    error: s.lastError,
+  };
+}
+
+export function toWorkflowView(
+  row: WorkflowRow,
+  latestDefinition: string,
+  failing: FailingView | null = null,
+): WorkflowView {
   const definition = JSON.parse(latestDefinition) as WorkflowDefinition;
   return {
     id: row.id,
@@ -43,6 +75,8 @@ export function toWorkflowView(row: WorkflowRow, latestDefinition: string): Work
     createdAt: row.createdAt,
     createdBy: row.createdBy,
     updatedAt: row.updatedAt,
+    alerts: parseAlerts(row.alerts),
+    failing,
   };
 }
 
@@ -123,6 +157,7 @@ export async function createWorkflow(
         createdAt: d.at,
         createdBy: d.actor.id,
         updatedAt: d.at,
+        publishedBy: opts.publish ? d.actor.id : null,
       }),
       db.insert(workflowVersions).values({
         tenantId: d.tenantId,
@@ -224,6 +259,7 @@ export async function saveVersion(
               ...(opts.publish
                 ? {
                     liveVersion: version,
+                    publishedBy: d.actor.id,
                     draftVersion: null,
                     triggerEvent: definition.trigger.event,
                   }
@@ -279,6 +315,7 @@ export async function publishVersion(d: Deps, workflowId: string, version: numbe
         .update(workflows)
         .set({
           liveVersion: version,
+          publishedBy: d.actor.id,
           triggerEvent: definition.trigger.event,
           updatedAt: d.at,
           ...(row.draftVersion !== null && row.draftVersion <= version

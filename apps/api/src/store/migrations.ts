@@ -209,6 +209,27 @@ export const STORE_MIGRATIONS: readonly (readonly string[])[] = [
     `CREATE UNIQUE INDEX \`tasks_key\` ON \`tasks\` (\`tenant_id\`,\`idempotency_key\`);`,
     `CREATE INDEX \`tasks_list\` ON \`tasks\` (\`tenant_id\`,\`status\`,\`created_at\`);`,
   ],
+  // Failure alerts (issue 14): per-workflow streaks, and alerts owed until delivered.
+  [
+    `CREATE TABLE \`failure_streaks\` (
+	\`tenant_id\` text NOT NULL,
+	\`workflow_id\` text NOT NULL,
+	\`since\` text NOT NULL,
+	\`failed_runs\` integer NOT NULL,
+	\`first_run_id\` text NOT NULL,
+	\`last_run_id\` text NOT NULL,
+	\`last_failed_at\` text NOT NULL,
+	\`last_step\` text,
+	\`last_error\` text,
+	PRIMARY KEY(\`tenant_id\`, \`workflow_id\`)
+);`,
+    `CREATE TABLE \`owed_alerts\` (
+	\`id\` text PRIMARY KEY NOT NULL,
+	\`tenant_id\` text NOT NULL,
+	\`alert\` text NOT NULL,
+	\`created_at\` text NOT NULL
+);`,
+  ],
 ];
 
 /** Applies the migrations this storage has not seen yet; returns how many ran. */

@@ -315,3 +315,38 @@ export const fanOut = sqliteTable("fan_out", {
   runs: integer("runs").notNull(),
   firstAt: text("first_at").notNull(),
 });
+
+/**
+ * A workflow failing now (issue 14): its streak of failed runs since the
+ * last success. The first failure owes an alert, the next ones only count,
+ * the first success ends the streak and owes the recovery.
+ */
+export const failureStreaks = sqliteTable(
+  "failure_streaks",
+  {
+    tenantId: text("tenant_id").notNull(),
+    workflowId: text("workflow_id").notNull(),
+    since: text("since").notNull(),
+    failedRuns: integer("failed_runs").notNull(),
+    firstRunId: text("first_run_id").notNull(),
+    lastRunId: text("last_run_id").notNull(),
+    lastFailedAt: text("last_failed_at").notNull(),
+    /** The last failure's step name and error message, for the workflow list. */
+    lastStep: text("last_step"),
+    lastError: text("last_error"),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.workflowId] })],
+);
+
+/**
+ * Alerts decided with a run's end, in the same transaction, and delivered
+ * after it (notifications, emails) until delivered: a crash in between
+ * delivers them again, each message once per idempotency key.
+ */
+export const owedAlerts = sqliteTable("owed_alerts", {
+  id: text("id").primaryKey(),
+  tenantId: text("tenant_id").notNull(),
+  /** JSON: the alert (store/alerts.ts `Alert`). */
+  alert: text("alert").notNull(),
+  createdAt: text("created_at").notNull(),
+});

@@ -1,0 +1,36 @@
+// The `alerts` object of tenant settings and of a workflow (issue 14):
+// who is told when a run fails.
+import { z } from "@hono/zod-openapi";
+import { DEFAULT_RECIPIENTS, MAX_ALERT_RECIPIENTS } from "../services/alert-settings.ts";
+
+export const Alerts = z
+  .strictObject({
+    enabled: z.boolean().openapi({ description: "false: nobody is told" }),
+    recipients: z
+      .union([
+        z.literal(DEFAULT_RECIPIENTS),
+        z.array(z.string().min(1).max(100)).max(MAX_ALERT_RECIPIENTS),
+      ])
+      .openapi({
+        description:
+          '"default": whoever last published the workflow, and the admins and owners; or member ids (GET /v1/members)',
+        example: DEFAULT_RECIPIENTS,
+      }),
+  })
+  .openapi("AlertSettings", {
+    description:
+      "When a run fails, the people told (in-app and by email): once per streak of failures, and again when it recovers, with the count",
+  });
+
+export const Failing = z
+  .object({
+    since: z.string().openapi({ description: "When the first failed run of the streak ended" }),
+    failedRuns: z.number().int(),
+    lastFailedAt: z.string(),
+    lastRunId: z.string(),
+    step: z.string().nullable().openapi({ description: "The failing step's name (last failure)" }),
+    error: z.string().nullable().openapi({ description: "The error in words (last failure)" }),
+  })
+  .openapi("WorkflowFailing", {
+    description: "Its runs keep failing: since the last success, or null when it is not failing",
+  });

@@ -1,0 +1,233 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import type { RunEnd } from "../src/store/alerts.ts";
+import { storeFor } from "../src/store/client.ts";
+import type { RunRow } from "../src/store/runs.ts";
+import { addMember, call, eventually, type Json, login, newTenant } from "./helpers.ts";
+
+// Failure alerts (issue 14): a workflow whose runs fail tells its people
+// once per streak, counts the rest, and says when it recovers.
+
+const PASSWORD = "correct-horse-battery";
+
+/** A member of the tenant, signed in. */
+async function member(key: string, role: string) {
+  const email = `${role}-${crypto.randomUUID().slice(0, 8)}@example.com`;
+  await addMember(key, email, role, { password: PASSWORD });
+  const s = await login(email, PASSWORD);
+  const members = await call("GET", "/v1/members", { key });
+  const id = (members.body.items as Json[]).find((m) => m.email === email)!.id as string;
+  return { id, email, cookie: s.cookie, headers: { "x-csrf-token": s.csrf } };
+}
+
+/** Fails when `user` is not a member (not_a_member, never retried), succeeds when it is. */
+const definition = (name: string) => ({
+  name,
+  trigger: { event: "order.created" },
+  steps: [
+    {
+      id: "tell",
+      name: "Tell the account manager",
+      action: "notify_user",
+      config: { user: "{{ order.user }}", message: "Order {{ order.id }}" },
+    },
+  ],
+});
+
+/** A tenant with an admin, a viewer and an editor who publishes the workflow. */
+async function setup(name = "Orders") {
+  const t = await newTenant();
+  const admin = await member(t.key, "admin");
+  const viewer = await member(t.key, "viewer");
+  const editor = await member(t.key, "editor");
+  const created = await call("POST", "/v1/workflows", {
+    cookie: editor.cookie,
+    headers: editor.headers,
+    body: definition(name),
+  });
+  expect(created.status).toBe(201);
+  return { t, admin, viewer, editor, workflowId: created.body.id as string };
+}
+
+let n = 0;
+/** One run to its end: failed (a stranger is named) or succeeded; returns its id. */
+async function runOnce(
+  s: Awaited<ReturnType<typeof setup>>,
+  outcome: "failed" | "succeeded",
+): Promise<string> {
+  n += 1;
+  const user = outcome === "failed" ? "stranger@example.com" : s.t.email;
+  const ev = await call("POST", "/v1/events", {
+    key: s.t.key,
+    body: { type: "order.created", data: { id: n, user } },
+  });
+  expect(ev.status).toBe(202);
+  const runs = await eventually(
+    () => call("GET", `/v1/runs?eventId=${ev.body.id}`, { key: s.t.key }),
+    (r) => r.body.items?.[0]?.status === outcome,
+  );
+  return runs.body.items[0].id as string;
+}
+
+const alertsOf = async (key: string) =>
+  ((await call("GET", "/v1/notifications?limit=200", { key })).body.items as Json[]).filter((x) =>
+    String(x.message).startsWith("Workflow "),
+  );
+const alertEmails = async (key: string) =>
+  ((await call("GET", "/v1/outbox?channel=email&limit=200", { key })).body.items as Json[]).filter(
+    (x) => String(x.subject).startsWith("Workflow "),
+  );
+
+describe("failure alerts", () => {
+  it("tell the publisher, the admins and the owner once per streak, count the rest and announce the recovery", async () => {
+    const s = await setup("Orders");
+    const first = await runOnce(s, "failed");
+    await runOnce(s, "failed");
+    await runOnce(s, "failed");
+
+    const told = [s.t.email, s.admin.email, s.editor.email].sort();
+    const alerts = await alertsOf(s.t.key);
+    expect(alerts.map((a) => a.user).sort()).toEqual(told);
+    for (const a of alerts) {
+      expect(a.message).toBe(
+        "Workflow 'Orders' failed at step 'Tell the account manager': config.user: 'stranger@example.com' is not a member of this tenant; invite them first (POST /v1/members)",
+      );
+      expect(a.link).toBe(`/runs/${first}`);
+      expect(a.runId).toBe(first);
+    }
+    const emails = await alertEmails(s.t.key);
+    expect(emails.map((e) => e.to).sort()).toEqual(told);
+    for (const e of emails) {
+      expect(e.subject).toBe("Workflow 'Orders' is failing");
+      expect(e.body).toContain(alerts[0]!.message);
+      // The link is on the platform's own origin, to the run's page.
+      const links = String(e.body).match(/https?:\/\/\S+/g);
+      expect(links).toEqual([`${env.SWITCHYARD_PUBLIC_URL}/runs/${first}`]);
+    }
+
+    // The workflow list shows the streak.
+    const list = await call("GET", "/v1/workflows", { key: s.t.key });
+    const wf = (list.body.items as Json[]).find((w) => w.id === s.workflowId)!;
+    expect(wf.failing).toMatchObject({
+      failedRuns: 3,
+      step: "Tell the account manager",
+      lastRunId: expect.any(String),
+    });
+    expect(wf.alerts).toBeNull();
+
+    const ok = await runOnce(s, "succeeded");
+    const after = await alertsOf(s.t.key);
+    const recovered = after.filter((a) => a.message.includes("recovered"));
+    expect(recovered.map((a) => a.user).sort()).toEqual(told);
+    for (const a of recovered) {
+      expect(a.message).toBe("Workflow 'Orders' recovered after 3 failed runs.");
+      expect(a.link).toBe(`/runs/${ok}`);
+    }
+    expect(
+      (await alertEmails(s.t.key)).filter((e) => e.subject.includes("recovered")),
+    ).toHaveLength(3);
+    const healthy = await call("GET", `/v1/workflows/${s.workflowId}`, { key: s.t.key });
+    expect(healthy.body.failing).toBeNull();
+
+    // A new streak alerts again.
+    await runOnce(s, "failed");
+    expect(await alertsOf(s.t.key)).toHaveLength(9);
+  });
+
+  it("alerts once when the same run end is delivered twice", async () => {
+    const t = await newTenant();
+    const store = storeFor(env, t.tenantId);
+    const at = new Date().toISOString();
+    const row = (id: string, seq: number): RunRow => ({
+      tenantId: t.tenantId,
+      id,
+      workflowId: "wf_dup",
+      workflowVersion: 1,
+      eventId: `ev_${id}`,
+      status: "failed",
+      test: false,
+      startedAt: at,
+      finishedAt: at,
+      causation: JSON.stringify({ originEventId: `ev_${id}`, chain: [], depth: 0 }),
+      filter: null,
+      suppression: null,
+      error: null,
+      seq,
+      hasObject: true,
+      steps: null,
+      createdAt: at,
+      updatedAt: at,
+    });
+    const end = (id: string, seq: number): RunEnd => ({
+      runId: id,
+      workflowId: "wf_dup",
+      workflowName: "Dup",
+      status: "failed",
+      seq,
+      finishedAt: at,
+      step: { id: "s", name: "Send it", input: {} },
+      error: "It broke",
+    });
+    await store.indexRun(t.tenantId, row("run_dup1", 4), undefined, end("run_dup1", 4));
+    await store.indexRun(t.tenantId, row("run_dup1", 4), undefined, end("run_dup1", 4));
+    const alerts = await alertsOf(t.key);
+    expect(alerts.map((a) => a.message)).toEqual([
+      "Workflow 'Dup' failed at step 'Send it': It broke",
+    ]);
+    expect(await alertEmails(t.key)).toHaveLength(1);
+    const [streak] = await store.failingWorkflows(t.tenantId);
+    expect(streak?.failedRuns).toBe(1);
+    // The same run failing again after a retry is a later checkpoint: it counts.
+    await store.indexRun(t.tenantId, row("run_dup1", 9), undefined, end("run_dup1", 9));
+    expect((await store.failingWorkflows(t.tenantId))[0]?.failedRuns).toBe(2);
+    expect(await alertsOf(t.key)).toHaveLength(1);
+  });
+
+  it("tell nobody when the tenant turns them off, and only the chosen members when a workflow names them", async () => {
+    const s = await setup("Quiet");
+    const off = await call("PUT", "/v1/settings/tenant", {
+      key: s.t.key,
+      body: { alerts: { enabled: false, recipients: "default" } },
+    });
+    expect(off.status).toBe(200);
+    expect(off.body.alerts).toEqual({ enabled: false, recipients: "default" });
+    expect((await call("GET", "/v1/settings/tenant", { key: s.t.key })).body.alerts).toEqual({
+      enabled: false,
+      recipients: "default",
+    });
+    await runOnce(s, "failed");
+    await runOnce(s, "succeeded");
+    expect(await alertsOf(s.t.key)).toEqual([]);
+    expect(await alertEmails(s.t.key)).toEqual([]);
+
+    // The workflow chooses its own: the viewer alone, though the tenant says off.
+    const bad = await call("PATCH", `/v1/workflows/${s.workflowId}`, {
+      key: s.t.key,
+      body: { alerts: { enabled: true, recipients: [s.viewer.id, "usr_nobody"] } },
+    });
+    expect(bad.status).toBe(422);
+    expect(bad.body.error.details).toEqual([
+      {
+        path: "alerts.recipients[1]",
+        message: "'usr_nobody' is not a member of this workspace (GET /v1/members lists them)",
+      },
+    ]);
+    const chosen = await call("PATCH", `/v1/workflows/${s.workflowId}`, {
+      key: s.t.key,
+      body: { alerts: { enabled: true, recipients: [s.viewer.id] } },
+    });
+    expect(chosen.status).toBe(200);
+    expect(chosen.body.alerts).toEqual({ enabled: true, recipients: [s.viewer.id] });
+    await runOnce(s, "failed");
+    expect((await alertsOf(s.t.key)).map((a) => a.user)).toEqual([s.viewer.email]);
+    expect((await alertEmails(s.t.key)).map((e) => e.to)).toEqual([s.viewer.email]);
+
+    // A viewer may not change who is told.
+    const asViewer = await call("PATCH", `/v1/workflows/${s.workflowId}`, {
+      cookie: s.viewer.cookie,
+      headers: s.viewer.headers,
+      body: { alerts: null },
+    });
+    expect(asViewer.status).toBe(403);
+  });
+});
