@@ -2,6 +2,7 @@
 // session cookie and, for writes, the CSRF token from GET /v1/auth/me.
 // Types follow shared/API.md (the contract); the builder uses nothing else.
 import type { WorkflowDefinition } from "@switchyard/engine";
+import type { AlertSettings, Failing } from "./api-alerts";
 
 export interface ApiProblem {
   path: string;
@@ -95,6 +96,10 @@ export interface Workflow {
   createdAt: string;
   createdBy: string;
   updatedAt: string;
+  /** Its own failure alerts; null: the workspace's (older servers leave it out). */
+  alerts?: AlertSettings | null;
+  /** Set while its runs keep failing. */
+  failing?: Failing | null;
 }
 
 export interface VersionInfo {
@@ -401,6 +406,8 @@ export interface TenantSettings {
   retentionDays: number;
   /** Every member signs in with two steps (single sign-on: the identity provider's). */
   require2fa: boolean;
+  /** Failure alerts of workflows that do not choose their own. */
+  alerts?: AlertSettings;
 }
 
 export interface Page<T> {

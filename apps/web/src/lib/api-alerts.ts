@@ -1,0 +1,42 @@
+// Failure alerts (apps/api services/alert-settings.ts, routes/workflow-settings.ts):
+// who is told when a run fails, for the workspace and for each workflow, and
+// how a failing workflow is shown.
+import { api, type TenantSettings, type Workflow } from "./api";
+
+/** `"default"`: the person who last published the workflow, and the admins and owners. */
+export interface AlertSettings {
+  enabled: boolean;
+  recipients: "default" | string[];
+}
+
+/** A workflow whose runs keep failing, since the last success. */
+export interface Failing {
+  since: string;
+  failedRuns: number;
+  lastFailedAt: string;
+  lastRunId: string;
+  step: string | null;
+  error: string | null;
+}
+
+export const alertEndpoints = {
+  /** null: the workflow follows the workspace's choice. */
+  saveWorkflowAlerts: (workflowId: string, alerts: AlertSettings | null) =>
+    api<Workflow>("PATCH", `/v1/workflows/${encodeURIComponent(workflowId)}`, { alerts }),
+  saveWorkspaceAlerts: (alerts: AlertSettings) =>
+    api<TenantSettings>("PUT", "/v1/settings/tenant", { alerts }),
+};
+
+/**
+ * "Failing since 10:42 — 3 failed runs" (the time alone when it is today).
+ * @example failingText({ since: "2026-12-05T10:42:00Z", failedRuns: 3, … }, now)
+ */
+export function failingText(f: Failing, now = new Date()): string {
+  const since = new Date(f.since);
+  const time = since.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" });
+  const when =
+    since.toDateString() === now.toDateString()
+      ? time
+      : `${since.toLocaleDateString(undefined, { day: "numeric", month: "short" })} ${time}`;
+  return `Failing since ${when} — ${f.failedRuns} failed run${f.failedRuns === 1 ? "" : "s"}`;
+}

@@ -1,0 +1,111 @@
+// Failure alerts in the builder (issue 14): the workflow list shows a
+// workflow that keeps failing, a workflow's settings choose who is told
+// (the workspace's choice, the default people, chosen members by name, or
+// nobody), and Settings holds the workspace's default.
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import {
+  addMember,
+  eventually,
+  type Json,
+  newTenant,
+  PASSWORD,
+  rand,
+  type Tenant,
+} from "../security/api.ts";
+import { expectAccessible, launch, newPage, signIn } from "./browser.ts";
+
+const base = inject("baseUrl");
+const vars = inject("vars");
+
+let browser: Browser;
+let t: Tenant;
+let robinId: string;
+let workflowId: string;
+
+beforeAll(async () => {
+  browser = await launch();
+  t = await newTenant(base, vars.SWITCHYARD_PLATFORM_TOKEN ?? "", "Alerts");
+  robinId = await addMember(t.api, `robin-${rand()}@example.com`, "viewer", {
+    password: PASSWORD,
+    name: "Robin Viewer",
+  });
+  // Fails: the person it tells is not a member (not retried).
+  const wf = await t.api.must("POST", "/v1/workflows", {
+    name: "Order follow-up",
+    trigger: { event: "order.created" },
+    steps: [
+      {
+        id: "tell",
+        name: "Tell the account manager",
+        action: "notify_user",
+        config: { user: "nobody@example.com", message: "Order {{ order.id }}" },
+      },
+    ],
+  });
+  workflowId = wf.id;
+  for (const id of [1, 2, 3]) {
+    const ev = await t.api.must("POST", "/v1/events", { type: "order.created", data: { id } });
+    await eventually(
+      () => t.api.must("GET", `/v1/runs?eventId=${ev.id}`),
+      (r: Json) => r.items?.[0]?.status === "failed",
+      30_000,
+      `run of event ${id} failed`,
+    );
+  }
+});
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+describe("failure alerts in the builder", () => {
+  it("the list shows a failing workflow; its settings choose who is told, and Settings the workspace's default", async () => {
+    const { page, problems } = await newPage(browser);
+    await signIn(page, base, t.email, t.password);
+
+    const failing = page.getByRole("link", { name: /^Failing since .+ — 3 failed runs$/ });
+    await failing.waitFor();
+    await expectAccessible(page, "workflow list with a failing workflow");
+
+    // The workflow's own settings: from the workspace's choice to one person, by name.
+    await page.getByRole("link", { name: "Settings of Order follow-up" }).click();
+    await page.getByRole("heading", { name: "Settings of “Order follow-up”" }).waitFor();
+    await expect
+      .poll(() => page.getByTestId("failing").textContent())
+      .toContain("last at step “Tell the account manager”");
+    const group = page.getByRole("group", { name: "When a run fails, tell:" });
+    expect(await group.getByLabel("The workspace's choice (Settings)").isChecked()).toBe(true);
+    await group.getByLabel("These people:").check();
+    await group.getByLabel(/Robin Viewer/).check();
+    await expectAccessible(page, "workflow settings: alerts");
+    await page.getByRole("button", { name: "Save alerts" }).click();
+    await page.getByRole("status").filter({ hasText: "Saved." }).waitFor();
+    const saved = await t.api.must("GET", `/v1/workflows/${workflowId}`);
+    expect(saved.alerts).toEqual({ enabled: true, recipients: [robinId] });
+
+    // Picking "these people" and nobody is refused before it is sent.
+    await group.getByLabel(/Robin Viewer/).uncheck();
+    await page.getByRole("button", { name: "Save alerts" }).click();
+    await page.getByRole("alert").filter({ hasText: "Pick at least one person" }).waitFor();
+
+    // The workspace's default: nobody.
+    await page.goto(`${base}/settings/workspace`);
+    await page.getByRole("heading", { name: "Failure alerts" }).waitFor();
+    const ws = page.getByRole("group", { name: "When a run fails, tell:" });
+    expect(
+      await ws
+        .getByLabel("The person who last published it, and the admins and owners")
+        .isChecked(),
+    ).toBe(true);
+    await ws.getByLabel("Nobody").check();
+    await expectAccessible(page, "workspace settings: alerts");
+    await page.getByRole("button", { name: "Save alerts" }).click();
+    await page.getByRole("status").filter({ hasText: "Saved." }).waitFor();
+    const tenant = await t.api.must("GET", "/v1/settings/tenant");
+    expect(tenant.alerts).toEqual({ enabled: false, recipients: "default" });
+
+    expect(problems).toEqual([]);
+    await page.context().close();
+  });
+});
