@@ -1,8 +1,8 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { hashPassword, sha256Hex } from "../src/lib/crypto.ts";
-import { DEMO_ADMIN_EMAIL } from "../src/services/demo.ts";
-import { call, type Json, login, PLATFORM } from "./helpers.ts";
+import { DEMO_ADMIN_EMAIL, DEMO_EVENT_TYPES } from "../src/services/demo.ts";
+import { call, eventually, type Json, login, PLATFORM } from "./helpers.ts";
 
 const DEMO_KEY = "sy_demotestkey0000000000000000000000000000000";
 const DEMO_PASSWORD = "demo-password-123";
@@ -40,5 +40,53 @@ describe("the demo seed", () => {
     expect((await seed()).body.created).toEqual([]);
     expect(await resets()).toHaveLength(before.length + 1);
     expect((await call("GET", "/v1/audit/verify", { key: DEMO_KEY })).body.ok).toBe(true);
+  });
+
+  it("'Big order approval' marks an order approved without starting itself again (issue 14)", async () => {
+    expect((await seed()).status).toBe(200);
+    const key = DEMO_KEY;
+    const orderId = `ord_${crypto.randomUUID().slice(0, 8)}`;
+    const sent = await call("POST", "/v1/events", {
+      key,
+      body: { type: "order.created", data: { ...DEMO_EVENT_TYPES["order.created"], id: orderId } },
+    });
+    expect(sent.status).toBe(202);
+    const started = await eventually(
+      () => call("GET", `/v1/events/${sent.body.id}`, { key }),
+      (r) => r.body.runs?.some((run: Json) => run.status === "waiting"),
+    );
+    const runId: string = started.body.runs[0].id;
+    expect(started.body.runs).toEqual([
+      { id: runId, workflowId: "wf_demo_big_order", status: "waiting" },
+    ]);
+    const approval = (await call("GET", "/v1/approvals?status=pending", { key })).body.items.find(
+      (a: Json) => a.runId === runId,
+    );
+    const decided = await call("POST", `/v1/approvals/${approval.id}/decide`, {
+      key,
+      body: { decision: "approved" },
+    });
+    expect(decided.status).toBe(200);
+    await eventually(
+      () => call("GET", `/v1/runs/${runId}`, { key }),
+      (r) => r.body.status === "succeeded",
+    );
+
+    // The change the run made emits its event; once that event is matched,
+    // it has started no run (before: an order.created that triggered this
+    // workflow again, stopped only by the loop guard).
+    const emitted = await eventually(
+      () => call("GET", "/v1/events?limit=50", { key }),
+      (r) => r.body.items.some((e: Json) => e.id !== sent.body.id && e.data?.id === orderId),
+    );
+    const change = emitted.body.items.find(
+      (e: Json) => e.id !== sent.body.id && e.data?.id === orderId,
+    );
+    const matched = await eventually(
+      () => call("GET", `/v1/events/${change.id}`, { key }),
+      (r) => r.body.status === "matched",
+    );
+    expect(matched.body.runs).toEqual([]);
+    expect(matched.body.type).toBe("order_approval.created");
   });
 });

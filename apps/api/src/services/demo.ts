@@ -41,8 +41,16 @@ export const DEMO_WORKFLOWS: Array<{ id: string; definition: unknown }> = [
           then: [
             {
               id: "mark",
+              name: "Mark the order approved",
               action: "update_record",
-              config: { type: "order", id: "{{ order.id }}", fields: { status: "approved" } },
+              // Its own record type: an `order` record written here would
+              // emit `order.created` (the demo's orders are events, not
+              // records yet) and start this workflow again.
+              config: {
+                type: "order_approval",
+                id: "{{ order.id }}",
+                fields: { status: "approved" },
+              },
             },
           ],
           else: [

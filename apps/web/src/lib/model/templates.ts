@@ -45,7 +45,13 @@ export const TEMPLATES: WorkflowTemplate[] = [
               id: "mark_approved",
               name: "Mark the order approved",
               action: "update_record",
-              config: { type: "order", id: "{{ order.id }}", fields: { status: "approved" } },
+              // Not an `order` record: writing one would emit `order.created`
+              // and start this workflow again (the demo's "Big order approval" too).
+              config: {
+                type: "order_approval",
+                id: "{{ order.id }}",
+                fields: { status: "approved" },
+              },
             },
           ],
           else: [
