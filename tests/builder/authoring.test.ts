@@ -44,7 +44,7 @@ describe("authoring a workflow in the builder", () => {
     await shoot(page, "01-sign-in", false);
     await page.getByLabel("Email").fill(ADMIN);
     await page.getByLabel("Password").fill("wrong password");
-    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
     await expect.poll(() => page.getByRole("alert").textContent()).toContain("do not match");
 
     await signIn(page, base, ADMIN, vars.SWITCHYARD_DEMO_PASSWORD ?? "");
