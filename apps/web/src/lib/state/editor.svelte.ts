@@ -56,7 +56,13 @@ export class Editor {
   );
   readonly problemsByStep = $derived.by(() => {
     const map = new Map<string, Array<{ rest: string; message: string }>>();
+    // A refused save (422) mostly repeats what the editor already found: each
+    // problem once, or cards count it twice and keyed lists see duplicate keys.
+    const seen = new Set<string>();
     for (const p of [...this.problems, ...this.serverProblems]) {
+      const id = `${p.path}\u0000${p.message}`;
+      if (seen.has(id)) continue;
+      seen.add(id);
       const { stepId, rest } = stepOfPath(this.def, p.path);
       const key =
         stepId ??

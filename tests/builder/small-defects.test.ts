@@ -1,0 +1,53 @@
+// Issue 14, item 10: the small defects seen in the builder, each acted out as
+// a person meets it, by visible labels and roles.
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { Client, rand } from "../security/api.ts";
+import { launch, newPage, signIn } from "./browser.ts";
+
+const base = inject("baseUrl");
+const vars = inject("vars");
+const ADMIN = "admin@acme.example";
+const demo = new Client(base, { key: vars.SWITCHYARD_DEMO_API_KEY });
+
+let browser: Browser;
+
+beforeAll(async () => {
+  browser = await launch();
+});
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+describe("the small defects of issue 14", () => {
+  it("a refused save lists each problem once, with no page error", async () => {
+    const name = `Refused save ${rand(5)}`;
+    await demo.must("POST", "/v1/workflows", {
+      name,
+      trigger: { event: "order.created" },
+      steps: [{ id: "pause", name: "Pause", delay: "1h" }],
+    });
+    const { page, problems } = await newPage(browser);
+    await signIn(page, base, ADMIN, vars.SWITCHYARD_DEMO_PASSWORD ?? "");
+    await page.getByRole("link", { name, exact: true }).click();
+    await page.getByTestId("trigger-card").waitFor();
+    const card = page.getByRole("group", { name: /^Pause/ });
+    await card.getByRole("button", { name: /^Wait Pause/ }).click();
+    await page.getByLabel("Wait for: amount").fill("");
+    await expect.poll(() => page.getByText("1 problem to fix before publishing").count()).toBe(1);
+
+    // The server refuses the draft with the same problem the editor found.
+    await page.getByRole("button", { name: "Save draft" }).click();
+    await expect
+      .poll(() => page.getByRole("alert").textContent())
+      .toContain("Not saved: 1 problem");
+    await expect.poll(() => card.getByText(/^\d+ problems?$/).textContent()).toBe("1 problem");
+    // Its message is shown once under the field, too.
+    const message = page.getByText('expected a duration such as "30s"');
+    expect(await message.count()).toBe(1);
+    expect(await page.getByText("1 problem to fix before publishing").count()).toBe(1);
+    // Only the refusal itself is logged: no each_key_duplicate page error.
+    expect(problems).toEqual([expect.stringMatching(/Failed to load resource: .* 422/)]);
+  });
+});
