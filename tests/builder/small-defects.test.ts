@@ -50,4 +50,30 @@ describe("the small defects of issue 14", () => {
     // Only the refusal itself is logged: no each_key_duplicate page error.
     expect(problems).toEqual([expect.stringMatching(/Failed to load resource: .* 422/)]);
   });
+
+  it("Publish is offered only when there is something to publish", async () => {
+    const name = `Nothing to publish ${rand(5)}`;
+    await demo.must("POST", "/v1/workflows", {
+      name,
+      trigger: { event: "order.created" },
+      steps: [{ id: "pause", name: "Pause", delay: "1h" }],
+    });
+    const { page, problems } = await newPage(browser);
+    await signIn(page, base, ADMIN, vars.SWITCHYARD_DEMO_PASSWORD ?? "");
+    await page.getByRole("link", { name, exact: true }).click();
+    await page.getByTestId("trigger-card").waitFor();
+    const publish = page.getByRole("button", { name: "Publish" });
+    // Version 1 is live and nothing changed.
+    expect(await publish.isDisabled()).toBe(true);
+    await page.getByLabel("Workflow name").fill(`${name} renamed`);
+    expect(await publish.isEnabled()).toBe(true);
+    await page.getByRole("button", { name: "Save draft" }).click();
+    await page.getByText("Saved draft version 2").waitFor();
+    // The saved draft is something to publish.
+    expect(await publish.isEnabled()).toBe(true);
+    await publish.click();
+    await page.getByText("Published version 2").waitFor();
+    expect(await publish.isDisabled()).toBe(true);
+    expect(problems).toEqual([]);
+  });
 });
