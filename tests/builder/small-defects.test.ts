@@ -3,7 +3,7 @@
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { Client, rand } from "../security/api.ts";
-import { launch, newPage, signIn } from "./browser.ts";
+import { expectAccessible, launch, newPage, signIn } from "./browser.ts";
 
 const base = inject("baseUrl");
 const vars = inject("vars");
@@ -74,6 +74,23 @@ describe("the small defects of issue 14", () => {
     await publish.click();
     await page.getByText("Published version 2").waitFor();
     expect(await publish.isDisabled()).toBe(true);
+    expect(problems).toEqual([]);
+  });
+
+  it("an unknown address shows a page in the builder's style with a way back", async () => {
+    const { page, problems } = await newPage(browser);
+    await signIn(page, base, ADMIN, vars.SWITCHYARD_DEMO_PASSWORD ?? "");
+    await page.goto(`${base}/workflow/nothing-here`);
+    await page.getByRole("heading", { name: "Page not found" }).waitFor();
+    expect(await page.getByRole("main").textContent()).toContain("/workflow/nothing-here");
+    // Inside the shell, set off from the window's edge like every page.
+    await page.getByRole("navigation", { name: "Main" }).waitFor();
+    const box = await page.getByRole("heading", { name: "Page not found" }).boundingBox();
+    expect(box?.x).toBeGreaterThan(16);
+    await expectAccessible(page, "page not found");
+    await page.getByRole("link", { name: "Go to your workflows" }).click();
+    await page.getByRole("heading", { name: "Workflows", exact: true }).waitFor();
+    // A mistyped address is not a fault: nothing logged.
     expect(problems).toEqual([]);
   });
 });
