@@ -93,4 +93,45 @@ describe("the small defects of issue 14", () => {
     // A mistyped address is not a fault: nothing logged.
     expect(problems).toEqual([]);
   });
+
+  it("a test run's result comes into view, its run id a link to the run", async () => {
+    const name = `Test run ${rand(5)}`;
+    await demo.must("POST", "/v1/workflows", {
+      name,
+      trigger: { event: "order.created" },
+      steps: [
+        {
+          id: "note",
+          name: "Note it",
+          action: "update_record",
+          config: { type: "note", id: `n_${rand(6)}`, fields: { seen: true } },
+        },
+      ],
+    });
+    const { page, problems } = await newPage(browser);
+    await signIn(page, base, ADMIN, vars.SWITCHYARD_DEMO_PASSWORD ?? "");
+    await page.getByRole("link", { name, exact: true }).click();
+    await page.getByTestId("trigger-card").waitFor();
+    await page.getByRole("tab", { name: "Preview" }).click();
+    await page.getByRole("button", { name: "Run with this sample" }).click();
+    const link = page.getByTestId("run").getByRole("link");
+    await link.waitFor();
+    await expect
+      .poll(() => page.getByTestId("run").textContent(), { timeout: 30_000 })
+      .toContain("succeeded");
+    // Seen without scrolling: what is at the link's centre is the link.
+    const inView = () =>
+      link.evaluate((el) => {
+        const r = el.getBoundingClientRect();
+        const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+        return hit !== null && el.contains(hit);
+      });
+    await expect.poll(inView).toBe(true);
+    await link.click();
+    await page.waitForURL(/\/runs\/run_/);
+    await page.getByTestId("run-status").waitFor();
+    expect(page.url()).toContain("/runs/");
+    await expect.poll(() => page.getByRole("link", { name, exact: true }).count()).toBe(1);
+    expect(problems).toEqual([]);
+  });
 });
