@@ -297,6 +297,8 @@ export const workflows = sqliteTable(
     publishedBy: text("published_by"),
     /** Failure alerts for this workflow (`{ enabled, recipients }` JSON); null: the tenant's default. */
     alerts: text("alerts"),
+    /** The workflow (trigger `workflow.failed`) run when a run of this one fails; null: none. */
+    onFailure: text("on_failure"),
   },
   (t) => [
     index("workflows_tenant").on(t.tenantId, t.createdAt),

@@ -37,6 +37,7 @@ import {
   startRuns,
 } from "../store/matching.ts";
 import { migrateStore } from "../store/migrations.ts";
+import { failureEvent } from "../store/on-failure.ts";
 import {
   hasHistory,
   logAnchor,
@@ -427,13 +428,21 @@ export abstract class StoreCore extends DurableObject<Env> {
     end?: RunEnd | null,
   ): Promise<void> {
     this.tenant(tenantId);
-    const owes = this.db.transaction((tx) => {
+    const at = new Date().toISOString();
+    const { owes, emitted } = this.db.transaction((tx) => {
       const db = tx as unknown as StoreDb;
       const prev = end ? getRunRow(db, tenantId, row.id) : undefined;
       upsertRun(db, { ...row, tenantId });
       if (audit) appendRunAudit(db, tenantId, audit);
-      return end && (!prev || prev.seq < row.seq) ? noteRunEnd(db, tenantId, end) !== null : false;
+      if (!end || (prev && prev.seq >= row.seq)) return { owes: false, emitted: null };
+      // On failure, run workflow X: its workflow.failed event commits with the run's end.
+      const event = failureEvent(db, tenantId, end, row.causation, at);
+      return {
+        owes: noteRunEnd(db, tenantId, end) !== null,
+        emitted: event && insertEvent(db, event) ? event : null,
+      };
     });
+    if (emitted) this.announce([emitted]);
     if (audit) await this.scheduleArchive();
     if (owes) await this.deliverAlerts(tenantId);
   }

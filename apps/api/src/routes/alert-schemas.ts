@@ -34,3 +34,12 @@ export const Failing = z
   .openapi("WorkflowFailing", {
     description: "Its runs keep failing: since the last success, or null when it is not failing",
   });
+
+export const OnFailure = z
+  .strictObject({
+    workflowId: z.string().min(1).max(100).openapi({ example: "wf_handler" }),
+  })
+  .openapi("OnFailure", {
+    description:
+      "When a run fails, this workflow (its trigger: workflow.failed) runs with an event whose data is { run, workflow, step, error, input }",
+  });

@@ -26,7 +26,7 @@ import {
   toWorkflowView,
 } from "../services/workflows.ts";
 import { storeFor } from "../store/client.ts";
-import { Alerts, Failing } from "./alert-schemas.ts";
+import { Alerts, Failing, OnFailure } from "./alert-schemas.ts";
 import {
   decodeCursor,
   encodeCursor,
@@ -80,6 +80,7 @@ export const Workflow = z
       description: "Its own failure alerts; null: the tenant's default (GET /v1/settings/tenant)",
     }),
     failing: Failing.nullable(),
+    onFailure: OnFailure.nullable(),
   })
   .openapi("Workflow");
 

@@ -33,6 +33,8 @@ export interface WorkflowView {
   alerts: AlertSettings | null;
   /** Set while its runs keep failing (since the last success). */
   failing: FailingView | null;
+  /** The workflow run with a `workflow.failed` event when a run of this one fails. */
+  onFailure: { workflowId: string } | null;
 }
 
 /** A workflow's current streak of failed runs (the tenant's store keeps it). */
@@ -77,6 +79,7 @@ export function toWorkflowView(
     updatedAt: row.updatedAt,
     alerts: parseAlerts(row.alerts),
     failing,
+    onFailure: row.onFailure ? { workflowId: row.onFailure } : null,
   };
 }
 

@@ -24,6 +24,8 @@ export interface NewEvent {
   changes?: Record<string, { old: unknown; new: unknown }> | undefined;
   /** A test run's event reaches only this workflow, at this version. */
   only?: { workflowId: string; version: number; definition: unknown } | undefined;
+  /** A platform event for one live workflow only (workflow.failed: the failing workflow's choice). */
+  target?: string | undefined;
 }
 
 export type EventRow = typeof events.$inferSelect;
@@ -53,7 +55,7 @@ export function eventRow(
     status: "accepted",
     matchedAt: null,
     causation: JSON.stringify(input.causation ?? rootCausation(id)),
-    onlyWorkflowId: input.only?.workflowId ?? null,
+    onlyWorkflowId: input.only?.workflowId ?? input.target ?? null,
     onlyVersion: input.only?.version ?? null,
     onlyDefinition: input.only ? JSON.stringify(input.only.definition) : null,
     lane,

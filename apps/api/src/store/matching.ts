@@ -47,12 +47,16 @@ export function envelopeOf(e: EventRow): EventEnvelope {
 }
 
 /** The tenant's live versions as D1 has them (the control plane). */
-export async function readLiveFromD1(d1: Db, tenantId: string): Promise<LiveWorkflow[]> {
+/** A live version, and the workflow its failed runs' `workflow.failed` event goes to. */
+export type LiveRow = LiveWorkflow & { onFailure?: string | null };
+
+export async function readLiveFromD1(d1: Db, tenantId: string): Promise<LiveRow[]> {
   const rows = await d1
     .select({
       id: workflows.id,
       version: workflowVersions.version,
       definition: workflowVersions.definition,
+      onFailure: workflows.onFailure,
     })
     .from(workflows)
     .innerJoin(
@@ -75,11 +79,12 @@ export async function readLiveFromD1(d1: Db, tenantId: string): Promise<LiveWork
     workflowId: r.id,
     version: r.version,
     definition: JSON.parse(r.definition) as WorkflowDefinition,
+    onFailure: r.onFailure,
   }));
 }
 
 /** Replaces the store's copy of the live versions, in one transaction. */
-export function replaceLive(db: StoreDb, live: LiveWorkflow[]): void {
+export function replaceLive(db: StoreDb, live: LiveRow[]): void {
   db.transaction((tx) => {
     tx.delete(liveWorkflows).run();
     for (const w of live) {
@@ -89,6 +94,7 @@ export function replaceLive(db: StoreDb, live: LiveWorkflow[]): void {
           version: w.version,
           triggerEvent: w.definition.trigger.event,
           definition: JSON.stringify(w.definition),
+          onFailure: w.onFailure ?? null,
         })
         .run();
     }
@@ -187,7 +193,10 @@ export async function matchOne(
             definition: JSON.parse(e.onlyDefinition) as WorkflowDefinition,
           },
         ]).match(envelopeOf(e), causation, { now })
-      : index.match(envelopeOf(e), causation, { now });
+      : index
+          .match(envelopeOf(e), causation, { now })
+          // A platform event sent to one workflow (workflow.failed) reaches only it.
+          .filter((m) => e.onlyWorkflowId === null || m.workflowId === e.onlyWorkflowId);
   const starts: RunStart[] = [];
   const suppressed: { runId: string; m: MatchResult }[] = [];
   const writes: Write[] = [];
@@ -217,7 +226,7 @@ export async function matchOne(
       event: envelopeOf(e),
       causation,
       now,
-      test: e.onlyWorkflowId !== null,
+      test: e.onlyDefinition !== null,
       filter: m.filter,
       ...(m.suppression ? { suppression: m.suppression } : {}),
     };

@@ -230,6 +230,8 @@ export const STORE_MIGRATIONS: readonly (readonly string[])[] = [
 	\`created_at\` text NOT NULL
 );`,
   ],
+  // On failure, run workflow X (issue 14): the live copy keeps each workflow's choice.
+  ["ALTER TABLE `live_workflows` ADD `on_failure` text;"],
 ];
 
 /** Applies the migrations this storage has not seen yet; returns how many ran. */

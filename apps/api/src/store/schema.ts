@@ -249,6 +249,8 @@ export const liveWorkflows = sqliteTable(
     version: integer("version").notNull(),
     triggerEvent: text("trigger_event").notNull(),
     definition: text("definition").notNull(),
+    /** The workflow its failed runs' `workflow.failed` event goes to (its settings). */
+    onFailure: text("on_failure"),
   },
   (t) => [index("live_workflows_trigger").on(t.triggerEvent)],
 );

@@ -56,7 +56,8 @@ export function buildContext(input: ContextInput): Record<string, unknown> {
     now: timestampOf(input.now),
   };
   const payloadName = payloadNameOf(event.type);
-  if (payloadName !== null) context[payloadName] = event.data;
+  // A platform event (`workflow.failed`) starts with a reserved name: it keeps its own meaning.
+  if (payloadName !== null && !(payloadName in context)) context[payloadName] = event.data;
   return context;
 }
 

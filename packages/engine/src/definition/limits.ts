@@ -32,3 +32,11 @@ export const DEFINITION_LIMITS = {
 
 /** Names the context binds itself; an event type may not start with one. */
 export const RESERVED_CONTEXT_NAMES = ["event", "steps", "workflow", "run", "now"] as const;
+
+/**
+ * Events only the platform emits (issue 14: a failed run's `workflow.failed`,
+ * for the workflow its settings name to run on failure). A trigger may name
+ * one; no client may send one (their first segment is reserved), and their
+ * payload is read as `event.data` (the reserved name keeps its own meaning).
+ */
+export const PLATFORM_EVENT_TYPES = ["workflow.failed"] as const;

@@ -7,7 +7,7 @@
 //   cross-step rules are validate.ts's work, not this schema's.
 import { z } from "zod";
 import { formatDuration, parseDuration } from "../util/duration.ts";
-import { DEFINITION_LIMITS, RESERVED_CONTEXT_NAMES } from "./limits.ts";
+import { DEFINITION_LIMITS, PLATFORM_EVENT_TYPES, RESERVED_CONTEXT_NAMES } from "./limits.ts";
 import type { Step, WorkflowDefinition } from "./types.ts";
 
 export const STEP_ID_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -26,17 +26,20 @@ export function durationSchema(maxMs: number, minMs = 1): z.ZodString {
   );
 }
 
-export const eventTypeSchema = z
-  .string()
-  .max(DEFINITION_LIMITS.maxEventTypeLength)
-  .regex(EVENT_TYPE_PATTERN, {
-    message:
-      "expected a lower-case dotted event type with at least two segments, e.g. order.created",
-  })
-  .refine(
-    (type) => !(RESERVED_CONTEXT_NAMES as readonly string[]).includes(type.split(".")[0] ?? ""),
-    { message: `the first segment may not be one of ${RESERVED_CONTEXT_NAMES.join(", ")}` },
-  );
+const dottedType = z.string().max(DEFINITION_LIMITS.maxEventTypeLength).regex(EVENT_TYPE_PATTERN, {
+  message: "expected a lower-case dotted event type with at least two segments, e.g. order.created",
+});
+const notReserved = (type: string): boolean =>
+  !(RESERVED_CONTEXT_NAMES as readonly string[]).includes(type.split(".")[0] ?? "");
+const reservedMessage = `the first segment may not be one of ${RESERVED_CONTEXT_NAMES.join(", ")}`;
+
+export const eventTypeSchema = dottedType.refine(notReserved, { message: reservedMessage });
+
+/** A trigger's event type: a client's, or one the platform emits (`workflow.failed`). */
+const triggerEventTypeSchema = dottedType.refine(
+  (type) => (PLATFORM_EVENT_TYPES as readonly string[]).includes(type) || notReserved(type),
+  { message: `${reservedMessage} (except ${PLATFORM_EVENT_TYPES.join(", ")})` },
+);
 
 export const stepIdSchema = z.string().max(DEFINITION_LIMITS.maxIdLength).regex(STEP_ID_PATTERN, {
   message: "expected an id of letters, digits and _ that does not start with a digit",
@@ -93,7 +96,7 @@ export const stepShapes = {
 export const definitionShape = z.strictObject({
   name: nameSchema,
   description: z.string().max(DEFINITION_LIMITS.maxDescriptionLength).optional(),
-  trigger: z.strictObject({ event: eventTypeSchema }),
+  trigger: z.strictObject({ event: triggerEventTypeSchema }),
   filter: expressionSchema.optional(),
   steps: z.array(z.unknown()).min(1, { message: "a workflow needs at least one step" }),
 });

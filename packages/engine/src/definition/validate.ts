@@ -5,7 +5,7 @@ import { actionNames, getAction } from "../catalogue/registry.ts";
 import { isPlainObject, utf8Length } from "../util/json.ts";
 import type { ExpressionScope } from "./expressions.ts";
 import { checkExpression, checkTemplate } from "./expressions.ts";
-import { DEFINITION_LIMITS } from "./limits.ts";
+import { DEFINITION_LIMITS, RESERVED_CONTEXT_NAMES } from "./limits.ts";
 import { normalizeDefinition } from "./normalize.ts";
 import type { Problem, TextPosition } from "./problem.ts";
 import { joinPath } from "./problem.ts";
@@ -74,7 +74,12 @@ export function validateDefinition(input: unknown): ValidationResult {
   const trigger = input.trigger;
   const eventType =
     isPlainObject(trigger) && typeof trigger.event === "string" ? trigger.event : "";
-  const firstSegment = eventType.includes(".") ? (eventType.split(".")[0] ?? null) : null;
+  // A platform event's first segment is a reserved name: its payload is `event.data` only.
+  const segment = eventType.includes(".") ? (eventType.split(".")[0] ?? null) : null;
+  const firstSegment =
+    segment !== null && (RESERVED_CONTEXT_NAMES as readonly string[]).includes(segment)
+      ? null
+      : segment;
   const scope: ExpressionScope = {
     payloadName: firstSegment,
     stepIds: new Set(walker.ids.keys()),
