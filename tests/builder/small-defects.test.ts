@@ -134,4 +134,87 @@ describe("the small defects of issue 14", () => {
     await expect.poll(() => page.getByRole("link", { name, exact: true }).count()).toBe(1);
     expect(problems).toEqual([]);
   });
+
+  it("a retry preview names the steps a condition decides, without guessing their values", async () => {
+    const name = `Retry preview ${rand(5)}`;
+    const trigger = `order.retry_${rand(6)}`;
+    await demo.must("POST", "/v1/workflows", {
+      name,
+      trigger: { event: trigger },
+      steps: [
+        {
+          id: "hook",
+          action: "call_webhook",
+          // Nothing listens on port 9: the step fails, and the retry runs it again.
+          config: { url: "http://127.0.0.1:9/orders", body: "{{ order }}" },
+          retry: { attempts: 1 },
+        },
+        {
+          id: "decide",
+          if: "steps.hook.output.status == 200",
+          then: [
+            {
+              id: "tell",
+              action: "send_email",
+              config: {
+                to: "{{ order.email }}",
+                subject: "Order {{ order.id }}",
+                body: "Sent on.",
+              },
+            },
+          ],
+          else: [
+            {
+              id: "note",
+              action: "update_record",
+              config: { type: "note", id: "{{ order.id }}", fields: { stuck: true } },
+            },
+          ],
+        },
+      ],
+    });
+    const sent = await demo.must("POST", "/v1/events", {
+      type: trigger,
+      data: { id: `ord_${rand(5)}`, email: "buyer@example.com" },
+    });
+    let runId = "";
+    await expect
+      .poll(
+        async () => {
+          const ev = await demo.must("GET", `/v1/events/${sent.id}`);
+          runId = ev.runs?.[0]?.id ?? "";
+          return ev.runs?.[0]?.status;
+        },
+        { timeout: 30_000, interval: 500 },
+      )
+      .toBe("failed");
+
+    const { page, problems } = await newPage(browser);
+    await signIn(page, base, ADMIN, vars.SWITCHYARD_DEMO_PASSWORD ?? "");
+    await page.goto(`${base}/runs/${runId}`);
+    // The failure in words: where nothing answered, said once.
+    await expect
+      .poll(() => page.locator('[data-run-step="hook"]').getByTestId("step-error").textContent())
+      .toContain("The receiver could not be reached: nothing answered at 127.0.0.1:9.");
+    await page.getByRole("button", { name: "Retry from failed step…" }).click();
+    const preview = page.getByTestId("retry-preview");
+    await preview.getByTestId("will-run").waitFor();
+    const certain = preview.getByTestId("will-run");
+    await expect.poll(() => certain.locator("[data-plan-step]").count()).toBe(2);
+    expect(await certain.textContent()).toContain("calls POST http://127.0.0.1:9/orders again");
+    expect(await certain.textContent()).toContain("checks its condition");
+    // Either branch may run: each is named with its condition, neither with
+    // values the dry run guessed nor with templates as written.
+    const maybe = preview.getByTestId("may-run");
+    expect(await maybe.locator('[data-plan-step="tell"]').textContent()).toContain(
+      "only if decide takes “yes”: sends an email to the recipient",
+    );
+    expect(await maybe.locator('[data-plan-step="note"]').textContent()).toContain(
+      "only if decide takes “otherwise”: updates a record",
+    );
+    expect(await preview.textContent()).not.toContain("{{");
+    expect(await preview.textContent()).not.toContain("buyer@example.com");
+    await expectAccessible(page, "retry preview with a condition");
+    expect(problems).toEqual([]);
+  });
 });

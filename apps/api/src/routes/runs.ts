@@ -283,6 +283,13 @@ export const runRoutes = createRouter()
                 plan: z.enum(["kept", "again", "first_time"]),
                 attempts: z.number(),
                 lastInput: z.unknown(),
+                onlyIf: z
+                  .object({ stepId: z.string(), branch: z.enum(["then", "else"]) })
+                  .nullable()
+                  .openapi({
+                    description:
+                      "Runs only if this if step, not decided yet, takes this branch; null when it runs whatever happens",
+                  }),
               }),
             ),
           }),

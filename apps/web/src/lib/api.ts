@@ -100,6 +100,8 @@ export interface Workflow {
   alerts?: AlertSettings | null;
   /** Set while its runs keep failing. */
   failing?: Failing | null;
+  /** The workflow (trigger workflow.failed) run when a run of this one fails. */
+  onFailure?: { workflowId: string } | null;
 }
 
 export interface VersionInfo {
@@ -239,6 +241,8 @@ export interface RetryPreview {
     plan: RetryPlan;
     attempts: number;
     lastInput?: unknown;
+    /** Runs only if this `if` step, not decided yet, takes this branch. */
+    onlyIf?: { stepId: string; branch: "then" | "else" } | null;
   }>;
 }
 
@@ -263,6 +267,8 @@ export interface DryRun {
     config?: unknown;
     branch?: string;
     assumed?: boolean;
+    /** On the branch the dry run did not take. */
+    skipped?: boolean;
     error?: StepError;
   }>;
 }

@@ -191,7 +191,9 @@ export function effectOf(
       };
     case "update_record":
       return {
-        text: `updates record ${who("type", "?")}/${who("id", "?")}${again}`,
+        text: get(input, "type")
+          ? `updates record ${who("type", "?")}/${who("id", "?")}${again}`
+          : `updates a record${again}`,
         safety: again ? "exactly once per step, so no duplicate change" : undefined,
       };
     case "create_task":

@@ -206,7 +206,11 @@ export class RunDetail {
         this.target,
         stepOutputs,
       );
-      this.rendered = Object.fromEntries(dry.steps.map((s) => [s.id, s.config]));
+      // Only what the dry run filled in: not the steps on the branch it did
+      // not take (they have no config there), never the templates as written.
+      this.rendered = Object.fromEntries(
+        dry.steps.filter((s) => !s.skipped && s.config !== undefined).map((s) => [s.id, s.config]),
+      );
     } catch {
       this.rendered = {};
     }
