@@ -2,7 +2,7 @@
 // a person meets it, by visible labels and roles.
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { Client, rand } from "../security/api.ts";
+import { Client, newTenant, rand } from "../security/api.ts";
 import { expectAccessible, launch, newPage, signIn } from "./browser.ts";
 
 const base = inject("baseUrl");
@@ -215,6 +215,42 @@ describe("the small defects of issue 14", () => {
     expect(await preview.textContent()).not.toContain("{{");
     expect(await preview.textContent()).not.toContain("buyer@example.com");
     await expectAccessible(page, "retry preview with a condition");
+    expect(problems).toEqual([]);
+  });
+
+  it("a fresh tenant's templates and samples name nobody of the demo tenant", async () => {
+    const t = await newTenant(base, vars.SWITCHYARD_PLATFORM_TOKEN ?? "", "Fresh");
+    const { page, problems } = await newPage(browser);
+    await signIn(page, base, t.email, t.password);
+    // Leaving an unsaved new workflow asks first: yes.
+    page.on("dialog", (d) => d.accept());
+    const values = () =>
+      page.evaluate(() =>
+        Array.from(
+          document.querySelectorAll<HTMLInputElement | HTMLTextAreaElement>("input, textarea"),
+          (el) => el.value,
+        ).join("\n"),
+      );
+    for (const template of ["Big order approval", "Payment received", "Overdue task reminder"]) {
+      await page.goto(`${base}/workflows`);
+      await page.getByRole("button", { name: "New workflow" }).click();
+      await page.getByRole("button", { name: new RegExp(`^${template}`) }).click();
+      await page.getByTestId("trigger-card").waitFor();
+      await page.getByRole("tab", { name: "Preview" }).click();
+      await page.getByRole("heading", { name: "Preview" }).waitFor();
+      const panel = await page.getByRole("tabpanel").textContent();
+      // The demo tenant's admin is a person of another tenant.
+      expect(panel, template).not.toContain("acme.example");
+      expect(await values(), template).not.toContain("acme.example");
+    }
+    // The escalation's assignee, on the branch this sample does not take.
+    await page
+      .getByRole("group", { name: /^Create a follow-up task/ })
+      .getByRole("button", { name: /Create a follow-up task/ })
+      .first()
+      .click();
+    await page.getByRole("heading", { name: "Create a follow-up task" }).waitFor();
+    expect(await values()).not.toContain("acme.example");
     expect(problems).toEqual([]);
   });
 });

@@ -97,7 +97,8 @@ export const DEMO_WORKFLOWS: Array<{ id: string; definition: unknown }> = [
 
 /** Event types the demo declares, so the builder offers them with samples before any event arrives. */
 export const DEMO_EVENT_TYPES: Record<string, Record<string, unknown>> = {
-  // The same samples the builder falls back on (apps/web/src/lib/model/samples.ts).
+  // The builder's built-in samples (apps/web/src/lib/model/samples.ts) with
+  // the demo's own people: its admin approves, is told and is assigned.
   "order.created": {
     id: "ord_1001",
     amount: 12500,
@@ -129,6 +130,7 @@ export const DEMO_EVENT_TYPES: Record<string, Record<string, unknown>> = {
     id: "tsk_3",
     title: "Send the quarterly report",
     assignee: DEMO_ADMIN_EMAIL,
+    manager_email: DEMO_ADMIN_EMAIL,
     due: "2026-11-20T09:00:00Z",
     days_overdue: 3,
   },

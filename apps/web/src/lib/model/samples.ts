@@ -1,5 +1,7 @@
 // Event types the builder knows before any event arrives: used until the API's
 // catalogue (GET /v1/catalog) and GET /v1/event-types answer, and merged with them.
+// Every tenant sees these, so they name made-up people at example.com, never a
+// real account (the demo tenant declares its own samples, with its admin).
 import type { EventTypeInfo, JsonSchema } from "$lib/api";
 
 export const BUILTIN_EVENT_TYPES: EventTypeInfo[] = [
@@ -10,7 +12,7 @@ export const BUILTIN_EVENT_TYPES: EventTypeInfo[] = [
       amount: 12500,
       currency: "EUR",
       status: "new",
-      manager_email: "admin@acme.example",
+      manager_email: "manager@example.com",
       manager_phone: "+15555550100",
       customer: { name: "Dana Buyer", email: "dana@example.com", phone: "+15555550123" },
     },
@@ -22,7 +24,7 @@ export const BUILTIN_EVENT_TYPES: EventTypeInfo[] = [
       contract_id: "ctr_42",
       amount: 4800,
       currency: "EUR",
-      account_manager_email: "admin@acme.example",
+      account_manager_email: "manager@example.com",
     },
   },
   {
@@ -42,7 +44,8 @@ export const BUILTIN_EVENT_TYPES: EventTypeInfo[] = [
     sample: {
       id: "tsk_3",
       title: "Send the quarterly report",
-      assignee: "admin@acme.example",
+      assignee: "assignee@example.com",
+      manager_email: "manager@example.com",
       due: "2026-11-20T09:00:00Z",
       days_overdue: 3,
     },

@@ -164,7 +164,7 @@ export const TEMPLATES: WorkflowTemplate[] = [
               action: "create_task",
               config: {
                 title: "Follow up: {{ task.title }}",
-                assignee: "admin@acme.example",
+                assignee: "{{ task.manager_email }}",
                 due: "24h",
               },
             },
