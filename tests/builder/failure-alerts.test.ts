@@ -44,6 +44,11 @@ beforeAll(async () => {
     ],
   });
   workflowId = wf.id;
+  await t.api.must("POST", "/v1/workflows", {
+    name: "Failure handler",
+    trigger: { event: "workflow.failed" },
+    steps: [{ id: "pause", delay: "1m" }],
+  });
   for (const id of [1, 2, 3]) {
     const ev = await t.api.must("POST", "/v1/events", { type: "order.created", data: { id } });
     await eventually(
@@ -83,6 +88,15 @@ describe("failure alerts in the builder", () => {
     await page.getByRole("status").filter({ hasText: "Saved." }).waitFor();
     const saved = await t.api.must("GET", `/v1/workflows/${workflowId}`);
     expect(saved.alerts).toEqual({ enabled: true, recipients: [robinId] });
+
+    // On failure, run: the handler, offered by name.
+    await page.getByLabel("Workflow to run when a run fails").selectOption({
+      label: "Failure handler",
+    });
+    await page.getByRole("button", { name: "Save", exact: true }).click();
+    await expect
+      .poll(async () => (await t.api.must("GET", `/v1/workflows/${workflowId}`)).onFailure)
+      .toEqual({ workflowId: expect.stringMatching(/^wf_/) });
 
     // Picking "these people" and nobody is refused before it is sent.
     await group.getByLabel(/Robin Viewer/).uncheck();

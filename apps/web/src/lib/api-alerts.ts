@@ -23,6 +23,11 @@ export const alertEndpoints = {
   /** null: the workflow follows the workspace's choice. */
   saveWorkflowAlerts: (workflowId: string, alerts: AlertSettings | null) =>
     api<Workflow>("PATCH", `/v1/workflows/${encodeURIComponent(workflowId)}`, { alerts }),
+  /** null: nothing runs when a run fails. */
+  saveOnFailure: (workflowId: string, handlerId: string | null) =>
+    api<Workflow>("PATCH", `/v1/workflows/${encodeURIComponent(workflowId)}`, {
+      onFailure: handlerId ? { workflowId: handlerId } : null,
+    }),
   saveWorkspaceAlerts: (alerts: AlertSettings) =>
     api<TenantSettings>("PUT", "/v1/settings/tenant", { alerts }),
 };
