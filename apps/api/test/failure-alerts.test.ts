@@ -1,3 +1,4 @@
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { RunEnd } from "../src/store/alerts.ts";
@@ -181,6 +182,44 @@ describe("failure alerts", () => {
     await store.indexRun(t.tenantId, row("run_dup1", 9), undefined, end("run_dup1", 9));
     expect((await store.failingWorkflows(t.tenantId))[0]?.failedRuns).toBe(2);
     expect(await alertsOf(t.key)).toHaveLength(1);
+  });
+
+  it("deliver an alert that did not go out from the store's alarm", async () => {
+    const t = await newTenant();
+    await call("GET", "/v1/notifications", { key: t.key }); // binds the store to its tenant
+    const store = storeFor(env, t.tenantId);
+    const alert = {
+      id: "alert_run_owed_3",
+      kind: "failing",
+      workflowId: "wf_owed",
+      workflowName: "Owed",
+      runId: "run_owed",
+      at: new Date().toISOString(),
+      count: 1,
+      since: new Date().toISOString(),
+      step: "Charge the card",
+      error: "The card was declined",
+    };
+    await runInDurableObject(store, async (_i, state) => {
+      state.storage.sql.exec(
+        "INSERT INTO owed_alerts (id, tenant_id, alert, created_at) VALUES (?, ?, ?, ?)",
+        alert.id,
+        t.tenantId,
+        JSON.stringify(alert),
+        alert.at,
+      );
+      await state.storage.setAlarm(Date.now() + 60_000);
+    });
+    expect(await runDurableObjectAlarm(store)).toBe(true);
+    const alerts = await alertsOf(t.key);
+    expect(alerts.map((a) => [a.user, a.message])).toEqual([
+      [t.email, "Workflow 'Owed' failed at step 'Charge the card': The card was declined"],
+    ]);
+    expect(await alertEmails(t.key)).toHaveLength(1);
+    const left = await runInDurableObject(store, (_i, state) =>
+      state.storage.sql.exec("SELECT count(*) AS n FROM owed_alerts").one(),
+    );
+    expect(left.n).toBe(0);
   });
 
   it("tell nobody when the tenant turns them off, and only the chosen members when a workflow names them", async () => {

@@ -4,7 +4,7 @@ import { createDb } from "../db/client.ts";
 import type { Env } from "../env.ts";
 import { withD1Wrappers } from "../lib/d1-stats.ts";
 import { auditKeyOf } from "../services/context.ts";
-import { noteRunEnd, type RunEnd } from "../store/alerts.ts";
+import { hasOwedAlerts, noteRunEnd, type RunEnd } from "../store/alerts.ts";
 import { ARCHIVE_EVERY_MS, hasUnarchived, planSegment, writeSegment } from "../store/archive.ts";
 import { createStoreDb, type StoreDb } from "../store/db.ts";
 import {
@@ -70,6 +70,8 @@ import { storeMeta } from "../store/schema.ts";
 
 /** How often a store re-reads its live workflows from D1 even when nobody told it of a change. */
 export const LIVE_REFRESH_MS = 60_000;
+/** How soon the alarm tries again to deliver a failure alert that did not go out. */
+const ALERT_RETRY_MS = 60_000;
 /** Events the alarm matches per pass. */
 const ALARM_BATCH = 100;
 
@@ -131,6 +133,7 @@ export abstract class StoreCore extends DurableObject<Env> {
       const due = nextDue(this.db);
       if (due !== null) this.arm(due);
       else if (hasUnarchived(this.db)) this.arm(Date.now() + ARCHIVE_EVERY_MS);
+      if (hasOwedAlerts(this.db)) this.arm(Date.now() + ALERT_RETRY_MS);
     });
   }
 
@@ -444,7 +447,11 @@ export abstract class StoreCore extends DurableObject<Env> {
     });
     if (emitted) this.announce([emitted]);
     if (audit) await this.scheduleArchive();
-    if (owes) await this.deliverAlerts(tenantId);
+    if (owes) {
+      await this.deliverAlerts(tenantId);
+      // Not delivered (D1 or the provider failing): the alarm tries again.
+      if (hasOwedAlerts(this.db)) this.arm(Date.now() + ALERT_RETRY_MS);
+    }
   }
 
   /** Delivers owed failure alerts (TenantStore: store/alert-delivery.ts); never throws. */
@@ -508,6 +515,10 @@ export abstract class StoreCore extends DurableObject<Env> {
         if (Date.now() - this.#lastArchiveAt >= ARCHIVE_EVERY_MS)
           await this.archiveNow(this.#tenantId);
         if (hasUnarchived(this.db)) times.push(this.#lastArchiveAt + ARCHIVE_EVERY_MS);
+      }
+      if (this.#tenantId !== null && hasOwedAlerts(this.db)) {
+        await this.deliverAlerts(this.#tenantId);
+        if (hasOwedAlerts(this.db)) times.push(Date.now() + ALERT_RETRY_MS);
       }
       if (this.#tenantId !== null && hasHistory(this.db)) {
         if (Date.now() >= this.#nextPurgeAt) await this.purgeHistory(this.#tenantId);

@@ -183,6 +183,11 @@ export function owedAlertsOf(db: StoreDb, tenantId: string, limit = 20): Alert[]
     .map((r) => JSON.parse(r.alert) as Alert);
 }
 
+/** True while an alert waits to be delivered (the alarm tries again). */
+export function hasOwedAlerts(db: StoreDb): boolean {
+  return db.select({ id: owedAlerts.id }).from(owedAlerts).limit(1).all().length > 0;
+}
+
 export function settleAlert(db: StoreDb, tenantId: string, id: string): void {
   db.delete(owedAlerts)
     .where(and(eq(owedAlerts.tenantId, tenantId), eq(owedAlerts.id, id)))
