@@ -37,7 +37,13 @@ beforeAll(async () => {
   // And one who has not answered yet: invitations show their name too.
   waiting = `xss-waiting-${rand()}@example.com`;
   await t.api.must("POST", "/v1/members", { email: waiting, role: "viewer", name: P(0) });
-  const sample: Record<string, unknown> = { note: P(0), [P(1)]: P(2), nested: { html: P(3) } };
+  // The hostile link comes with the event: a literal one is refused when the workflow is saved.
+  const sample: Record<string, unknown> = {
+    note: P(0),
+    [P(1)]: P(2),
+    nested: { html: P(3) },
+    link: P(3),
+  };
   await t.api.must("PUT", "/v1/event-types/xss.created", { sample });
   const wf = await t.api.must("POST", "/v1/workflows", {
     name: `Workflow ${P(0)}`,
@@ -60,7 +66,7 @@ beforeAll(async () => {
         id: "tell",
         name: P(3),
         action: "notify_user",
-        config: { user: person, message: P(0), link: P(3) },
+        config: { user: person, message: P(0), link: "{{ xss.link }}" },
       },
     ],
   });
