@@ -49,6 +49,14 @@ describe("the small defects of issue 14", () => {
     expect(await page.getByText("1 problem to fix before publishing").count()).toBe(1);
     // Only the refusal itself is logged: no each_key_duplicate page error.
     expect(problems).toEqual([expect.stringMatching(/Failed to load resource: .* 422/)]);
+
+    // Fixed in the editor, the refusal's problem goes with the editor's own:
+    // it was about the definition as it was sent.
+    await page.getByLabel("Wait for: amount").fill("2");
+    await expect.poll(() => card.getByText(/^\d+ problems?$/).count()).toBe(0);
+    expect(await message.count()).toBe(0);
+    await page.getByRole("button", { name: "Save draft" }).click();
+    await page.getByText("Saved draft version 2").waitFor();
   });
 
   it("Publish is offered only when there is something to publish", async () => {

@@ -44,6 +44,8 @@ export class Editor {
   notice = $state("");
   saveError = $state("");
   serverProblems = $state<ApiProblem[]>([]);
+  /** The definition the server's problems are about (as sent in the refused save). */
+  private serverProblemsOf = $state("");
   /** The preview's event data, as JSON text the user may edit or paste. */
   sampleText = $state("");
   /** Announced to screen readers after keyboard moves. */
@@ -59,7 +61,10 @@ export class Editor {
     // A refused save (422) mostly repeats what the editor already found: each
     // problem once, or cards count it twice and keyed lists see duplicate keys.
     const seen = new Set<string>();
-    for (const p of [...this.problems, ...this.serverProblems]) {
+    // The server's problems hold for the definition it refused; once edited,
+    // the editor's own checks speak for it until the next save.
+    const server = snapshot(this.def) === this.serverProblemsOf ? this.serverProblems : [];
+    for (const p of [...this.problems, ...server]) {
       const id = `${p.path}\u0000${p.message}`;
       if (seen.has(id)) continue;
       seen.add(id);
@@ -301,6 +306,7 @@ export class Editor {
           "Someone saved this workflow since you opened it. Open it again to see their changes (copy yours first).";
       } else if (err instanceof ApiFailure && err.details?.length) {
         this.serverProblems = err.details;
+        this.serverProblemsOf = snapshot(def);
         this.saveError = `Not saved: ${err.details.length} problem${err.details.length > 1 ? "s" : ""} to fix.`;
       } else {
         this.saveError = `Not saved: ${messageOf(err)}`;
