@@ -124,9 +124,8 @@ export async function confirmEnrolment(
   );
   const step = totpStep(secret, code, now);
   if (step === null) throw wrongCode();
-  const codes = newRecoveryCodes();
-  const hashes = await Promise.all(codes.map((c) => sha256Hex(c)));
   const at = new Date(now).toISOString();
+  const fresh = await freshRecoveryCodes(db, p.userId, at);
   await commitWithAudit(
     db,
     auditKeyOf(env),
@@ -137,10 +136,7 @@ export async function confirmEnrolment(
         .update(userTotp)
         .set({ confirmedAt: at, lastStep: step })
         .where(and(eq(userTotp.userId, p.userId), isNull(userTotp.confirmedAt))),
-      db.delete(recoveryCodes).where(eq(recoveryCodes.userId, p.userId)),
-      db
-        .insert(recoveryCodes)
-        .values(hashes.map((codeHash) => ({ userId: p.userId, codeHash, createdAt: at }))),
+      ...fresh.writes,
       db
         .delete(sessions)
         .where(and(eq(sessions.userId, p.userId), ne(sessions.idHash, p.sessionIdHash))),
@@ -153,7 +149,22 @@ export async function confirmEnrolment(
       },
     ],
   );
-  return { recoveryCodes: codes };
+  return { recoveryCodes: fresh.codes };
+}
+
+/** Ten new recovery codes and the writes that put their hashes in place of the old ones. */
+async function freshRecoveryCodes(db: Db, userId: string, at: string) {
+  const codes = newRecoveryCodes();
+  const hashes = await Promise.all(codes.map((c) => sha256Hex(c)));
+  return {
+    codes,
+    writes: [
+      db.delete(recoveryCodes).where(eq(recoveryCodes.userId, userId)),
+      db
+        .insert(recoveryCodes)
+        .values(hashes.map((codeHash) => ({ userId, codeHash, createdAt: at }))),
+    ] as const,
+  };
 }
 
 /**
@@ -230,27 +241,14 @@ export async function replaceRecoveryCodes(
   p: Person,
   now: number,
 ): Promise<{ recoveryCodes: string[] }> {
-  const codes = newRecoveryCodes();
-  const hashes = await Promise.all(codes.map((c) => sha256Hex(c)));
   const at = new Date(now).toISOString();
-  await commitWithAudit(
-    db,
-    auditKeyOf(env),
-    p.tenantId,
-    at,
-    () => [
-      db.delete(recoveryCodes).where(eq(recoveryCodes.userId, p.userId)),
-      db
-        .insert(recoveryCodes)
-        .values(hashes.map((codeHash) => ({ userId: p.userId, codeHash, createdAt: at }))),
-    ],
-    [
-      {
-        type: AuditType.recoveryCodesReplaced,
-        actor: { type: "user", id: p.userId },
-        subject: p.userId,
-      },
-    ],
-  );
-  return { recoveryCodes: codes };
+  const fresh = await freshRecoveryCodes(db, p.userId, at);
+  await commitWithAudit(db, auditKeyOf(env), p.tenantId, at, () => [...fresh.writes], [
+    {
+      type: AuditType.recoveryCodesReplaced,
+      actor: { type: "user", id: p.userId },
+      subject: p.userId,
+    },
+  ]);
+  return { recoveryCodes: fresh.codes };
 }
