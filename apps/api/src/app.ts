@@ -25,6 +25,7 @@ import { passkeyRoutes } from "./routes/passkeys.ts";
 import { passwordResetRoutes } from "./routes/password-reset.ts";
 import { platformRoutes } from "./routes/platform.ts";
 import { recordsRoutes } from "./routes/records.ts";
+import { runHistoryRoutes } from "./routes/run-history.ts";
 import { runRoutes } from "./routes/runs.ts";
 import { settingsRoutes } from "./routes/settings.ts";
 import { ssoRoutes } from "./routes/sso.ts";
@@ -83,6 +84,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
     approvalRoutes,
     eventRoutes,
     runRoutes,
+    runHistoryRoutes,
     recordsRoutes,
     tasksRoutes,
     notificationsRoutes,

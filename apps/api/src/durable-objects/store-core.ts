@@ -46,6 +46,7 @@ import {
   purgeBatch,
   setRetentionDays,
 } from "../store/retention.ts";
+import { noteEnd } from "../store/run-history.ts";
 import {
   appendSigned,
   type ChainCheck,
@@ -439,6 +440,7 @@ export abstract class StoreCore extends DurableObject<Env> {
       if (audit) appendRunAudit(db, tenantId, audit);
       if (!end || (prev && prev.seq >= row.seq)) return { owes: false, emitted: null };
       // On failure, run workflow X: its workflow.failed event commits with the run's end.
+      noteEnd(db, tenantId, end, row.workflowVersion);
       const event = failureEvent(db, tenantId, end, row.causation, at);
       return {
         owes: noteRunEnd(db, tenantId, end) !== null,

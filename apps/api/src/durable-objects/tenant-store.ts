@@ -10,6 +10,7 @@ import { limitSettings } from "../store/limits.ts";
 import * as notificationStore from "../store/notifications.ts";
 import * as outboxStore from "../store/outbox.ts";
 import * as recordStore from "../store/records.ts";
+import { noteRetry, type RunHistoryRow, runHistoryOf } from "../store/run-history.ts";
 import { type OwedEntry, RunLogType } from "../store/run-log.ts";
 import * as taskStore from "../store/tasks.ts";
 import { StoreCore } from "./store-core.ts";
@@ -261,6 +262,8 @@ export class TenantStore extends StoreCore {
       tenantId,
       owed.map((o) => o.entry),
       (tx) => {
+        const at = new Date().toISOString();
+        for (const o of owed) noteRetry(tx, tenantId, o.entry, at);
         for (const o of owed) {
           if (!o.approval) continue;
           const { id, ...decision } = o.approval;
@@ -356,6 +359,12 @@ export class TenantStore extends StoreCore {
   async failingWorkflows(tenantId: string): Promise<FailureStreak[]> {
     this.tenant(tenantId);
     return listStreaks(this.db, tenantId);
+  }
+
+  /** A run's ends and retries, oldest first (store/run-history.ts). */
+  async runHistory(tenantId: string, runId: string): Promise<RunHistoryRow[]> {
+    this.tenant(tenantId);
+    return runHistoryOf(this.db, tenantId, runId);
   }
 
   /** Liveness and storage check, used by the binding tests. */

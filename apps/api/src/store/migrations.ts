@@ -232,6 +232,20 @@ export const STORE_MIGRATIONS: readonly (readonly string[])[] = [
   ],
   // On failure, run workflow X (issue 14): the live copy keeps each workflow's choice.
   ["ALTER TABLE `live_workflows` ADD `on_failure` text;"],
+  // A run's history (issue 14): its ends and retries.
+  [
+    `CREATE TABLE \`run_history\` (
+	\`tenant_id\` text NOT NULL,
+	\`id\` text NOT NULL,
+	\`run_id\` text NOT NULL,
+	\`at\` text NOT NULL,
+	\`kind\` text NOT NULL,
+	\`version\` integer,
+	\`details\` text NOT NULL,
+	PRIMARY KEY(\`tenant_id\`, \`id\`)
+);`,
+    "CREATE INDEX `run_history_run` ON `run_history` (`tenant_id`,`run_id`,`at`);",
+  ],
 ];
 
 /** Applies the migrations this storage has not seen yet; returns how many ran. */

@@ -9,7 +9,7 @@ import { and, asc, eq, inArray, isNotNull, lt, ne, sql } from "drizzle-orm";
 import { slices } from "./bounded.ts";
 import type { StoreDb } from "./db.ts";
 import { FINAL_STATUSES } from "./runs.ts";
-import { events, fanOut, runLog, runs, storeMeta } from "./schema.ts";
+import { events, fanOut, runHistory, runLog, runs, storeMeta } from "./schema.ts";
 
 export const DEFAULT_RETENTION_DAYS = 30;
 /** How often the alarm looks for history past retention. */
@@ -100,6 +100,7 @@ export function purgeBatch(db: StoreDb, now: number): Purged {
       expected += 1;
     }
     tx.delete(fanOut).where(lt(fanOut.firstAt, cutoff)).run();
+    tx.delete(runHistory).where(lt(runHistory.at, cutoff)).run();
     const last = prefix.at(-1);
     if (last) {
       tx.delete(runLog).where(sql`${runLog.seq} <= ${last.seq}`).run();

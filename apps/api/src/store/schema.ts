@@ -352,3 +352,28 @@ export const owedAlerts = sqliteTable("owed_alerts", {
   alert: text("alert").notNull(),
   createdAt: text("created_at").notNull(),
 });
+
+/**
+ * A run's history (issue 14): each time it ended failed or succeeded, and
+ * each retry (who, from which version to which), so a run retried into
+ * success still shows that it failed, when and why. Purged with run history.
+ */
+export const runHistory = sqliteTable(
+  "run_history",
+  {
+    tenantId: text("tenant_id").notNull(),
+    /** `<runId>:<seq>` for an end; the run-log entry's id for a retry. */
+    id: text("id").notNull(),
+    runId: text("run_id").notNull(),
+    at: text("at").notNull(),
+    kind: text("kind", { enum: ["failed", "succeeded", "retried"] }).notNull(),
+    /** The version it ran on (an end) or moved to (a retry). */
+    version: integer("version"),
+    /** JSON: an end's `{ step, error }`, a retry's `{ actor, fromVersion }`. */
+    details: text("details").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.id] }),
+    index("run_history_run").on(t.tenantId, t.runId, t.at),
+  ],
+);
