@@ -122,4 +122,34 @@ describe("failure alerts in the builder", () => {
     expect(problems).toEqual([]);
     await page.context().close();
   });
+
+  it("a run retried into success still shows on its page that it failed, when, why and who retried it", async () => {
+    const runs = await t.api.must("GET", `/v1/runs?workflowId=${workflowId}&status=failed`);
+    const runId = runs.items[0].id as string;
+    // The person the step tells joins; the run is retried with the API key.
+    await addMember(t.api, "nobody@example.com", "viewer", { password: PASSWORD });
+    await t.api.must("POST", `/v1/runs/${runId}/retry`, {});
+    await eventually(
+      () => t.api.must("GET", `/v1/runs/${runId}`),
+      (r: Json) => r.status === "succeeded",
+      30_000,
+      "the retried run succeeded",
+    );
+    const { page, problems } = await newPage(browser);
+    await signIn(page, base, t.email, t.password);
+    await page.goto(`${base}/runs/${runId}`);
+    const history = page.getByTestId("run-history");
+    await history.getByRole("heading", { name: "History" }).waitFor();
+    const lines = await history.getByRole("listitem").allTextContents();
+    expect(lines.map((l) => l.replace(/\s+/g, " ").trim())).toEqual([
+      expect.stringMatching(
+        /^Failed .+ on version 1 at step “Tell the account manager”: config\.user: 'nobody@example\.com' is not a member/,
+      ),
+      expect.stringMatching(/^Retried .+ by an API key on version 1$/),
+      expect.stringMatching(/^Succeeded .+ on version 1$/),
+    ]);
+    await expectAccessible(page, "run page with its history");
+    expect(problems).toEqual([]);
+    await page.context().close();
+  });
 });

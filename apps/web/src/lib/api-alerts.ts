@@ -45,3 +45,17 @@ export function failingText(f: Failing, now = new Date()): string {
       : `${since.toLocaleDateString(undefined, { day: "numeric", month: "short" })} ${time}`;
   return `Failing since ${when} — ${f.failedRuns} failed run${f.failedRuns === 1 ? "" : "s"}`;
 }
+
+/** One line of a run's history (GET /v1/runs/:id/history). */
+export interface RunHistoryEntry {
+  kind: "failed" | "succeeded" | "retried";
+  at: string;
+  version: number | null;
+  step?: string | null;
+  error?: string | null;
+  by?: { type: string; id: string; name: string | null };
+  fromVersion?: number | null;
+}
+
+export const runHistory = (runId: string) =>
+  api<{ items: RunHistoryEntry[] }>("GET", `/v1/runs/${encodeURIComponent(runId)}/history`);
