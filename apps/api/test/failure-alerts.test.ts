@@ -184,6 +184,38 @@ describe("failure alerts", () => {
     expect(await alertsOf(t.key)).toHaveLength(1);
   });
 
+  it("count a run whose filter failed: its workflow alerts once", async () => {
+    const t = await newTenant();
+    const wf = await call("POST", "/v1/workflows", {
+      key: t.key,
+      body: {
+        name: "Picky",
+        trigger: { event: "order.created" },
+        filter: "order.customer.name == 'x'",
+        steps: [{ id: "wait", delay: "1s" }],
+      },
+    });
+    expect(wf.status).toBe(201);
+    for (const id of [1, 2]) {
+      const ev = await call("POST", "/v1/events", {
+        key: t.key,
+        body: { type: "order.created", data: { id } },
+      });
+      await eventually(
+        () => call("GET", `/v1/runs?eventId=${ev.body.id}`, { key: t.key }),
+        (r) => r.body.items?.[0]?.status === "failed",
+      );
+    }
+    const alerts = await eventually(
+      () => alertsOf(t.key),
+      (a) => a.length > 0,
+    );
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]!.message).toMatch(/^Workflow 'Picky' failed at step 'Filter': /);
+    const list = await call("GET", `/v1/workflows/${wf.body.id}`, { key: t.key });
+    expect(list.body.failing.failedRuns).toBe(2);
+  });
+
   it("deliver an alert that did not go out from the store's alarm", async () => {
     const t = await newTenant();
     await call("GET", "/v1/notifications", { key: t.key }); // binds the store to its tenant

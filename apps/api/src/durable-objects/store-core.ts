@@ -294,6 +294,8 @@ export abstract class StoreCore extends DurableObject<Env> {
     for (const { m } of matched) for (const write of m.writes) write(this.db);
     const matchedIds = matched.map(({ e }) => e.id);
     markMatched(this.db, tenantId, matchedIds, at);
+    // Runs whose filter failed may owe a failure alert (the alarm retries any left).
+    if (hasOwedAlerts(this.db)) this.ctx.waitUntil(this.deliverAlerts(tenantId));
     done.push(...matchedIds);
     // Ids the store does not know are done too: nothing to match.
     const known = new Set(rows.map((e) => e.id));

@@ -67,6 +67,9 @@ export function runEndOf(state: RunState, at: string): RunEnd | null {
       const s = state.steps[id]!;
       step = { id, name: byId.get(id)?.name?.trim() || id, input: s.input ?? null };
       error = s.error?.message ?? error;
+    } else if (state.filter?.error) {
+      // Its filter failed before any step ran.
+      step = { id: "filter", name: "Filter", input: state.event.data };
     }
     error = (error ?? "The run failed").slice(0, MAX_ERROR_CHARS);
   }

@@ -19,6 +19,7 @@ import type { Db } from "../db/client.ts";
 import { workflows, workflowVersions } from "../db/schema.ts";
 import type { Env } from "../env.ts";
 import { sha256Hex } from "../lib/crypto.ts";
+import { noteRunEnd, runEndOf } from "./alerts.ts";
 import type { StoreDb } from "./db.ts";
 import type { EventRow } from "./events.ts";
 import { DEFAULT_FAN_OUT_RUNS } from "./limits.ts";
@@ -243,9 +244,12 @@ export async function matchOne(
       continue;
     }
     const settled = advance(createRun(params), { type: "start", at: now }).state;
+    // A filter that failed fails the run: it counts for the workflow's alerts, once.
+    const end = known ? null : runEndOf(settled, at);
     writes.push((w) => {
       upsertRun(w, runIndexRow(tenantId, settled, at, false));
       appendRunAudit(w, tenantId, runAuditRecord(settled));
+      if (end) noteRunEnd(w, tenantId, end);
     });
     if (m.decision === MatchDecision.suppressed) suppressed.push({ runId, m });
   }
