@@ -261,4 +261,20 @@ describe("the small defects of issue 14", () => {
     expect(await values()).not.toContain("acme.example");
     expect(problems).toEqual([]);
   });
+
+  it("dates in the workflow list stay on one line on a small laptop screen", async () => {
+    const { page, problems } = await newPage(browser);
+    await page.setViewportSize({ width: 1024, height: 768 });
+    await signIn(page, base, ADMIN, vars.SWITCHYARD_DEMO_PASSWORD ?? "");
+    const updated = page.locator("td.when").first();
+    await updated.waitFor();
+    // One line box for the date's text: it did not wrap.
+    const lines = await updated.evaluate((el) => {
+      const range = document.createRange();
+      range.selectNodeContents(el);
+      return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size;
+    });
+    expect(lines).toBe(1);
+    expect(problems).toEqual([]);
+  });
 });
