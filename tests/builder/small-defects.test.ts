@@ -272,7 +272,7 @@ describe("the small defects of issue 14", () => {
     const lines = await updated.evaluate((el) => {
       const range = document.createRange();
       range.selectNodeContents(el);
-      return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size;
+      return new Set(Array.from(range.getClientRects(), (r) => Math.round(r.top))).size;
     });
     expect(lines).toBe(1);
     expect(problems).toEqual([]);
