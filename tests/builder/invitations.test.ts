@@ -41,7 +41,7 @@ const unexpected = (problems: string[]) =>
 async function membersPage(): Promise<{ page: Page; problems: string[] }> {
   const { page, problems } = await newPage(browser);
   await signIn(page, base, ADMIN, vars.SWITCHYARD_DEMO_PASSWORD ?? "");
-  await page.getByRole("link", { name: "Settings" }).click();
+  await page.getByRole("link", { name: "Settings", exact: true }).click();
   await page.getByRole("link", { name: "Members" }).click();
   await page.locator(`[data-member="${ADMIN}"]`).waitFor();
   return { page, problems };

@@ -369,7 +369,7 @@ describe("operating: approvals, keys and webhook sources", () => {
   });
 
   it("creates an API key, shown once, and revokes it: the key then gets 401", async () => {
-    await page.getByRole("link", { name: "Settings" }).click();
+    await page.getByRole("link", { name: "Settings", exact: true }).click();
     await page.getByRole("heading", { name: "API keys" }).waitFor();
     const name = `Script ${tag}`;
     await page.getByLabel("Name").fill(name);

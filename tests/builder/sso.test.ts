@@ -55,7 +55,7 @@ describe("single sign-on in the builder", () => {
     const admin = await newPage(browser);
     const page = admin.page;
     await signIn(page, base, t.email, t.password);
-    await page.getByRole("link", { name: "Settings" }).click();
+    await page.getByRole("link", { name: "Settings", exact: true }).click();
     await page
       .getByRole("navigation", { name: "Settings" })
       .getByRole("link", { name: "Single sign-on" })

@@ -72,7 +72,7 @@ describe("switching tenant", () => {
     expect(await page.getByTestId("role").textContent()).toBe("editor");
     expect(await tenant.inputValue()).toBe(b.tenantId);
     // Admin-only navigation follows the role.
-    expect(await page.getByRole("link", { name: "Settings" }).count()).toBe(0);
+    expect(await page.getByRole("link", { name: "Settings", exact: true }).count()).toBe(0);
 
     // The session stays in B across a reload.
     await page.reload();
