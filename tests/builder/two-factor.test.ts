@@ -98,8 +98,12 @@ describe("two-step sign-in", () => {
       .poll(() => page.getByRole("alert").textContent())
       .toContain("That code is not right");
     await page.getByLabel("Code from your authenticator app").fill(appCode(secret, 1));
+    // The list's run counts load after the heading: signing out before they
+    // arrive would log their 401 (a person does not sign out that fast).
+    const counted = page.waitForResponse((r) => r.url().includes("/v1/runs?"));
     await page.getByRole("button", { name: "Sign in", exact: true }).click();
     await page.getByRole("heading", { name: "Workflows", exact: true }).waitFor();
+    await counted;
 
     // Phone lost: a recovery code signs in once.
     await signOut(page);
