@@ -299,6 +299,12 @@ export const workflows = sqliteTable(
     alerts: text("alerts"),
     /** The workflow (trigger `workflow.failed`) run when a run of this one fails; null: none. */
     onFailure: text("on_failure"),
+    /** Pause it automatically when it keeps failing (`{ failures, minutes }` JSON); null: never. */
+    autoPause: text("auto_pause"),
+    /** Why it was paused automatically (`{ at, failures, minutes }` JSON); null: not paused so. */
+    paused: text("paused"),
+    /** When it was last turned back on: failures before it do not count towards a pause. */
+    resumedAt: text("resumed_at"),
   },
   (t) => [
     index("workflows_tenant").on(t.tenantId, t.createdAt),
