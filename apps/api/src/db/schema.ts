@@ -303,8 +303,6 @@ export const workflows = sqliteTable(
     autoPause: text("auto_pause"),
     /** Why it was paused automatically (`{ at, failures, minutes }` JSON); null: not paused so. */
     paused: text("paused"),
-    /** When it was last turned back on: failures before it do not count towards a pause. */
-    resumedAt: text("resumed_at"),
   },
   (t) => [
     index("workflows_tenant").on(t.tenantId, t.createdAt),
