@@ -9,7 +9,16 @@ const approvalWorkflow = (timeout = "48h") => ({
     {
       id: "approve",
       action: "request_approval",
-      config: { approver: "{{ order.manager }}", title: "Approve order {{ order.id }}", timeout },
+      config: {
+        approver: "{{ order.manager }}",
+        title: "Approve order {{ order.id }}",
+        summary: [
+          { label: "Amount", value: "{{ order.amount }}" },
+          { label: "Customer", value: "{{ order.customer.name }} <{{ order.customer.email }}>" },
+          { label: "Rush", value: "{{ order.rush }}" },
+        ],
+        timeout,
+      },
     },
     {
       id: "decide",
@@ -45,7 +54,16 @@ async function setup(timeout?: string) {
   await call("POST", "/v1/workflows", { key: t.key, body: approvalWorkflow(timeout) });
   const sent = await call("POST", "/v1/events", {
     key: t.key,
-    body: { type: "order.created", data: { id: "o-1", manager } },
+    body: {
+      type: "order.created",
+      data: {
+        id: "o-1",
+        manager,
+        amount: 12500,
+        rush: true,
+        customer: { name: "Dana Buyer", email: "dana@example.com" },
+      },
+    },
   });
   const ev = await eventually(
     () => call("GET", `/v1/events/${sent.body.id}`, { key: t.key }),
@@ -65,7 +83,7 @@ async function stepsOf(key: string, runId: string, status: string): Promise<Json
 }
 
 describe("approvals", () => {
-  it("open a pending approval with a task and an email, and approving takes the then branch", async () => {
+  it("open a pending approval with an email (and no second item: no task), and approving takes the then branch", async () => {
     const { t, manager, viewer, runId } = await setup();
     const pending = await call("GET", "/v1/approvals?status=pending", { key: t.key });
     expect(pending.body.items).toHaveLength(1);
@@ -77,8 +95,9 @@ describe("approvals", () => {
       title: "Approve order o-1",
       status: "pending",
     });
-    const tasks = await call("GET", "/v1/tasks", { key: t.key });
-    expect(tasks.body.items[0]).toMatchObject({ assignee: manager, runId, stepId: "approve" });
+    // One item per decision: the approval is the approver's inbox item, with
+    // no "Approve: Approve order o-1" task beside it (issue 14, item 7).
+    expect((await call("GET", "/v1/tasks", { key: t.key })).body.items).toEqual([]);
     const mail = await call("GET", "/v1/outbox?channel=email", { key: t.key });
     expect(mail.body.items[0].to).toBe(manager);
     expect(mail.body.items[0].body).toContain(`/approvals/${a.id}`);
@@ -119,6 +138,48 @@ describe("approvals", () => {
     expect((await call("GET", `/v1/tasks?status=open`, { key: t.key })).body.items).toHaveLength(0);
     const audit = await call("GET", "/v1/audit?type=approval.decided", { key: t.key });
     expect(audit.body.items[0].subject).toBe(a.id);
+  });
+
+  it("carry the author's summary, rendered, in the list, the approval and the email (issue 14, item 7)", async () => {
+    const { t, manager } = await setup();
+    const expected = [
+      { label: "Amount", value: "12500" },
+      { label: "Customer", value: "Dana Buyer <dana@example.com>" },
+      { label: "Rush", value: "true" },
+    ];
+    const listed = (await call("GET", "/v1/approvals?status=pending", { key: t.key })).body.items;
+    expect(listed[0].summary).toEqual(expected);
+    const one = await call("GET", `/v1/approvals/${listed[0].id}`, { key: t.key });
+    expect(one.body.summary).toEqual(expected);
+    const mail = (await call("GET", "/v1/outbox?channel=email", { key: t.key })).body.items[0];
+    expect(mail.to).toBe(manager);
+    expect(mail.body).toContain(
+      "Amount: 12500\nCustomer: Dana Buyer <dana@example.com>\nRush: true",
+    );
+    // The expiry in the tenant's time zone (UTC by default), saying which.
+    expect(mail.body).toMatch(/This request expires on .+ \(UTC\)\./);
+    // The served contract describes it.
+    const doc = await call("GET", "/v1/openapi.json");
+    expect(doc.body.components.schemas.Approval.required).toContain("summary");
+  });
+
+  it("a summary value that cannot be rendered fails the step in words, naming the line", async () => {
+    const t = await newTenant();
+    const manager = `m-${crypto.randomUUID().slice(0, 6)}@example.com`;
+    await addMember(t.key, manager, "editor");
+    await call("POST", "/v1/workflows", { key: t.key, body: approvalWorkflow() });
+    const sent = await call("POST", "/v1/events", {
+      key: t.key,
+      body: { type: "order.created", data: { id: "o-2", manager, amount: 1 } },
+    });
+    const ev = await eventually(
+      () => call("GET", `/v1/events/${sent.body.id}`, { key: t.key }),
+      (r) => r.body.runs?.[0]?.status === "failed",
+    );
+    const run = (await call("GET", `/v1/runs/${ev.body.runs[0].id}`, { key: t.key })).body;
+    const approve = run.steps.find((s: Json) => s.id === "approve");
+    expect(approve.error.path).toBe("config.summary[1].value");
+    expect((await call("GET", "/v1/approvals", { key: t.key })).body.items).toEqual([]);
   });
 
   it("rejecting (by an admin key) takes the else branch", async () => {

@@ -62,6 +62,11 @@ describe("the demo seed", () => {
     const approval = (await call("GET", "/v1/approvals?status=pending", { key })).body.items.find(
       (a: Json) => a.runId === runId,
     );
+    // The facts to decide on (issue 14, item 7): the amount and the customer.
+    expect(approval.summary).toEqual([
+      { label: "Amount", value: "12500" },
+      { label: "Customer", value: "Dana Buyer" },
+    ]);
     const decided = await call("POST", `/v1/approvals/${approval.id}/decide`, {
       key,
       body: { decision: "approved" },

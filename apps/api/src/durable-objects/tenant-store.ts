@@ -213,14 +213,13 @@ export class TenantStore extends StoreCore {
     return outboxStore.listOutboxRows(this.db, tenantId, q);
   }
 
-  /** request_approval: the approval and the approver's task, once per run and step. */
+  /** request_approval: the approval, once per run and step. */
   async openApproval(
     tenantId: string,
     approval: approvalStore.ApprovalRow,
-    task: taskStore.TaskRow,
   ): Promise<approvalStore.ApprovalRow> {
     this.tenant(tenantId);
-    return approvalStore.openApproval(this.db, { ...approval, tenantId }, { ...task, tenantId });
+    return approvalStore.openApproval(this.db, { ...approval, tenantId });
   }
 
   async getApproval(tenantId: string, id: string): Promise<approvalStore.ApprovalRow | null> {

@@ -1,5 +1,8 @@
 import { parseDuration } from "@switchyard/engine";
 import { newId } from "../lib/crypto.ts";
+import { cachedSettingsRow } from "../services/settings.ts";
+import { tenantSettingsView } from "../services/tenant-settings.ts";
+import { approvalEmailBody, summaryLines } from "./approval-summary.ts";
 import { parseConfig } from "./config.ts";
 import { memberEmailOr } from "./members.ts";
 import { emailProviderFor } from "./message-providers.ts";
@@ -9,6 +12,7 @@ interface ApprovalConfig {
   approver: string;
   title: string;
   description?: string;
+  summary?: Array<{ label: string; value: unknown }>;
   timeout?: string;
 }
 
@@ -16,9 +20,11 @@ const DEFAULT_TIMEOUT = "72h";
 
 /**
  * `request_approval` opens the request: a pending approval (one per run and
- * step, ever), a task for the approver, and an email linking to it in the
- * builder. Its success only opens the request; the engine then waits for
- * the decision (POST /v1/approvals/:id/decide) or the timeout (`expired`).
+ * step, ever) carrying the facts the author chose, shown in the approver's
+ * inbox, and an email linking to it in the builder. The approval is the
+ * approver's one item: no task besides it. Its success only opens the
+ * request; the engine then waits for the decision
+ * (POST /v1/approvals/:id/decide) or the timeout (`expired`).
  */
 export const requestApprovalExecutor: Executor = {
   action: "request_approval",
@@ -31,42 +37,26 @@ export const requestApprovalExecutor: Executor = {
     const waitMs = parseDuration(c.timeout ?? DEFAULT_TIMEOUT) ?? parseDuration(DEFAULT_TIMEOUT)!;
     const id = newId("apr");
     const expiresAt = new Date(Date.parse(ctx.now) + waitMs).toISOString();
-    // The approval and its task commit together, once per run and step: a
-    // replay gets the first approval back (its id, its expiry) and no new task.
-    const approval = await ctx.store.openApproval(
-      ctx.tenantId,
-      {
-        tenantId: ctx.tenantId,
-        id,
-        runId: ctx.runId,
-        stepId: ctx.stepId,
-        workflowId: ctx.workflowId,
-        title: c.title,
-        description: c.description ?? null,
-        approver: member.email,
-        status: "pending",
-        decidedBy: null,
-        decidedAt: null,
-        comment: null,
-        expiresAt,
-        createdAt: ctx.now,
-      },
-      {
-        tenantId: ctx.tenantId,
-        id: newId("tsk"),
-        title: `Approve: ${c.title}`,
-        description: c.description ?? `Decide at ${linkTo(ctx, id)}`,
-        assignee: member.email,
-        due: expiresAt,
-        status: "open",
-        runId: ctx.runId,
-        stepId: ctx.stepId,
-        idempotencyKey: ctx.idempotencyKey,
-        createdAt: ctx.now,
-        updatedAt: ctx.now,
-      },
-    );
-    const link = linkTo(ctx, approval.id);
+    const summary = summaryLines(c.summary);
+    // Once per run and step: a replay gets the first approval back (its id,
+    // its expiry, its summary).
+    const approval = await ctx.store.openApproval(ctx.tenantId, {
+      tenantId: ctx.tenantId,
+      id,
+      runId: ctx.runId,
+      stepId: ctx.stepId,
+      workflowId: ctx.workflowId,
+      title: c.title,
+      description: c.description ?? null,
+      approver: member.email,
+      status: "pending",
+      decidedBy: null,
+      decidedAt: null,
+      comment: null,
+      expiresAt,
+      createdAt: ctx.now,
+      summary: summary.length > 0 ? summary : null,
+    });
     // The email is the step's one message: its key is the step's key, so a
     // retried attempt never sends it twice.
     const provider = await emailProviderFor(ctx);
@@ -74,7 +64,7 @@ export const requestApprovalExecutor: Executor = {
       {
         to: member.email,
         subject: `Approval needed: ${c.title}`,
-        body: `${c.description ? `${c.description}\n\n` : ""}Approve or reject: ${link}\nThis request expires at ${approval.expiresAt}.`,
+        body: approvalEmailBody(approval, linkTo(ctx, approval.id), await zoneOf(ctx)),
       },
       ctx,
     );
@@ -82,6 +72,12 @@ export const requestApprovalExecutor: Executor = {
     return { status: "succeeded", output: { approvalId: approval.id } };
   },
 };
+
+/** The tenant's time zone and locale, in which the email says when the request expires. */
+async function zoneOf(ctx: ExecutionContext): Promise<{ timeZone: string; locale: string }> {
+  const view = tenantSettingsView(await cachedSettingsRow(ctx.db, ctx.tenantId));
+  return { timeZone: view.timezone, locale: view.locale };
+}
 
 /** Where the approver decides, in the builder. */
 function linkTo(ctx: ExecutionContext, approvalId: string): string {

@@ -21,6 +21,10 @@ import {
 
 const STATUSES = ["pending", "approved", "rejected", "expired", "cancelled"] as const;
 
+const SummaryLine = z
+  .object({ label: z.string(), value: z.string() })
+  .openapi("ApprovalSummaryLine", { example: { label: "Amount", value: "12500" } });
+
 const Approval = z
   .object({
     id: z.string(),
@@ -36,6 +40,10 @@ const Approval = z
     comment: z.string().nullable(),
     expiresAt: z.string(),
     createdAt: z.string(),
+    summary: z.array(SummaryLine).openapi({
+      description:
+        "The facts to decide on, as the workflow's author chose them (config.summary), rendered when the step ran; empty when none were chosen",
+    }),
   })
   .openapi("Approval");
 
@@ -53,6 +61,7 @@ const view = (r: ApprovalRow) => ({
   comment: r.comment,
   expiresAt: r.expiresAt,
   createdAt: r.createdAt,
+  summary: r.summary ?? [],
 });
 
 async function getApproval(env: Env, tenantId: string, id: string): Promise<ApprovalRow> {

@@ -32,6 +32,10 @@ export const DEMO_WORKFLOWS: Array<{ id: string; definition: unknown }> = [
           config: {
             approver: "{{ order.manager_email }}",
             title: "Approve order {{ order.id }}",
+            summary: [
+              { label: "Amount", value: "{{ order.amount }}" },
+              { label: "Customer", value: "{{ order.customer.name }}" },
+            ],
             timeout: "48h",
           },
         },

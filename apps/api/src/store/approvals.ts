@@ -1,30 +1,25 @@
 // Approvals in a tenant's store: opened by request_approval steps (one per
-// run and step, ever, with the approver's task in the same transaction),
-// decided through /v1/approvals/:id/decide once the run has accepted the
-// decision, and closed as expired or cancelled when the run says so.
+// run and step, ever), decided through /v1/approvals/:id/decide once the
+// run has accepted the decision, and closed as expired or cancelled when the
+// run says so. An approval is its approver's one item in the inbox: it opens
+// no task of its own (issue 14, item 7; approvals opened before that may
+// still have one, closed with the approval).
 import { and, desc, eq } from "drizzle-orm";
 import { type KeysetCursor, olderThan } from "../repositories/keyset.ts";
 import type { StoreDb } from "./db.ts";
 import { approvals } from "./schema.ts";
-import { closeStepTasks, insertTaskOnce, type TaskRow } from "./tasks.ts";
+import { closeStepTasks } from "./tasks.ts";
 
 export type ApprovalRow = typeof approvals.$inferSelect;
 export type ApprovalStatus = ApprovalRow["status"];
 
 /**
- * Opens the approval of a run's step and the approver's task, once: a
- * replay (the same run and step) returns the first approval and adds no
- * task. Both commit together, so a task never lacks its approval.
+ * Opens the approval of a run's step, once: a replay (the same run and
+ * step) returns the first approval (its id, its expiry, its summary).
  */
-export function openApproval(db: StoreDb, approval: ApprovalRow, task: TaskRow): ApprovalRow {
+export function openApproval(db: StoreDb, approval: ApprovalRow): ApprovalRow {
   return db.transaction((tx) => {
-    const opened = tx
-      .insert(approvals)
-      .values(approval)
-      .onConflictDoNothing()
-      .returning({ id: approvals.id })
-      .all();
-    if (opened.length > 0) insertTaskOnce(tx, task);
+    tx.insert(approvals).values(approval).onConflictDoNothing().run();
     return tx
       .select()
       .from(approvals)

@@ -246,6 +246,8 @@ export const STORE_MIGRATIONS: readonly (readonly string[])[] = [
 );`,
     "CREATE INDEX `run_history_run` ON `run_history` (`tenant_id`,`run_id`,`at`);",
   ],
+  // Approvals with the facts to decide on (issue 14, item 7): the rendered summary, as JSON.
+  ["ALTER TABLE `approvals` ADD `summary` text;"],
 ];
 
 /** Applies the migrations this storage has not seen yet; returns how many ran. */

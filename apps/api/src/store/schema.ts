@@ -195,6 +195,12 @@ export const outbox = sqliteTable(
   ],
 );
 
+/** One fact on an approval request: "Amount" → "12500". */
+export interface ApprovalSummaryLine {
+  label: string;
+  value: string;
+}
+
 export const approvals = sqliteTable(
   "approvals",
   {
@@ -214,6 +220,8 @@ export const approvals = sqliteTable(
     comment: text("comment"),
     expiresAt: text("expires_at").notNull(),
     createdAt: text("created_at").notNull(),
+    /** The facts to decide on, as the step rendered them; null before issue 14 and when none were chosen. */
+    summary: text("summary", { mode: "json" }).$type<ApprovalSummaryLine[]>(),
   },
   (t) => [
     primaryKey({ columns: [t.tenantId, t.id] }),

@@ -54,6 +54,15 @@ export function text(description: string): z.ZodString {
   return z.string().min(1, { message: "must not be empty" }).describe(description);
 }
 
+/**
+ * A member's email (or a template that renders one): the builder offers the
+ * tenant's members by name for it (`x-widget: person`).
+ * @example person("The approver's email")
+ */
+export function person(description: string): z.ZodString {
+  return text(description).meta({ description, "x-widget": "person" });
+}
+
 /** Longest duration a config field may hold: 30 days (`720h`). */
 export const MAX_CONFIG_DURATION_MS = 30 * 24 * 3_600_000;
 

@@ -1,6 +1,6 @@
 // Actions that send a message to a person.
 import { z } from "zod";
-import { defineAction, text } from "../define-action.ts";
+import { defineAction, person, text } from "../define-action.ts";
 import { platformLink } from "../platform-link.ts";
 
 const sentMessage = z.object({
@@ -41,7 +41,7 @@ export const notifyUser = defineAction({
   title: "Notify a member",
   description: "Shows an in-app notification to a member of the tenant.",
   config: z.strictObject({
-    user: text("The member's email"),
+    user: person("The member's email"),
     message: text("Notification text"),
     link: platformLink(
       "A path on this platform to open, such as /runs/run_1 (a template is checked again when it is sent)",

@@ -1,6 +1,6 @@
 // Actions on the tenant's own data: records and tasks.
 import { z } from "zod";
-import { defineAction, durationText, jsonValue, text } from "../define-action.ts";
+import { defineAction, durationText, jsonValue, person, text } from "../define-action.ts";
 
 export const updateRecord = defineAction({
   name: "update_record",
@@ -35,7 +35,7 @@ export const createTask = defineAction({
   description: "Creates a task assigned to a member of the tenant.",
   config: z.strictObject({
     title: text("Task title"),
-    assignee: text("The assignee's email"),
+    assignee: person("The assignee's email"),
     description: text("Details").optional(),
     due: durationText("Due after this long, e.g. 2d is written 48h").optional(),
   }),
