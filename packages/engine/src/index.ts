@@ -17,6 +17,8 @@ export type { ActionInfo } from "./catalogue/registry.ts";
 export { actionNames, getAction, listActions } from "./catalogue/registry.ts";
 export type { ContextInput, EventEnvelope, StepView } from "./context/context.ts";
 export { buildContext, payloadNameOf } from "./context/context.ts";
+export type { StepEffect } from "./definition/draft.ts";
+export { draftShapeProblems, stepEffects } from "./definition/draft.ts";
 export { DEFINITION_LIMITS, RESERVED_CONTEXT_NAMES } from "./definition/limits.ts";
 export type { StepDiff } from "./definition/normalize.ts";
 export { diffSteps, normalizeDefinition, stepSignature } from "./definition/normalize.ts";

@@ -9,6 +9,7 @@ import { nowIso } from "../lib/time.ts";
 import { AuditType, commitWithAudit } from "../repositories/audit.ts";
 import { getVersionRow, getWorkflowRow } from "../repositories/workflows.ts";
 import { auditKeyOf } from "../services/context.ts";
+import { runnable } from "../services/drafts.ts";
 import { acceptEvent } from "../services/events.ts";
 import { runIdFor } from "../store/matching.ts";
 import { errors, IdParam, jsonBody, jsonResponse } from "./common.ts";
@@ -43,7 +44,8 @@ async function versionFor(
   const n = version ?? row.liveVersion ?? row.latestVersion;
   const v = await getVersionRow(db, tenantId, id, n);
   if (!v) throw notFound(`Version ${n}`);
-  return { version: n, definition: JSON.parse(v.definition) as WorkflowDefinition };
+  // A draft saved with problems is refused (422 with them), never run.
+  return { version: n, definition: runnable(n, v.definition, "run") };
 }
 
 export const workflowRunRoutes = createRouter()
@@ -69,7 +71,7 @@ export const workflowRunRoutes = createRouter()
           }),
           "The dry run",
         ),
-        ...errors(400, 401, 403, 404),
+        ...errors(400, 401, 403, 404, 422),
       },
     }),
     async (c) => {
@@ -100,7 +102,7 @@ export const workflowRunRoutes = createRouter()
       request: { params: IdParam, body: jsonBody(RunBody) },
       responses: {
         202: jsonResponse(z.object({ runId: z.string(), eventId: z.string() }), "Started"),
-        ...errors(400, 401, 403, 404),
+        ...errors(400, 401, 403, 404, 422),
       },
     }),
     async (c) => {
