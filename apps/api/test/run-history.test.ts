@@ -1,21 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { definition } from "./failing-workflow.ts";
 import { addMember, call, eventually, type Json, login, newTenant } from "./helpers.ts";
 
 // A run keeps its history (issue 14): after a retry into success, it still
 // shows that it failed, when and why, and who retried it onto which version.
-
-const definition = (name: string) => ({
-  name,
-  trigger: { event: "order.created" },
-  steps: [
-    {
-      id: "tell",
-      name: "Tell the account manager",
-      action: "notify_user",
-      config: { user: "{{ order.user }}", message: "Order {{ order.id }}" },
-    },
-  ],
-});
 
 describe("a run's history", () => {
   it("shows the failure, the retry (who, which version) and the success", async () => {

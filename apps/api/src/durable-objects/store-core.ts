@@ -4,8 +4,9 @@ import { createDb } from "../db/client.ts";
 import type { Env } from "../env.ts";
 import { withD1Wrappers } from "../lib/d1-stats.ts";
 import { auditKeyOf } from "../services/context.ts";
-import { hasOwedAlerts, noteRunEnd, type RunEnd } from "../store/alerts.ts";
+import { hasOwedAlerts, noteRunEndAll, type RunEnd } from "../store/alerts.ts";
 import { ARCHIVE_EVERY_MS, hasUnarchived, planSegment, writeSegment } from "../store/archive.ts";
+import { pendingPauseIds } from "../store/auto-pause.ts";
 import { createStoreDb, type StoreDb } from "../store/db.ts";
 import {
   backOff,
@@ -294,8 +295,11 @@ export abstract class StoreCore extends DurableObject<Env> {
     for (const { m } of matched) for (const write of m.writes) write(this.db);
     const matchedIds = matched.map(({ e }) => e.id);
     markMatched(this.db, tenantId, matchedIds, at);
-    // Runs whose filter failed may owe a failure alert (the alarm retries any left).
-    if (hasOwedAlerts(this.db)) this.ctx.waitUntil(this.deliverAlerts(tenantId));
+    // Runs whose filter failed may owe a failure alert, or have paused their workflow.
+    if (hasOwedAlerts(this.db)) {
+      this.dropPaused();
+      this.ctx.waitUntil(this.deliverAlerts(tenantId));
+    }
     done.push(...matchedIds);
     // Ids the store does not know are done too: nothing to match.
     const known = new Set(rows.map((e) => e.id));
@@ -445,10 +449,11 @@ export abstract class StoreCore extends DurableObject<Env> {
       noteEnd(db, tenantId, end, row.workflowVersion);
       const event = failureEvent(db, tenantId, end, row.causation, at);
       return {
-        owes: noteRunEnd(db, tenantId, end) !== null,
+        owes: noteRunEndAll(db, tenantId, end).owes,
         emitted: event && insertEvent(db, event) ? event : null,
       };
     });
+    if (owes) this.dropPaused();
     if (emitted) this.announce([emitted]);
     if (audit) await this.scheduleArchive();
     if (owes) {
@@ -456,6 +461,11 @@ export abstract class StoreCore extends DurableObject<Env> {
       // Not delivered (D1 or the provider failing): the alarm tries again.
       if (hasOwedAlerts(this.db)) this.arm(Date.now() + ALERT_RETRY_MS);
     }
+  }
+
+  /** Workflows the store just paused leave the in-memory index too: no new run starts. */
+  private dropPaused(): void {
+    for (const id of pendingPauseIds(this.db)) this.#index?.index.remove(id);
   }
 
   /** Delivers owed failure alerts (TenantStore: store/alert-delivery.ts); never throws. */

@@ -46,6 +46,8 @@ export const AuditType = {
   workflowPublished: "workflow.published",
   workflowEnabled: "workflow.enabled",
   workflowDisabled: "workflow.disabled",
+  // Failing above its auto-pause threshold: the system turned it off (issue 14).
+  workflowPaused: "workflow.paused",
   workflowDeleted: "workflow.deleted",
   webhookSourceCreated: "webhook_source.created",
   webhookSourceRotated: "webhook_source.rotated",

@@ -2,6 +2,7 @@
 // who is told when a run fails.
 import { z } from "@hono/zod-openapi";
 import { DEFAULT_RECIPIENTS, MAX_ALERT_RECIPIENTS } from "../services/alert-settings.ts";
+import { AUTO_PAUSE_LIMITS } from "../store/auto-pause.ts";
 
 export const Alerts = z
   .strictObject({
@@ -42,4 +43,27 @@ export const OnFailure = z
   .openapi("OnFailure", {
     description:
       "When a run fails, this workflow (its trigger: workflow.failed) runs with an event whose data is { run, workflow, step, error, input }",
+  });
+
+const { failures, minutes } = AUTO_PAUSE_LIMITS;
+
+export const AutoPauseSchema = z
+  .strictObject({
+    failures: z.number().int().min(failures.min).max(failures.max).openapi({ example: 5 }),
+    minutes: z.number().int().min(minutes.min).max(minutes.max).openapi({ example: 10 }),
+  })
+  .openapi("AutoPause", {
+    description:
+      "Pause the workflow (it starts no new runs) after this many failed runs within this many minutes; POST /v1/workflows/:id/enable turns it back on",
+  });
+
+export const Paused = z
+  .object({
+    at: z.string(),
+    failures: z.number().int().openapi({ description: "Failed runs that crossed the threshold" }),
+    minutes: z.number().int().nullable(),
+    runId: z.string().openapi({ description: "The failed run that crossed it" }),
+  })
+  .openapi("WorkflowPaused", {
+    description: "Why it was paused automatically; null when it was not (or was turned back on)",
   });

@@ -1,5 +1,5 @@
 // A workflow's settings beside its definition (issue 14): who is told when
-// its runs fail, and which workflow runs on failure. Not a version:
+// its runs fail, which workflow runs on failure, and when it pauses itself. Not a version:
 // changing them saves no new definition.
 import { createRoute, z } from "@hono/zod-openapi";
 import { and, eq } from "drizzle-orm";
@@ -14,9 +14,10 @@ import { AuditType, commitWithAudit } from "../repositories/audit.ts";
 import { getWorkflowRow } from "../repositories/workflows.ts";
 import { alertsJson, checkRecipients, parseAlerts } from "../services/alert-settings.ts";
 import { auditKeyOf } from "../services/context.ts";
+import { autoPauseJson, parseAutoPause } from "../store/auto-pause.ts";
 import { storeFor } from "../store/client.ts";
 import { WORKFLOW_FAILED } from "../store/on-failure.ts";
-import { Alerts, OnFailure } from "./alert-schemas.ts";
+import { Alerts, AutoPauseSchema, OnFailure } from "./alert-schemas.ts";
 import { errors, IdParam, jsonBody, jsonResponse } from "./common.ts";
 import { view, Workflow } from "./workflows.ts";
 
@@ -28,6 +29,9 @@ const WorkflowPatch = z
     onFailure: OnFailure.nullable().optional().openapi({
       description:
         "On failure, run this workflow (live, enabled, trigger workflow.failed); null: none",
+    }),
+    autoPause: AutoPauseSchema.nullable().optional().openapi({
+      description: "Pause it after N failed runs within M minutes; null: never",
     }),
   })
   .openapi("WorkflowPatch");
@@ -56,7 +60,8 @@ export const workflowSettingsRoutes = createRouter().openapi(
     method: "patch",
     path: "/v1/workflows/{id}",
     tags: ["Workflows"],
-    summary: "Change a workflow's settings (who is told when its runs fail, what runs on failure)",
+    summary:
+      "Change a workflow's settings (who is told when its runs fail, what runs on failure, auto-pause)",
     description:
       "A field left out stays as it is. Settings are not part of the definition: no version is saved.",
     request: { params: IdParam, body: jsonBody(WorkflowPatch) },
@@ -72,7 +77,8 @@ export const workflowSettingsRoutes = createRouter().openapi(
     const db = c.var.db;
     const row = await getWorkflowRow(db, p.tenantId, id);
     if (!row || row.deletedAt !== null) throw notFound("Workflow");
-    const set: { alerts?: string | null; onFailure?: string | null } = {};
+    const set: { alerts?: string | null; onFailure?: string | null; autoPause?: string | null } =
+      {};
     const changes: Record<string, { old: unknown; new: unknown }> = {};
     if (input.alerts !== undefined) {
       if (input.alerts) await checkRecipients(db, p.tenantId, input.alerts, "alerts");
@@ -90,6 +96,13 @@ export const workflowSettingsRoutes = createRouter().openapi(
         changes.onFailure = { old: row.onFailure, new: next };
       }
     }
+    if (input.autoPause !== undefined) {
+      const next = input.autoPause ? autoPauseJson(input.autoPause) : null;
+      if (next !== row.autoPause) {
+        set.autoPause = next;
+        changes.autoPause = { old: parseAutoPause(row.autoPause), new: input.autoPause };
+      }
+    }
     if (Object.keys(changes).length > 0) {
       const at = nowIso();
       await commitWithAudit(
@@ -105,8 +118,8 @@ export const workflowSettingsRoutes = createRouter().openapi(
         ],
         [{ type: AuditType.workflowUpdated, actor: actorOf(p), subject: id, details: changes }],
       );
-      // The store keeps each live workflow's on-failure choice with its copy.
-      if (changes.onFailure) {
+      // The store keeps each live workflow's on-failure choice and threshold with its copy.
+      if (changes.onFailure || changes.autoPause) {
         await storeFor(c.env, p.tenantId)
           .refreshWorkflows(p.tenantId)
           .catch((err) => console.error(`tenant ${p.tenantId}: store not told`, err));

@@ -26,7 +26,7 @@ import {
   toWorkflowView,
 } from "../services/workflows.ts";
 import { storeFor } from "../store/client.ts";
-import { Alerts, Failing, OnFailure } from "./alert-schemas.ts";
+import { Alerts, AutoPauseSchema, Failing, OnFailure, Paused } from "./alert-schemas.ts";
 import {
   decodeCursor,
   encodeCursor,
@@ -81,6 +81,8 @@ export const Workflow = z
     }),
     failing: Failing.nullable(),
     onFailure: OnFailure.nullable(),
+    autoPause: AutoPauseSchema.nullable(),
+    paused: Paused.nullable(),
   })
   .openapi("Workflow");
 

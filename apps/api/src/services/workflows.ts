@@ -14,6 +14,7 @@ import { canonicalJson } from "../lib/json.ts";
 import { type AuditInput, AuditType, commitWithAudit } from "../repositories/audit.ts";
 import { getVersionRow, getWorkflowRow, type WorkflowRow } from "../repositories/workflows.ts";
 import type { FailureStreak } from "../store/alerts.ts";
+import { type AutoPause, type Paused, parseAutoPause, parsePaused } from "../store/auto-pause.ts";
 import { type AlertSettings, parseAlerts } from "./alert-settings.ts";
 
 /** The workflow resource of API.md. */
@@ -35,6 +36,10 @@ export interface WorkflowView {
   failing: FailingView | null;
   /** The workflow run with a `workflow.failed` event when a run of this one fails. */
   onFailure: { workflowId: string } | null;
+  /** Paused automatically after this many failed runs within this many minutes; null: never. */
+  autoPause: AutoPause | null;
+  /** Why it was paused automatically; null once it is turned back on. */
+  paused: Paused | null;
 }
 
 /** A workflow's current streak of failed runs (the tenant's store keeps it). */
@@ -80,6 +85,8 @@ export function toWorkflowView(
     alerts: parseAlerts(row.alerts),
     failing,
     onFailure: row.onFailure ? { workflowId: row.onFailure } : null,
+    autoPause: parseAutoPause(row.autoPause),
+    paused: parsePaused(row.paused),
   };
 }
 
@@ -352,7 +359,8 @@ export async function setEnabled(d: Deps, workflowId: string, enabled: boolean):
     () => [
       db
         .update(workflows)
-        .set({ enabled, updatedAt: d.at })
+        // Turning it back on ends an automatic pause (its failures count afresh).
+        .set({ enabled, updatedAt: d.at, ...(enabled ? { paused: null } : {}) })
         .where(and(eq(workflows.tenantId, d.tenantId), eq(workflows.id, workflowId))),
     ],
     [
@@ -360,6 +368,9 @@ export async function setEnabled(d: Deps, workflowId: string, enabled: boolean):
         type: enabled ? AuditType.workflowEnabled : AuditType.workflowDisabled,
         actor: d.actor,
         subject: workflowId,
+        ...(enabled && row.paused
+          ? { details: { pausedAutomatically: JSON.parse(row.paused) } }
+          : {}),
       },
     ],
   );

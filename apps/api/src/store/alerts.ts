@@ -9,6 +9,7 @@
 // crash in between still alerts.
 import { flattenSteps, type RunState } from "@switchyard/engine";
 import { and, eq } from "drizzle-orm";
+import { notePauseFailure } from "./auto-pause.ts";
 import type { StoreDb } from "./db.ts";
 import { failureStreaks, owedAlerts } from "./schema.ts";
 
@@ -29,7 +30,7 @@ export interface RunEnd {
   error: string | null;
 }
 
-export type AlertKind = "failing" | "recovered";
+export type AlertKind = "failing" | "recovered" | "paused";
 
 export interface Alert {
   id: string;
@@ -43,6 +44,8 @@ export interface Alert {
   since: string;
   step: string | null;
   error: string | null;
+  /** paused: the threshold it crossed (`count` failed runs within its minutes). */
+  threshold?: { failures: number; minutes: number };
 }
 
 export type FailureStreak = typeof failureStreaks.$inferSelect;
@@ -167,11 +170,31 @@ export function noteRunEnd(db: StoreDb, tenantId: string, end: RunEnd): Alert | 
       error: end.error,
     };
   }
+  oweAlert(db, tenantId, alert);
+  return alert;
+}
+
+function oweAlert(db: StoreDb, tenantId: string, alert: Alert): void {
   db.insert(owedAlerts)
-    .values({ id: alert.id, tenantId, alert: JSON.stringify(alert), createdAt: end.finishedAt })
+    .values({ id: alert.id, tenantId, alert: JSON.stringify(alert), createdAt: alert.at })
     .onConflictDoNothing()
     .run();
-  return alert;
+}
+
+/**
+ * A fresh run end, for its workflow's streak and, when it failed, its
+ * auto-pause threshold: `owes` when an alert waits to be delivered,
+ * `paused` when the workflow just left the live copy.
+ */
+export function noteRunEndAll(
+  db: StoreDb,
+  tenantId: string,
+  end: RunEnd,
+): { owes: boolean; paused: boolean } {
+  const streak = noteRunEnd(db, tenantId, end);
+  const pause = notePauseFailure(db, end);
+  if (pause) oweAlert(db, tenantId, pause);
+  return { owes: streak !== null || pause !== null, paused: pause !== null };
 }
 
 /** Alerts not delivered yet, oldest first (a few at a time). */
@@ -200,6 +223,13 @@ export function settleAlert(db: StoreDb, tenantId: string, id: string): void {
 /** The run's page in the builder: a same-origin path. */
 export const runLink = (runId: string): string => `/runs/${encodeURIComponent(runId)}`;
 
+/** The workflow's settings page, where a paused workflow is turned back on. */
+export const settingsLink = (workflowId: string): string =>
+  `/workflows/${encodeURIComponent(workflowId)}/settings`;
+
+const minutesWords = (m: number): string =>
+  m % 60 === 0 ? `${m / 60} hour${m === 60 ? "" : "s"}` : `${m} minute${m === 1 ? "" : "s"}`;
+
 const plural = (n: number): string => `${n} failed run${n === 1 ? "" : "s"}`;
 
 /**
@@ -211,8 +241,23 @@ export function alertText(
   a: Alert,
   publicUrl: string,
 ): { message: string; subject: string; body: string; link: string } {
+  const origin = publicUrl.replace(/\/+$/, "");
+  if (a.kind === "paused") {
+    const link = settingsLink(a.workflowId);
+    const within = a.threshold ? ` within ${minutesWords(a.threshold.minutes)}` : "";
+    const message = `Workflow '${a.workflowName}' was paused after ${plural(a.count)}${within}. It starts no new runs until someone turns it back on.`;
+    const last = a.step ? ` at step '${a.step}'` : "";
+    return {
+      message,
+      subject: `Workflow '${a.workflowName}' was paused`,
+      body:
+        `${message}\n\nThe last failure${last}: ${a.error ?? "the run failed"}\n` +
+        `The run: ${origin}${runLink(a.runId)}\n\nTurn it back on: ${origin}${link}\n`,
+      link,
+    };
+  }
   const link = runLink(a.runId);
-  const url = `${publicUrl.replace(/\/+$/, "")}${link}`;
+  const url = `${origin}${link}`;
   if (a.kind === "recovered") {
     const message = `Workflow '${a.workflowName}' recovered after ${plural(a.count)}.`;
     return {

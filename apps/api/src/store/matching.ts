@@ -19,7 +19,8 @@ import type { Db } from "../db/client.ts";
 import { workflows, workflowVersions } from "../db/schema.ts";
 import type { Env } from "../env.ts";
 import { sha256Hex } from "../lib/crypto.ts";
-import { noteRunEnd, runEndOf } from "./alerts.ts";
+import { noteRunEndAll, runEndOf } from "./alerts.ts";
+import { pendingPauseIds } from "./auto-pause.ts";
 import type { StoreDb } from "./db.ts";
 import type { EventRow } from "./events.ts";
 import { DEFAULT_FAN_OUT_RUNS } from "./limits.ts";
@@ -47,9 +48,11 @@ export function envelopeOf(e: EventRow): EventEnvelope {
   };
 }
 
-/** The tenant's live versions as D1 has them (the control plane). */
-/** A live version, and the workflow its failed runs' `workflow.failed` event goes to. */
-export type LiveRow = LiveWorkflow & { onFailure?: string | null };
+/**
+ * A live version as D1 has it (the control plane), the workflow its failed
+ * runs' `workflow.failed` event goes to, and its auto-pause threshold.
+ */
+export type LiveRow = LiveWorkflow & { onFailure?: string | null; autoPause?: string | null };
 
 export async function readLiveFromD1(d1: Db, tenantId: string): Promise<LiveRow[]> {
   const rows = await d1
@@ -58,6 +61,7 @@ export async function readLiveFromD1(d1: Db, tenantId: string): Promise<LiveRow[
       version: workflowVersions.version,
       definition: workflowVersions.definition,
       onFailure: workflows.onFailure,
+      autoPause: workflows.autoPause,
     })
     .from(workflows)
     .innerJoin(
@@ -81,14 +85,20 @@ export async function readLiveFromD1(d1: Db, tenantId: string): Promise<LiveRow[
     version: r.version,
     definition: JSON.parse(r.definition) as WorkflowDefinition,
     onFailure: r.onFailure,
+    autoPause: r.autoPause,
   }));
 }
 
-/** Replaces the store's copy of the live versions, in one transaction. */
+/**
+ * Replaces the store's copy of the live versions, in one transaction. A
+ * workflow the store paused stays out until D1 has the pause too.
+ */
 export function replaceLive(db: StoreDb, live: LiveRow[]): void {
   db.transaction((tx) => {
+    const paused = pendingPauseIds(tx as unknown as StoreDb);
     tx.delete(liveWorkflows).run();
     for (const w of live) {
+      if (paused.has(w.workflowId)) continue;
       tx.insert(liveWorkflows)
         .values({
           workflowId: w.workflowId,
@@ -96,9 +106,15 @@ export function replaceLive(db: StoreDb, live: LiveRow[]): void {
           triggerEvent: w.definition.trigger.event,
           definition: JSON.stringify(w.definition),
           onFailure: w.onFailure ?? null,
+          autoPause: w.autoPause ?? null,
         })
         .run();
     }
+    // Failures counted for a threshold that is gone count no more.
+    run(
+      tx as unknown as StoreDb,
+      "DELETE FROM pause_failures WHERE workflow_id NOT IN (SELECT workflow_id FROM live_workflows WHERE auto_pause IS NOT NULL)",
+    );
   });
 }
 
@@ -249,7 +265,7 @@ export async function matchOne(
     writes.push((w) => {
       upsertRun(w, runIndexRow(tenantId, settled, at, false));
       appendRunAudit(w, tenantId, runAuditRecord(settled));
-      if (end) noteRunEnd(w, tenantId, end);
+      if (end) noteRunEndAll(w, tenantId, end);
     });
     if (m.decision === MatchDecision.suppressed) suppressed.push({ runId, m });
   }

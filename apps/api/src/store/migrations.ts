@@ -246,6 +246,21 @@ export const STORE_MIGRATIONS: readonly (readonly string[])[] = [
 );`,
     "CREATE INDEX `run_history_run` ON `run_history` (`tenant_id`,`run_id`,`at`);",
   ],
+  // Auto-pause (issue 14): each live workflow's threshold, its recent failures, pauses owed to D1.
+  [
+    "ALTER TABLE `live_workflows` ADD `auto_pause` text;",
+    `CREATE TABLE \`pause_failures\` (
+	\`workflow_id\` text NOT NULL,
+	\`run_id\` text NOT NULL,
+	\`at\` text NOT NULL,
+	PRIMARY KEY(\`workflow_id\`, \`run_id\`)
+);`,
+    "CREATE INDEX `pause_failures_at` ON `pause_failures` (`workflow_id`,`at`);",
+    `CREATE TABLE \`pending_pauses\` (
+	\`workflow_id\` text PRIMARY KEY NOT NULL,
+	\`at\` text NOT NULL
+);`,
+  ],
   // Approvals with the facts to decide on (issue 14, item 7): the rendered summary, as JSON.
   ["ALTER TABLE `approvals` ADD `summary` text;"],
 ];

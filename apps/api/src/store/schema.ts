@@ -259,6 +259,8 @@ export const liveWorkflows = sqliteTable(
     definition: text("definition").notNull(),
     /** The workflow its failed runs' `workflow.failed` event goes to (its settings). */
     onFailure: text("on_failure"),
+    /** Its auto-pause threshold (`{ failures, minutes }` JSON, its settings); null: never. */
+    autoPause: text("auto_pause"),
   },
   (t) => [index("live_workflows_trigger").on(t.triggerEvent)],
 );
@@ -385,3 +387,30 @@ export const runHistory = sqliteTable(
     index("run_history_run").on(t.tenantId, t.runId, t.at),
   ],
 );
+
+/**
+ * Auto-pause (issue 14): the recent failed runs of each workflow that has a
+ * threshold, pruned to its window; cleared when it is paused, so turning it
+ * back on counts afresh.
+ */
+export const pauseFailures = sqliteTable(
+  "pause_failures",
+  {
+    workflowId: text("workflow_id").notNull(),
+    runId: text("run_id").notNull(),
+    at: text("at").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.workflowId, t.runId] }),
+    index("pause_failures_at").on(t.workflowId, t.at),
+  ],
+);
+
+/**
+ * Pauses decided by the store and not yet written to D1: the live copy
+ * leaves these workflows out until D1 says they are disabled.
+ */
+export const pendingPauses = sqliteTable("pending_pauses", {
+  workflowId: text("workflow_id").primaryKey(),
+  at: text("at").notNull(),
+});
