@@ -24,6 +24,7 @@ import { outboxRoutes } from "./routes/outbox.ts";
 import { passkeyRoutes } from "./routes/passkeys.ts";
 import { passwordResetRoutes } from "./routes/password-reset.ts";
 import { platformRoutes } from "./routes/platform.ts";
+import { recordHistoryRoutes } from "./routes/record-history.ts";
 import { recordsRoutes } from "./routes/records.ts";
 import { runHistoryRoutes } from "./routes/run-history.ts";
 import { runRoutes } from "./routes/runs.ts";
@@ -34,6 +35,7 @@ import { tasksRoutes } from "./routes/tasks.ts";
 import { tenantRoutes } from "./routes/tenants.ts";
 import { twoFactorRoutes } from "./routes/two-factor.ts";
 import { webhookSourceRoutes } from "./routes/webhook-sources.ts";
+import { workflowInteractionRoutes } from "./routes/workflow-interactions.ts";
 import { workflowRunRoutes } from "./routes/workflow-runs.ts";
 import { workflowSettingsRoutes } from "./routes/workflow-settings.ts";
 import { workflowRoutes } from "./routes/workflows.ts";
@@ -79,6 +81,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
     auditRoutes,
     platformRoutes,
     workflowRunRoutes,
+    workflowInteractionRoutes,
     webhookSourceRoutes,
     hookRoutes,
     approvalRoutes,
@@ -86,6 +89,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
     runRoutes,
     runHistoryRoutes,
     recordsRoutes,
+    recordHistoryRoutes,
     tasksRoutes,
     notificationsRoutes,
     outboxRoutes,

@@ -24,8 +24,10 @@ import {
   markMatched,
   type NewEvent,
   nextDue,
+  type RunOfEvent,
   redrive,
   runsOfEvent,
+  runsOfEvents,
 } from "../store/events.ts";
 import { type Lane, type LimitName, limitSettings, TenantLimits } from "../store/limits.ts";
 import { MatchQueue } from "../store/match-queue.ts";
@@ -59,12 +61,11 @@ import {
   signEntries,
   verifyRunLog,
 } from "../store/run-log.ts";
+import { type RunSearch, type RunSearchPage, searchRuns } from "../store/run-search.ts";
 import {
   appendRunAudit,
   getRunRow,
-  listRunRows,
   type RunAuditRecord,
-  type RunListQuery,
   type RunRow,
   upsertRun,
 } from "../store/runs.ts";
@@ -210,9 +211,19 @@ export abstract class StoreCore extends DurableObject<Env> {
     return { event, runs: runsOfEvent(this.db, tenantId, id) };
   }
 
-  async listEvents(tenantId: string, q: EventListQuery): Promise<EventRow[]> {
+  /** Newest first, each with the runs it started; fetches limit + 1. */
+  async listEvents(
+    tenantId: string,
+    q: EventListQuery,
+  ): Promise<(EventRow & { runs: RunOfEvent[] })[]> {
     this.tenant(tenantId);
-    return listEventRows(this.db, tenantId, q);
+    const rows = listEventRows(this.db, tenantId, q);
+    const started = runsOfEvents(
+      this.db,
+      tenantId,
+      rows.map((r) => r.id),
+    );
+    return rows.map((r) => ({ ...r, runs: started.get(r.id) ?? [] }));
   }
 
   /** A failed event matched again; false when there is no failed event by that id. */
@@ -476,9 +487,10 @@ export abstract class StoreCore extends DurableObject<Env> {
     return getRunRow(this.db, tenantId, id) ?? null;
   }
 
-  async listRuns(tenantId: string, q: RunListQuery): Promise<RunRow[]> {
+  /** A page of runs with their events' key fields; `q` searches by the event (store/run-search.ts). */
+  async listRuns(tenantId: string, q: RunSearch): Promise<RunSearchPage> {
     this.tenant(tenantId);
-    return listRunRows(this.db, tenantId, q);
+    return searchRuns(this.db, tenantId, q);
   }
 
   // ── The alarm ───────────────────────────────────────────────────────────

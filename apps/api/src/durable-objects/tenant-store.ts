@@ -9,6 +9,7 @@ import { eventRow } from "../store/events.ts";
 import { limitSettings } from "../store/limits.ts";
 import * as notificationStore from "../store/notifications.ts";
 import * as outboxStore from "../store/outbox.ts";
+import { listRecordVersionRows, type RecordVersionRow } from "../store/record-versions.ts";
 import * as recordStore from "../store/records.ts";
 import { noteRetry, type RunHistoryRow, runHistoryOf } from "../store/run-history.ts";
 import { type OwedEntry, RunLogType } from "../store/run-log.ts";
@@ -46,6 +47,26 @@ export class TenantStore extends StoreCore {
     return recordStore.listRecordRows(this.db, tenantId, type, q).map(toRecordView);
   }
 
+  /** A record's versions, newest first (store/record-versions.ts); fetches limit + 1. */
+  async listRecordVersions(
+    tenantId: string,
+    type: string,
+    id: string,
+    q: { limit: number; before?: number | undefined },
+  ): Promise<RecordVersionRow[]> {
+    this.tenant(tenantId);
+    return listRecordVersionRows(this.db, tenantId, type, id, q);
+  }
+
+  /** The record types in use, by name; fetches limit + 1. */
+  async listRecordTypes(
+    tenantId: string,
+    q: { limit: number; after?: string | undefined },
+  ): Promise<{ type: string; records: number; updatedAt: string | null }[]> {
+    this.tenant(tenantId);
+    return recordStore.listRecordTypeRows(this.db, tenantId, q);
+  }
+
   /**
    * A record write from the API: takes the tenant's `records` limit, then
    * stores the record and its change event (source `record`, root
@@ -67,6 +88,7 @@ export class TenantStore extends StoreCore {
       { ...input, at },
       {
         mustExist: input.mode === "merge",
+        actor: input.actor,
         eventRow: (e) =>
           eventRow(
             tenantId,

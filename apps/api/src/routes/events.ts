@@ -3,6 +3,7 @@ import { EVENT_TYPE_PATTERN, RESERVED_CONTEXT_NAMES } from "@switchyard/engine";
 import { authorize } from "../auth/authenticate.ts";
 import { ApiError, ErrorCode, notFound } from "../errors.ts";
 import { createRouter } from "../http.ts";
+import { eventKey } from "../services/event-key.ts";
 import { acceptEvent } from "../services/events.ts";
 import { storeFor } from "../store/client.ts";
 import { decodeCursor, encodeCursor, errors, jsonBody, jsonResponse, ListQuery } from "./common.ts";
@@ -87,6 +88,17 @@ const EventSummary = z
     receivedAt: z.string(),
     source: z.string(),
     status: z.enum(["accepted", "matched", "failed"]),
+    error: z
+      .string()
+      .nullable()
+      .openapi({ description: "Why a failed event could not be matched" }),
+    key: z.string().nullable().openapi({
+      description:
+        "The event's key field, e.g. \"payment pay_9004\" (the rule of GET /v1/runs' `eventKey`)",
+    }),
+    runs: z
+      .array(z.object({ id: z.string(), workflowId: z.string(), status: z.string() }))
+      .openapi({ description: "The runs it started, oldest first" }),
   })
   .openapi("EventSummary");
 
@@ -103,11 +115,14 @@ export const eventRoutes = createRouter()
       method: "get",
       path: "/v1/events",
       tags: ["Events"],
-      summary: "Recent events, newest first (the builder previews with them)",
+      summary: "Recent events, newest first, each with the runs it started",
       request: {
         query: ListQuery.extend({
           type: z.string().max(100).optional(),
           status: z.enum(["accepted", "matched", "failed"]).optional(),
+          since: z.iso.datetime({ offset: true }).optional().openapi({
+            description: "Received at or after this time",
+          }),
         }),
       },
       responses: {
@@ -124,6 +139,7 @@ export const eventRoutes = createRouter()
       const rows = await storeFor(c.env, p.tenantId).listEvents(p.tenantId, {
         type: q.type,
         status: q.status,
+        since: q.since && new Date(q.since).toISOString(),
         limit: q.limit,
         after: decodeCursor(q.cursor, isCursor),
       });
@@ -131,15 +147,21 @@ export const eventRoutes = createRouter()
       const last = page[page.length - 1];
       return c.json(
         {
-          items: page.map((e) => ({
-            id: e.id,
-            type: e.type,
-            data: JSON.parse(e.data),
-            occurredAt: e.occurredAt,
-            receivedAt: e.receivedAt,
-            source: e.source,
-            status: e.status,
-          })),
+          items: page.map((e) => {
+            const data: unknown = JSON.parse(e.data);
+            return {
+              id: e.id,
+              type: e.type,
+              data,
+              occurredAt: e.occurredAt,
+              receivedAt: e.receivedAt,
+              source: e.source,
+              status: e.status,
+              error: e.error,
+              key: eventKey(e.type, data),
+              runs: e.runs,
+            };
+          }),
           nextCursor:
             rows.length > q.limit && last
               ? encodeCursor({ receivedAt: last.receivedAt, id: last.id })

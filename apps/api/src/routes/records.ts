@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { authorize } from "../auth/authenticate.ts";
+import { actorOf } from "../auth/principal.ts";
 import { ApiError, ErrorCode, notFound } from "../errors.ts";
 import { type AppEnv, createRouter } from "../http.ts";
 import { rateLimited } from "../services/events.ts";
@@ -92,6 +93,7 @@ async function write(
     id,
     fields,
     mode,
+    actor: actorOf(p),
   })) as unknown as RecordWriteReply;
   if (reply.ok) return { record: reply.record, created: reply.created };
   if (reply.reason === "not_found") throw notFound("Record");

@@ -1,5 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { RunState, WorkflowDefinition } from "@switchyard/engine";
+import { compile, ExprError } from "@switchyard/expr";
 import { authorize } from "../auth/authenticate.ts";
 import { actorOf } from "../auth/principal.ts";
 import type { RetryPreview } from "../durable-objects/run-preview.ts";
@@ -11,6 +12,7 @@ import { isKeysetCursor } from "../repositories/keyset.ts";
 import { getVersionRow } from "../repositories/workflows.ts";
 import { RequiredSecret, requiredSecret } from "../required-secrets.ts";
 import type { Ctx } from "../services/context.ts";
+import { runnable } from "../services/drafts.ts";
 import { storeFor } from "../store/client.ts";
 import { RunLogType } from "../store/run-log.ts";
 import { type RunRow, runIndexRow, type StepView, stepViews } from "../store/runs.ts";
@@ -75,7 +77,43 @@ const RunsQuery = ListQuery.extend({
   status: z.enum(RUN_STATUSES).optional(),
   eventId: z.string().max(200).optional(),
   since: z.iso.datetime({ offset: true }).optional(),
+  until: z.iso.datetime({ offset: true }).optional(),
+  q: z.string().min(1).max(2_000).optional().openapi({
+    description:
+      'An expression over the trigger event, as in a filter: `payment.id == "pay_9004"`. Each request looks at a bounded window of runs: a page may hold fewer items than `limit` and still carry a `nextCursor` to search on.',
+    example: 'payment.id == "pay_9004"',
+  }),
 });
+
+const ListedRun = RunSummary.extend({
+  eventType: z.string().nullable(),
+  eventKey: z.string().nullable().openapi({
+    description:
+      "The event's key field, e.g. \"payment pay_9004\" or \"order 1042\": the id of the event's main object (`data.<type's first segment>.id`), else the data's own `id`, else the first object in the data with an `id`; null without one",
+  }),
+}).openapi("ListedRun");
+
+/** The search expression, compiled here so a bad one is a 400 that points into it. */
+function checkSearch(q: string | undefined): void {
+  if (q === undefined) return;
+  try {
+    compile(q);
+  } catch (error) {
+    if (!(error instanceof ExprError)) throw error;
+    throw new ApiError(
+      400,
+      ErrorCode.badRequest,
+      `The search is not a valid expression: ${error.message}`,
+      [
+        {
+          path: "q",
+          message: error.message,
+          ...(error.position ? { position: error.position } : {}),
+        },
+      ],
+    );
+  }
+}
 
 function summary(r: RunRow) {
   return {
@@ -112,11 +150,17 @@ export const runRoutes = createRouter()
       method: "get",
       path: "/v1/runs",
       tags: ["Runs"],
-      summary: "List runs, newest first",
+      summary: "List runs, newest first; `q` finds runs by their trigger event's fields",
       request: { query: RunsQuery },
       responses: {
         200: jsonResponse(
-          z.object({ items: z.array(RunSummary), nextCursor: z.string().nullable() }),
+          z.object({
+            items: z.array(ListedRun),
+            nextCursor: z.string().nullable(),
+            scanned: z.number().int().optional().openapi({
+              description: "With `q`: how many runs this request looked at",
+            }),
+          }),
           "Runs",
         ),
         ...errors(400, 401, 403),
@@ -125,23 +169,26 @@ export const runRoutes = createRouter()
     async (c) => {
       const p = authorize(c, "read");
       const q = c.req.valid("query");
-      const rows = await storeFor(c.env, p.tenantId).listRuns(p.tenantId, {
+      checkSearch(q.q);
+      const found = await storeFor(c.env, p.tenantId).listRuns(p.tenantId, {
         workflowId: q.workflowId,
         status: q.status,
         eventId: q.eventId,
         since: q.since && new Date(q.since).toISOString(),
+        until: q.until && new Date(q.until).toISOString(),
+        q: q.q,
         limit: q.limit,
         after: decodeCursor(q.cursor, isKeysetCursor),
       });
-      const page = rows.slice(0, q.limit);
-      const last = page[page.length - 1];
       return c.json(
         {
-          items: page.map(summary),
-          nextCursor:
-            rows.length > q.limit && last
-              ? encodeCursor({ createdAt: last.createdAt, id: last.id })
-              : null,
+          items: found.items.map((r) => ({
+            ...summary(r),
+            eventType: r.eventType,
+            eventKey: r.eventKey,
+          })),
+          nextCursor: found.next ? encodeCursor(found.next) : null,
+          ...(found.scanned !== undefined ? { scanned: found.scanned } : {}),
         },
         200,
       );
@@ -200,7 +247,7 @@ export const runRoutes = createRouter()
       },
       responses: {
         202: jsonResponse(z.object({ runId: z.string(), status: z.string() }), "Resumed"),
-        ...errors(400, 401, 403, 404, 409),
+        ...errors(400, 401, 403, 404, 409, 422),
       },
     }),
     async (c) => {
@@ -218,7 +265,7 @@ export const runRoutes = createRouter()
       if (body.version !== undefined) {
         const v = await getVersionRow(db, p.tenantId, r.workflowId, body.version);
         if (!v) throw notFound(`Version ${body.version}`);
-        to = { version: body.version, definition: JSON.parse(v.definition) as WorkflowDefinition };
+        to = { version: body.version, definition: runnable(body.version, v.definition, "run") };
       }
       const stub = c.env.RUNS.get(c.env.RUNS.idFromName(r.id));
       if (!(await stub.snapshot())) {
@@ -295,7 +342,7 @@ export const runRoutes = createRouter()
           }),
           "The preview",
         ),
-        ...errors(400, 401, 403, 404, 409),
+        ...errors(400, 401, 403, 404, 409, 422),
       },
     }),
     async (c) => {
@@ -307,7 +354,7 @@ export const runRoutes = createRouter()
       if (version !== undefined) {
         const v = await getVersionRow(db, p.tenantId, r.workflowId, version);
         if (!v) throw notFound(`Version ${version}`);
-        to = { version, definition: JSON.parse(v.definition) as WorkflowDefinition };
+        to = { version, definition: runnable(version, v.definition, "run") };
       }
       const stub = c.env.RUNS.get(c.env.RUNS.idFromName(r.id));
       const preview = (await stub.retryPreview(to)) as unknown as RetryPreview | null;

@@ -261,6 +261,19 @@ export const STORE_MIGRATIONS: readonly (readonly string[])[] = [
 	\`at\` text NOT NULL
 );`,
   ],
+  // A record's history (issue 14): each version, who made it and what changed.
+  [
+    `CREATE TABLE \`record_versions\` (
+	\`tenant_id\` text NOT NULL,
+	\`type\` text NOT NULL,
+	\`record_id\` text NOT NULL,
+	\`version\` integer NOT NULL,
+	\`at\` text NOT NULL,
+	\`actor\` text NOT NULL,
+	\`changes\` text NOT NULL,
+	PRIMARY KEY(\`tenant_id\`, \`type\`, \`record_id\`, \`version\`)
+);`,
+  ],
   // Approvals with the facts to decide on (issue 14, item 7): the rendered summary, as JSON.
   ["ALTER TABLE `approvals` ADD `summary` text;"],
 ];

@@ -17,6 +17,8 @@ import {
 } from "../services/records.ts";
 import type { StoreDb } from "./db.ts";
 import { type EventRow, insertEvent } from "./events.ts";
+import { run } from "./raw.ts";
+import { actorOfKey, insertRecordVersion, type RecordActor } from "./record-versions.ts";
 import { effects, records } from "./schema.ts";
 
 export function getRecordRow(
@@ -134,6 +136,8 @@ export interface WriteOptions {
   mustExist?: boolean | undefined;
   /** A write outside a run: the stored form of its change event, kept in the same transaction. */
   eventRow?: ((event: EmittedEvent) => EventRow) | undefined;
+  /** Who writes, for the record's history (a run's write is named by its key). */
+  actor?: RecordActor | undefined;
 }
 
 export type WriteResult =
@@ -208,6 +212,17 @@ export function writeRecord(
         : putRecordRow(tx, row, expected);
     // Nothing else runs inside the object meanwhile: the row is as just read.
     if (!changed) throw new Error(`record ${input.type}/${input.id} changed inside its own write`);
+    insertRecordVersion(tx, {
+      tenantId,
+      type: input.type,
+      recordId: input.id,
+      version: plan.version,
+      at: input.at,
+      actor: JSON.stringify(
+        opts.actor ?? (key !== undefined ? actorOfKey(key) : { type: "system", id: "unknown" }),
+      ),
+      changes: JSON.stringify(plan.changes),
+    });
     const stored = opts.eventRow?.(event);
     if (stored) insertEvent(tx, stored);
     return { status: "written", record: toRecordView(row), plan, event, stored };
@@ -220,6 +235,8 @@ export interface RecordWrite {
   id: string;
   fields: Record<string, unknown>;
   mode: "replace" | "merge";
+  /** The caller, for the record's history. */
+  actor?: { type: string; id: string } | undefined;
 }
 
 /** TenantStore.putRecord's answer. */
@@ -227,3 +244,41 @@ export type RecordWriteReply =
   | { ok: true; record: RecordView; created: boolean }
   | { ok: false; reason: "not_found" }
   | { ok: false; reason: "rate_limited"; retryAfterMs: number };
+
+/**
+ * The record types in use, by name, with how many records each has (counted
+ * up to a cap, so a type with millions of records costs a bounded read).
+ * The distinct types are walked by index seeks (one per type), never by a
+ * scan of every record. Fetches limit + 1.
+ */
+export function listRecordTypeRows(
+  db: StoreDb,
+  tenantId: string,
+  q: { limit: number; after?: string | undefined },
+  countCap = 1_000,
+): { type: string; records: number; updatedAt: string | null }[] {
+  const types = run<{ type: string }>(
+    db,
+    `WITH RECURSIVE t(type) AS (
+       SELECT (SELECT min(type) FROM records WHERE tenant_id = ?1 AND type > ?2)
+       UNION ALL
+       SELECT (SELECT min(type) FROM records WHERE tenant_id = ?1 AND type > t.type)
+       FROM t WHERE t.type IS NOT NULL
+     )
+     SELECT type FROM t WHERE type IS NOT NULL LIMIT ?3`,
+    tenantId,
+    q.after ?? "",
+    q.limit + 1,
+  );
+  return types.map(({ type }) => {
+    const row = run<{ n: number; last: string | null }>(
+      db,
+      `SELECT count(*) AS n, (SELECT max(updated_at) FROM records WHERE tenant_id = ?1 AND type = ?2) AS last
+       FROM (SELECT 1 FROM records WHERE tenant_id = ?1 AND type = ?2 LIMIT ?3)`,
+      tenantId,
+      type,
+      countCap + 1,
+    )[0];
+    return { type, records: row?.n ?? 0, updatedAt: row?.last ?? null };
+  });
+}

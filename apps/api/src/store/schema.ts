@@ -389,6 +389,27 @@ export const runHistory = sqliteTable(
 );
 
 /**
+ * A record's history (issue 14): one row per version a write made, with
+ * who made it (a run's step, a person, an API key) and the changed fields'
+ * old and new values. Written in the record write's own transaction.
+ */
+export const recordVersions = sqliteTable(
+  "record_versions",
+  {
+    tenantId: text("tenant_id").notNull(),
+    type: text("type").notNull(),
+    recordId: text("record_id").notNull(),
+    version: integer("version").notNull(),
+    at: text("at").notNull(),
+    /** JSON: `{ type: "run", runId, stepId }` or `{ type: "user" | "api_key" | …, id }`. */
+    actor: text("actor").notNull(),
+    /** JSON: `{ "<field>": { old, new } }`, the changed fields only. */
+    changes: text("changes").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.type, t.recordId, t.version] })],
+);
+
+/**
  * Auto-pause (issue 14): the recent failed runs of each workflow that has a
  * threshold, pruned to its window; cleared when it is paused, so turning it
  * back on counts afresh.
