@@ -143,7 +143,7 @@ describe("failure alerts in the builder", () => {
     const lines = await history.getByRole("listitem").allTextContents();
     expect(lines.map((l) => l.replace(/\s+/g, " ").trim())).toEqual([
       expect.stringMatching(
-        /^Failed .+ on version 1 at step “Tell the account manager”: config\.user: 'nobody@example\.com' is not a member/,
+        /^Failed .+ on version 1 at step “Tell the account manager”: “User”: 'nobody@example\.com' is not a member/,
       ),
       expect.stringMatching(/^Retried .+ by an API key on version 1$/),
       expect.stringMatching(/^Succeeded .+ on version 1$/),

@@ -112,13 +112,13 @@ describe("moving a step by keyboard", () => {
     await page.keyboard.press("Enter");
     await menu.waitFor();
     await choose("Into the Yes branch of Approved? (at the end)");
-    await expect.poll(() => listOf("wait")).toBe("Then branch of Approved?");
+    await expect.poll(() => listOf("wait")).toBe("the Yes branch of Approved?");
     await expect.poll(focused).toEqual({ step: "wait", text: "Move…" });
     await expect
       .poll(announcement)
       .toBe("Moved Wait to the Yes branch of Approved?, position 2 of 2.");
     const thenOrder = await page
-      .getByRole("list", { name: "Then branch of Approved?" })
+      .getByRole("list", { name: "the Yes branch of Approved?" })
       .locator("[data-step]")
       .evaluateAll((els) => els.map((e) => e.getAttribute("data-step")));
     expect(thenOrder).toEqual(["mark_approved", "wait"]);
@@ -143,7 +143,7 @@ describe("moving a step by keyboard", () => {
     await expect.poll(focused).toEqual({ step: "wait", text: "Move…" });
     await page.keyboard.press("Enter");
     await choose("Into the No branch of Approved? (at the start)");
-    await expect.poll(() => listOf("wait")).toBe("Otherwise branch of Approved?");
+    await expect.poll(() => listOf("wait")).toBe("the No branch of Approved?");
     await expect.poll(focused).toEqual({ step: "wait", text: "Move…" });
 
     expect(await page.locator("#problem-count").count()).toBe(0);

@@ -123,7 +123,9 @@ describe("operating: a failed run, understood, fixed and retried", () => {
     await row.getByRole("link").click();
     await page.getByTestId("run-summary").waitFor();
     runId = page.url().split("/runs/")[1] ?? "";
-    expect(await page.getByTestId("run-summary").textContent()).toContain("Failed at step “hook”");
+    expect(await page.getByTestId("run-summary").textContent()).toContain(
+      "Failed at step “Call a webhook”",
+    );
     const hook = page.locator('[data-run-step="hook"]');
     const why = await hook.getByTestId("step-error").textContent();
     expect(why).toContain("The receiver answered with an error");
@@ -132,10 +134,7 @@ describe("operating: a failed run, understood, fixed and retried", () => {
     expect(await page.locator('[data-run-step="tell"]').textContent()).toContain("Not started");
     // The trigger's payload and the causation, as links
     await expect.poll(() => page.getByTestId("trigger").textContent()).toContain(shipmentId);
-    await page
-      .getByRole("link", { name: /^event ev_/ })
-      .first()
-      .waitFor();
+    await page.getByRole("link", { name: "see the event" }).first().waitFor();
     await expectAccessible(page, "run timeline");
     await shoot(page, "11-run-failed");
   });
@@ -289,7 +288,7 @@ describe("operating: a failed run, understood, fixed and retried", () => {
     await page.goto(`${base}/runs/${filteredId}`);
     await page.getByTestId("said-no").first().waitFor();
     const saidNo = await page.getByTestId("said-no").first().textContent();
-    expect(saidNo).toContain("shipment.items > 10");
+    expect(saidNo).toContain("“items is greater than 10” said no");
     expect(saidNo).toContain("shipment.items is 2");
     expect(await page.getByTestId("run-summary").textContent()).toContain("The filter said no");
     await expectAccessible(page, "filtered run");

@@ -49,7 +49,9 @@ describe("errors in words", () => {
       message: "no such key 'carrier'",
       path: "config.body",
     });
-    expect(text).toContain("“body” could not be filled in: no such key 'carrier'");
+    // The field's label as the editor shows it, not "config.body".
+    expect(text).toContain("“Body” could not be filled in: no such key 'carrier'");
+    expect(text).not.toContain("config");
   });
 
   it("says once that nothing answered, with one full stop (issue 14)", () => {

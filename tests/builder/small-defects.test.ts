@@ -215,10 +215,10 @@ describe("the small defects of issue 14", () => {
     // values the dry run guessed nor with templates as written.
     const maybe = preview.getByTestId("may-run");
     expect(await maybe.locator('[data-plan-step="tell"]').textContent()).toContain(
-      "only if decide takes “yes”: sends an email to the recipient",
+      "only if “Condition” says yes: sends an email to the recipient",
     );
     expect(await maybe.locator('[data-plan-step="note"]').textContent()).toContain(
-      "only if decide takes “otherwise”: updates a record",
+      "only if “Condition” says no: updates a record",
     );
     expect(await preview.textContent()).not.toContain("{{");
     expect(await preview.textContent()).not.toContain("buyer@example.com");

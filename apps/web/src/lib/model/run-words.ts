@@ -2,6 +2,7 @@
 // retry, the effects a step will have again. Pure, so unit-testable and shared
 // by the run list, the run timeline and the retry preview.
 import type { RetryPlan, Run, RunStep, StepError } from "../api";
+import { labelOf, personWords, type ThingWords } from "./run-things";
 
 export const TERMINAL = new Set(["succeeded", "failed", "filtered", "suppressed", "cancelled"]);
 
@@ -41,12 +42,26 @@ export function asStepError(value: unknown): StepError | null {
   return { code: "error", message: String(value) };
 }
 
-const field = (path?: string) => (path ? path.replace(/^config\./, "") : "a field");
+/** A setting's label as the editor shows it: `config.to` → "To", `config.fields.status` → "Status". */
+export const fieldLabel = (path?: string): string =>
+  path
+    ? labelOf(
+        path
+          .replace(/^config\./, "")
+          .split(".")
+          .pop() ?? path,
+      )
+    : "a field";
+const field = fieldLabel;
+
+/** A message with its settings' paths in the editor's words: `config.user: …` → `“User”: …`. */
+export const plainPaths = (text: string): string =>
+  text.replace(/\bconfig\.([A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*)/g, (_, p: string) => `“${fieldLabel(p)}”`);
 
 /** One sentence a person can act on, for a step's or a run's error. */
 export function errorWords(err: StepError): string {
   // The sentences below end with their own full stop.
-  const m = err.message.replace(/\.+$/, "");
+  const m = plainPaths(err.message).replace(/\.+$/, "");
   switch (err.code) {
     case "template_error":
       return `The template in “${field(err.path)}” could not be filled in: ${m}. The event or an earlier step does not have that data — fix the template, then retry.`;
@@ -95,9 +110,9 @@ export function duration(from?: string | null, to?: string | null): string {
 
 export const when = (iso?: string | null): string => (iso ? new Date(iso).toLocaleString() : "");
 
-/** The run's outcome in a sentence. */
-export function runSummary(run: Run): string {
-  const failed = run.steps.filter((s) => s.status === "failed").map((s) => `“${s.id}”`);
+/** The run's outcome in a sentence; `title` names a step the way people named it. */
+export function runSummary(run: Run, title: (s: RunStep) => string = (s) => s.id): string {
+  const failed = run.steps.filter((s) => s.status === "failed").map((s) => `“${title(s)}”`);
   switch (run.status) {
     case "succeeded":
       return "Every step that had to run succeeded.";
@@ -111,7 +126,7 @@ export function runSummary(run: Run): string {
       return `The loop guard refused to start this run, so no step ran${run.suppression ? `: ${run.suppression.message}` : "."}`;
     case "waiting": {
       const w = run.steps.find((s) => s.status === "waiting");
-      return w ? `Waiting at step “${w.id}” (a delay or a decision).` : "Waiting.";
+      return w ? `Waiting at step “${title(w)}” (a delay or a decision).` : "Waiting.";
     }
     case "running":
       return "Running now.";
@@ -158,12 +173,16 @@ export function effectOf(
   input: unknown,
   plan: RetryPlan,
   attempted: boolean,
+  words: ThingWords & { title?: string } = {},
 ): Effect {
   const again = plan === "again" && attempted ? " again" : "";
-  const who = (key: string, fallback: string) => get(input, key) || fallback;
+  const who = (key: string, fallback: string) => {
+    const v = get(input, key);
+    return v ? personWords(v, words) : fallback;
+  };
   if (plan === "again" && !attempted && step.kind === "action") {
     // It failed before acting (a template, a bad setting): nothing happened yet.
-    const first = effectOf(step, input, "first_time", false);
+    const first = effectOf(step, input, "first_time", false, words);
     return { text: first.text, safety: "it did not happen before: the step failed before acting" };
   }
   if (step.kind === "if") return { text: `checks its condition${again}` };
@@ -184,7 +203,7 @@ export function effectOf(
       };
     case "call_webhook":
       return {
-        text: `calls ${(get(input, "method") || "POST").toUpperCase()} ${who("url", "the webhook")}${again}`,
+        text: `calls ${(get(input, "method") || "POST").toUpperCase()} ${get(input, "url") || "the webhook"}${again}`,
         safety: again
           ? "same webhook-id as before, so receivers can dedupe; a receiver that does not may see it twice"
           : undefined,
@@ -212,7 +231,7 @@ export function effectOf(
         safety: again ? "exactly once per step, so no second request" : undefined,
       };
     default:
-      return { text: `runs ${step.action ?? step.kind} “${step.id}”${again}` };
+      return { text: `runs “${words.title ?? step.id}”${again}` };
   }
 }
 
@@ -224,14 +243,34 @@ const DIFFER: Record<string, string> = {
   moved: "it moved to another place",
 };
 
-export function differingWords(d: { stepId: string; reason: string }): string {
-  return `“${d.stepId}” already ran in this run, and in that version ${DIFFER[d.reason] ?? d.reason}`;
+export function differingWords(d: { stepId: string; reason: string }, name?: string): string {
+  return `“${name ?? d.stepId}” already ran in this run, and in that version ${DIFFER[d.reason] ?? d.reason}`;
 }
 
-export function stepTitle(s: RunStep): string {
-  if (s.action) return s.action.replaceAll("_", " ");
-  return s.kind ?? "step";
+const KIND_WORDS: Record<string, string> = {
+  if: "Condition",
+  parallel: "At the same time",
+  delay: "Wait",
+};
+
+/**
+ * What people call a step: the name they gave it, else the action's title
+ * from the catalogue ("Send email"), else the kind of step in words.
+ */
+export function stepTitle(
+  s: { id: string; action?: string | null; kind?: string },
+  name?: string | null,
+  actionTitle?: string | null,
+): string {
+  if (name) return name;
+  if (actionTitle) return actionTitle;
+  if (s.action) return labelOf(s.action);
+  return KIND_WORDS[s.kind ?? ""] ?? "Step";
 }
+
+/** Which branch an if/else took, in the editor's words. */
+export const branchWords = (b: string): string =>
+  b === "then" ? "the Yes branch" : b === "else" ? "the No branch" : `branch ${b}`;
 
 /** Splits a template around an error's position, to mark the bad part. */
 export function markAt(

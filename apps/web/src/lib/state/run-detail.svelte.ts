@@ -12,7 +12,9 @@ import {
   type Workflow,
 } from "$lib/api";
 import { type SaidNo, saidNoFromParts } from "$lib/model/preview";
-import { TERMINAL } from "$lib/model/run-words";
+import { stepTitle, TERMINAL } from "$lib/model/run-words";
+import { kindOf } from "$lib/model/steps";
+import { catalog } from "$lib/state/catalog.svelte";
 
 const POLL_MS = 1500;
 
@@ -44,6 +46,8 @@ export class RunDetail {
   notice = $state("");
   loading = $state(true);
   names = $state<Map<string, string>>(new Map());
+  /** Members' names by their email address (lower case). */
+  people = $state<Map<string, string>>(new Map());
 
   preview = $state<RetryPreview | null>(null);
   /** The version the retry will run on. */
@@ -90,6 +94,14 @@ export class RunDetail {
       .workflows()
       .then((p) => (this.names = new Map(p.items.map((w) => [w.id, w.name]))))
       .catch(() => {});
+    endpoints
+      .members()
+      .then((p) => {
+        const named = p.items.filter((m) => m.name);
+        this.people = new Map(named.map((m) => [m.email.toLowerCase(), m.name as string]));
+      })
+      .catch(() => {});
+    catalog.load().catch(() => {});
     await this.loadDefinition(run.workflowVersion);
     if (run.status === "filtered" || run.filter?.result === false) await this.explainFilter();
   }
@@ -136,6 +148,29 @@ export class RunDetail {
     }
     return typeof value === "string" ? value : null;
   }
+
+  /** What people call a step: its name in the run's version, else its action's title. */
+  title = (s: { id: string; action?: string | null; kind?: string }): string => {
+    const step = this.definition ? findStep(this.definition.steps, s.id) : undefined;
+    const action = s.action ? catalog.action(s.action)?.title : null;
+    return stepTitle(s, step?.name, action);
+  };
+
+  /** A step's title by its id alone (retry previews, history). */
+  titleOf = (id: string): string => {
+    const step = this.definition ? findStep(this.definition.steps, id) : undefined;
+    const fromRun = this.run?.steps.find((s) => s.id === id);
+    if (!step && !fromRun) return id; // not a step id: a name already
+    const action = fromRun?.action ?? (step && "action" in step ? step.action : null);
+    return this.title({ id, action, kind: fromRun?.kind ?? (step ? kindOf(step) : undefined) });
+  };
+
+  /** A step as written in the run's version. */
+  stepOf = (id: string): Step | undefined =>
+    this.definition ? findStep(this.definition.steps, id) : undefined;
+
+  /** A member's name for an email address. */
+  person = (email: string): string | undefined => this.people.get(email.trim().toLowerCase());
 
   /** A step's settings as written in the run's version. */
   configOf(stepId: string): unknown {
