@@ -114,13 +114,24 @@ describe("notify_user links are checked when the workflow is saved", () => {
         message: expect.stringContaining("must be a path on this platform"),
       },
     ]);
-    // Saving a draft is refused the same way; nothing was saved.
+    // A draft may be saved with it (issue 14, item 4), the problem listed,
+    // but it can neither be published nor run until the link is fixed.
     const draft = await call("POST", "/v1/workflows", {
       key: t.key,
       body: { ...workflow(link), publish: false },
     });
-    expect(draft.status).toBe(422);
-    expect((await call("GET", "/v1/workflows", { key: t.key })).body.items).toHaveLength(0);
+    expect(draft.status).toBe(201);
+    expect(draft.body.problems).toEqual(res.body.error.details);
+    const publish = await call("POST", `/v1/workflows/${draft.body.id}/publish`, {
+      key: t.key,
+      body: { version: 1 },
+    });
+    expect(publish.status).toBe(422);
+    const run = await call("POST", `/v1/workflows/${draft.body.id}/runs`, {
+      key: t.key,
+      body: { event: { data: {} }, version: 1 },
+    });
+    expect(run.status).toBe(422);
   });
 
   it.each([

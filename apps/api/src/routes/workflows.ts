@@ -2,7 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { authorize } from "../auth/authenticate.ts";
 import { actorOf, type Principal } from "../auth/principal.ts";
-import { notFound } from "../errors.ts";
+import { ApiError, ErrorCode, notFound } from "../errors.ts";
 import { type AppEnv, createRouter } from "../http.ts";
 import { nowIso } from "../lib/time.ts";
 import {
@@ -13,6 +13,7 @@ import {
   listWorkflowRows,
 } from "../repositories/workflows.ts";
 import { auditKeyOf } from "../services/context.ts";
+import { parseDraft, problemsOf, replaceableDraft, replaceDraft } from "../services/drafts.ts";
 import {
   createWorkflow,
   deleteWorkflow,
@@ -60,8 +61,25 @@ const SaveBody = z
     baseVersion: z.number().int().positive().optional().openapi({
       description: "The version the edit started from; 409 when a newer one was saved since",
     }),
+    replaceDraft: z.boolean().optional().openapi({
+      description:
+        "With publish false and baseVersion: write over that version instead of saving a new one, when it is the latest, a draft that was never live, and saved by the same caller (the builder's autosave). Otherwise a new version is saved.",
+    }),
   })
-  .openapi("WorkflowSave", { description: "A workflow definition plus the options above" });
+  .openapi("WorkflowSave", {
+    description:
+      "A workflow definition plus the options above. With publish false it may be incomplete: it is saved with its problems listed.",
+  });
+
+const ProblemItem = z
+  .object({
+    path: z.string(),
+    message: z.string(),
+    position: z
+      .object({ offset: z.number(), line: z.number(), column: z.number(), length: z.number() })
+      .optional(),
+  })
+  .openapi("DefinitionProblem", { description: "The same shape as a 422's details" });
 
 export const Workflow = z
   .object({
@@ -83,6 +101,10 @@ export const Workflow = z
     onFailure: OnFailure.nullable(),
     autoPause: AutoPauseSchema.nullable(),
     paused: Paused.nullable(),
+    problems: z.array(ProblemItem).openapi({
+      description:
+        "What keeps the latest version (a draft saved while incomplete) from being published or run; empty when nothing does",
+    }),
   })
   .openapi("Workflow");
 
@@ -93,6 +115,9 @@ const Version = z
     createdBy: z.string(),
     live: z.boolean(),
     draft: z.boolean(),
+    problemCount: z.number().int().openapi({
+      description: "Problems that keep this version from being published or run (0: none)",
+    }),
   })
   .openapi("WorkflowVersion");
 
@@ -144,7 +169,8 @@ export const workflowRoutes = createRouter()
       method: "post",
       path: "/v1/workflows",
       tags: ["Workflows"],
-      summary: "Create a workflow (version 1; live unless publish is false)",
+      summary:
+        "Create a workflow (version 1; live unless publish is false; a draft may be incomplete and lists its problems)",
       request: { body: jsonBody(SaveBody) },
       responses: {
         201: jsonResponse(Workflow, "The workflow"),
@@ -154,7 +180,8 @@ export const workflowRoutes = createRouter()
     async (c) => {
       const p = authorize(c, "write");
       const { definition, enabled, publish } = splitSaveBody(c.req.valid("json"));
-      const parsed = parseDefinition(definition);
+      // A draft may be incomplete: it is saved, and the answer lists its problems.
+      const parsed = publish ? parseDefinition(definition) : parseDraft(definition).definition;
       const id = await createWorkflow(deps(c, p), parsed, { enabled: enabled ?? true, publish });
       return c.json(await view(c, p.tenantId, id), 201);
     },
@@ -225,7 +252,8 @@ export const workflowRoutes = createRouter()
       method: "put",
       path: "/v1/workflows/{id}",
       tags: ["Workflows"],
-      summary: "Save a new version (live unless publish is false)",
+      summary:
+        "Save a new version (live unless publish is false; a draft may be incomplete and lists its problems)",
       request: { params: IdParam, body: jsonBody(SaveBody) },
       responses: {
         200: jsonResponse(Workflow, "The workflow"),
@@ -236,9 +264,22 @@ export const workflowRoutes = createRouter()
       const p = authorize(c, "write");
       const { id } = c.req.valid("param");
       if (!(await getWorkflowRow(c.var.db, p.tenantId, id))) throw notFound("Workflow");
-      const { definition, enabled, publish, baseVersion } = splitSaveBody(c.req.valid("json"));
-      const parsed = parseDefinition(definition);
-      await saveVersion(deps(c, p), id, parsed, { publish, enabled, baseVersion });
+      const body = splitSaveBody(c.req.valid("json"));
+      const { publish, enabled, baseVersion } = body;
+      const parsed = publish
+        ? parseDefinition(body.definition)
+        : parseDraft(body.definition).definition;
+      const d = deps(c, p);
+      const draft =
+        body.replaceDraft && !publish ? await replaceableDraft(d, id, baseVersion) : null;
+      if (draft === null) await saveVersion(d, id, parsed, { publish, enabled, baseVersion });
+      else if (!(await replaceDraft(d, id, draft, parsed, enabled))) {
+        throw new ApiError(
+          409,
+          ErrorCode.conflict,
+          "Someone saved or published this workflow at the same moment; reload it and save again",
+        );
+      }
       return c.json(await view(c, p.tenantId, id), 200);
     },
   )
@@ -247,12 +288,16 @@ export const workflowRoutes = createRouter()
       method: "post",
       path: "/v1/workflows/{id}/publish",
       tags: ["Workflows"],
-      summary: "Make an existing version live (rollback, or a draft going live)",
+      summary:
+        "Make an existing version live (rollback, or a draft going live); 422 while it has problems",
       request: {
         params: IdParam,
         body: jsonBody(z.object({ version: z.number().int().positive() }).strict()),
       },
-      responses: { 200: jsonResponse(Workflow, "The workflow"), ...errors(400, 401, 403, 404) },
+      responses: {
+        200: jsonResponse(Workflow, "The workflow"),
+        ...errors(400, 401, 403, 404, 422),
+      },
     }),
     async (c) => {
       const p = authorize(c, "write");
@@ -340,6 +385,7 @@ export const workflowRoutes = createRouter()
             createdBy: v.createdBy,
             live: v.version === row.liveVersion,
             draft: v.version === row.draftVersion,
+            problemCount: problemsOf(JSON.parse(v.definition)).length,
           })),
           nextCursor: rows.length > q.limit ? encodeCursor(page[page.length - 1]!.version) : null,
         },
@@ -355,7 +401,10 @@ export const workflowRoutes = createRouter()
       summary: "Get one version with its definition",
       request: { params: VersionParams },
       responses: {
-        200: jsonResponse(Version.extend({ definition: Definition }), "The version"),
+        200: jsonResponse(
+          Version.extend({ definition: Definition, problems: z.array(ProblemItem) }),
+          "The version",
+        ),
         ...errors(400, 401, 403, 404),
       },
     }),
@@ -366,6 +415,8 @@ export const workflowRoutes = createRouter()
       if (!row) throw notFound("Workflow");
       const v = await getVersionRow(c.var.db, p.tenantId, id, n);
       if (!v) throw notFound(`Version ${n}`);
+      const definition = JSON.parse(v.definition);
+      const problems = problemsOf(definition);
       return c.json(
         {
           version: v.version,
@@ -373,7 +424,9 @@ export const workflowRoutes = createRouter()
           createdBy: v.createdBy,
           live: v.version === row.liveVersion,
           draft: v.version === row.draftVersion,
-          definition: JSON.parse(v.definition),
+          definition,
+          problemCount: problems.length,
+          problems,
         },
         200,
       );

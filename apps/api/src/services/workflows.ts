@@ -1,5 +1,6 @@
 import {
   normalizeDefinition,
+  type Problem,
   validateDefinition,
   type WorkflowDefinition,
 } from "@switchyard/engine";
@@ -16,6 +17,7 @@ import { getVersionRow, getWorkflowRow, type WorkflowRow } from "../repositories
 import type { FailureStreak } from "../store/alerts.ts";
 import { type AutoPause, type Paused, parseAutoPause, parsePaused } from "../store/auto-pause.ts";
 import { type AlertSettings, parseAlerts } from "./alert-settings.ts";
+import { problemsOf, runnable } from "./drafts.ts";
 
 /** The workflow resource of API.md. */
 export interface WorkflowView {
@@ -40,6 +42,8 @@ export interface WorkflowView {
   autoPause: AutoPause | null;
   /** Why it was paused automatically; null once it is turned back on. */
   paused: Paused | null;
+  /** What keeps the latest version (a draft) from going live; [] when nothing does. */
+  problems: Problem[];
 }
 
 /** A workflow's current streak of failed runs (the tenant's store keeps it). */
@@ -87,6 +91,7 @@ export function toWorkflowView(
     onFailure: row.onFailure ? { workflowId: row.onFailure } : null,
     autoPause: parseAutoPause(row.autoPause),
     paused: parsePaused(row.paused),
+    problems: problemsOf(definition),
   };
 }
 
@@ -110,13 +115,15 @@ export function splitSaveBody(body: Record<string, unknown>): {
   enabled: boolean | undefined;
   publish: boolean;
   baseVersion: number | undefined;
+  replaceDraft: boolean;
 } {
-  const { enabled, publish, baseVersion, ...definition } = body;
+  const { enabled, publish, baseVersion, replaceDraft, ...definition } = body;
   return {
     definition,
     enabled: enabled as boolean | undefined,
     publish: (publish as boolean | undefined) ?? true,
     baseVersion: baseVersion as number | undefined,
+    replaceDraft: replaceDraft === true,
   };
 }
 
@@ -314,7 +321,8 @@ export async function publishVersion(d: Deps, workflowId: string, version: numbe
   const v = await getVersionRow(db, d.tenantId, workflowId, version);
   if (!v) throw notFound(`Version ${version}`);
   if (row.liveVersion === version) return;
-  const definition = JSON.parse(v.definition) as WorkflowDefinition;
+  // A draft saved with problems goes live only once they are fixed (422).
+  const definition = runnable(version, v.definition, "publish");
   await commitWithAudit(
     db,
     d.auditKey,
