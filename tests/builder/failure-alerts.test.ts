@@ -13,7 +13,7 @@ import {
   rand,
   type Tenant,
 } from "../security/api.ts";
-import { expectAccessible, launch, newPage, signIn } from "./browser.ts";
+import { expectAccessible, launch, newPage, shoot, signIn } from "./browser.ts";
 
 const base = inject("baseUrl");
 const vars = inject("vars");
@@ -119,6 +119,87 @@ describe("failure alerts in the builder", () => {
     const tenant = await t.api.must("GET", "/v1/settings/tenant");
     expect(tenant.alerts).toEqual({ enabled: false, recipients: "default" });
 
+    expect(problems).toEqual([]);
+    await page.context().close();
+  });
+
+  it("a workflow pauses itself when it keeps failing, shows why, and is turned back on; workflow.failed is offered as a trigger", async () => {
+    const wf = await t.api.must("POST", "/v1/workflows", {
+      name: "Stock sync",
+      trigger: { event: "stock.changed" },
+      steps: [
+        {
+          id: "tell",
+          name: "Tell the buyer",
+          action: "notify_user",
+          config: { user: "stranger@example.com", message: "Stock {{ stock.id }}" },
+        },
+      ],
+    });
+    const { page, problems } = await newPage(browser);
+    await signIn(page, base, t.email, t.password);
+    await page.goto(`${base}/workflows/${wf.id}/settings`);
+    const group = page.getByRole("group", { name: "Pause it when it keeps failing" });
+    await group.getByLabel("Pause this workflow by itself when it keeps failing").check();
+    await group.getByLabel("after").fill("2");
+    await group.getByLabel("How long").fill("1");
+    await group.getByLabel("Unit").selectOption({ label: "hours" });
+    await page.getByRole("button", { name: "Save pausing" }).click();
+    await page
+      .getByRole("status")
+      .filter({ hasText: "Saved: it pauses after 2 failed runs within 1 hour." })
+      .waitFor();
+    expect((await t.api.must("GET", `/v1/workflows/${wf.id}`)).autoPause).toEqual({
+      failures: 2,
+      minutes: 60,
+    });
+
+    for (const id of [1, 2]) {
+      await t.api.must("POST", "/v1/events", { type: "stock.changed", data: { id } });
+    }
+    await eventually(
+      () => t.api.must("GET", `/v1/workflows/${wf.id}`),
+      (w: Json) => w.paused !== null,
+      30_000,
+      "the workflow paused itself",
+    );
+
+    // The list says so, and leads to its settings, where it is turned back on.
+    await page.goto(`${base}/workflows`);
+    const paused = page.getByRole("link", { name: "Paused", exact: true });
+    await paused.waitFor();
+    expect(await paused.getAttribute("title")).toMatch(
+      /^Paused on .+ after 2 failed runs within 1 hour$/,
+    );
+    await expectAccessible(page, "workflow list with a paused workflow");
+    await paused.click();
+    await expect
+      .poll(() => page.getByTestId("paused").textContent())
+      .toMatch(/Paused on .+ after 2 failed runs within 1 hour\. It starts no new runs/);
+    await expectAccessible(page, "workflow settings: paused");
+    await shoot(page, "60-workflow-paused");
+    await page.getByRole("button", { name: "Turn it back on" }).click();
+    await page.getByRole("status").filter({ hasText: "Turned back on" }).waitFor();
+    expect(await page.getByTestId("paused").count()).toBe(0);
+    expect(await t.api.must("GET", `/v1/workflows/${wf.id}`)).toMatchObject({
+      enabled: true,
+      paused: null,
+    });
+
+    // A new workflow's trigger picker offers workflow.failed, and says what it means.
+    await page.goto(`${base}/workflows`);
+    await page.getByRole("link", { name: "Failure handler", exact: true }).click();
+    await page.getByTestId("trigger-card").click();
+    const options = await page
+      .locator("#event-types option")
+      .evaluateAll((els) => els.map((e) => [(e as HTMLOptionElement).value, e.textContent]));
+    expect(options).toContainEqual([
+      "workflow.failed",
+      expect.stringContaining("A run of another workflow failed"),
+    ]);
+    await expect
+      .poll(() => page.getByTestId("trigger-meaning").textContent())
+      .toContain("Choose which workflows hand their failures to this one in their Settings.");
     expect(problems).toEqual([]);
     await page.context().close();
   });

@@ -39,6 +39,21 @@ describe("catalogue", () => {
         schema: expect.objectContaining({ type: "object" }),
         declared: true,
       },
+      // The platform's own: offered as a trigger from the start, with its shape in words.
+      {
+        type: "workflow.failed",
+        sample: expect.objectContaining({
+          run: expect.objectContaining({ id: expect.any(String) }),
+          workflow: expect.objectContaining({ name: expect.any(String) }),
+          error: expect.any(String),
+        }),
+        schema: expect.objectContaining({
+          type: "object",
+          properties: expect.objectContaining({ run: expect.anything(), step: expect.anything() }),
+        }),
+        declared: true,
+        description: expect.stringContaining("A run of another workflow failed"),
+      },
     ]);
   });
 

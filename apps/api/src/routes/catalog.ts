@@ -3,7 +3,9 @@ import { listActions } from "@switchyard/engine";
 import { authorize } from "../auth/authenticate.ts";
 import { createRouter } from "../http.ts";
 import { listSources } from "../repositories/webhook-sources.ts";
+import { inferSchema } from "../lib/infer-schema.ts";
 import { storeFor } from "../store/client.ts";
+import { PLATFORM_EVENTS } from "../store/on-failure.ts";
 import { errors, jsonResponse } from "./common.ts";
 import { toEventType } from "./event-types.ts";
 
@@ -29,6 +31,9 @@ const CatalogEventType = z
     sample: JsonSchema.nullable(),
     schema: JsonSchema.nullable(),
     declared: z.boolean(),
+    description: z.string().optional().openapi({
+      description: "What it means, in words (the platform's own event types)",
+    }),
   })
   .openapi("CatalogEventType");
 
@@ -52,6 +57,18 @@ export const catalogRoutes = createRouter().openapi(
     // A webhook source with a fixed type produces that type: offer it before
     // its first delivery arrives.
     const known = new Set(rows.map((r) => r.type));
+    // The platform's own events (a failed run's workflow.failed) are offered
+    // as triggers from the start, with their shape and what they mean.
+    const platform = PLATFORM_EVENTS.map((e) => {
+      known.add(e.type);
+      return {
+        type: e.type,
+        sample: e.sample,
+        schema: inferSchema(e.sample),
+        declared: true,
+        description: e.description,
+      };
+    });
     const fromSources = [
       ...new Set((await listSources(c.var.db, p.tenantId)).map((s) => s.eventType)),
     ]
@@ -68,11 +85,12 @@ export const catalogRoutes = createRouter().openapi(
           sampleOutput: a.sampleOutput,
         })),
         eventTypes: rows
+          .filter((row) => !PLATFORM_EVENTS.some((e) => e.type === row.type))
           .map((row) => {
             const t = toEventType(row);
             return { type: t.type, sample: t.sample, schema: t.schema, declared: t.declared };
           })
-          .concat(fromSources),
+          .concat(platform, fromSources),
       },
       200,
     );

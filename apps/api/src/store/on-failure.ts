@@ -14,6 +14,22 @@ import { run } from "./raw.ts";
 
 export const WORKFLOW_FAILED = "workflow.failed";
 
+/** The platform's own event types, offered as triggers (GET /v1/catalog) with their shape. */
+export const PLATFORM_EVENTS = [
+  {
+    type: WORKFLOW_FAILED,
+    description:
+      "A run of another workflow failed (that workflow's settings: On failure, run this one)",
+    sample: {
+      run: { id: "run_1a2b3c", failedAt: "2026-12-05T09:30:00.000Z", link: "/runs/run_1a2b3c" },
+      workflow: { id: "wf_orders", name: "Big order approval" },
+      step: { id: "notify", name: "Tell the account manager" },
+      error: "The webhook answered 503 Service Unavailable",
+      input: { to: "manager@example.com", subject: "Order ord_1001" },
+    },
+  },
+] as const;
+
 /** The live workflow a failure of `workflowId` is sent to, if its settings name one. */
 export function onFailureOf(db: StoreDb, workflowId: string): string | null {
   const [row] = run<{ on_failure: string | null }>(

@@ -19,7 +19,24 @@ export interface Failing {
   error: string | null;
 }
 
+/** Pause the workflow after `failures` failed runs within `minutes`. */
+export interface AutoPause {
+  failures: number;
+  minutes: number;
+}
+
+/** Why a workflow was paused automatically. */
+export interface Paused {
+  at: string;
+  failures: number;
+  minutes: number | null;
+  runId: string;
+}
+
 export const alertEndpoints = {
+  /** null: never pause it automatically. */
+  saveAutoPause: (workflowId: string, autoPause: AutoPause | null) =>
+    api<Workflow>("PATCH", `/v1/workflows/${encodeURIComponent(workflowId)}`, { autoPause }),
   /** null: the workflow follows the workspace's choice. */
   saveWorkflowAlerts: (workflowId: string, alerts: AlertSettings | null) =>
     api<Workflow>("PATCH", `/v1/workflows/${encodeURIComponent(workflowId)}`, { alerts }),
@@ -59,3 +76,25 @@ export interface RunHistoryEntry {
 
 export const runHistory = (runId: string) =>
   api<{ items: RunHistoryEntry[] }>("GET", `/v1/runs/${encodeURIComponent(runId)}/history`);
+
+/**
+ * "10 minutes", "2 hours", "1 day".
+ * @example minutesText(90) // "90 minutes"
+ */
+export function minutesText(m: number): string {
+  const unit = (n: number, w: string) => `${n} ${w}${n === 1 ? "" : "s"}`;
+  if (m % 1440 === 0) return unit(m / 1440, "day");
+  if (m % 60 === 0) return unit(m / 60, "hour");
+  return unit(m, "minute");
+}
+
+/**
+ * "Paused on 5 Dec, 17:40 after 3 failed runs within 10 minutes".
+ * @example pausedText({ at: "2026-12-05T17:40:00Z", failures: 3, minutes: 10, runId: "run_1" })
+ */
+export function pausedText(p: Paused): string {
+  const at = new Date(p.at);
+  const when = `${at.toLocaleDateString(undefined, { day: "numeric", month: "short" })}, ${at.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" })}`;
+  const within = p.minutes ? ` within ${minutesText(p.minutes)}` : "";
+  return `Paused on ${when} after ${p.failures} failed runs${within}`;
+}

@@ -2,7 +2,7 @@
 // session cookie and, for writes, the CSRF token from GET /v1/auth/me.
 // Types follow shared/API.md (the contract); the builder uses nothing else.
 import type { WorkflowDefinition } from "@switchyard/engine";
-import type { AlertSettings, Failing } from "./api-alerts";
+import type { AlertSettings, AutoPause, Failing, Paused } from "./api-alerts";
 
 export interface ApiProblem {
   path: string;
@@ -102,6 +102,10 @@ export interface Workflow {
   failing?: Failing | null;
   /** The workflow (trigger workflow.failed) run when a run of this one fails. */
   onFailure?: { workflowId: string } | null;
+  /** Pause it after N failed runs within M minutes; null: never. */
+  autoPause?: AutoPause | null;
+  /** Why it was paused automatically; null when it was not. */
+  paused?: Paused | null;
 }
 
 export interface VersionInfo {
@@ -147,6 +151,8 @@ export interface EventTypeInfo {
   schema?: JsonSchema | null;
   declared?: boolean;
   lastSeenAt?: string | null;
+  /** What it means, in words (the platform's own event types). */
+  description?: string;
 }
 
 export interface Catalog {
