@@ -1,6 +1,10 @@
-// The runs list: filtered by workflow, status and time, kept fresh by polling
-// while the page is open (the API has no push; a few seconds is live enough).
-import { endpoints, messageOf, type Run, type Workflow } from "$lib/api";
+// The runs list: filtered by workflow, status, time and an event field
+// ("payment.id is pay_9004"), kept fresh by polling while the page is open
+// (the API has no push; a few seconds is live enough). A search is not
+// polled: each request scans a window of runs. The filters live in the URL.
+import { endpoints, messageOf, type Workflow } from "$lib/api";
+import { finding, type ListedRun } from "$lib/api-finding";
+import { type FieldRow, searchableFields, searchExpression } from "$lib/model/event-fields";
 
 export const STATUSES = [
   "running",
@@ -22,7 +26,7 @@ export const PERIODS: Array<{ value: string; label: string; ms: number }> = [
 const POLL_MS = 3000;
 
 export class RunList {
-  items = $state<Run[]>([]);
+  items = $state<ListedRun[]>([]);
   workflows = $state<Workflow[]>([]);
   loading = $state(true);
   error = $state("");
@@ -31,11 +35,20 @@ export class RunList {
   workflowId = $state("");
   status = $state("");
   period = $state("");
+  /** The event field searched for, and the value it should have. */
+  field = $state("");
+  value = $state("");
+  /** With a search: how many runs the last page looked at. */
+  scanned = $state<number | null>(null);
+  fields = $state<FieldRow[]>([]);
   private timer: ReturnType<typeof setTimeout> | undefined;
   private stopped = false;
   private generation = 0;
 
   readonly names = $derived(new Map(this.workflows.map((w) => [w.id, w.name])));
+  readonly search = $derived(
+    this.field && this.value.trim() ? searchExpression(this.field, this.value) : null,
+  );
 
   query(cursor?: string | null): string {
     const q = new URLSearchParams({ limit: "50" });
@@ -43,6 +56,7 @@ export class RunList {
     if (this.status) q.set("status", this.status);
     const p = PERIODS.find((x) => x.value === this.period);
     if (p?.ms) q.set("since", new Date(Date.now() - p.ms).toISOString());
+    if (this.search) q.set("q", this.search);
     if (cursor) q.set("cursor", cursor);
     return q.toString();
   }
@@ -52,6 +66,8 @@ export class RunList {
     this.workflowId = params.get("workflowId") ?? "";
     this.status = params.get("status") ?? "";
     this.period = params.get("period") ?? "";
+    this.field = params.get("field") ?? "";
+    this.value = params.get("value") ?? "";
   }
 
   toUrl(): string {
@@ -59,17 +75,25 @@ export class RunList {
     if (this.workflowId) q.set("workflowId", this.workflowId);
     if (this.status) q.set("status", this.status);
     if (this.period) q.set("period", this.period);
+    if (this.field && this.value.trim()) {
+      q.set("field", this.field);
+      q.set("value", this.value.trim());
+    }
     const s = q.toString();
     return s ? `?${s}` : "";
   }
 
-  async start(): Promise<void> {
+  /** Loads what the filters offer: workflows, and the event fields to search by. */
+  start(): void {
     this.stopped = false;
     endpoints
       .workflows()
       .then((p) => (this.workflows = p.items))
       .catch(() => {});
-    await this.refresh(true);
+    endpoints
+      .eventTypes()
+      .then((t) => (this.fields = searchableFields(Array.isArray(t) ? t : t.items)))
+      .catch(() => {});
   }
 
   stop(): void {
@@ -83,8 +107,9 @@ export class RunList {
     const gen = ++this.generation;
     if (showLoading) this.loading = true;
     try {
-      const page = await endpoints.runs(this.query());
+      const page = await finding.runs(this.query());
       if (gen !== this.generation) return;
+      this.scanned = page.scanned ?? null;
       // Keep pages loaded with "Show more" beyond the first one.
       const extra = this.items.slice(50).filter((r) => !page.items.some((x) => x.id === r.id));
       this.items = showLoading ? page.items : [...page.items, ...extra];
@@ -96,7 +121,7 @@ export class RunList {
     } finally {
       if (gen === this.generation) {
         this.loading = false;
-        if (!this.stopped) this.timer = setTimeout(() => this.refresh(), POLL_MS);
+        if (!this.stopped && !this.search) this.timer = setTimeout(() => this.refresh(), POLL_MS);
       }
     }
   }
@@ -104,7 +129,8 @@ export class RunList {
   async more(): Promise<void> {
     if (!this.nextCursor) return;
     try {
-      const page = await endpoints.runs(this.query(this.nextCursor));
+      const page = await finding.runs(this.query(this.nextCursor));
+      this.scanned = page.scanned ?? null;
       this.items = [
         ...this.items,
         ...page.items.filter((r) => !this.items.some((x) => x.id === r.id)),
