@@ -95,6 +95,8 @@ describe("authoring a workflow in the builder", () => {
     // Drag "Request approval" from the palette into the flow
     await page.dragAndDrop('[data-palette="request_approval"]', "[data-slot='[]:0']");
     await card("request_approval").waitFor();
+    // The approver comes from the data (the people picker offers members by name too).
+    await page.getByRole("radio", { name: "From the event's data" }).check();
     await page.getByRole("button", { name: "Insert data into Approver" }).click();
     await page.getByRole("button", { name: /order\.manager_email/ }).click();
     await expect

@@ -311,6 +311,8 @@ export interface Approval {
   comment: string | null;
   expiresAt: string;
   createdAt: string;
+  /** The facts to decide on, as the workflow's author chose them (issue 14, item 7). */
+  summary?: Array<{ label: string; value: string }>;
 }
 
 export interface Task {

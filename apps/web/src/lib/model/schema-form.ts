@@ -8,7 +8,9 @@ export type Widget =
   | { kind: "duration" }
   | { kind: "keyvalue" }
   | { kind: "json" }
-  | { kind: "webhook-body" };
+  | { kind: "webhook-body" }
+  | { kind: "person" }
+  | { kind: "summary" };
 
 const DURATION_NAMES = new Set(["timeout", "due", "delay"]);
 const MULTILINE_NAMES = new Set(["body", "message", "description"]);
@@ -18,6 +20,8 @@ export function widgetFor(name: string, schema: JsonSchema): Widget {
   if (enumOf) return { kind: "select", options: enumOf.map(String) };
   // The catalogue names a field's editor where no type could tell (call_webhook's body).
   if (schema["x-widget"] === "webhook-body") return { kind: "webhook-body" };
+  if (schema["x-widget"] === "person") return { kind: "person" };
+  if (schema["x-widget"] === "summary") return { kind: "summary" };
   if (schema.$ref) return { kind: "json" };
   const objectForm =
     schema.type === "object" ? schema : schema.anyOf?.find((s) => s.type === "object");

@@ -7,6 +7,7 @@ import {
   type WorkflowDefinition,
 } from "@switchyard/engine";
 import { ApiFailure, type ApiProblem, endpoints, messageOf, type Workflow } from "$lib/api";
+import { nonMemberProblems } from "$lib/model/people";
 import { previewWorkflow } from "$lib/model/preview";
 import {
   allIds,
@@ -22,6 +23,7 @@ import {
 } from "$lib/model/steps";
 import { BLANK, TEMPLATES } from "$lib/model/templates";
 import { catalog } from "./catalog.svelte";
+import { people } from "./people.svelte";
 
 export type Selection = "trigger" | "filter" | { step: string } | null;
 
@@ -53,9 +55,11 @@ export class Editor {
 
   readonly dirty = $derived(snapshot(this.def) !== this.saved);
   readonly validation = $derived(validateDefinition($state.snapshot(this.def)));
-  readonly problems: Problem[] = $derived(
-    this.validation.ok ? [] : (this.validation as { problems: Problem[] }).problems,
-  );
+  readonly problems: Problem[] = $derived([
+    ...(this.validation.ok ? [] : (this.validation as { problems: Problem[] }).problems),
+    // A static email of someone who is not a member (issue 14, item 6): flagged before publishing.
+    ...(people.loaded ? nonMemberProblems(this.def, people.items) : []),
+  ]);
   readonly problemsByStep = $derived.by(() => {
     const map = new Map<string, Array<{ rest: string; message: string }>>();
     // A refused save (422) mostly repeats what the editor already found: each
@@ -107,6 +111,8 @@ export class Editor {
     this.loadError = "";
     this.selection = null;
     this.serverProblems = [];
+    // The people pickers offer the members, and a non-member's email is flagged.
+    void people.ensure();
     try {
       await catalog.load();
       if (id === "new") {
