@@ -127,6 +127,10 @@ describe("a step's output as the thing it is", () => {
       { label: "Items", value: "[\n  1,\n  2\n]", long: true },
     ]);
     expect(labelOf("replyTo")).toBe("Reply to");
+    expect(dataFacts({ paid: true, coupon: null })).toEqual([
+      { label: "Paid", value: "yes" },
+      { label: "Coupon", value: "(empty)" },
+    ]);
   });
 });
 

@@ -43,7 +43,8 @@ const asDict = (v: unknown): Dict =>
 export function textOf(v: unknown): string {
   if (v === undefined || v === null) return "";
   if (typeof v === "string") return v;
-  if (typeof v === "number" || typeof v === "boolean") return String(v);
+  if (typeof v === "boolean") return v ? "yes" : "no";
+  if (typeof v === "number") return String(v);
   return JSON.stringify(v, null, 2);
 }
 
