@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { storeFor } from "../src/store/client.ts";
 import { SCAN_RUNS } from "../src/store/run-search.ts";
-import { call, eventually, newTenant } from "./helpers.ts";
+import { call, eventually, login, newTenant } from "./helpers.ts";
 
 interface Listed {
   id: string;
@@ -198,6 +198,21 @@ describe("records: types and history", () => {
       changes: { status: { old: null, new: "new" }, amount: { old: null, new: 5 } },
       by: { type: "api_key", id: expect.any(String) },
     });
+    // A person's change names the person (the tenant's admin has no name: their email).
+    const admin = await login(t.email, t.password);
+    const patched = await call("PATCH", "/v1/records/customer/c-1", {
+      cookie: admin.cookie,
+      headers: { "x-csrf-token": admin.csrf },
+      body: { fields: { name: "Ada L." } },
+    });
+    expect(patched.status).toBe(200);
+    const customer = await call("GET", "/v1/records/customer/c-1/versions", { key: t.key });
+    expect(customer.body.items[0]).toMatchObject({
+      version: 2,
+      by: { type: "user", name: expect.stringMatching(/\S/) },
+      changes: { name: { old: "Ada", new: "Ada L." } },
+    });
+
     const paged = await call("GET", "/v1/records/order/o-1/versions?limit=1", { key: t.key });
     const next = await call(
       "GET",
