@@ -7,6 +7,7 @@ import {
   type WorkflowDefinition,
 } from "@switchyard/engine";
 import { ApiFailure, type ApiProblem, endpoints, messageOf, type Workflow } from "$lib/api";
+import { draftEndpoints } from "$lib/api-drafts";
 import { nonMemberProblems } from "$lib/model/people";
 import { previewWorkflow } from "$lib/model/preview";
 import {
@@ -279,10 +280,14 @@ export class Editor {
 
   // ---- saving --------------------------------------------------------------
 
-  async save(publish: boolean): Promise<Workflow | null> {
+  /**
+   * Saves the draft (incomplete or not: its problems only block publishing)
+   * or publishes. `auto`: the autosave, which leaves the notice alone.
+   */
+  async save(publish: boolean, auto = false): Promise<Workflow | null> {
     this.saving = true;
     this.saveError = "";
-    this.notice = "";
+    if (!auto) this.notice = "";
     this.serverProblems = [];
     const def = $state.snapshot(this.def);
     try {
@@ -294,17 +299,13 @@ export class Editor {
         this.notice = `Published version ${draft}.`;
         return wf;
       }
-      const wf = this.workflow
-        ? await endpoints.saveWorkflow(this.workflow.id, def, {
-            publish,
-            baseVersion: this.workflow.latestVersion,
-          })
-        : await endpoints.createWorkflow(def, { publish, enabled: true });
+      const wf = await this.send(def, publish);
       this.workflow = wf;
       this.saved = snapshot(def);
-      this.notice = publish
-        ? `Published version ${wf.liveVersion}.`
-        : `Saved draft version ${wf.draftVersion ?? wf.latestVersion}. The live version is unchanged.`;
+      if (!auto)
+        this.notice = publish
+          ? `Published version ${wf.liveVersion}.`
+          : `Saved draft version ${wf.draftVersion ?? wf.latestVersion}. The live version is unchanged.`;
       return wf;
     } catch (err) {
       if (err instanceof ApiFailure && err.status === 409) {
@@ -321,6 +322,19 @@ export class Editor {
     } finally {
       this.saving = false;
     }
+  }
+
+  /** A draft writes over the person's own latest draft (no version per autosave). */
+  private send(def: WorkflowDefinition, publish: boolean): Promise<Workflow> {
+    const wf = this.workflow;
+    if (publish) {
+      return wf
+        ? endpoints.saveWorkflow(wf.id, def, { publish, baseVersion: wf.latestVersion })
+        : endpoints.createWorkflow(def, { publish, enabled: true });
+    }
+    return wf
+      ? draftEndpoints.saveDraft(wf.id, def, wf.latestVersion)
+      : draftEndpoints.createDraft(def);
   }
 
   async setEnabled(enabled: boolean): Promise<void> {
