@@ -130,6 +130,7 @@ describe("finding things", () => {
     await page.getByRole("link", { name: "payment pay_9004" }).waitFor();
     expect(await rows.count()).toBe(1);
     expect(await search.getByLabel("Value").inputValue()).toBe("pay_9004");
+    expect(await search.getByLabel("Event field").inputValue()).toBe("payment.id");
     expect(problems).toEqual([]);
   });
 
