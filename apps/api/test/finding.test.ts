@@ -13,6 +13,8 @@ interface Listed {
   eventType: string | null;
 }
 
+const DAY = 24 * 60 * 60_000;
+
 const paymentWorkflow = {
   name: "Failed payments",
   trigger: { event: "payment.failed" },
@@ -236,5 +238,17 @@ describe("records: types and history", () => {
     expect(after.body.items.map((x: { type: string }) => x.type)).toEqual(["order"]);
     const other = await newTenant();
     expect((await call("GET", "/v1/record-types", { key: other.key })).body.items).toEqual([]);
+
+    // The history is kept as long as run history; the record itself stays.
+    const store = storeFor(env, t.tenantId);
+    await store.purgeHistory(t.tenantId, Date.now() + 29 * DAY);
+    expect(
+      (await call("GET", "/v1/records/order/o-1/versions", { key: t.key })).body.items,
+    ).toHaveLength(2);
+    await store.purgeHistory(t.tenantId, Date.now() + 31 * DAY);
+    expect(
+      (await call("GET", "/v1/records/order/o-1/versions", { key: t.key })).body.items,
+    ).toEqual([]);
+    expect((await call("GET", "/v1/records/order/o-1", { key: t.key })).body.version).toBe(2);
   });
 });

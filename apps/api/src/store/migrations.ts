@@ -276,6 +276,8 @@ export const STORE_MIGRATIONS: readonly (readonly string[])[] = [
   ],
   // Approvals with the facts to decide on (issue 14, item 7): the rendered summary, as JSON.
   ["ALTER TABLE `approvals` ADD `summary` text;"],
+  // A record's history is kept as long as run history (retention.ts purges by time).
+  ["CREATE INDEX `record_versions_at` ON `record_versions` (`at`);"],
 ];
 
 /** Applies the migrations this storage has not seen yet; returns how many ran. */

@@ -4,12 +4,13 @@
 // bounded batch per pass. The event-id dedupe window is the same: an id
 // seen longer ago than that may be accepted again. Records, tasks,
 // notifications, the outbox and effect markers are the tenant's data, not
-// history, and stay.
+// history, and stay; a record's history (its versions: who changed what)
+// is history, and goes with the runs that made it.
 import { and, asc, eq, inArray, isNotNull, lt, ne, sql } from "drizzle-orm";
 import { slices } from "./bounded.ts";
 import type { StoreDb } from "./db.ts";
 import { FINAL_STATUSES } from "./runs.ts";
-import { events, fanOut, runHistory, runLog, runs, storeMeta } from "./schema.ts";
+import { events, fanOut, recordVersions, runHistory, runLog, runs, storeMeta } from "./schema.ts";
 
 export const DEFAULT_RETENTION_DAYS = 30;
 /** How often the alarm looks for history past retention. */
@@ -101,6 +102,7 @@ export function purgeBatch(db: StoreDb, now: number): Purged {
     }
     tx.delete(fanOut).where(lt(fanOut.firstAt, cutoff)).run();
     tx.delete(runHistory).where(lt(runHistory.at, cutoff)).run();
+    tx.delete(recordVersions).where(lt(recordVersions.at, cutoff)).run();
     const last = prefix.at(-1);
     if (last) {
       tx.delete(runLog).where(sql`${runLog.seq} <= ${last.seq}`).run();

@@ -406,7 +406,10 @@ export const recordVersions = sqliteTable(
     /** JSON: `{ "<field>": { old, new } }`, the changed fields only. */
     changes: text("changes").notNull(),
   },
-  (t) => [primaryKey({ columns: [t.tenantId, t.type, t.recordId, t.version] })],
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.type, t.recordId, t.version] }),
+    index("record_versions_at").on(t.at),
+  ],
 );
 
 /**
