@@ -33,6 +33,10 @@ export const TEMPLATES: WorkflowTemplate[] = [
           config: {
             approver: "{{ order.manager_email }}",
             title: "Approve order {{ order.id }} ({{ order.amount }} {{ order.currency }})",
+            summary: [
+              { label: "Amount", value: "{{ order.amount }} {{ order.currency }}" },
+              { label: "Customer", value: "{{ order.customer.name }}" },
+            ],
             timeout: "48h",
           },
         },
