@@ -9,6 +9,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import {
+  fieldRows,
+  kindWords,
+  searchExpression,
+} from "../../apps/web/src/lib/model/event-fields.ts";
 import { eventually, type Json, newTenant, type Tenant } from "../security/api.ts";
 import { expectAccessible, launch, newPage, shoot, signIn } from "./browser.ts";
 
@@ -87,6 +92,34 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
+});
+
+describe("event fields in words", () => {
+  it("names kinds in words and writes the search a person asks for", () => {
+    expect(kindWords({ type: "string" })).toBe("text");
+    expect(kindWords({ type: ["number", "null"] })).toBe("number or empty");
+    expect(kindWords({ type: "array", items: { type: "boolean" } })).toBe("list of yes/no");
+    expect(
+      fieldRows(
+        {
+          type: "object",
+          properties: { customer: { type: "object", properties: { email: { type: "string" } } } },
+          required: ["customer"],
+        },
+        "order",
+      ).map((f) => [f.label, f.kind, f.required, f.path]),
+    ).toEqual([
+      ["customer", "group of fields", true, "order.customer"],
+      ["customer › email", "text", false, "order.customer.email"],
+    ]);
+    expect(searchExpression("payment.id", "pay_9004")).toBe('payment.id == "pay_9004"');
+    expect(searchExpression("order.amount", "5,000")).toBe(
+      '(order.amount == 5000 || order.amount == "5,000")',
+    );
+    expect(searchExpression("order.note", 'say "hi"')).toBe('order.note == "say \\"hi\\""');
+    expect(searchExpression("order.rush", "yes")).toBe("order.rush == true");
+    expect(searchExpression("order.bad-field", "x")).toBeNull();
+  });
 });
 
 describe("finding things", () => {

@@ -1,6 +1,6 @@
 // Event fields in people's words (issue 14, item 8): the event-type page's
 // table, the runs page's field picker, and the search expression it writes.
-import type { EventTypeInfo, JsonSchema } from "$lib/api";
+import type { EventTypeInfo, JsonSchema } from "../api";
 
 /** One field of an event type: its path, its type in words, whether it is always there. */
 export interface FieldRow {
@@ -101,7 +101,11 @@ export function searchExpression(path: string, value: string): string | null {
   if (parts.length === 0 || !parts.every((p) => NAME.test(p))) return null;
   const v = value.trim();
   const text = `"${v.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
-  if (/^-?\d+(\.\d+)?$/.test(v)) return `(${path} == ${Number(v)} || ${path} == ${text})`;
+  // "5,000" is written the way people write numbers: 5000 (or that text).
+  const digits = /^-?\d{1,3}(,\d{3})+(\.\d+)?$/.test(v) ? v.replace(/,/g, "") : v;
+  if (/^-?\d+(\.\d+)?$/.test(digits)) {
+    return `(${path} == ${Number(digits)} || ${path} == ${text})`;
+  }
   if (/^(yes|true)$/i.test(v)) return `${path} == true`;
   if (/^(no|false)$/i.test(v)) return `${path} == false`;
   return `${path} == ${text}`;
