@@ -1,6 +1,6 @@
 // An approval in people's words (issue 14, item 7): who was asked and who
 // decided, by name; when, in the reader's own time zone, saying which.
-import type { Approval } from "$lib/api";
+import type { Approval } from "../api";
 import { type Person, personWords } from "./people";
 
 /** The reader's time zone, as the browser knows it ("Europe/Berlin"). */
