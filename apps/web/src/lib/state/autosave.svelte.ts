@@ -35,7 +35,9 @@ export class Autosave {
   private running: Promise<Workflow | null> | null = null;
   /** An untouched new workflow (a template as offered) is not saved. */
   private baseline = $state("");
-  /** Called with a new workflow once its first save created it. */
+  /** The person left the editor: a new workflow's first save must not bring them back. */
+  private left = false;
+  /** Called with a new workflow once its first save created it (while still in the editor). */
   onCreated: (wf: Workflow) => void = () => {};
 
   constructor(editor: Editor, delayMs = AUTOSAVE_DELAY_MS) {
@@ -46,6 +48,7 @@ export class Autosave {
   /** After the editor opened a workflow (or a new one). */
   opened(): void {
     this.cancel();
+    this.left = false;
     this.baseline = this.editor.workflow ? "" : snapshot($state.snapshot(this.editor.def));
   }
 
@@ -76,7 +79,7 @@ export class Autosave {
     this.running = this.editor.save(false, true);
     try {
       const wf = await this.running;
-      if (wf && wasNew) this.onCreated(wf);
+      if (wf && wasNew && !this.left) this.onCreated(wf);
       return wf !== null && !this.pending;
     } finally {
       this.running = null;
@@ -86,6 +89,7 @@ export class Autosave {
   /** Leaving the editor inside the builder: the save goes on after the page is gone. */
   leave(): void {
     if (!this.pending) return;
+    this.left = true;
     leaving = this.flush().finally(() => {
       leaving = null;
     });
