@@ -114,6 +114,14 @@ describe("drafts that save while incomplete", () => {
     });
     expect(refused.status).toBe(422);
     expect(await publish().isDisabled()).toBe(true);
+    // The history says which version has problems, and offers no Publish for it.
+    await page.getByRole("tab", { name: "History" }).click();
+    const row = page.locator('[data-version="1"]');
+    await expect.poll(() => row.textContent()).toMatch(/\d+ problems/);
+    expect(await row.textContent()).toContain("fix its problems to publish it");
+    expect(await row.getByRole("button", { name: "Publish v1" }).count()).toBe(0);
+    await expectAccessible(page, "history of a draft with problems");
+    await shoot(page, "52-history-draft-problems");
     await page.getByRole("button", { name: "Delete Send email" }).click();
     await expect.poll(() => page.locator("#problem-count").count()).toBe(0);
     await expect.poll(() => publish().isEnabled()).toBe(true);
