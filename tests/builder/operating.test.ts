@@ -120,7 +120,8 @@ describe("operating: a failed run, understood, fixed and retried", () => {
     await expectAccessible(page, "runs list");
     await shoot(page, "10-runs-list", false);
 
-    await row.getByRole("link").click();
+    // The run's own link (the row also links its event).
+    await row.locator('a[href^="/runs/"]').click();
     await page.getByTestId("run-summary").waitFor();
     runId = page.url().split("/runs/")[1] ?? "";
     expect(await page.getByTestId("run-summary").textContent()).toContain(
@@ -187,7 +188,7 @@ describe("operating: a failed run, understood, fixed and retried", () => {
     await shoot(page, "14-run-succeeded");
 
     // The email went out once, to the outbox.
-    await page.getByRole("link", { name: "Outbox" }).click();
+    await page.getByRole("link", { name: "Outbox", exact: true }).click();
     const mail = page.locator("[data-outbox]", { hasText: `Shipment ${shipmentId}` });
     await mail.waitFor();
     expect(await mail.count()).toBe(1);

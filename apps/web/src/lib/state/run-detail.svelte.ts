@@ -80,7 +80,17 @@ export class RunDetail {
     this.error = "";
     this.notice = "";
     this.loading = true;
-    await this.poll();
+    // The catalogue's action titles and the members' names come first, so the
+    // run is told in words from the start, not rewritten as they arrive.
+    const steps = async () => {
+      await this.poll();
+      if (this.run) await this.loadDefinition(this.run.workflowVersion);
+    };
+    const names = endpoints
+      .workflows()
+      .then((p) => (this.names = new Map(p.items.map((w) => [w.id, w.name]))))
+      .catch(() => {});
+    await Promise.all([steps(), names, catalog.load().catch(() => {}), this.loadPeople()]);
     this.loading = false;
     const run = this.run as Run | null;
     if (!run) return;
@@ -90,20 +100,16 @@ export class RunDetail {
     ]);
     this.event = event;
     this.workflow = workflow;
-    endpoints
-      .workflows()
-      .then((p) => (this.names = new Map(p.items.map((w) => [w.id, w.name]))))
-      .catch(() => {});
-    endpoints
-      .members()
-      .then((p) => {
-        const named = p.items.filter((m) => m.name);
-        this.people = new Map(named.map((m) => [m.email.toLowerCase(), m.name as string]));
-      })
-      .catch(() => {});
-    catalog.load().catch(() => {});
-    await this.loadDefinition(run.workflowVersion);
     if (run.status === "filtered" || run.filter?.result === false) await this.explainFilter();
+  }
+
+  private async loadPeople(): Promise<void> {
+    try {
+      const named = (await endpoints.members()).items.filter((m) => m.name);
+      this.people = new Map(named.map((m) => [m.email.toLowerCase(), m.name as string]));
+    } catch {
+      this.people = new Map();
+    }
   }
 
   stop(): void {
