@@ -3,6 +3,7 @@
 // rows (parse → rows → print), anything else stays in expression mode.
 import { type Ast, parse, print } from "@switchyard/expr";
 import { pathOf } from "./diagnostics";
+import { formatNumber, parseNumber } from "./numbers";
 
 export const OPERATORS = [
   { op: "==", label: "is", needsValue: true },
@@ -110,21 +111,31 @@ function groupOf(node: Ast, depth: number): Group | null {
   return row ? { kind: "group", join: "&&", items: [row] } : null;
 }
 
+/** Number rows written the workspace's way ("5,000" in English, "5.000" in German). */
+function localize(group: Group, locale: string): Group {
+  for (const item of group.items) {
+    if (item.kind === "group") localize(item, locale);
+    else if (item.valueType === "number") item.value = formatNumber(Number(item.value), locale);
+  }
+  return group;
+}
+
 /** The rows for an expression, or null when it does not fit the form. */
-export function toRows(source: string): Group | null {
+export function toRows(source: string, locale = "en"): Group | null {
   if (source.trim() === "") return { kind: "group", join: "&&", items: [] };
   try {
-    return groupOf(parse(source), 0);
+    const group = groupOf(parse(source), 0);
+    return group && localize(group, locale);
   } catch {
     return null;
   }
 }
 
-function valueSource(row: Row): string {
+function valueSource(row: Row, locale: string): string {
   switch (row.valueType) {
     case "number": {
-      const n = Number(row.value.trim());
-      return row.value.trim() !== "" && Number.isFinite(n) ? String(n) : JSON.stringify(row.value);
+      const n = parseNumber(row.value, locale);
+      return n.ok ? String(n.value) : JSON.stringify(row.value);
     }
     case "yes/no":
       return /^(yes|true)$/i.test(row.value.trim()) ? "true" : "false";
@@ -135,7 +146,19 @@ function valueSource(row: Row): string {
   }
 }
 
-export function rowSource(row: Row): string {
+/**
+ * Why a row's value is not what its type says, in words; null when it is.
+ * @example rowProblem({ …, value: "5.000,50", valueType: "number" }, "en") // "“5.000,50” is not a number in this workspace …"
+ */
+export function rowProblem(row: Row, locale: string): string | null {
+  if (row.valueType !== "number" || !OPERATORS.find((o) => o.op === row.op)?.needsValue)
+    return null;
+  if (row.value.trim() === "") return null; // not typed yet
+  const n = parseNumber(row.value, locale);
+  return n.ok ? null : n.message;
+}
+
+export function rowSource(row: Row, locale = "en"): string {
   const field = row.field.trim() || "field";
   switch (row.op) {
     case "has":
@@ -147,15 +170,15 @@ export function rowSource(row: Row): string {
     case "endsWith":
       return `${field}.${row.op}(${JSON.stringify(row.value)})`;
     default:
-      return `${field} ${row.op} ${valueSource(row)}`;
+      return `${field} ${row.op} ${valueSource(row, locale)}`;
   }
 }
 
 /** The expression the rows write, canonically printed when it parses. */
-export function toSource(group: Group, nested = false): string {
+export function toSource(group: Group, nested = false, locale = "en"): string {
   const parts = group.items
     .filter((i) => i.kind === "group" || i.field.trim() !== "")
-    .map((i) => (i.kind === "row" ? rowSource(i) : toSource(i, true)))
+    .map((i) => (i.kind === "row" ? rowSource(i, locale) : toSource(i, true, locale)))
     .filter((s) => s !== "");
   if (parts.length === 0) return "";
   const text = parts.join(` ${group.join} `);

@@ -1,0 +1,166 @@
+// Data pills and numbers as people write them (issue 14, item 5): inserted
+// data shows as a named chip; the data picker is never clipped, only one is
+// open at a time, Escape and a click outside close it, and it inserts where
+// the cursor was; a condition's number is read the workspace's way
+// ("5.000,50" in a German workspace), or the row says why not.
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { newTenant, type Tenant } from "../security/api.ts";
+import { expectAccessible, launch, newPage, shoot, signIn } from "./browser.ts";
+
+const base = inject("baseUrl");
+const vars = inject("vars");
+
+let browser: Browser;
+let page: Page;
+let problems: string[];
+let t: Tenant;
+let workflowId: string;
+
+beforeAll(async () => {
+  browser = await launch();
+  t = await newTenant(base, vars.SWITCHYARD_PLATFORM_TOKEN ?? "", "Pills");
+  await t.api.must("PUT", "/v1/settings/tenant", { locale: "de" });
+  const wf = await t.api.must("POST", "/v1/workflows", {
+    name: "Order confirmation",
+    trigger: { event: "order.created" },
+    steps: [
+      {
+        id: "confirm",
+        name: "Confirm the order",
+        action: "send_email",
+        config: {
+          to: "{{ order.customer.email }}",
+          subject: "Order {{ order.id }}",
+          body: "Thank you, {{ order.customer.name }}.",
+        },
+      },
+    ],
+  });
+  workflowId = wf.id;
+  ({ page, problems } = await newPage(browser));
+  await signIn(page, base, t.email, t.password);
+});
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+/** What keeps the element from being wholly on screen and uncovered ("" when nothing does). */
+const notFullyVisible = (sel: string) =>
+  page.locator(sel).evaluate((el) => {
+    const r = el.getBoundingClientRect();
+    const box = `${Math.round(r.left)},${Math.round(r.top)} ${Math.round(r.width)}×${Math.round(r.height)} in ${innerWidth}×${innerHeight}`;
+    if (r.top < 0 || r.left < 0 || r.bottom > innerHeight || r.right > innerWidth)
+      return `off screen: ${box}`;
+    for (const [x, y] of [
+      // Inside its rounded corners.
+      [r.left + 10, r.top + 10],
+      [r.right - 10, r.top + 10],
+      [r.left + 10, r.bottom - 10],
+      [r.right - 10, r.bottom - 10],
+    ]) {
+      const hit = document.elementFromPoint(x!, y!);
+      if (!el.contains(hit))
+        return `covered at ${x},${y} by ${hit?.outerHTML.slice(0, 80)}: ${box}`;
+    }
+    return "";
+  });
+
+describe("data pills and the data picker", () => {
+  it("shows inserted data as named chips, and the field's text while it is edited", async () => {
+    await page.goto(`${base}/workflows/${workflowId}`);
+    await page.locator(`[data-step="confirm"] .select`).click();
+    const subject = page.getByLabel("Subject", { exact: true });
+    await subject.waitFor();
+    const chips = page.getByTestId("cfg-subject-pills");
+    expect(await chips.textContent()).toBe("Order order › id");
+    expect(await chips.locator(".pill").allTextContents()).toEqual(["order › id"]);
+    expect(await page.getByTestId("cfg-body-pills").locator(".pill").allTextContents()).toEqual([
+      "order › customer › name",
+    ]);
+    await expectAccessible(page, "step with data pills");
+    await shoot(page, "61-data-pills");
+    // Editing shows the text itself; leaving the field shows the chips again.
+    await subject.click();
+    expect(await chips.count()).toBe(0);
+    expect(await subject.inputValue()).toBe("Order {{ order.id }}");
+    await page.getByLabel("Workflow name").focus();
+    await chips.waitFor();
+  });
+
+  it("opens one picker at a time, never clipped; Escape and a click outside close it; it inserts at the cursor", async () => {
+    const subject = page.getByLabel("Subject", { exact: true });
+    const subjectPicker = page.getByRole("group", { name: "Data available for Subject" });
+    const bodyPicker = page.getByRole("group", { name: "Data available for Body" });
+
+    // Escape closes it.
+    await page.getByRole("button", { name: "Insert data into Subject" }).click();
+    await subjectPicker.waitFor();
+    await expect
+      .poll(() => notFullyVisible('[role="group"][aria-label="Data available for Subject"]'))
+      .toBe("");
+    await page.keyboard.press("Escape");
+    await subjectPicker.waitFor({ state: "hidden" });
+
+    // Opening another closes the first (by keyboard: the open list covers the next field).
+    await page.getByRole("button", { name: "Insert data into Subject" }).click();
+    await subjectPicker.waitFor();
+    await page.getByRole("button", { name: "Insert data into Body" }).focus();
+    await page.keyboard.press("Enter");
+    await bodyPicker.waitFor();
+    expect(await subjectPicker.isVisible()).toBe(false);
+    await expect
+      .poll(() => notFullyVisible('[role="group"][aria-label="Data available for Body"]'))
+      .toBe("");
+
+    // A click outside closes it.
+    await page
+      .getByRole("heading", { name: /Confirm the order|Send an email/ })
+      .first()
+      .click();
+    await bodyPicker.waitFor({ state: "hidden" });
+
+    // It inserts where the cursor was: between "Order " and the order's id.
+    await subject.click();
+    await subject.evaluate((el) => (el as HTMLInputElement).setSelectionRange(6, 6));
+    await page.getByRole("button", { name: "Insert data into Subject" }).click();
+    await subjectPicker.getByLabel("Filter data fields").fill("customer.name");
+    await subjectPicker.getByRole("button", { name: /^order\.customer\.name\b/ }).click();
+    await expect
+      .poll(() => subject.inputValue())
+      .toBe("Order {{ order.customer.name }}{{ order.id }}");
+    expect(await subjectPicker.isVisible()).toBe(false);
+    expect(problems).toEqual([]);
+  });
+});
+
+describe("numbers as people write them", () => {
+  it("reads 5.000,50 in a German workspace, and says why 5,000.50 is not a number there", async () => {
+    await page.getByTestId("filter-card").click();
+    await page.getByRole("button", { name: "Add condition" }).click();
+    await page.getByLabel("Field 1").fill("order.amount");
+    await page.getByLabel("Operator 1").selectOption(">=");
+    await page.getByLabel("Value type 1").selectOption("number");
+    await page.getByLabel("Value 1", { exact: true }).fill("5.000,50");
+    await expect
+      .poll(() => page.getByTestId("filter-expression").textContent())
+      .toBe("order.amount >= 5000.5");
+    expect(await page.getByRole("alert").filter({ hasText: "is not a number" }).count()).toBe(0);
+
+    await page.getByLabel("Value 1", { exact: true }).fill("5,000.50");
+    await page
+      .getByRole("alert")
+      .filter({
+        hasText:
+          "“5,000.50” is not a number in this workspace (it writes decimals with “,”); write it like 5.000,50.",
+      })
+      .waitFor();
+    expect(await page.getByLabel("Value 1", { exact: true }).getAttribute("aria-invalid")).toBe(
+      "true",
+    );
+    await expectAccessible(page, "condition row with a number it cannot read");
+    await shoot(page, "62-number-in-words");
+    expect(problems).toEqual([]);
+  });
+});
