@@ -2,6 +2,7 @@
 // who is told when a run fails, for the workspace and for each workflow, and
 // how a failing workflow is shown.
 import { api, type TenantSettings, type Workflow } from "./api";
+import { workspaceFormat } from "./state/workspace-format.svelte";
 
 /** `"default"`: the person who last published the workflow, and the admins and owners. */
 export interface AlertSettings {
@@ -33,6 +34,10 @@ export interface Paused {
   runId: string;
 }
 
+/** Times and days in the workspace's time zone and locale. */
+const TIME: Intl.DateTimeFormatOptions = { hour: "2-digit", minute: "2-digit" };
+const DAY: Intl.DateTimeFormatOptions = { day: "numeric", month: "short" };
+
 export const alertEndpoints = {
   /** null: never pause it automatically. */
   saveAutoPause: (workflowId: string, autoPause: AutoPause | null) =>
@@ -54,12 +59,11 @@ export const alertEndpoints = {
  * @example failingText({ since: "2026-12-05T10:42:00Z", failedRuns: 3, … }, now)
  */
 export function failingText(f: Failing, now = new Date()): string {
-  const since = new Date(f.since);
-  const time = since.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" });
-  const when =
-    since.toDateString() === now.toDateString()
-      ? time
-      : `${since.toLocaleDateString(undefined, { day: "numeric", month: "short" })} ${time}`;
+  const time = workspaceFormat.when(f.since, TIME);
+  const today =
+    workspaceFormat.when(f.since, { dateStyle: "short" }) ===
+    workspaceFormat.when(now.toISOString(), { dateStyle: "short" });
+  const when = today ? time : `${workspaceFormat.when(f.since, DAY)} ${time}`;
   return `Failing since ${when} — ${f.failedRuns} failed run${f.failedRuns === 1 ? "" : "s"}`;
 }
 
@@ -93,8 +97,7 @@ export function minutesText(m: number): string {
  * @example pausedText({ at: "2026-12-05T17:40:00Z", failures: 3, minutes: 10, runId: "run_1" })
  */
 export function pausedText(p: Paused): string {
-  const at = new Date(p.at);
-  const when = `${at.toLocaleDateString(undefined, { day: "numeric", month: "short" })}, ${at.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" })}`;
+  const when = `${workspaceFormat.when(p.at, DAY)}, ${workspaceFormat.when(p.at, TIME)}`;
   const within = p.minutes ? ` within ${minutesText(p.minutes)}` : "";
   return `Paused on ${when} after ${p.failures} failed runs${within}`;
 }
