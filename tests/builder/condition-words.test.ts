@@ -1,7 +1,11 @@
 // Filters and conditions in plain English, as the canvas cards say them,
 // checked without a browser (the browser test: peoples-words.test.ts).
 import { describe, expect, it } from "vitest";
-import { conditionSummary, conditionWords } from "../../apps/web/src/lib/model/condition-words.ts";
+import {
+  conditionSummary,
+  conditionWords,
+  readsWords,
+} from "../../apps/web/src/lib/model/condition-words.ts";
 
 const en = { locale: "en" };
 
@@ -62,6 +66,13 @@ describe("conditions in plain English", () => {
       "every one of tags: it is not test",
     );
     expect(conditionWords("5000 <= order.amount", en)).toBe("amount is at least 5,000");
+  });
+
+  it("names the fields a filter read, as the run page says why it said no", () => {
+    expect(readsWords('order.amount is 500, order.customer.firstName is "Ada"')).toBe(
+      'amount is 500, customer first name is "Ada"',
+    );
+    expect(readsWords("nothing to name")).toBe("nothing to name");
   });
 
   it("formats numbers the locale's way", () => {

@@ -290,7 +290,7 @@ describe("operating: a failed run, understood, fixed and retried", () => {
     await page.getByTestId("said-no").first().waitFor();
     const saidNo = await page.getByTestId("said-no").first().textContent();
     expect(saidNo).toContain("“items is greater than 10” said no");
-    expect(saidNo).toContain("shipment.items is 2");
+    expect(saidNo).toContain("— items is 2");
     expect(await page.getByTestId("run-summary").textContent()).toContain("The filter said no");
     await expectAccessible(page, "filtered run");
     await shoot(page, "17-run-filtered");

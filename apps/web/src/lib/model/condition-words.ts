@@ -201,6 +201,16 @@ function sentence(node: Ast, scope: Scope, nested: boolean): string {
   }
 }
 
+/** A field's path in words: `order.customer.email` → "customer email". */
+export function pathWords(path: string, opts: WordsOptions = {}): string {
+  return fieldWords(path, { opts, bound: null });
+}
+
+/** "order.amount is 500, order.paid is false" → "amount is 500, paid is false". */
+export function readsWords(text: string, opts: WordsOptions = {}): string {
+  return text.replace(/\b[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+(?= is )/g, (p) => pathWords(p, opts));
+}
+
 /** The condition in plain English, or null when it has no plain reading. */
 export function conditionWords(source: string, opts: WordsOptions = {}): string | null {
   if (source.trim() === "") return null;
