@@ -137,8 +137,8 @@ describe("authoring a workflow in the builder", () => {
     await page.getByLabel("Fields: name 1").fill("status");
     await page.getByLabel("Fields: value 1").fill("approved");
 
-    // Otherwise: the keyboard way, with the + button
-    await page.getByRole("button", { name: /^Add step in otherwise branch/ }).click();
+    // The No branch: the keyboard way, with the + button
+    await page.getByRole("button", { name: /^Add step in the No branch/ }).click();
     await page.getByRole("button", { name: "Send email", exact: true }).click();
     await card("send_email").waitFor();
     await page.locator("#cfg-to").fill("{{ order.customer.email }}");
