@@ -23,6 +23,7 @@ import {
   stepOfPath,
 } from "$lib/model/steps";
 import { BLANK, TEMPLATES } from "$lib/model/templates";
+import { savesSettled } from "./autosave.svelte";
 import { catalog } from "./catalog.svelte";
 import { people } from "./people.svelte";
 
@@ -122,6 +123,8 @@ export class Editor {
         this.def = structuredClone(from);
         this.saved = "";
       } else {
+        // A save made as the person left the editor lands first: open what was saved.
+        await savesSettled();
         const wf = await endpoints.workflow(id);
         this.workflow = wf;
         this.def = structuredClone(wf.definition);

@@ -1,5 +1,6 @@
 // The workflows list and, where GET /v1/runs answers, each workflow's recent runs.
 import { endpoints, messageOf, type Run, type Workflow } from "$lib/api";
+import { savesSettled } from "./autosave.svelte";
 
 export interface RunStats {
   last?: Run;
@@ -52,6 +53,8 @@ export class WorkflowList {
     this.loading = true;
     this.error = "";
     try {
+      // Leaving the editor saves its draft: list it as saved, not as it was.
+      await savesSettled();
       this.items = (await endpoints.workflows()).items;
     } catch (err) {
       this.error = messageOf(err);
