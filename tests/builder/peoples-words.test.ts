@@ -135,7 +135,17 @@ const pageText = async () => (await page.locator("main").textContent()) ?? "";
 
 describe("people's words on the run page and the canvas", () => {
   it("shows the run as names and things, without ids, action names or jargon", async () => {
-    await page.goto(`${base}/runs/${runId}`);
+    // The runs list: a run by when it started and its workflow's name, not by ids.
+    await page.goto(`${base}/runs`);
+    const row = page.locator(`[data-run="${runId}"]`);
+    await row.waitFor();
+    const rowText = (await row.textContent()) ?? "";
+    expect(rowText).toContain("Order welcome");
+    expect(rowText).toContain("version 1");
+    // Not even the start of an id (the list once showed "run_ca3ce6eab3…").
+    for (const id of [runId, workflowId, eventId])
+      expect(rowText, id).not.toContain(id.slice(0, 8));
+    await row.locator('a[href^="/runs/"]').click();
     await page.getByRole("heading", { name: "Run of Order welcome" }).waitFor();
     const step = (id: string) => page.locator(`[data-run-step="${id}"]`);
     // The member's name arrives with the members list.
