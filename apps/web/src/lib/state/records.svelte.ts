@@ -8,13 +8,12 @@ import {
   type RecordTypeItem,
   type RecordVersion,
 } from "$lib/api-finding";
-import { workspaceFormat } from "./workspace-format.svelte";
 
 /** A field's value in words: text as it is, yes/no, lists and groups shortly. */
 export function valueWords(v: unknown): string {
   if (v === null || v === undefined) return "(empty)";
   if (typeof v === "boolean") return v ? "yes" : "no";
-  if (typeof v === "number") return workspaceFormat.number(v);
+  if (typeof v === "number") return v.toLocaleString();
   if (typeof v === "string") return v === "" ? "(empty text)" : v;
   return JSON.stringify(v);
 }

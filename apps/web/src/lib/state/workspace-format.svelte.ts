@@ -24,7 +24,8 @@ class WorkspaceFormat {
     const tenant = session.me?.tenant.id ?? "";
     if (tenant !== this.#for) this.#loading = null;
     this.#for = tenant;
-    this.#loading ??= endpoints.tenantSettings().then(
+    if (this.#loading) return this.#loading;
+    const loading = endpoints.tenantSettings().then(
       (s) => {
         this.locale = s.locale;
         this.timezone = s.timezone;
@@ -34,7 +35,8 @@ class WorkspaceFormat {
         this.#loading = null;
       },
     );
-    return this.#loading;
+    this.#loading = loading;
+    return loading;
   }
 
   /**
