@@ -229,6 +229,14 @@ describe("people's words on the run page and the canvas", () => {
     await page.getByRole("button", { name: "Not now" }).click();
   });
 
+  it("says where the event came from without depths or ids", async () => {
+    await page.getByRole("link", { name: "see the event" }).click();
+    const cause = page.getByRole("region", { name: "Where it came from" });
+    await cause.waitFor();
+    expect(await cause.textContent()).toContain("From outside Switchyard: no workflow made it.");
+    expect(await cause.textContent()).not.toContain("depth");
+  });
+
   it("says the filter and the condition in plain English on the canvas", async () => {
     await page.goto(`${base}/workflows/${workflowId}`);
     const filter = page.getByTestId("filter-card");
