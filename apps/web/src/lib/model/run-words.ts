@@ -56,7 +56,10 @@ const field = fieldLabel;
 
 /** A message with its settings' paths in the editor's words: `config.user: …` → `“User”: …`. */
 export const plainPaths = (text: string): string =>
-  text.replace(/\bconfig\.([A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*)/g, (_, p: string) => `“${fieldLabel(p)}”`);
+  text.replace(
+    /\bconfig\.([A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*)/g,
+    (_, p: string) => `“${fieldLabel(p)}”`,
+  );
 
 /** One sentence a person can act on, for a step's or a run's error. */
 export function errorWords(err: StepError): string {
