@@ -246,6 +246,9 @@ describe("operating: a failed run, understood, fixed and retried", () => {
     await expect.poll(() => why.locator("mark").textContent()).toBe("carrier");
     await page.getByRole("button", { name: "Retry from failed step…" }).click();
     await page.getByTestId("same-version-warning").waitFor();
+    // The step as written still holds its templates: the preview shows none of them.
+    await page.getByTestId("will-run").waitFor();
+    expect(await page.getByTestId("retry-preview").textContent()).not.toContain("{{");
     await shoot(page, "18-template-error");
 
     await call("PUT", `/v1/workflows/${wf.body.id}`, email("Carrier: {{ shipment.items }} items"));

@@ -10,6 +10,7 @@ import {
   plainPaths,
   runSummary,
   stepTitle,
+  withoutTemplates,
 } from "../../apps/web/src/lib/model/run-words.ts";
 
 const people: Record<string, string> = { "ada@acme.example": "Ada Lovelace" };
@@ -162,6 +163,19 @@ describe("steps and people by their names", () => {
     } as Run;
     expect(runSummary(run, () => "Tell the warehouse")).toBe(
       "Failed at step “Tell the warehouse”.",
+    );
+  });
+
+  it("says a step's settings as written without their templates", () => {
+    const email = { id: "tell", kind: "action", action: "send_email" };
+    const written = withoutTemplates({
+      to: "{{ order.email }}",
+      subject: "Order {{ order.id }}",
+      cc: "ops@acme.example",
+    });
+    expect(written).toEqual({ cc: "ops@acme.example" });
+    expect(effectOf(email, written, "first_time", false).text).toBe(
+      "sends an email to the recipient",
     );
   });
 

@@ -161,6 +161,17 @@ function get(input: unknown, key: string): string {
   return "";
 }
 
+/**
+ * A step's settings as written, without the values still holding a
+ * `{{ template }}`: a retry preview says "the recipient", never the template.
+ */
+export function withoutTemplates(config: unknown): unknown {
+  if (!config || typeof config !== "object" || Array.isArray(config)) return config;
+  return Object.fromEntries(
+    Object.entries(config).filter(([, v]) => !(typeof v === "string" && v.includes("{{"))),
+  );
+}
+
 export interface Effect {
   text: string;
   /** Why running it again is, or is not, a duplicate. */
