@@ -25,7 +25,8 @@ describe("retry effects in words", () => {
     expect(w.text).toBe("calls POST https://erp.example.com/orders again");
     expect(w.safety).toContain("same webhook-id");
     const r = effectOf(record, { type: "order", id: "123" }, "again", true);
-    expect(r.text).toBe("updates record order/123 again");
+    // The record as the records page names it, not "order/123".
+    expect(r.text).toBe("updates Order 123 again");
     expect(r.safety).toContain("exactly once per step");
   });
 

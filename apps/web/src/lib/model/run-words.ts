@@ -225,7 +225,7 @@ export function effectOf(
     case "update_record":
       return {
         text: get(input, "type")
-          ? `updates record ${who("type", "?")}/${who("id", "?")}${again}`
+          ? `updates ${labelOf(get(input, "type"))} ${get(input, "id") || "?"}${again}`
           : `updates a record${again}`,
         safety: again ? "exactly once per step, so no duplicate change" : undefined,
       };
