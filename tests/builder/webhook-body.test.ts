@@ -87,7 +87,7 @@ describe("a webhook body built in the builder", () => {
     await page.locator("#cfg-body-v1").fill("{{ payment.amount }}");
     expect(await page.locator("#problem-count").count()).toBe(0);
     await expectAccessible(page, "webhook body as fields");
-    await shoot(page, "webhook-body-fields");
+    await shoot(page, "63-webhook-body-fields");
 
     await page.getByRole("button", { name: "Publish" }).click();
     await expect
@@ -128,7 +128,7 @@ describe("a webhook body built in the builder", () => {
       .waitFor();
     expect(await page.getByRole("radio", { name: "JSON" }).isChecked()).toBe(true);
     await expectAccessible(page, "webhook body with a JSON typo");
-    await shoot(page, "webhook-body-json-typo");
+    await shoot(page, "64-webhook-body-json-typo");
 
     await box.fill('{"payment": "{{ payment.id }}", "amount": {{ payment.amount }}}');
     await expect.poll(() => diag.count()).toBe(0);
