@@ -134,4 +134,13 @@ describe("drafts that save while incomplete", () => {
     expect(wf.problems).toEqual([]);
     expect(problems).toEqual([]);
   });
+
+  it("signing out right after an edit keeps it", async () => {
+    await nameField().fill("Payment flow, signed out at once");
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByLabel("Email").waitFor();
+    const wf = await t.api.must("GET", `/v1/workflows/${workflowId}`);
+    expect(wf.name).toBe("Payment flow, signed out at once");
+    expect(problems).toEqual([]);
+  });
 });

@@ -28,6 +28,15 @@ export function savesSettled(): Promise<void> {
   );
 }
 
+/** The editor open now, if any (signing out saves its draft first). */
+let active: Autosave | null = null;
+
+/** Saves what the open editor has not saved yet, and waits for a save made on leaving it. */
+export async function saveOpenDraft(): Promise<void> {
+  await active?.flush().catch(() => false);
+  await savesSettled();
+}
+
 export class Autosave {
   private readonly editor: Editor;
   private readonly delayMs: number;
@@ -47,6 +56,7 @@ export class Autosave {
 
   /** After the editor opened a workflow (or a new one). */
   opened(): void {
+    active = this;
     this.cancel();
     this.left = false;
     this.baseline = this.editor.workflow ? "" : snapshot($state.snapshot(this.editor.def));
@@ -88,6 +98,7 @@ export class Autosave {
 
   /** Leaving the editor inside the builder: the save goes on after the page is gone. */
   leave(): void {
+    if (active === this) active = null;
     if (!this.pending) return;
     this.left = true;
     leaving = this.flush().finally(() => {
