@@ -111,7 +111,16 @@ export function duration(from?: string | null, to?: string | null): string {
   return `${(ms / 3_600_000).toFixed(1)} h`;
 }
 
-export const when = (iso?: string | null): string => (iso ? new Date(iso).toLocaleString() : "");
+/** How an instant is written: the browser's way until the workspace's is known (state/workspace-format). */
+let writeInstant = (iso: string): string => new Date(iso).toLocaleString();
+
+/** The builder writes instants in the workspace's time zone and locale from here on. */
+export function useInstantFormat(format: (iso: string) => string): void {
+  writeInstant = format;
+}
+
+/** An instant in words: "5 Dec 2026, 17:40" (the workspace's time zone and locale). */
+export const when = (iso?: string | null): string => (iso ? writeInstant(iso) : "");
 
 /** The run's outcome in a sentence; `title` names a step the way people named it. */
 export function runSummary(run: Run, title: (s: RunStep) => string = (s) => s.id): string {

@@ -3,6 +3,7 @@
 // session starts); until then the browser's own stand in.
 import { endpoints } from "$lib/api";
 import { formatNumber } from "$lib/model/numbers";
+import { useInstantFormat } from "$lib/model/run-words";
 import { session } from "./session.svelte";
 
 const browserZone = (): string => {
@@ -64,3 +65,6 @@ class WorkspaceFormat {
 }
 
 export const workspaceFormat = new WorkspaceFormat();
+
+// Every page that writes an instant with run-words' `when` writes it so.
+useInstantFormat((iso) => workspaceFormat.when(iso));
