@@ -20,7 +20,7 @@ let workflowId: string;
 beforeAll(async () => {
   browser = await launch();
   t = await newTenant(base, vars.SWITCHYARD_PLATFORM_TOKEN ?? "", "Pills");
-  await t.api.must("PUT", "/v1/settings/tenant", { locale: "de" });
+  await t.api.must("PUT", "/v1/settings/tenant", { locale: "de", timezone: "Asia/Tokyo" });
   const wf = await t.api.must("POST", "/v1/workflows", {
     name: "Order confirmation",
     trigger: { event: "order.created" },
@@ -135,8 +135,23 @@ describe("data pills and the data picker", () => {
   });
 });
 
+describe("dates in the workspace's time zone and locale", () => {
+  it("the workflow list writes when a workflow changed the workspace's way (German, Tokyo time)", async () => {
+    const wf = await t.api.must("GET", `/v1/workflows/${workflowId}`);
+    const expected = new Intl.DateTimeFormat("de", {
+      dateStyle: "medium",
+      timeStyle: "short",
+      timeZone: "Asia/Tokyo",
+    }).format(new Date(wf.updatedAt));
+    await page.goto(`${base}/workflows`);
+    const row = page.getByRole("row").filter({ hasText: "Order confirmation" });
+    await expect.poll(() => row.locator("td.when").last().textContent()).toBe(expected);
+  });
+});
+
 describe("numbers as people write them", () => {
   it("reads 5.000,50 in a German workspace, and says why 5,000.50 is not a number there", async () => {
+    await page.goto(`${base}/workflows/${workflowId}`);
     await page.getByTestId("filter-card").click();
     await page.getByRole("button", { name: "Add condition" }).click();
     await page.getByLabel("Field 1").fill("order.amount");
