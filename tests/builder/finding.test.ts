@@ -45,13 +45,24 @@ function failEvent(eventId: string): void {
     .filter((f) => f.endsWith(".sqlite"))
     .map((f) => join(stores, f));
   const id = eventId.replace(/'/g, "''");
+  // Each object's own SQLite file; other files (the namespace's metadata,
+  // run objects) have no events table and are passed over.
   for (const file of files) {
-    const changed = execFileSync("sqlite3", [
-      file,
-      `UPDATE events SET status = 'failed', error = 'not matched after 13 tries', retry_at = NULL WHERE id = '${id}' AND status = 'matched'; SELECT changes();`,
-    ])
-      .toString()
-      .trim();
+    let changed = "";
+    try {
+      changed = execFileSync(
+        "sqlite3",
+        [
+          file,
+          `UPDATE events SET status = 'failed', error = 'not matched after 13 tries', retry_at = NULL WHERE id = '${id}' AND status = 'matched'; SELECT changes();`,
+        ],
+        { stdio: ["ignore", "pipe", "pipe"] },
+      )
+        .toString()
+        .trim();
+    } catch (err) {
+      if (!String((err as { stderr?: Buffer }).stderr ?? err).includes("no such table")) throw err;
+    }
     if (changed === "1") return;
   }
   throw new Error(`event ${eventId} not found in ${stores}`);

@@ -3,6 +3,7 @@
 // again. The filters (type, status, period) live in the URL.
 import { endpoints, messageOf, type Workflow } from "$lib/api";
 import { type EventItem, finding } from "$lib/api-finding";
+import { PagedList } from "./paged.svelte";
 
 export const EVENT_STATUSES: Array<{ value: string; label: string }> = [
   { value: "", label: "Any status" },
@@ -32,19 +33,14 @@ export function eventStatusWords(e: EventItem): string {
   }
 }
 
-export class EventList {
-  items = $state<EventItem[]>([]);
+export class EventList extends PagedList<EventItem> {
   types = $state<string[]>([]);
   workflows = $state<Workflow[]>([]);
-  loading = $state(true);
-  error = $state("");
   notice = $state("");
-  nextCursor = $state<string | null>(null);
   type = $state("");
   status = $state("");
   period = $state("");
   sending = $state<string | null>(null);
-  private generation = 0;
 
   readonly names = $derived(new Map(this.workflows.map((w) => [w.id, w.name])));
 
@@ -84,34 +80,12 @@ export class EventList {
       .catch(() => {});
   }
 
-  async load(): Promise<void> {
-    const gen = ++this.generation;
-    this.loading = true;
-    try {
-      const page = await finding.events(this.query());
-      if (gen !== this.generation) return;
-      this.items = page.items;
-      this.nextCursor = page.nextCursor ?? null;
-      this.error = "";
-    } catch (err) {
-      if (gen === this.generation) this.error = messageOf(err);
-    } finally {
-      if (gen === this.generation) this.loading = false;
-    }
+  load(): Promise<void> {
+    return this.first(() => finding.events(this.query()));
   }
 
-  async more(): Promise<void> {
-    if (!this.nextCursor) return;
-    try {
-      const page = await finding.events(this.query(this.nextCursor));
-      this.items = [
-        ...this.items,
-        ...page.items.filter((e) => !this.items.some((x) => x.id === e.id)),
-      ];
-      this.nextCursor = page.nextCursor ?? null;
-    } catch (err) {
-      this.error = messageOf(err);
-    }
+  more(): Promise<void> {
+    return this.next((cursor) => finding.events(this.query(cursor)));
   }
 
   /** "Send again": a failed event is matched again (runs are one per event and workflow). */

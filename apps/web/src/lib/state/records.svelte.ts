@@ -8,6 +8,7 @@ import {
   type RecordTypeItem,
   type RecordVersion,
 } from "$lib/api-finding";
+import { PagedList } from "./paged.svelte";
 
 /** A field's value in words: text as it is, yes/no, lists and groups shortly. */
 export function valueWords(v: unknown): string {
@@ -30,14 +31,9 @@ export function byWords(v: RecordVersion): string {
   return "Switchyard";
 }
 
-export class RecordBrowser {
+export class RecordBrowser extends PagedList<RecordItem> {
   types = $state<RecordTypeItem[]>([]);
   type = $state("");
-  items = $state<RecordItem[]>([]);
-  nextCursor = $state<string | null>(null);
-  loading = $state(true);
-  error = $state("");
-  private generation = 0;
 
   async loadTypes(): Promise<void> {
     try {
@@ -48,37 +44,17 @@ export class RecordBrowser {
     }
   }
 
-  async show(type: string): Promise<void> {
+  show(type: string): Promise<void> {
     this.type = type;
-    const gen = ++this.generation;
     if (!type) {
-      this.items = [];
-      this.loading = false;
-      return;
+      this.clear();
+      return Promise.resolve();
     }
-    this.loading = true;
-    try {
-      const page = await finding.records(type);
-      if (gen !== this.generation) return;
-      this.items = page.items;
-      this.nextCursor = page.nextCursor ?? null;
-      this.error = "";
-    } catch (err) {
-      if (gen === this.generation) this.error = messageOf(err);
-    } finally {
-      if (gen === this.generation) this.loading = false;
-    }
+    return this.first(() => finding.records(type));
   }
 
-  async more(): Promise<void> {
-    if (!this.nextCursor) return;
-    try {
-      const page = await finding.records(this.type, this.nextCursor);
-      this.items = [...this.items, ...page.items];
-      this.nextCursor = page.nextCursor ?? null;
-    } catch (err) {
-      this.error = messageOf(err);
-    }
+  more(): Promise<void> {
+    return this.next((cursor) => finding.records(this.type, cursor));
   }
 }
 
