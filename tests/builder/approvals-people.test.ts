@@ -114,7 +114,7 @@ describe("approvals with people picked by name and the facts to decide on", () =
     const card = page.locator("[data-approval]", { hasText: "Approve order ord_77" });
     await card.waitFor();
     const facts = card.getByRole("definition");
-    await expect.poll(() => facts.allTextContents()).toEqual(["12500", "Dana Buyer"]);
+    await expect.poll(() => facts.allTextContents()).toEqual(["12,500", "Dana Buyer"]);
     expect(await card.getByRole("term").allTextContents()).toEqual(["Amount", "Customer"]);
     // Expiry in the reader's time zone, saying which.
     expect(await card.getByTestId("expires").textContent()).toMatch(
@@ -131,7 +131,7 @@ describe("approvals with people picked by name and the facts to decide on", () =
     await page.getByRole("heading", { name: "Approval", exact: true }).waitFor();
     await expect
       .poll(() => page.getByRole("definition").allTextContents())
-      .toEqual(["12500", "Dana Buyer"]);
+      .toEqual(["12,500", "Dana Buyer"]);
     await expectAccessible(page, "approval page with its facts");
     await shoot(page, "42-approval-page", false);
     await page.getByRole("button", { name: "Approve" }).click();
@@ -157,6 +157,16 @@ describe("approvals with people picked by name and the facts to decide on", () =
       "the run goes on after the decision",
     );
     expect(run.items[0].status).toBe("succeeded");
+    // The run page's approval step lists the facts decided on, and who decided.
+    await page.goto(`${base}/runs/${run.items[0].id}`);
+    const step = page.locator("[data-run-step]").first();
+    await step.getByText(`Approved by ${ada.name}`).waitFor();
+    const terms = await step.getByRole("term").allTextContents();
+    const values = await step.getByRole("definition").allTextContents();
+    expect(Object.fromEntries(terms.map((term, i) => [term, values[i]]))).toMatchObject({
+      Amount: "12,500",
+      Customer: "Dana Buyer",
+    });
     expect(problems).toEqual([]);
   });
 

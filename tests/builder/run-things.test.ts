@@ -106,6 +106,30 @@ describe("a step's output as the thing it is", () => {
       { label: "Comment", value: "Too big", long: true },
     ]);
     expect(decided?.link?.href).toBe("/approvals/apr_1");
+    // The facts the approver decided on, numbers the workspace's way.
+    const withFacts = thingOf(
+      {
+        action: "request_approval",
+        status: "waiting",
+        input: {
+          approver: "ada@acme.example",
+          title: "Big order",
+          summary: [
+            { label: "Amount", value: 12500 },
+            { label: "Customer", value: "Dana Buyer" },
+            { label: "Rush", value: true },
+            { label: "Note", value: null },
+          ],
+        },
+      },
+      { ...words, number: (n) => new Intl.NumberFormat("de-DE").format(n) },
+    );
+    expect(withFacts?.facts).toEqual([
+      { label: "Amount", value: "12.500" },
+      { label: "Customer", value: "Dana Buyer" },
+      { label: "Rush", value: "yes" },
+      { label: "Note", value: "—" },
+    ]);
     const task = thingOf(
       {
         action: "create_task",

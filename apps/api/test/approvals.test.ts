@@ -45,8 +45,12 @@ const approvalWorkflow = (timeout = "48h") => ({
   ],
 });
 
-async function setup(timeout?: string) {
+async function setup(timeout?: string, settings?: { timezone: string; locale: string }) {
   const t = await newTenant();
+  if (settings) {
+    const put = await call("PUT", "/v1/settings/tenant", { key: t.key, body: settings });
+    expect(put.status).toBe(200);
+  }
   const manager = `manager-${crypto.randomUUID().slice(0, 6)}@example.com`;
   await addMember(t.key, manager, "editor", { password: "manager-password-1" });
   const viewer = `viewer-${crypto.randomUUID().slice(0, 6)}@example.com`;
@@ -143,9 +147,9 @@ describe("approvals", () => {
   it("carry the author's summary, rendered, in the list, the approval and the email (issue 14, item 7)", async () => {
     const { t, manager } = await setup();
     const expected = [
-      { label: "Amount", value: "12500" },
+      { label: "Amount", value: "12,500" },
       { label: "Customer", value: "Dana Buyer <dana@example.com>" },
-      { label: "Rush", value: "true" },
+      { label: "Rush", value: "yes" },
     ];
     const listed = (await call("GET", "/v1/approvals?status=pending", { key: t.key })).body.items;
     expect(listed[0].summary).toEqual(expected);
@@ -154,13 +158,23 @@ describe("approvals", () => {
     const mail = (await call("GET", "/v1/outbox?channel=email", { key: t.key })).body.items[0];
     expect(mail.to).toBe(manager);
     expect(mail.body).toContain(
-      "Amount: 12500\nCustomer: Dana Buyer <dana@example.com>\nRush: true",
+      "Amount: 12,500\nCustomer: Dana Buyer <dana@example.com>\nRush: yes",
     );
     // The expiry in the tenant's time zone (UTC by default), saying which.
     expect(mail.body).toMatch(/This request expires on .+ \(UTC\)\./);
     // The served contract describes it.
     const doc = await call("GET", "/v1/openapi.json");
     expect(doc.body.components.schemas.Approval.required).toContain("summary");
+  });
+
+  it("write the summary's numbers as the tenant's locale does, and the expiry in its zone", async () => {
+    const { t } = await setup("48h", { timezone: "Europe/Berlin", locale: "de-DE" });
+    const listed = (await call("GET", "/v1/approvals?status=pending", { key: t.key })).body.items;
+    expect(listed[0].summary[0]).toEqual({ label: "Amount", value: "12.500" });
+    expect(listed[0].summary[2]).toEqual({ label: "Rush", value: "yes" });
+    const mail = (await call("GET", "/v1/outbox?channel=email", { key: t.key })).body.items[0];
+    expect(mail.body).toContain("Amount: 12.500\n");
+    expect(mail.body).toMatch(/This request expires on .+ \(Europe\/Berlin\)\./);
   });
 
   it("a summary value that cannot be rendered fails the step in words, naming the line", async () => {

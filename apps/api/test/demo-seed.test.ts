@@ -64,7 +64,7 @@ describe("the demo seed", () => {
     );
     // The facts to decide on (issue 14, item 7): the amount and the customer.
     expect(approval.summary).toEqual([
-      { label: "Amount", value: "12500" },
+      { label: "Amount", value: "12,500" },
       { label: "Customer", value: "Dana Buyer" },
     ]);
     const decided = await call("POST", `/v1/approvals/${approval.id}/decide`, {

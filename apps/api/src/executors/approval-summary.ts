@@ -7,24 +7,44 @@ import type { ApprovalSummaryLine } from "../store/schema.ts";
 export const MAX_SUMMARY_VALUE = 500;
 
 /**
- * The rendered summary as label/text lines: text stays as it is, numbers
- * and yes/no as written, a missing value as "—", anything else as JSON.
- * @example summaryLines([{ label: "Amount", value: 12500 }]) // [{ label: "Amount", value: "12500" }]
+ * The rendered summary as label/text lines, as the approver reads them:
+ * numbers in the tenant's locale ("12,500"; "12.500" in German), yes/no
+ * for booleans, an instant in the tenant's time zone, other text as it is,
+ * a missing value as "—", anything else as JSON. Written once, when the
+ * request opens, so the inbox, the approval page and the email agree.
+ * @example summaryLines([{ label: "Amount", value: 12500 }], { timeZone: "UTC", locale: "en" }) // [{ label: "Amount", value: "12,500" }]
  */
 export function summaryLines(
   rendered: ReadonlyArray<{ label: string; value: unknown }> | undefined,
+  zone: { timeZone: string; locale: string },
 ): ApprovalSummaryLine[] {
   return (rendered ?? []).map((line) => ({
     label: line.label.trim(),
-    value: clip(textOf(line.value)),
+    value: clip(textOf(line.value, zone)),
   }));
 }
 
-function textOf(value: unknown): string {
+/** An ISO-8601 instant with a time ("2026-12-07T13:00:00Z"), not a bare date. */
+const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
+
+function textOf(value: unknown, zone: { timeZone: string; locale: string }): string {
   if (value === null || value === undefined || value === "") return "—";
-  if (typeof value === "string") return value;
-  if (typeof value === "number" || typeof value === "boolean") return String(value);
+  if (typeof value === "number") return numberIn(value, zone.locale);
+  if (typeof value === "boolean") return value ? "yes" : "no";
+  if (typeof value === "string") {
+    return INSTANT.test(value) && !Number.isNaN(Date.parse(value))
+      ? instantIn(value, zone.timeZone, zone.locale)
+      : value;
+  }
   return JSON.stringify(value);
+}
+
+function numberIn(n: number, locale: string): string {
+  try {
+    return new Intl.NumberFormat(locale, { maximumFractionDigits: 20 }).format(n);
+  } catch {
+    return String(n);
+  }
 }
 
 function clip(text: string): string {

@@ -37,7 +37,8 @@ export const requestApprovalExecutor: Executor = {
     const waitMs = parseDuration(c.timeout ?? DEFAULT_TIMEOUT) ?? parseDuration(DEFAULT_TIMEOUT)!;
     const id = newId("apr");
     const expiresAt = new Date(Date.parse(ctx.now) + waitMs).toISOString();
-    const summary = summaryLines(c.summary);
+    const zone = await zoneOf(ctx);
+    const summary = summaryLines(c.summary, zone);
     // Once per run and step: a replay gets the first approval back (its id,
     // its expiry, its summary).
     const approval = await ctx.store.openApproval(ctx.tenantId, {
@@ -64,7 +65,7 @@ export const requestApprovalExecutor: Executor = {
       {
         to: member.email,
         subject: `Approval needed: ${c.title}`,
-        body: approvalEmailBody(approval, linkTo(ctx, approval.id), await zoneOf(ctx)),
+        body: approvalEmailBody(approval, linkTo(ctx, approval.id), zone),
       },
       ctx,
     );

@@ -32,6 +32,8 @@ export interface ThingStep {
 export interface ThingWords {
   /** A member's name for an email address; the address itself for anyone else. */
   person?: (email: string) => string | undefined;
+  /** A number the workspace's way ("12,500"); as written when absent. */
+  number?: (n: number) => string;
 }
 
 type Dict = Record<string, unknown>;
@@ -177,6 +179,14 @@ function approval(s: ThingStep, words: ThingWords): Thing {
   const output = asDict(s.output);
   const approver = textOf(input.approver);
   const out = facts(input, [["description", "Details", true]]);
+  // The facts the approver decided on, as the request showed them.
+  for (const line of Array.isArray(input.summary) ? input.summary : []) {
+    const { label, value } = asDict(line);
+    if (typeof label !== "string" || label.trim() === "") continue;
+    const text =
+      typeof value === "number" && words.number ? words.number(value) : textOf(value);
+    out.push({ label: label.trim(), value: text || "—" });
+  }
   const decision = textOf(output.decision);
   if (decision) {
     const by = textOf(output.decidedBy);
