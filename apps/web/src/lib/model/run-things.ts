@@ -183,8 +183,7 @@ function approval(s: ThingStep, words: ThingWords): Thing {
   for (const line of Array.isArray(input.summary) ? input.summary : []) {
     const { label, value } = asDict(line);
     if (typeof label !== "string" || label.trim() === "") continue;
-    const text =
-      typeof value === "number" && words.number ? words.number(value) : textOf(value);
+    const text = typeof value === "number" && words.number ? words.number(value) : textOf(value);
     out.push({ label: label.trim(), value: text || "—" });
   }
   const decision = textOf(output.decision);
