@@ -98,5 +98,27 @@ export {
   StepStatus,
   TimerPurpose,
 } from "./run/state.ts";
+export { describeSchedule } from "./schedule/describe.ts";
+export { nextOccurrences, occurrencesBefore, occurrencesBetween } from "./schedule/occurrences.ts";
+export type { ScheduleEventData } from "./schedule/plan.ts";
+export {
+  jitterMs,
+  planFires,
+  SCHEDULE_EVENT_TYPE,
+  scheduleEventData,
+  scheduleEventId,
+} from "./schedule/plan.ts";
+export type { FirePlan, Occurrence, ScheduleTrigger } from "./schedule/types.ts";
+export {
+  CatchUp,
+  DST_RULE,
+  MAX_CATCH_UP,
+  MAX_MISSED_COUNT,
+  ON_TIME_GRACE_MS,
+  Overlap,
+  SCHEDULE_DEFAULTS,
+} from "./schedule/types.ts";
+export { scheduleTriggerSchema, validateSchedule } from "./schedule/validate.ts";
+export { isValidTimeZone } from "./schedule/zone.ts";
 export { assertNever } from "./util/assert-never.ts";
 export { formatDuration, parseDuration } from "./util/duration.ts";
