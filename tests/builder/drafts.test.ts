@@ -135,6 +135,44 @@ describe("drafts that save while incomplete", () => {
     expect(problems).toEqual([]);
   });
 
+  it("the audit log says who saved the draft by name, its autosaves folded into one line", async () => {
+    const me = (await t.api.must("GET", "/v1/members")).items.find(
+      (m: { email: string }) => m.email === t.email,
+    );
+    const saves = (await t.api.must("GET", "/v1/audit?type=workflow.updated")).items.filter(
+      (e: { subject: string }) => e.subject === workflowId,
+    );
+    expect(saves.length).toBeGreaterThan(1);
+    await page.getByRole("link", { name: "Audit log" }).click();
+    const table = page.getByTestId("audit");
+    const folded = table.getByRole("row").filter({ hasText: /Draft saved \d+ times/ });
+    await folded.first().waitFor();
+    const row = folded.first();
+    await expect
+      .poll(() => row.getByRole("button").first().textContent())
+      .toBe(me.name || me.email);
+    expect(await row.getByRole("link").first().textContent()).toMatch(
+      /^Half a payment flow|^Payment flow/,
+    );
+    expect(await row.textContent()).toContain("saved as a draft");
+    // No ids where people read.
+    expect(await table.textContent()).not.toMatch(/\bus_|\bkey_|\bwf_|\btn_/);
+    await shoot(page, "65-audit-in-words");
+    const before = await table.getByRole("row").count();
+    const count = Number(/Draft saved (\d+) times/.exec((await row.textContent()) ?? "")?.[1]);
+    await row.getByRole("button", { name: "Show each" }).click();
+    await expect.poll(() => table.getByRole("row").count()).toBe(before + count - 1);
+    // Only this person's doings, chosen by name.
+    await page.getByLabel("Who").selectOption({ label: me.name || me.email });
+    await expect
+      .poll(async () => new Set(await table.locator("tbody tr td:nth-child(3)").allTextContents()))
+      .toEqual(new Set([me.name || me.email]));
+    await expectAccessible(page, "the audit log in people's words");
+    expect(problems).toEqual([]);
+    await page.goto(`${base}/workflows/${workflowId}`);
+    await expect.poll(() => nameField().inputValue()).toBe("Half a payment flow, reloaded");
+  });
+
   it("signing out right after an edit keeps it", async () => {
     await nameField().fill("Payment flow, signed out at once");
     await page.getByRole("button", { name: "Sign out" }).click();

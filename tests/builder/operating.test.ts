@@ -198,7 +198,13 @@ describe("operating: a failed run, understood, fixed and retried", () => {
     // The audit log has the retry, and its chain is verified.
     await page.getByRole("link", { name: "Audit log" }).click();
     await page.getByLabel("Type").selectOption({ label: "Run retried" });
-    await expect.poll(() => page.getByTestId("audit").textContent()).toContain(runId);
+    // The run by its workflow's name, linking to it; who retried it by name.
+    const retried = page
+      .getByTestId("audit")
+      .getByRole("link", { name: /^Run of / })
+      .first();
+    await expect.poll(() => retried.getAttribute("href")).toBe(`/runs/${runId}`);
+    expect(await page.getByTestId("audit").textContent()).not.toMatch(/\bus_|\brun_/);
     await expect
       .poll(() => page.getByTestId("chain-badge").textContent())
       .toContain("Chain verified");

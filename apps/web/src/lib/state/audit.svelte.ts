@@ -1,5 +1,14 @@
-// The audit log with its filters, and the chain verification.
-import { type AuditEntry, type AuditVerification, endpoints, messageOf } from "$lib/api";
+// The audit log with its filters, and the chain verification; the names it
+// is read with (members, API keys, workflows) so nobody reads ids.
+import {
+  type ApiKey,
+  type AuditEntry,
+  type AuditVerification,
+  endpoints,
+  messageOf,
+} from "$lib/api";
+import type { AuditNames } from "$lib/model/audit-words";
+import { people } from "./people.svelte";
 
 /** Every kind of entry, in people's words (the type itself is the filter's value). */
 export const AUDIT_TYPE_WORDS: Record<string, string> = {
@@ -28,6 +37,7 @@ export const AUDIT_TYPE_WORDS: Record<string, string> = {
   "workflow.published": "Workflow published",
   "workflow.enabled": "Workflow turned on",
   "workflow.disabled": "Workflow turned off",
+  "workflow.paused": "Workflow paused: it kept failing",
   "workflow.deleted": "Workflow deleted",
   "workflow.test_run": "Workflow tried with a sample",
   "event_type.declared": "Event type described",
@@ -46,6 +56,7 @@ export const AUDIT_TYPE_WORDS: Record<string, string> = {
   "run.retried": "Run retried",
   "run.cancelled": "Run cancelled",
   "approval.decided": "Approval decided",
+  "record.changed": "Record changed by a workflow",
 };
 
 export const AUDIT_TYPES = Object.keys(AUDIT_TYPE_WORDS);
@@ -72,6 +83,32 @@ export class AuditLog {
   nextCursor = $state<string | null>(null);
   verification = $state<AuditVerification | null>(null);
   verifyError = $state("");
+  keys = $state<ApiKey[]>([]);
+  workflowNames = $state<Record<string, string>>({});
+
+  /** Who and what the entries name, by name; what cannot be read stays unnamed. */
+  readonly names: AuditNames = {
+    member: (id) => {
+      const m = people.items.find((p) => p.id === id);
+      return m ? m.name?.trim() || m.email : undefined;
+    },
+    key: (id) => this.keys.find((k) => k.id === id)?.name,
+    workflow: (id) => this.workflowNames[id],
+  };
+
+  async loadNames(): Promise<void> {
+    await Promise.all([
+      people.ensure(),
+      endpoints.apiKeys().then(
+        (r) => (this.keys = Array.isArray(r) ? r : r.items),
+        () => undefined,
+      ),
+      endpoints.workflows().then(
+        (r) => (this.workflowNames = Object.fromEntries(r.items.map((w) => [w.id, w.name]))),
+        () => undefined,
+      ),
+    ]);
+  }
 
   async load(more = false): Promise<void> {
     const q = new URLSearchParams({ limit: "50" });
