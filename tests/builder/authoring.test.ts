@@ -105,7 +105,7 @@ describe("authoring a workflow in the builder", () => {
           .getByLabel("Approver (optional)")
           .or(page.locator("#cfg-approver"))
           .first()
-          .inputValue(),
+          .getAttribute("data-value"),
       )
       .toBe("{{ order.manager_email }}");
     // A typo is caught inline, under its exact position

@@ -1,5 +1,6 @@
 // Data pills and numbers as people write them (issue 14, item 5): inserted
-// data shows as a named chip; the data picker is never clipped, only one is
+// data shows as a named chip, also while the field is edited (typed around,
+// stepped over and deleted as one unit); the data picker is never clipped, only one is
 // open at a time, Escape and a click outside close it, and it inserts where
 // the cursor was; a condition's number is read the workspace's way
 // ("5.000,50" in a German workspace), or the row says why not.
@@ -68,25 +69,56 @@ const notFullyVisible = (sel: string) =>
   });
 
 describe("data pills and the data picker", () => {
-  it("shows inserted data as named chips, and the field's text while it is edited", async () => {
+  /** The template text a chip field holds (what it saves). */
+  const template = (label: string) =>
+    page.getByLabel(label, { exact: true }).getAttribute("data-value");
+  const chipsOf = (label: string) =>
+    page.getByLabel(label, { exact: true }).locator(".pill").allTextContents();
+
+  it("shows inserted data as named chips, while the field is edited too", async () => {
     await page.goto(`${base}/workflows/${workflowId}`);
     await page.locator(`[data-step="confirm"] .select`).click();
     const subject = page.getByLabel("Subject", { exact: true });
     await subject.waitFor();
-    const chips = page.getByTestId("cfg-subject-pills");
-    expect(await chips.textContent()).toBe("Order order › id");
-    expect(await chips.locator(".pill").allTextContents()).toEqual(["order › id"]);
-    expect(await page.getByTestId("cfg-body-pills").locator(".pill").allTextContents()).toEqual([
-      "order › customer › name",
-    ]);
+    expect(await subject.getAttribute("role")).toBe("textbox");
+    expect(await subject.textContent()).toBe("Order order › id");
+    expect(await chipsOf("Subject")).toEqual(["order › id"]);
+    expect(await subject.locator(".pill").getAttribute("title")).toBe("order.id");
+    expect(await chipsOf("Body")).toEqual(["order › customer › name"]);
     await expectAccessible(page, "step with data pills");
     await shoot(page, "61-data-pills");
-    // Editing shows the text itself; leaving the field shows the chips again.
+
+    // Editing keeps the chip a chip: no `{{` text appears.
     await subject.click();
-    expect(await chips.count()).toBe(0);
-    expect(await subject.inputValue()).toBe("Order {{ order.id }}");
-    await page.getByLabel("Workflow name").focus();
-    await chips.waitFor();
+    await page.keyboard.press("End");
+    expect(await subject.textContent()).toBe("Order order › id");
+    expect(await subject.textContent()).not.toContain("{{");
+    // Typing after the chip, then before it: one arrow press steps over the whole chip.
+    await page.keyboard.type(" now");
+    await expect.poll(() => template("Subject")).toBe("Order {{ order.id }} now");
+    for (let i = 0; i < 5; i++) await page.keyboard.press("ArrowLeft");
+    await page.keyboard.type("#");
+    await expect.poll(() => template("Subject")).toBe("Order #{{ order.id }} now");
+    expect(await chipsOf("Subject")).toEqual(["order › id"]);
+    await expectAccessible(page, "a chip field being edited");
+    await shoot(page, "65-data-pills-editing", false);
+
+    // Backspace takes the chip away whole; a `{{ path }}` typed by hand becomes a chip again.
+    await page.keyboard.press("ArrowRight");
+    await page.keyboard.press("Backspace");
+    await expect.poll(() => template("Subject")).toBe("Order # now");
+    expect(await chipsOf("Subject")).toEqual([]);
+    await page.keyboard.type("{{ order.id }}");
+    await expect.poll(() => template("Subject")).toBe("Order #{{ order.id }} now");
+    expect(await chipsOf("Subject")).toEqual(["order › id"]);
+    // Delete takes the chip after the caret whole.
+    await page.keyboard.press("ArrowLeft");
+    await page.keyboard.press("Delete");
+    await expect.poll(() => template("Subject")).toBe("Order # now");
+    // A single-line field takes no line break.
+    await page.keyboard.press("Enter");
+    expect(await template("Subject")).toBe("Order # now");
+    expect(problems).toEqual([]);
   });
 
   it("opens one picker at a time, never clipped; Escape and a click outside close it; it inserts at the cursor", async () => {
@@ -106,6 +138,14 @@ describe("data pills and the data picker", () => {
     // Opening another closes the first (by keyboard: the open list covers the next field).
     await page.getByRole("button", { name: "Insert data into Subject" }).click();
     await subjectPicker.waitFor();
+    // Once the list has taken the focus (a frame after it opens), move on.
+    await expect
+      .poll(() =>
+        subjectPicker
+          .getByLabel("Filter data fields")
+          .evaluate((el) => el === document.activeElement),
+      )
+      .toBe(true);
     await page.getByRole("button", { name: "Insert data into Body" }).focus();
     await page.keyboard.press("Enter");
     await bodyPicker.waitFor();
@@ -121,16 +161,79 @@ describe("data pills and the data picker", () => {
       .click();
     await bodyPicker.waitFor({ state: "hidden" });
 
-    // It inserts where the cursor was: between "Order " and the order's id.
-    await subject.click();
-    await subject.evaluate((el) => (el as HTMLInputElement).setSelectionRange(6, 6));
+    // It inserts a chip where the cursor was: between "Order " and the order's id.
+    await subject.fill("Order {{ order.id }}");
+    await expect.poll(() => chipsOf("Subject")).toEqual(["order › id"]);
+    await page.keyboard.press("End");
+    await page.keyboard.press("ArrowLeft");
     await page.getByRole("button", { name: "Insert data into Subject" }).click();
     await subjectPicker.getByLabel("Filter data fields").fill("customer.name");
     await subjectPicker.getByRole("button", { name: /^order\.customer\.name\b/ }).click();
     await expect
-      .poll(() => subject.inputValue())
+      .poll(() => template("Subject"))
       .toBe("Order {{ order.customer.name }}{{ order.id }}");
+    expect(await chipsOf("Subject")).toEqual(["order › customer › name", "order › id"]);
     expect(await subjectPicker.isVisible()).toBe(false);
+    // The caret stays after the inserted chip.
+    await page.keyboard.type(" & ");
+    await expect
+      .poll(() => template("Subject"))
+      .toBe("Order {{ order.customer.name }} & {{ order.id }}");
+    expect(problems).toEqual([]);
+  });
+
+  it("pastes plain text (its `{{ path }}` as chips), takes line breaks where it may, and saves the template", async () => {
+    const body = page.getByLabel("Body", { exact: true });
+    expect(await body.getAttribute("aria-multiline")).toBe("true");
+    await body.click();
+    await page.keyboard.press("Control+End");
+    await page.keyboard.press("Enter");
+    await body.evaluate((el, text) => {
+      const data = new DataTransfer();
+      data.setData("text/plain", text);
+      data.setData("text/html", "<b>not this</b>");
+      el.dispatchEvent(
+        new ClipboardEvent("paste", { clipboardData: data, bubbles: true, cancelable: true }),
+      );
+    }, "Ref: {{ order.id }}");
+    await expect
+      .poll(() => template("Body"))
+      .toBe("Thank you, {{ order.customer.name }}.\nRef: {{ order.id }}");
+    expect(await chipsOf("Body")).toEqual(["order › customer › name", "order › id"]);
+    expect(await body.locator("b").count()).toBe(0);
+    await page.keyboard.type("!");
+    // Copying carries the template text, chips as their `{{ … }}`.
+    const copied = await body.evaluate((el) => {
+      getSelection()?.selectAllChildren(el);
+      const data = new DataTransfer();
+      el.dispatchEvent(
+        new ClipboardEvent("copy", { clipboardData: data, bubbles: true, cancelable: true }),
+      );
+      return data.getData("text/plain");
+    });
+    expect(copied).toBe("Thank you, {{ order.customer.name }}.\nRef: {{ order.id }}!");
+
+    // "Edit as text" shows the template's own text (to change what a chip says); the
+    // chips come back as written, `{{order.id}}` kept as it was typed.
+    const asText = page.getByRole("button", { name: "Edit as text: Subject" });
+    await asText.click();
+    const subjectText = page.getByLabel("Subject", { exact: true });
+    expect(await subjectText.inputValue()).toBe("Order {{ order.customer.name }} & {{ order.id }}");
+    await subjectText.fill("Order {{ order.customer.name }} & {{order.id}}");
+    await asText.click();
+    await expect.poll(() => chipsOf("Subject")).toEqual(["order › customer › name", "order › id"]);
+    expect(await template("Subject")).toBe("Order {{ order.customer.name }} & {{order.id}}");
+
+    await page.getByRole("button", { name: "Publish", exact: true }).click();
+    await expect
+      .poll(() => page.getByTestId("notice").textContent())
+      .toContain("Published version");
+    const saved = await t.api.must("GET", `/v1/workflows/${workflowId}`);
+    expect(saved.definition.steps[0].config).toEqual({
+      to: "{{ order.customer.email }}",
+      subject: "Order {{ order.customer.name }} & {{order.id}}",
+      body: "Thank you, {{ order.customer.name }}.\nRef: {{ order.id }}!",
+    });
     expect(problems).toEqual([]);
   });
 });

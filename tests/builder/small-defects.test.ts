@@ -238,7 +238,15 @@ describe("the small defects of issue 14", () => {
         Array.from(
           document.querySelectorAll<HTMLInputElement | HTMLTextAreaElement>("input, textarea"),
           (el) => el.value,
-        ).join("\n"),
+        )
+          // Template fields are chip editors that keep their text in data-value.
+          .concat(
+            Array.from(
+              document.querySelectorAll<HTMLElement>("[data-value]"),
+              (el) => el.dataset.value ?? "",
+            ),
+          )
+          .join("\n"),
       );
     for (const template of ["Big order approval", "Payment received", "Overdue task reminder"]) {
       await page.goto(`${base}/workflows`);
