@@ -19,7 +19,11 @@ export type { ContextInput, EventEnvelope, StepView } from "./context/context.ts
 export { buildContext, payloadNameOf } from "./context/context.ts";
 export type { StepEffect } from "./definition/draft.ts";
 export { draftShapeProblems, stepEffects } from "./definition/draft.ts";
-export { DEFINITION_LIMITS, RESERVED_CONTEXT_NAMES } from "./definition/limits.ts";
+export {
+  DEFINITION_LIMITS,
+  RESERVED_CONTEXT_NAMES,
+  SCHEDULE_ONLY_EVENT_TYPES,
+} from "./definition/limits.ts";
 export type { StepDiff } from "./definition/normalize.ts";
 export { diffSteps, normalizeDefinition, stepSignature } from "./definition/normalize.ts";
 export type { Problem, TextPosition } from "./definition/problem.ts";
@@ -28,6 +32,7 @@ export {
   eventTypeSchema,
   STEP_ID_PATTERN,
   stepSchema,
+  triggerSchema,
   workflowDefinitionSchema,
 } from "./definition/schema.ts";
 export type {
@@ -37,9 +42,16 @@ export type {
   ParallelStep,
   RetryPolicy,
   Step,
+  Trigger,
   WorkflowDefinition,
 } from "./definition/types.ts";
-export { Backoff, StepKind, stepKind } from "./definition/types.ts";
+export {
+  Backoff,
+  isScheduleTrigger,
+  StepKind,
+  stepKind,
+  triggerType,
+} from "./definition/types.ts";
 export type { ValidationResult } from "./definition/validate.ts";
 export { validateDefinition } from "./definition/validate.ts";
 export type { StepPlace, VisitedStep } from "./definition/walk.ts";

@@ -1,9 +1,11 @@
 import { DurableObject } from "cloudflare:workers";
-import type { WorkflowIndex } from "@switchyard/engine";
+import { isScheduleTrigger, type WorkflowIndex } from "@switchyard/engine";
 import { createDb } from "../db/client.ts";
 import type { Env } from "../env.ts";
 import { withD1Wrappers } from "../lib/d1-stats.ts";
 import { auditKeyOf } from "../services/context.ts";
+import { settingsRow } from "../services/settings.ts";
+import { tenantSettingsView } from "../services/tenant-settings.ts";
 import { hasOwedAlerts, noteRunEndAll, type RunEnd } from "../store/alerts.ts";
 import { ARCHIVE_EVERY_MS, hasUnarchived, planSegment, writeSegment } from "../store/archive.ts";
 import { pendingPauseIds } from "../store/auto-pause.ts";
@@ -69,6 +71,7 @@ import {
   type RunRow,
   upsertRun,
 } from "../store/runs.ts";
+import { fireDueSchedules, nextScheduleAt, syncSchedules } from "../store/schedules.ts";
 import { storeMeta } from "../store/schema.ts";
 
 /** How often a store re-reads its live workflows from D1 even when nobody told it of a change. */
@@ -137,6 +140,8 @@ export abstract class StoreCore extends DurableObject<Env> {
       if (due !== null) this.arm(due);
       else if (hasUnarchived(this.db)) this.arm(Date.now() + ARCHIVE_EVERY_MS);
       if (hasOwedAlerts(this.db)) this.arm(Date.now() + ALERT_RETRY_MS);
+      const fire = nextScheduleAt(this.db, Date.now());
+      if (fire !== null) this.arm(fire);
     });
   }
 
@@ -245,9 +250,17 @@ export abstract class StoreCore extends DurableObject<Env> {
    */
   async refreshWorkflows(tenantId: string): Promise<void> {
     this.tenant(tenantId);
-    const live = await readLiveFromD1(createDb(this.env.DB), tenantId);
+    const d1 = createDb(this.env.DB);
+    const live = await readLiveFromD1(d1, tenantId);
+    // Schedules without a zone of their own follow the tenant's (read only when there are any).
+    const zone = live.some((w) => isScheduleTrigger(w.definition.trigger))
+      ? tenantSettingsView(await settingsRow(d1, tenantId)).timezone
+      : "UTC";
+    const now = Date.now();
     replaceLive(this.db, live);
-    this.#index = { index: buildIndex(live), readAt: Date.now() };
+    const nextFire = syncSchedules(this.db, live, zone, now);
+    if (nextFire !== null) this.arm(nextFire);
+    this.#index = { index: buildIndex(live), readAt: now };
   }
 
   private async index(tenantId: string): Promise<WorkflowIndex> {
@@ -535,6 +548,12 @@ export abstract class StoreCore extends DurableObject<Env> {
         );
       }
       const times: number[] = [];
+      if (this.#tenantId !== null) {
+        // Schedules' occurrences: stored like any event, matched right after.
+        const fired = fireDueSchedules(this.db, this.#tenantId, now);
+        if (fired.events.length > 0) this.announce(fired.events);
+        if (fired.next !== null) times.push(Math.max(fired.next, Date.now() + 100));
+      }
       const next = nextDue(this.db);
       if (next !== null) times.push(Math.max(next, Date.now() + 1_000));
       if (this.#tenantId !== null && hasUnarchived(this.db)) {

@@ -1,5 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { EVENT_TYPE_PATTERN, RESERVED_CONTEXT_NAMES } from "@switchyard/engine";
+import {
+  EVENT_TYPE_PATTERN,
+  RESERVED_CONTEXT_NAMES,
+  SCHEDULE_ONLY_EVENT_TYPES,
+} from "@switchyard/engine";
 import { authorize } from "../auth/authenticate.ts";
 import { ApiError, ErrorCode, notFound } from "../errors.ts";
 import { createRouter } from "../http.ts";
@@ -21,7 +25,7 @@ export const ClientId = z
  * (`ev_…`), test runs (`evt_…`). A client may not choose one, so its ids
  * can never collide with (and silently deduplicate) a derived one.
  */
-export const RESERVED_EVENT_ID_PREFIXES = ["run_", "whs_", "ev_", "evt_"] as const;
+export const RESERVED_EVENT_ID_PREFIXES = ["run_", "whs_", "ev_", "evt_", "sch_"] as const;
 
 /** An event id a client chooses (the body's `id`, or Idempotency-Key). */
 export const ClientEventId = ClientId.refine(
@@ -40,6 +44,10 @@ export const EventType = z
   )
   .refine((t) => !(RESERVED_CONTEXT_NAMES as readonly string[]).includes(t.split(".")[0]!), {
     message: `the first segment may not be one of ${RESERVED_CONTEXT_NAMES.join(", ")}`,
+  })
+  .refine((t) => !(SCHEDULE_ONLY_EVENT_TYPES as readonly string[]).includes(t), {
+    message:
+      "schedule.fired events are the platform's: a workflow with a schedule trigger gets them",
   });
 
 const NewEvent = z

@@ -26,6 +26,7 @@ const RUN_STATUSES = [
   "filtered",
   "suppressed",
   "cancelled",
+  "skipped",
 ] as const;
 
 const Step = z
@@ -56,6 +57,10 @@ const RunSummary = z
     finishedAt: z.string().nullable(),
     createdAt: z.string(),
     error: z.unknown(),
+    suppression: z.object({ reason: z.string(), message: z.string() }).nullable().openapi({
+      description:
+        "Why no step ran: the loop guard (`cycle`, `max_depth`) for a suppressed run; `schedule_overlap` or `schedule_missed` for a skipped occurrence of a schedule",
+    }),
   })
   .openapi("RunSummary");
 
@@ -68,7 +73,6 @@ const Run = RunSummary.extend({
       error: z.unknown().optional(),
     })
     .nullable(),
-  suppression: z.object({ reason: z.string(), message: z.string() }).nullable(),
   steps: z.array(Step),
 }).openapi("Run");
 
@@ -127,6 +131,7 @@ function summary(r: RunRow) {
     finishedAt: r.finishedAt,
     createdAt: r.createdAt,
     error: parseStored(r.error, null),
+    suppression: parseStored(r.suppression, null),
   };
 }
 

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { dryRun, type WorkflowDefinition } from "@switchyard/engine";
+import { dryRun, triggerType, type WorkflowDefinition } from "@switchyard/engine";
 import { authorize } from "../auth/authenticate.ts";
 import { actorOf } from "../auth/principal.ts";
 import { notFound } from "../errors.ts";
@@ -81,7 +81,7 @@ export const workflowRunRoutes = createRouter()
       const { version, definition } = await versionFor(c.var.db, p.tenantId, id, body.version);
       const result = dryRun(
         definition,
-        { type: body.event.type ?? definition.trigger.event, data: body.event.data },
+        { type: body.event.type ?? triggerType(definition.trigger), data: body.event.data },
         {
           now: Date.now(),
           workflowId: id,
@@ -116,7 +116,7 @@ export const workflowRunRoutes = createRouter()
         p.tenantId,
         {
           id: eventId,
-          type: body.event.type ?? definition.trigger.event,
+          type: body.event.type ?? triggerType(definition.trigger),
           data: body.event.data,
           source: "test",
           only: { workflowId: id, version, definition },

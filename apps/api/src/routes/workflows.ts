@@ -1,4 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { scheduleTriggerSchema } from "@switchyard/engine";
 import type { Context } from "hono";
 import { authorize } from "../auth/authenticate.ts";
 import { actorOf, type Principal } from "../auth/principal.ts";
@@ -38,11 +39,21 @@ import {
   ListQuery,
 } from "./common.ts";
 
+const Trigger = z
+  .union([
+    z.object({ event: z.string().openapi({ example: "order.created" }) }),
+    z.object({ schedule: scheduleTriggerSchema }),
+  ])
+  .openapi("Trigger", {
+    description:
+      "An event type, or a schedule: `cron` (5 fields, or 6 with seconds first) or `every` (a duration, at least 1s), in `timezone` (IANA; default the tenant's), with optional `start`, `end`, `jitter`, `overlap` (skip | buffer_one | allow) and `catchUp` (none | latest | all). Each occurrence is a `schedule.fired` event with id `<scheduleId>:<nominal time>` and data `{ scheduleId, workflowId, nominal, actual, previousNominal }`. Daylight saving: a skipped local time fires once at the first valid instant after it; a repeated one fires once, the first time.",
+  });
+
 const Definition = z
   .object({
     name: z.string(),
     description: z.string().optional(),
-    trigger: z.object({ event: z.string().openapi({ example: "order.created" }) }),
+    trigger: Trigger,
     filter: z.string().optional().openapi({ example: "order.amount > 10000" }),
     steps: z.array(z.record(z.string(), z.unknown())),
   })
@@ -89,7 +100,7 @@ export const Workflow = z
     liveVersion: z.number().nullable(),
     draftVersion: z.number().optional(),
     latestVersion: z.number(),
-    trigger: z.object({ event: z.string() }),
+    trigger: Trigger,
     definition: Definition,
     createdAt: z.string(),
     createdBy: z.string(),

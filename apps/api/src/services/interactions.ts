@@ -68,7 +68,13 @@ export async function interactionsOf(
   self: WorkflowRef,
   definition: WorkflowDefinition,
 ): Promise<InteractionsView> {
-  const trigger = typeof definition.trigger?.event === "string" ? definition.trigger.event : "";
+  // A schedule's occurrences are its own: no other workflow shares them.
+  const trigger =
+    definition.trigger &&
+    "event" in definition.trigger &&
+    typeof definition.trigger.event === "string"
+      ? definition.trigger.event
+      : "";
   const effects = stepEffects(definition);
   const types = [...new Set([trigger, ...effects.flatMap((e) => e.events)].filter(Boolean))];
   const listeners = types.length > 0 ? await listenersOf(db, tenantId, types) : [];

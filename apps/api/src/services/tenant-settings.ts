@@ -148,5 +148,7 @@ export async function putTenantSettings(
   if (input.retentionDays !== undefined) {
     await storeFor(env, tenantId).setRetention(tenantId, after.retentionDays);
   }
+  // Schedules without a zone of their own follow the tenant's.
+  if (input.timezone !== undefined) await storeFor(env, tenantId).refreshWorkflows(tenantId);
   return after;
 }

@@ -1,6 +1,8 @@
 import {
   normalizeDefinition,
   type Problem,
+  type Trigger,
+  triggerType,
   validateDefinition,
   type WorkflowDefinition,
 } from "@switchyard/engine";
@@ -27,7 +29,7 @@ export interface WorkflowView {
   liveVersion: number | null;
   draftVersion?: number;
   latestVersion: number;
-  trigger: { event: string };
+  trigger: Trigger;
   definition: WorkflowDefinition;
   createdAt: string;
   createdBy: string;
@@ -170,7 +172,7 @@ export async function createWorkflow(
         liveVersion: opts.publish ? 1 : null,
         draftVersion: opts.publish ? null : 1,
         latestVersion: 1,
-        triggerEvent: opts.publish ? definition.trigger.event : null,
+        triggerEvent: opts.publish ? triggerType(definition.trigger) : null,
         createdAt: d.at,
         createdBy: d.actor.id,
         updatedAt: d.at,
@@ -278,7 +280,7 @@ export async function saveVersion(
                     liveVersion: version,
                     publishedBy: d.actor.id,
                     draftVersion: null,
-                    triggerEvent: definition.trigger.event,
+                    triggerEvent: triggerType(definition.trigger),
                   }
                 : { draftVersion: version }),
             })
@@ -334,7 +336,7 @@ export async function publishVersion(d: Deps, workflowId: string, version: numbe
         .set({
           liveVersion: version,
           publishedBy: d.actor.id,
-          triggerEvent: definition.trigger.event,
+          triggerEvent: triggerType(definition.trigger),
           updatedAt: d.at,
           ...(row.draftVersion !== null && row.draftVersion <= version
             ? { draftVersion: null }

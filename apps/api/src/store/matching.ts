@@ -11,6 +11,7 @@ import {
   type LiveWorkflow,
   MatchDecision,
   type MatchResult,
+  triggerType,
   type WorkflowDefinition,
   WorkflowIndex,
 } from "@switchyard/engine";
@@ -103,7 +104,7 @@ export function replaceLive(db: StoreDb, live: LiveRow[]): void {
         .values({
           workflowId: w.workflowId,
           version: w.version,
-          triggerEvent: w.definition.trigger.event,
+          triggerEvent: triggerType(w.definition.trigger),
           definition: JSON.stringify(w.definition),
           onFailure: w.onFailure ?? null,
           autoPause: w.autoPause ?? null,

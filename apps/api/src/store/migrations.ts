@@ -278,6 +278,22 @@ export const STORE_MIGRATIONS: readonly (readonly string[])[] = [
   ["ALTER TABLE `approvals` ADD `summary` text;"],
   // A record's history is kept as long as run history (retention.ts purges by time).
   ["CREATE INDEX `record_versions_at` ON `record_versions` (`at`);"],
+  // Schedule triggers (issue 15): one row per live scheduled workflow (store/schedules.ts).
+  [
+    `CREATE TABLE \`schedules\` (
+	\`workflow_id\` text PRIMARY KEY NOT NULL,
+	\`version\` integer NOT NULL,
+	\`spec\` text NOT NULL,
+	\`timezone\` text NOT NULL,
+	\`cursor\` integer NOT NULL,
+	\`next_nominal\` integer,
+	\`next_at\` integer,
+	\`last_nominal\` integer,
+	\`last_event_id\` text,
+	\`buffered\` integer
+);`,
+    "CREATE INDEX `schedules_next_at` ON `schedules` (`next_at`);",
+  ],
 ];
 
 /** Applies the migrations this storage has not seen yet; returns how many ran. */

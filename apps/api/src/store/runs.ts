@@ -173,6 +173,8 @@ export const FINAL_STATUSES: readonly string[] = [
   "cancelled",
   "filtered",
   "suppressed",
+  // A schedule's occurrence that did not run (overlap, missed): store/schedules.ts.
+  "skipped",
 ];
 
 export function runAuditRecord(state: RunState): RunAuditRecord {

@@ -438,3 +438,25 @@ export const pendingPauses = sqliteTable("pending_pauses", {
   workflowId: text("workflow_id").primaryKey(),
   at: text("at").notNull(),
 });
+
+/**
+ * Schedule triggers (issue 15): one row per live scheduled workflow, what
+ * its alarm decided and what comes next (store/schedules.ts). Times are
+ * milliseconds since the epoch.
+ */
+export const schedules = sqliteTable(
+  "schedules",
+  {
+    workflowId: text("workflow_id").primaryKey(),
+    version: integer("version").notNull(),
+    spec: text("spec").notNull(),
+    timezone: text("timezone").notNull(),
+    cursor: integer("cursor").notNull(),
+    nextNominal: integer("next_nominal"),
+    nextAt: integer("next_at"),
+    lastNominal: integer("last_nominal"),
+    lastEventId: text("last_event_id"),
+    buffered: integer("buffered"),
+  },
+  (t) => [index("schedules_next_at").on(t.nextAt)],
+);

@@ -47,7 +47,13 @@ export function draftShapeProblems(input: unknown): Problem[] {
   text("description", input.description, true, DEFINITION_LIMITS.maxDescriptionLength);
   text("filter", input.filter, true, DEFINITION_LIMITS.maxExpressionLength);
   if (!isPlainObject(input.trigger)) {
-    problems.push({ path: "trigger", message: "expected an object with the event's type" });
+    problems.push({
+      path: "trigger",
+      message: "expected an object with the event's type or a schedule",
+    });
+  } else if ("schedule" in input.trigger) {
+    if (!isPlainObject(input.trigger.schedule))
+      problems.push({ path: "trigger.schedule", message: "expected an object" });
   } else {
     text("trigger.event", input.trigger.event, false, DEFINITION_LIMITS.maxEventTypeLength);
   }

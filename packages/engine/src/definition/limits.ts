@@ -40,3 +40,10 @@ export const RESERVED_CONTEXT_NAMES = ["event", "steps", "workflow", "run", "now
  * payload is read as `event.data` (the reserved name keeps its own meaning).
  */
 export const PLATFORM_EVENT_TYPES = ["workflow.failed"] as const;
+
+/**
+ * Events only the platform emits and no trigger names by type: a schedule's
+ * occurrences (a workflow gets them through `trigger.schedule`). Their
+ * payload is read under their first segment (`schedule.nominal`).
+ */
+export const SCHEDULE_ONLY_EVENT_TYPES = ["schedule.fired"] as const;

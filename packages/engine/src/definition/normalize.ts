@@ -1,8 +1,10 @@
 // The canonical form of a definition: a fixed key order for the known keys,
 // sorted keys inside configs, no undefined members. Stored versions and
 // diffs use it, so two saves of the same workflow compare equal.
+
+import { SCHEDULE_TRIGGER_KEYS } from "../schedule/types.ts";
 import { canonicalJson, sortKeysDeep } from "../util/json.ts";
-import type { RetryPolicy, Step, WorkflowDefinition } from "./types.ts";
+import type { RetryPolicy, Step, Trigger, WorkflowDefinition } from "./types.ts";
 import { isActionStep, isDelayStep, isIfStep, isParallelStep, stepKind } from "./types.ts";
 import { flattenSteps } from "./walk.ts";
 
@@ -13,7 +15,7 @@ import { flattenSteps } from "./walk.ts";
 export function normalizeDefinition(definition: WorkflowDefinition): WorkflowDefinition {
   const out: WorkflowDefinition = {
     name: definition.name,
-    trigger: { event: definition.trigger.event },
+    trigger: normalizeTrigger(definition.trigger),
     steps: [],
   };
   if (definition.description !== undefined) out.description = definition.description;
@@ -27,6 +29,17 @@ export function normalizeDefinition(definition: WorkflowDefinition): WorkflowDef
     ...(out.filter !== undefined ? { filter: out.filter } : {}),
     steps: out.steps,
   };
+}
+
+/** A schedule's keys in the contract's order, unset ones left out. */
+function normalizeTrigger(trigger: Trigger): Trigger {
+  if (!("schedule" in trigger)) return { event: trigger.event };
+  const schedule: Record<string, unknown> = {};
+  for (const key of SCHEDULE_TRIGGER_KEYS) {
+    const value = trigger.schedule[key];
+    if (value !== undefined) schedule[key] = value;
+  }
+  return { schedule };
 }
 
 function normalizeStep(step: Step): Step {

@@ -6,8 +6,14 @@
 //   JSON Schema consumers. Expressions, templates, action configs and
 //   cross-step rules are validate.ts's work, not this schema's.
 import { z } from "zod";
+import { scheduleTriggerSchema } from "../schedule/validate.ts";
 import { formatDuration, parseDuration } from "../util/duration.ts";
-import { DEFINITION_LIMITS, PLATFORM_EVENT_TYPES, RESERVED_CONTEXT_NAMES } from "./limits.ts";
+import {
+  DEFINITION_LIMITS,
+  PLATFORM_EVENT_TYPES,
+  RESERVED_CONTEXT_NAMES,
+  SCHEDULE_ONLY_EVENT_TYPES,
+} from "./limits.ts";
 import type { Step, WorkflowDefinition } from "./types.ts";
 
 export const STEP_ID_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -33,13 +39,31 @@ const notReserved = (type: string): boolean =>
   !(RESERVED_CONTEXT_NAMES as readonly string[]).includes(type.split(".")[0] ?? "");
 const reservedMessage = `the first segment may not be one of ${RESERVED_CONTEXT_NAMES.join(", ")}`;
 
-export const eventTypeSchema = dottedType.refine(notReserved, { message: reservedMessage });
+const notScheduleOnly = (type: string): boolean =>
+  !(SCHEDULE_ONLY_EVENT_TYPES as readonly string[]).includes(type);
+const scheduleOnlyMessage =
+  "schedule.fired is the platform's: give the workflow a schedule trigger instead";
+
+export const eventTypeSchema = dottedType
+  .refine(notReserved, { message: reservedMessage })
+  .refine(notScheduleOnly, { message: scheduleOnlyMessage });
 
 /** A trigger's event type: a client's, or one the platform emits (`workflow.failed`). */
-const triggerEventTypeSchema = dottedType.refine(
-  (type) => (PLATFORM_EVENT_TYPES as readonly string[]).includes(type) || notReserved(type),
-  { message: `${reservedMessage} (except ${PLATFORM_EVENT_TYPES.join(", ")})` },
-);
+const triggerEventTypeSchema = dottedType
+  .refine(
+    (type) => (PLATFORM_EVENT_TYPES as readonly string[]).includes(type) || notReserved(type),
+    { message: `${reservedMessage} (except ${PLATFORM_EVENT_TYPES.join(", ")})` },
+  )
+  .refine(notScheduleOnly, { message: scheduleOnlyMessage });
+
+/** `{ "event": "order.created" }`: runs start on events of that type. */
+export const eventTriggerSchema = z.strictObject({ event: triggerEventTypeSchema });
+
+/** Either trigger (for OpenAPI; validate.ts checks the two apart, for precise paths). */
+export const triggerSchema = z.union([
+  eventTriggerSchema,
+  z.strictObject({ schedule: scheduleTriggerSchema }),
+]);
 
 export const stepIdSchema = z.string().max(DEFINITION_LIMITS.maxIdLength).regex(STEP_ID_PATTERN, {
   message: "expected an id of letters, digits and _ that does not start with a digit",
@@ -96,7 +120,10 @@ export const stepShapes = {
 export const definitionShape = z.strictObject({
   name: nameSchema,
   description: z.string().max(DEFINITION_LIMITS.maxDescriptionLength).optional(),
-  trigger: z.strictObject({ event: triggerEventTypeSchema }),
+  // Checked by validate.ts (an event or a schedule, each with its own paths).
+  trigger: z.record(z.string(), z.unknown(), {
+    error: "expected an object: { event } or { schedule }",
+  }),
   filter: expressionSchema.optional(),
   steps: z.array(z.unknown()).min(1, { message: "a workflow needs at least one step" }),
 });
@@ -116,5 +143,6 @@ export const stepSchema: z.ZodType<Step> = z.lazy(() =>
  * definition fully; this schema is for documentation (OpenAPI) and typing.
  */
 export const workflowDefinitionSchema: z.ZodType<WorkflowDefinition> = definitionShape.extend({
+  trigger: triggerSchema,
   steps: z.array(stepSchema).min(1),
 });

@@ -1,6 +1,8 @@
 // The workflow definition (shared/DESIGN.md, "The workflow definition").
 // Hand-written types so the recursive step union stays readable; the zod
 // schemas in schema.ts are checked against them.
+import { SCHEDULE_EVENT_TYPE } from "../schedule/plan.ts";
+import type { ScheduleTrigger } from "../schedule/types.ts";
 
 /** The four kinds of step. */
 export const StepKind = {
@@ -55,10 +57,25 @@ export interface DelayStep extends StepBase {
 
 export type Step = ActionStep | IfStep | ParallelStep | DelayStep;
 
+/** What starts a run: an event of a type, or a schedule (its occurrences are `schedule.fired` events). */
+export type Trigger = { event: string } | { schedule: ScheduleTrigger };
+
+/**
+ * The event type a trigger listens for: its event, or `schedule.fired`.
+ * @example triggerType({ schedule: { every: "15m" } }) // "schedule.fired"
+ */
+export function triggerType(trigger: Trigger): string {
+  return "schedule" in trigger ? SCHEDULE_EVENT_TYPE : trigger.event;
+}
+
+export function isScheduleTrigger(trigger: Trigger): trigger is { schedule: ScheduleTrigger } {
+  return "schedule" in trigger && trigger.schedule !== undefined;
+}
+
 export interface WorkflowDefinition {
   name: string;
   description?: string;
-  trigger: { event: string };
+  trigger: Trigger;
   filter?: string;
   steps: Step[];
 }

@@ -2,6 +2,8 @@
 // path, so the builder can mark them all and the API answers 422 once.
 import type { z } from "zod";
 import { actionNames, getAction } from "../catalogue/registry.ts";
+import { SCHEDULE_EVENT_TYPE } from "../schedule/plan.ts";
+import { validateSchedule } from "../schedule/validate.ts";
 import { isPlainObject, utf8Length } from "../util/json.ts";
 import type { ExpressionScope } from "./expressions.ts";
 import { checkExpression, checkTemplate } from "./expressions.ts";
@@ -9,7 +11,7 @@ import { DEFINITION_LIMITS, RESERVED_CONTEXT_NAMES } from "./limits.ts";
 import { normalizeDefinition } from "./normalize.ts";
 import type { Problem, TextPosition } from "./problem.ts";
 import { joinPath } from "./problem.ts";
-import { definitionShape, STEP_ID_PATTERN, stepShapes } from "./schema.ts";
+import { definitionShape, eventTriggerSchema, STEP_ID_PATTERN, stepShapes } from "./schema.ts";
 import type { WorkflowDefinition } from "./types.ts";
 
 export type ValidationResult =
@@ -61,6 +63,7 @@ export function validateDefinition(input: unknown): ValidationResult {
   }
 
   addIssues(problems, "", definitionShape.safeParse(input));
+  if (isPlainObject(input.trigger)) problems.push(...triggerProblems(input.trigger));
 
   const walker = new StepWalker(problems);
   if (Array.isArray(input.steps)) walker.list(input.steps, "steps", 1);
@@ -72,8 +75,13 @@ export function validateDefinition(input: unknown): ValidationResult {
   }
 
   const trigger = input.trigger;
-  const eventType =
-    isPlainObject(trigger) && typeof trigger.event === "string" ? trigger.event : "";
+  const eventType = !isPlainObject(trigger)
+    ? ""
+    : "schedule" in trigger
+      ? SCHEDULE_EVENT_TYPE
+      : typeof trigger.event === "string"
+        ? trigger.event
+        : "";
   // A platform event's first segment is a reserved name: its payload is `event.data` only.
   const segment = eventType.includes(".") ? (eventType.split(".")[0] ?? null) : null;
   const firstSegment =
@@ -95,6 +103,25 @@ export function validateDefinition(input: unknown): ValidationResult {
 
   if (problems.length > 0) return { ok: false, problems };
   return { ok: true, definition: normalizeDefinition(input as unknown as WorkflowDefinition) };
+}
+
+/** An event trigger, or a schedule (exactly one), each problem at its path. */
+function triggerProblems(trigger: Record<string, unknown>): Problem[] {
+  if (!("schedule" in trigger)) {
+    const problems: Problem[] = [];
+    addIssues(problems, "trigger", eventTriggerSchema.safeParse(trigger));
+    return problems;
+  }
+  const extra = Object.keys(trigger).filter((k) => k !== "schedule");
+  if (extra.length > 0) {
+    return [
+      {
+        path: "trigger",
+        message: `a trigger is an event or a schedule, not both: remove ${extra.map((k) => `"${k}"`).join(", ")}`,
+      },
+    ];
+  }
+  return validateSchedule(trigger.schedule, "trigger.schedule");
 }
 
 class StepWalker {

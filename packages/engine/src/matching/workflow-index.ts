@@ -6,12 +6,13 @@ import type { Program } from "@switchyard/expr";
 import { compile } from "@switchyard/expr";
 import type { EventEnvelope } from "../context/context.ts";
 import { buildContext } from "../context/context.ts";
-import type { WorkflowDefinition } from "../definition/types.ts";
+import { triggerType, type WorkflowDefinition } from "../definition/types.ts";
 import type { Causation } from "../loop-guard/causation.ts";
 import { checkLoop, DEFAULT_MAX_DEPTH } from "../loop-guard/causation.ts";
 import { exprStepError } from "../run/render.ts";
 import type { FilterOutcome, StepError } from "../run/state.ts";
 import { EngineErrorCode } from "../run/state.ts";
+import { SCHEDULE_EVENT_TYPE } from "../schedule/plan.ts";
 import { evaluateCondition } from "./filter.ts";
 
 /** A workflow's live version. */
@@ -75,12 +76,12 @@ export class WorkflowIndex {
       existing !== undefined ? this.byType.get(existing)?.get(workflow.workflowId) : undefined;
     if (
       entry?.workflow.version === workflow.version &&
-      existing === workflow.definition.trigger.event
+      existing === triggerType(workflow.definition.trigger)
     ) {
       return;
     }
     this.remove(workflow.workflowId);
-    const type = workflow.definition.trigger.event;
+    const type = triggerType(workflow.definition.trigger);
     let bucket = this.byType.get(type);
     if (bucket === undefined) {
       bucket = new Map();
@@ -127,9 +128,14 @@ export class WorkflowIndex {
       runId: null,
       now: options.now,
     });
-    const entries = [...bucket.values()].sort((a, b) =>
-      a.workflow.workflowId < b.workflow.workflowId ? -1 : 1,
-    );
+    // A schedule's occurrence is for its own workflow only.
+    const target =
+      event.type === SCHEDULE_EVENT_TYPE
+        ? String((event.data as { workflowId?: unknown } | null)?.workflowId ?? "")
+        : null;
+    const entries = [...bucket.values()]
+      .filter((entry) => target === null || entry.workflow.workflowId === target)
+      .sort((a, b) => (a.workflow.workflowId < b.workflow.workflowId ? -1 : 1));
     return entries.map((entry) => this.decide(entry, base, causation, options));
   }
 

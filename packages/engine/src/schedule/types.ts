@@ -30,6 +30,18 @@ export interface ScheduleTrigger {
   catchUp?: CatchUp;
 }
 
+/** A schedule's keys in the contract's order (the canonical form keeps it). */
+export const SCHEDULE_TRIGGER_KEYS = [
+  "cron",
+  "every",
+  "timezone",
+  "start",
+  "end",
+  "jitter",
+  "overlap",
+  "catchUp",
+] as const satisfies readonly (keyof ScheduleTrigger)[];
+
 export const SCHEDULE_DEFAULTS = {
   overlap: Overlap.skip,
   catchUp: CatchUp.latest,

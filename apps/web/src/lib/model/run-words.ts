@@ -134,6 +134,8 @@ export function runSummary(run: Run, title: (s: RunStep) => string = (s) => s.id
       return "Failed.";
     case "filtered":
       return "The filter said no, so no step ran. Nothing happened, as designed.";
+    case "skipped":
+      return `This occurrence of the schedule did not run: ${run.suppression?.message ?? "it was skipped"}.`;
     case "suppressed":
       return `The loop guard refused to start this run, so no step ran${run.suppression ? `: ${run.suppression.message}` : "."}`;
     case "waiting": {

@@ -14,6 +14,7 @@ export const STATUSES = [
   "filtered",
   "suppressed",
   "cancelled",
+  "skipped",
 ] as const;
 
 export const PERIODS: Array<{ value: string; label: string; ms: number }> = [
