@@ -1,7 +1,7 @@
 // The builder's one API client: every call goes through here, with the
 // session cookie and, for writes, the CSRF token from GET /v1/auth/me.
 // Types follow shared/API.md (the contract); the builder uses nothing else.
-import type { WorkflowDefinition } from "@switchyard/engine";
+import type { Trigger, WorkflowDefinition } from "@switchyard/engine";
 import type { AlertSettings, AutoPause, Failing, Paused } from "./api-alerts";
 
 export interface ApiProblem {
@@ -91,7 +91,7 @@ export interface Workflow {
   liveVersion: number | null;
   draftVersion?: number;
   latestVersion: number;
-  trigger: { event: string };
+  trigger: Trigger;
   definition: WorkflowDefinition;
   createdAt: string;
   createdBy: string;

@@ -36,6 +36,14 @@ const WORKFLOW_LABELS: Record<string, string> = {
   name: "Name",
   description: "Description",
   "trigger.event": "When this event happens",
+  "trigger.schedule.cron": "On the schedule (cron)",
+  "trigger.schedule.every": "Every",
+  "trigger.schedule.timezone": "Time zone",
+  "trigger.schedule.start": "Starts",
+  "trigger.schedule.end": "Ends",
+  "trigger.schedule.jitter": "Spread the start by up to",
+  "trigger.schedule.overlap": "If the previous run is still going",
+  "trigger.schedule.catchUp": "After Switchyard was unavailable",
   filter: "Only if",
 };
 

@@ -9,6 +9,7 @@ import {
   type JsonSchema,
 } from "$lib/api";
 import { BUILTIN_EVENT_TYPES, inferSchema } from "$lib/model/samples";
+import { SCHEDULE_FIRED_INFO } from "$lib/model/schedule-event";
 
 export class CatalogState {
   actions = $state<CatalogAction[]>([]);
@@ -36,8 +37,24 @@ export class CatalogState {
   }
 
   eventType(type: string): EventTypeInfo | undefined {
-    return this.eventTypes.find((e) => e.type === type);
+    const found = this.eventTypes.find((e) => e.type === type);
+    // A schedule's event is nobody's to send: not listed, but its fields are known.
+    if (type === SCHEDULE_FIRED_INFO.type) {
+      const schema = found?.schema && Object.keys(found.schema).length > 0 ? found.schema : null;
+      return {
+        ...SCHEDULE_FIRED_INFO,
+        ...found,
+        sample: found?.sample ?? SCHEDULE_FIRED_INFO.sample,
+        schema: schema ?? SCHEDULE_FIRED_INFO.schema,
+      };
+    }
+    return found;
   }
+
+  /** The event types a trigger may name (a schedule's own event is chosen as a schedule). */
+  readonly triggerTypes = $derived(
+    this.eventTypes.filter((e) => e.type !== SCHEDULE_FIRED_INFO.type),
+  );
 
   /** The payload schema of an event type: declared, or inferred from its sample. */
   payloadSchema(type: string): JsonSchema {

@@ -1,8 +1,11 @@
 // The workflow being edited: its definition, what is selected, live validation,
 // the preview sample, and saving (draft or publish) with conflict detection.
 import {
+  isScheduleTrigger,
   type Problem,
+  type ScheduleTrigger,
   type Step,
+  triggerType,
   validateDefinition,
   type WorkflowDefinition,
 } from "@switchyard/engine";
@@ -10,6 +13,7 @@ import { ApiFailure, type ApiProblem, endpoints, messageOf, type Workflow } from
 import { draftEndpoints } from "$lib/api-drafts";
 import { nonMemberProblems } from "$lib/model/people";
 import { previewWorkflow } from "$lib/model/preview";
+import { NEW_SCHEDULE } from "$lib/model/schedule";
 import {
   allIds,
   cloneWithFreshIds,
@@ -56,6 +60,12 @@ export class Editor {
   announcement = $state("");
 
   readonly dirty = $derived(snapshot(this.def) !== this.saved);
+  /** The event type runs start on: the trigger's event, or `schedule.fired` for a schedule. */
+  readonly eventType = $derived(triggerType(this.def.trigger));
+  /** The schedule, when the workflow runs on one. */
+  readonly schedule = $derived(
+    isScheduleTrigger(this.def.trigger) ? this.def.trigger.schedule : null,
+  );
   readonly validation = $derived(validateDefinition($state.snapshot(this.def)));
   readonly problems: Problem[] = $derived([
     ...(this.validation.ok ? [] : (this.validation as { problems: Problem[] }).problems),
@@ -96,7 +106,7 @@ export class Editor {
   readonly preview = $derived.by(() =>
     previewWorkflow(
       $state.snapshot(this.def),
-      { type: this.def.trigger.event, data: this.sample.data },
+      { type: this.eventType, data: this.sample.data },
       (name) => catalog.action(name),
     ),
   );
@@ -139,7 +149,7 @@ export class Editor {
   }
 
   resetSample(): void {
-    const info = catalog.eventType(this.def.trigger.event);
+    const info = catalog.eventType(this.eventType);
     this.sampleText = JSON.stringify(info?.sample ?? {}, null, 2);
   }
 
@@ -150,9 +160,7 @@ export class Editor {
   async loadRecentEvents(): Promise<void> {
     this.recentError = "";
     try {
-      const page = await endpoints.events(
-        `type=${encodeURIComponent(this.def.trigger.event)}&limit=5`,
-      );
+      const page = await endpoints.events(`type=${encodeURIComponent(this.eventType)}&limit=5`);
       this.recentEvents = page.items.map((e) => ({
         id: e.id,
         receivedAt: e.receivedAt,
@@ -179,9 +187,33 @@ export class Editor {
   // ---- editing -------------------------------------------------------------
 
   setTrigger(event: string): void {
-    const changed = event !== this.def.trigger.event;
-    this.def.trigger.event = event;
+    const changed = event !== this.eventType;
+    this.def.trigger = { event };
     if (changed && catalog.eventType(event)) this.resetSample();
+  }
+
+  // What each kind of trigger was before a switch, so switching back restores it.
+  #lastEvent = "order.created";
+  #lastSchedule: ScheduleTrigger = NEW_SCHEDULE;
+
+  /** "On a schedule": the schedule had before, else every hour. */
+  triggerOnSchedule(): void {
+    if (this.schedule) return;
+    if (this.eventType) this.#lastEvent = this.eventType;
+    this.def.trigger = { schedule: structuredClone(this.#lastSchedule) };
+    this.resetSample();
+  }
+
+  /** "When an event happens": the event type had before. */
+  triggerOnEvent(): void {
+    if (!this.schedule) return;
+    this.#lastSchedule = $state.snapshot(this.schedule);
+    this.def.trigger = { event: this.#lastEvent };
+    this.resetSample();
+  }
+
+  setSchedule(schedule: ScheduleTrigger): void {
+    this.def.trigger = { schedule };
   }
 
   setFilter(source: string): void {

@@ -1,5 +1,6 @@
 // The workflows list and, where GET /v1/runs answers, each workflow's recent runs.
 import { endpoints, messageOf, type Run, type Workflow } from "$lib/api";
+import { triggerWords } from "$lib/model/trigger-words";
 import { savesSettled } from "./autosave.svelte";
 
 export interface RunStats {
@@ -45,7 +46,7 @@ export class WorkflowList {
     const q = this.query.trim().toLowerCase();
     if (!q) return this.items;
     return this.items.filter(
-      (w) => w.name.toLowerCase().includes(q) || w.trigger.event.toLowerCase().includes(q),
+      (w) => w.name.toLowerCase().includes(q) || triggerWords(w.trigger).toLowerCase().includes(q),
     );
   });
 
