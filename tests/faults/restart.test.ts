@@ -93,4 +93,43 @@ describe("wrangler dev killed with events in flight", () => {
     const verify = await api("GET", "/v1/audit/verify");
     expect(verify.body.ok).toBe(true);
   }, 240_000);
+
+  it("keeps a schedule firing across a restart: each occurrence once, the missed ones shown", async () => {
+    const wf = await api("POST", "/v1/workflows", {
+      name: "Every two seconds",
+      trigger: { schedule: { every: "2s", catchUp: "latest" } },
+      steps: [
+        {
+          id: "note",
+          action: "notify_user",
+          config: { user: "admin@acme.example", message: "Tick {{ schedule.nominal }}" },
+        },
+      ],
+    });
+    expect(wf.status).toBe(201);
+    const runsOf = () => api("GET", `/v1/runs?workflowId=${wf.body.id}&limit=200`);
+    await eventually(
+      runsOf,
+      (r) => r.body.items.some((x: Json) => x.status === "succeeded"),
+      30_000,
+    );
+    const restartedAt = Date.now();
+    await w.restart();
+    // The store's alarm is set again on its start: occurrences after the restart run.
+    const after = await eventually(
+      runsOf,
+      (r) =>
+        r.body.items.some(
+          (x: Json) => x.status === "succeeded" && Date.parse(x.createdAt) > restartedAt,
+        ),
+      60_000,
+    );
+    await api("POST", `/v1/workflows/${wf.body.id}/disable`);
+    const items: Json[] = after.body.items;
+    // One run per occurrence: no nominal time twice, fired or skipped.
+    const nominals = items.map((x) => x.eventId.slice(x.eventId.indexOf(":") + 1));
+    expect(new Set(nominals).size).toBe(nominals.length);
+    for (const x of items.filter((r) => r.status === "skipped"))
+      expect(["schedule_missed", "schedule_overlap"]).toContain(x.suppression.reason);
+  }, 180_000);
 });

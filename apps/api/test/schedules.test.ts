@@ -96,7 +96,7 @@ describe("schedule triggers", () => {
       20_000,
     );
     const event = (
-      await call("GET", `/v1/events/${encodeURIComponent(runs[0].eventId)}`, { key: t.key })
+      await call("GET", `/v1/events/${encodeURIComponent(runs[0]!.eventId)}`, { key: t.key })
     ).body;
     expect(event.type).toBe("schedule.fired");
     expect(event.id).toMatch(/^sch_[A-Za-z0-9]+:\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.000Z$/);
@@ -139,12 +139,39 @@ describe("schedule triggers", () => {
       workflowId: wf.body.id,
       suppression: { reason: "schedule_overlap" },
     });
-    expect(skipped[0].suppression.message).toContain("previous scheduled run was still going");
+    expect(skipped[0]!.suppression.message).toContain("previous scheduled run was still going");
     // Only the first occurrence runs (it waits an hour).
     expect(await runsOf(t.key, wf.body.id, "waiting")).toHaveLength(1);
-    const one = await call("GET", `/v1/runs/${skipped[0].id}`, { key: t.key });
+    const one = await call("GET", `/v1/runs/${skipped[0]!.id}`, { key: t.key });
     expect(one.status).toBe(200);
     expect(one.body.steps).toEqual([]);
+  });
+
+  it("hold one occurrence back until the previous run ends (buffer_one): never two at once", async () => {
+    const t = await newTenant();
+    const wf = await call("POST", "/v1/workflows", {
+      key: t.key,
+      body: scheduled({ every: "1s", overlap: "buffer_one" }, [
+        { id: "pause", name: "Pause", delay: "2s" },
+      ]),
+    });
+    const all = await eventually(
+      () => runsOf(t.key, wf.body.id),
+      (r) =>
+        r.filter((x) => x.status === "succeeded").length >= 2 &&
+        r.some((x) => x.status === "skipped"),
+      30_000,
+    );
+    await call("POST", `/v1/workflows/${wf.body.id}/disable`, { key: t.key });
+    // The held-back one replaced an older one waiting, which shows as skipped.
+    expect(all.find((x) => x.status === "skipped")?.suppression.reason).toBe("schedule_overlap");
+    const ran = all
+      .filter((x) => x.status === "succeeded")
+      .sort((a, b) => Date.parse(a.startedAt) - Date.parse(b.startedAt));
+    for (let i = 1; i < ran.length; i++)
+      expect(Date.parse(ran[i]!.startedAt)).toBeGreaterThanOrEqual(
+        Date.parse(ran[i - 1]!.finishedAt),
+      );
   });
 
   it("after downtime, run the latest missed occurrence and show the others as missed", async () => {
@@ -155,7 +182,7 @@ describe("schedule triggers", () => {
     });
     const [row] = await storeSql<Json>(t.tenantId, "SELECT * FROM schedules");
     expect(row).toMatchObject({ workflow_id: wf.body.id, timezone: "UTC" });
-    expect(row.next_nominal % 600_000).toBe(0);
+    expect(row!.next_nominal % 600_000).toBe(0);
     // The store was down for an hour: its cursor and alarm are an hour behind.
     const hourAgo = Date.now() - 3_600_000;
     const dueAt = Math.ceil(hourAgo / 600_000) * 600_000;
@@ -179,11 +206,11 @@ describe("schedule triggers", () => {
     expect(missed.every((r) => r.suppression.reason === "schedule_missed")).toBe(true);
     // The one that ran is the latest; the alarm now looks at the next one.
     const latest = (
-      await call("GET", `/v1/events/${encodeURIComponent(ran[0].eventId)}`, { key: t.key })
+      await call("GET", `/v1/events/${encodeURIComponent(ran[0]!.eventId)}`, { key: t.key })
     ).body.data.nominal;
     for (const r of missed) expect(r.eventId.split(":").slice(1).join(":") < latest).toBe(true);
     const [after] = await storeSql<Json>(t.tenantId, "SELECT * FROM schedules");
-    expect(after.next_nominal).toBeGreaterThan(Date.now() - 1_000);
+    expect(after!.next_nominal).toBeGreaterThan(Date.now() - 1_000);
     // A second alarm at once fires nothing twice.
     await runDurableObjectAlarm(store);
     expect((await runsOf(t.key, wf.body.id)).length).toBe(all.length);

@@ -71,7 +71,12 @@ import {
   type RunRow,
   upsertRun,
 } from "../store/runs.ts";
-import { fireDueSchedules, nextScheduleAt, syncSchedules } from "../store/schedules.ts";
+import {
+  fireDueSchedules,
+  hasBuffered,
+  nextScheduleAt,
+  syncSchedules,
+} from "../store/schedules.ts";
 import { storeMeta } from "../store/schema.ts";
 
 /** How often a store re-reads its live workflows from D1 even when nobody told it of a change. */
@@ -259,7 +264,11 @@ export abstract class StoreCore extends DurableObject<Env> {
     const now = Date.now();
     replaceLive(this.db, live);
     const nextFire = syncSchedules(this.db, live, zone, now);
-    if (nextFire !== null) this.arm(nextFire);
+    if (nextFire !== null) {
+      // Watchdog: an alarm that is gone (whatever removed it) is set again.
+      if ((await this.ctx.storage.getAlarm()) === null) this.#alarmAt = null;
+      this.arm(nextFire);
+    }
     this.#index = { index: buildIndex(live), readAt: now };
   }
 
@@ -479,6 +488,8 @@ export abstract class StoreCore extends DurableObject<Env> {
     });
     if (owes) this.dropPaused();
     if (emitted) this.announce([emitted]);
+    // A scheduled occurrence waiting for this run (overlap: buffer_one) goes now.
+    if (end && hasBuffered(this.db, row.workflowId)) this.arm(Date.now());
     if (audit) await this.scheduleArchive();
     if (owes) {
       await this.deliverAlerts(tenantId);

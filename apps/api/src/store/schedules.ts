@@ -137,6 +137,17 @@ export function nextScheduleAt(db: StoreDb, now: number): number | null {
   return times.length > 0 ? Math.min(...times) : null;
 }
 
+/** Whether an occurrence of this workflow's schedule waits for its previous run to end. */
+export function hasBuffered(db: StoreDb, workflowId: string): boolean {
+  return (
+    run(
+      db,
+      "SELECT 1 AS x FROM schedules WHERE workflow_id = ? AND buffered IS NOT NULL",
+      workflowId,
+    ).length > 0
+  );
+}
+
 /** What one pass of the alarm did: events to match, and when to look next. */
 export interface ScheduleFires {
   events: EventRow[];

@@ -182,7 +182,8 @@ export type RunStatus =
   | "failed"
   | "filtered"
   | "suppressed"
-  | "cancelled";
+  | "cancelled"
+  | "skipped";
 
 export interface RunStep {
   id: string;
