@@ -5,12 +5,19 @@
 //    on the workflows listening for the event's type, not on the total, so the
 //    10,000 : 10 ratio should stay below 2.
 // 2. Transitions per second: whole runs driven through advance().
+// 3. Finding the open waits one event resumes (issue 15, part 3) among 10
+//    and 10,000 open waits of its type, keyed by `event.data.quote_id ==
+//    quote.id` (plus two unkeyed ones, the slow case): the cost depends on the distinct
+//    key path sets of the type, not on the number of waits, so the
+//    10,000 : 10 ratio should stay below 2.
 import type { WorkflowDefinition } from "../src/definition/types.ts";
 import { rootCausation } from "../src/loop-guard/causation.ts";
 import { WorkflowIndex } from "../src/matching/workflow-index.ts";
 import { advance } from "../src/run/advance.ts";
 import { createRun } from "../src/run/create-run.ts";
 import type { RunState } from "../src/run/state.ts";
+import { WaitIndex } from "../src/waits/index.ts";
+import { openKeys } from "../src/waits/keys.ts";
 
 const PER_TYPE = 10;
 
@@ -147,6 +154,46 @@ for (const f of figures) {
 const ratio = figures[2]!.perMatchUs / figures[0]!.perMatchUs;
 console.log(
   `  ratio 10,000 : 10 = ${ratio.toFixed(2)} (target < 2)${ratio < 2 ? "" : "  ← over target"}`,
+);
+
+function waitsFigure(total: number): { perEventUs: number; found: number } {
+  const index = new WaitIndex();
+  const match = "event.data.quote_id == quote.id";
+  for (let i = 0; i < total; i++) {
+    index.add({
+      runId: `run_${i}`,
+      stepId: "accepted",
+      types: ["quote.accepted"],
+      // Two runs wait for each quote; two waits (in both sizes) are unkeyed.
+      keys: i < 2 ? {} : openKeys(match, { quote: { id: `q${Math.floor(i / 2)}` } }),
+    });
+  }
+  const event = {
+    id: "evt",
+    type: "quote.accepted",
+    data: { quote_id: "q3", total: 10 },
+    occurredAt: "2025-01-01T00:00:00Z",
+  };
+  let found = 0;
+  for (let i = 0; i < 2_000; i++) found = index.candidates(event).length; // warm-up
+  const iterations = 50_000;
+  const start = performance.now();
+  for (let i = 0; i < iterations; i++) index.candidates(event);
+  return { perEventUs: ((performance.now() - start) * 1000) / iterations, found };
+}
+
+const waitSizes = [10, 10_000];
+for (const n of waitSizes) waitsFigure(n);
+const waitFigures = waitSizes.map((n) => ({ n, ...waitsFigure(n) }));
+console.log("finding the open waits one event resumes (indexed by the match's equality keys)");
+for (const f of waitFigures) {
+  console.log(
+    `  ${String(f.n).padStart(6)} open waits: ${f.perEventUs.toFixed(2)} µs per event (${f.found} candidates)`,
+  );
+}
+const waitRatio = waitFigures[1]!.perEventUs / waitFigures[0]!.perEventUs;
+console.log(
+  `  ratio 10,000 : 10 = ${waitRatio.toFixed(2)} (target < 2)${waitRatio < 2 ? "" : "  ← over target"}`,
 );
 
 const plain = transitionsFigure(false);

@@ -43,14 +43,18 @@ export type {
   RetryPolicy,
   Step,
   Trigger,
+  WaitForSpec,
+  WaitForStep,
   WorkflowDefinition,
 } from "./definition/types.ts";
 export {
   Backoff,
   isScheduleTrigger,
+  isWaitForStep,
   StepKind,
   stepKind,
   triggerType,
+  waitTypes,
 } from "./definition/types.ts";
 export type { ValidationResult } from "./definition/validate.ts";
 export { validateDefinition } from "./definition/validate.ts";
@@ -134,3 +138,7 @@ export { scheduleTriggerSchema, validateSchedule } from "./schedule/validate.ts"
 export { isValidTimeZone } from "./schedule/zone.ts";
 export { assertNever } from "./util/assert-never.ts";
 export { formatDuration, parseDuration } from "./util/duration.ts";
+export type { IndexedWait } from "./waits/index.ts";
+export { WaitIndex } from "./waits/index.ts";
+export type { KeyConjunct, WaitKey } from "./waits/keys.ts";
+export { eventKey, keyConjuncts, openKeys, waitKey } from "./waits/keys.ts";

@@ -22,7 +22,9 @@ export const DEFINITION_LIMITS = {
   maxExpressionLength: 4_096,
   /** Attempts a retry policy may ask for. */
   maxAttempts: 10,
-  /** Longest delay step and approval wait: 30 days. */
+  /** Event types one waitFor step may list. */
+  maxWaitTypes: 10,
+  /** Longest delay step, approval wait and waitFor timeout: 30 days ("720h"). */
   maxDelayMs: 30 * 24 * 3_600_000,
   /** Longest per-attempt timeout: 15 minutes. */
   maxTimeoutMs: 15 * 60_000,

@@ -5,7 +5,14 @@
 import { SCHEDULE_TRIGGER_KEYS } from "../schedule/types.ts";
 import { canonicalJson, sortKeysDeep } from "../util/json.ts";
 import type { RetryPolicy, Step, Trigger, WorkflowDefinition } from "./types.ts";
-import { isActionStep, isDelayStep, isIfStep, isParallelStep, stepKind } from "./types.ts";
+import {
+  isActionStep,
+  isDelayStep,
+  isIfStep,
+  isParallelStep,
+  isWaitForStep,
+  stepKind,
+} from "./types.ts";
 import { flattenSteps } from "./walk.ts";
 
 /**
@@ -65,6 +72,18 @@ function normalizeStep(step: Step): Step {
     return { ...base, parallel: step.parallel.map((lane) => lane.map(normalizeStep)) };
   }
   if (isDelayStep(step)) return { ...base, delay: step.delay };
+  if (isWaitForStep(step)) {
+    const w = step.waitFor;
+    return {
+      ...base,
+      waitFor: {
+        event: typeof w.event === "string" ? w.event : [...w.event],
+        ...(w.match !== undefined ? { match: w.match } : {}),
+        timeout: w.timeout,
+      },
+      ...(step.onTimeout !== undefined ? { onTimeout: step.onTimeout.map(normalizeStep) } : {}),
+    };
+  }
   return step;
 }
 
@@ -94,6 +113,9 @@ export function stepSignature(step: Step): string {
   }
   if (isIfStep(step)) return canonicalJson({ kind, if: step.if, else: step.else !== undefined });
   if (isParallelStep(step)) return canonicalJson({ kind, branches: step.parallel.length });
+  if (isWaitForStep(step)) {
+    return canonicalJson({ kind, waitFor: step.waitFor, onTimeout: step.onTimeout !== undefined });
+  }
   return canonicalJson({ kind, delay: step.delay });
 }
 

@@ -114,6 +114,21 @@ export const stepShapes = {
     ...stepBase,
     delay: durationSchema(DEFINITION_LIMITS.maxDelayMs, 1000),
   }),
+  waitFor: z.strictObject({
+    ...stepBase,
+    waitFor: z.strictObject({
+      event: z.union([
+        eventTypeSchema,
+        z
+          .array(eventTypeSchema)
+          .min(1, { message: "name at least one event type" })
+          .max(DEFINITION_LIMITS.maxWaitTypes),
+      ]),
+      match: expressionSchema.optional(),
+      timeout: durationSchema(DEFINITION_LIMITS.maxDelayMs, 1000),
+    }),
+    onTimeout: stepList.optional(),
+  }),
 } as const;
 
 /** The top level, with `steps` left to the caller. */
@@ -135,6 +150,7 @@ export const stepSchema: z.ZodType<Step> = z.lazy(() =>
     stepShapes.if.extend({ then: z.array(stepSchema), else: z.array(stepSchema).optional() }),
     stepShapes.parallel.extend({ parallel: z.array(z.array(stepSchema)).min(2) }),
     stepShapes.delay,
+    stepShapes.waitFor.extend({ onTimeout: z.array(stepSchema).optional() }),
   ]),
 );
 

@@ -4,12 +4,14 @@
 import { SCHEDULE_EVENT_TYPE } from "../schedule/plan.ts";
 import type { ScheduleTrigger } from "../schedule/types.ts";
 
-/** The four kinds of step. */
+/** The five kinds of step. */
 export const StepKind = {
   action: "action",
   if: "if",
   parallel: "parallel",
   delay: "delay",
+  /** Waits for an outside event (issue 15, part 3). */
+  waitFor: "waitFor",
 } as const;
 export type StepKind = (typeof StepKind)[keyof typeof StepKind];
 
@@ -55,7 +57,23 @@ export interface DelayStep extends StepBase {
   delay: string;
 }
 
-export type Step = ActionStep | IfStep | ParallelStep | DelayStep;
+/** What a `waitFor` step waits for. */
+export interface WaitForSpec {
+  /** One event type or a list of them. */
+  event: string | string[];
+  /** Sees the run's context plus `event` (the incoming one); absent: any event of the type(s). */
+  match?: string;
+  /** How long to wait, e.g. "168h"; then `onTimeout` runs. */
+  timeout: string;
+}
+
+export interface WaitForStep extends StepBase {
+  waitFor: WaitForSpec;
+  /** Run when the wait times out (or is cancelled); the step still succeeds. */
+  onTimeout?: Step[];
+}
+
+export type Step = ActionStep | IfStep | ParallelStep | DelayStep | WaitForStep;
 
 /** What starts a run: an event of a type, or a schedule (its occurrences are `schedule.fired` events). */
 export type Trigger = { event: string } | { schedule: ScheduleTrigger };
@@ -85,6 +103,7 @@ export function stepKind(step: Step): StepKind {
   if ("action" in step) return StepKind.action;
   if ("if" in step) return StepKind.if;
   if ("parallel" in step) return StepKind.parallel;
+  if ("waitFor" in step) return StepKind.waitFor;
   return StepKind.delay;
 }
 
@@ -99,4 +118,12 @@ export function isParallelStep(step: Step): step is ParallelStep {
 }
 export function isDelayStep(step: Step): step is DelayStep {
   return "delay" in step;
+}
+export function isWaitForStep(step: Step): step is WaitForStep {
+  return "waitFor" in step;
+}
+
+/** A wait's event types as a list. */
+export function waitTypes(spec: WaitForSpec): string[] {
+  return typeof spec.event === "string" ? [spec.event] : [...spec.event];
 }

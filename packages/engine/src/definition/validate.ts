@@ -18,7 +18,7 @@ export type ValidationResult =
   | { ok: true; definition: WorkflowDefinition }
   | { ok: false; problems: Problem[] };
 
-const KIND_KEYS = ["action", "if", "parallel", "delay"] as const;
+const KIND_KEYS = ["action", "if", "parallel", "delay", "waitFor"] as const;
 
 interface Pending {
   kind: "expression" | "template";
@@ -159,8 +159,8 @@ class StepWalker {
         path,
         message:
           kind === undefined
-            ? 'a step needs one of "action", "if", "parallel" or "delay"'
-            : `a step has exactly one of "action", "if", "parallel" or "delay"; this one has ${kinds.map((k) => `"${k}"`).join(" and ")}`,
+            ? 'a step needs one of "action", "if", "parallel", "delay" or "waitFor"'
+            : `a step has exactly one of "action", "if", "parallel", "delay" or "waitFor"; this one has ${kinds.map((k) => `"${k}"`).join(" and ")}`,
       });
       return;
     }
@@ -184,6 +184,20 @@ class StepWalker {
         }
         return;
       case "delay":
+        return;
+      case "waitFor":
+        // `match` sees the run's context plus `event`, the incoming event
+        // (a reserved name, so the ordinary scope check covers it).
+        if (isPlainObject(raw.waitFor) && typeof raw.waitFor.match === "string") {
+          if (raw.waitFor.match.length > 0) {
+            this.pending.push({
+              kind: "expression",
+              path: `${path}.waitFor.match`,
+              text: raw.waitFor.match,
+            });
+          }
+        }
+        if (Array.isArray(raw.onTimeout)) this.list(raw.onTimeout, `${path}.onTimeout`, depth + 1);
         return;
     }
   }

@@ -82,3 +82,50 @@ describe("dryRun", () => {
     expect(failing.filter).toMatchObject({ result: null, error: { code: "filter_error" } });
   });
 });
+
+describe("dryRun: waitFor", () => {
+  const waiting = definition([
+    {
+      id: "paid",
+      waitFor: { event: "payment.received", match: "event.data.order == order.id", timeout: "1h" },
+      onTimeout: [
+        { id: "nudge", action: "send_sms", config: { to: "+1", body: "pay {{ order.id }}" } },
+      ],
+    },
+    {
+      id: "thanks",
+      action: "send_sms",
+      config: { to: "+1", body: "got {{ steps.paid.output.type }}" },
+    },
+  ]);
+
+  it("says it waits, with its keys; a sample event stands in and onTimeout is skipped", () => {
+    const result = dryRun(waiting, event, { now: T0 });
+    expect(result.steps).toEqual([
+      {
+        id: "paid",
+        kind: "waitFor",
+        config: {
+          event: ["payment.received"],
+          match: "event.data.order == order.id",
+          timeout: "1h",
+          keys: { "data.order": "o7" },
+        },
+        waits: true,
+        assumed: true,
+      },
+      { id: "nudge", action: "send_sms", skipped: true },
+      { id: "thanks", action: "send_sms", config: { to: "+1", body: "got payment.received" } },
+    ]);
+  });
+
+  it("takes the onTimeout branch when stepOutputs says it timed out", () => {
+    const result = dryRun(waiting, event, { now: T0, stepOutputs: { paid: { timedOut: true } } });
+    expect(result.steps.map((s) => [s.id, s.skipped ?? false, s.timedOut ?? false])).toEqual([
+      ["paid", false, true],
+      ["nudge", false, false],
+      ["thanks", false, false],
+    ]);
+    expect(result.steps[1]?.config).toEqual({ to: "+1", body: "pay o7" });
+  });
+});

@@ -7,11 +7,20 @@ import { getAction } from "../catalogue/registry.ts";
 import type { EventEnvelope, StepView } from "../context/context.ts";
 import { buildContext } from "../context/context.ts";
 import type { Step, StepKind, WorkflowDefinition } from "../definition/types.ts";
-import { isActionStep, isDelayStep, isIfStep, stepKind } from "../definition/types.ts";
+import {
+  isActionStep,
+  isDelayStep,
+  isIfStep,
+  isWaitForStep,
+  stepKind,
+  waitTypes,
+} from "../definition/types.ts";
 import { cachedProgram, evaluateCondition } from "../matching/filter.ts";
 import { exprStepError, renderConfig } from "../run/render.ts";
 import type { StepError } from "../run/state.ts";
 import { EngineErrorCode } from "../run/state.ts";
+import { isPlainObject } from "../util/json.ts";
+import { openKeys } from "../waits/keys.ts";
 
 export interface DryRunEvent {
   type: string;
@@ -44,8 +53,19 @@ export interface DryRunStep {
   action?: string;
   /** For other steps. */
   kind?: Exclude<StepKind, "action">;
-  /** Rendered config (actions), `{ delay }` for delays. */
+  /**
+   * Rendered config (actions), `{ delay }` for delays, `{ event, match,
+   * timeout, keys }` for waits (keys as they would be when the wait opens).
+   */
   config?: unknown;
+  /**
+   * For waitFor steps: the run would wait here. Its output is
+   * `stepOutputs[id]` or a sample event (assumed); a stand-in output of
+   * `{ "timedOut": true }` takes the onTimeout branch instead.
+   */
+  waits?: true;
+  /** For waitFor steps: the onTimeout branch was taken (stepOutputs said so). */
+  timedOut?: true;
   /** For `if` steps: the branch taken. */
   branch?: "then" | "else";
   /** The branch was chosen on a stand-in output (a sample or given output). */
@@ -112,6 +132,7 @@ export function dryRun(
     if (skipped) {
       entry.skipped = true;
       if (isIfStep(step)) walk([...step.then, ...(step.else ?? [])], true);
+      else if (isWaitForStep(step)) walk(step.onTimeout ?? [], true);
       else if ("parallel" in step) walk(step.parallel.flat(), true);
       return;
     }
@@ -128,6 +149,29 @@ export function dryRun(
     if (isDelayStep(step)) {
       entry.config = { delay: step.delay };
       views[step.id] = { status: "succeeded", output: null, error: null };
+      return;
+    }
+    if (isWaitForStep(step)) {
+      const types = waitTypes(step.waitFor);
+      const match = step.waitFor.match ?? null;
+      entry.config = {
+        event: types,
+        match,
+        timeout: step.waitFor.timeout,
+        keys: openKeys(match, context()),
+      };
+      entry.waits = true;
+      entry.assumed = true;
+      const given = options.stepOutputs?.[step.id];
+      const timedOut = isPlainObject(given) && given.timedOut === true;
+      if (timedOut) entry.timedOut = true;
+      const output =
+        given !== undefined
+          ? given
+          : { id: "evt_sample", type: types[0] ?? "", data: {}, occurredAt: envelope.occurredAt };
+      walk(step.onTimeout ?? [], !timedOut);
+      assumed.add(step.id);
+      views[step.id] = { status: "succeeded", output, error: null };
       return;
     }
     if (isIfStep(step)) {

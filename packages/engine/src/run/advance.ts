@@ -19,6 +19,8 @@ import { onStart } from "./start.ts";
 import type { RunState } from "./state.ts";
 import { EngineErrorCode, isTerminalRunStatus, RunStatus, StepStatus } from "./state.ts";
 import { done, ignore, isOpen } from "./transition.ts";
+import { timeOut } from "./wait-open.ts";
+import { onEventArrived, onWaitCancelled } from "./waits.ts";
 
 /**
  * Applies one input to a run.
@@ -65,6 +67,10 @@ export function advance(state: RunState, input: RunInput): AdvanceResult {
         decidedBy: input.decidedBy,
         comment: input.comment ?? null,
       });
+    case "eventArrived":
+      return onEventArrived(state, input.stepId, input.event, input.at);
+    case "waitCancelled":
+      return onWaitCancelled(state, input.stepId, input.at);
     case "retryRequested":
       return onRetry(state, input);
     case "cancel":
@@ -169,6 +175,9 @@ function onTimer(state: RunState, id: string, at: number, random: number): Advan
         });
       }
       break;
+    case "wait":
+      if (current.status === StepStatus.waiting) timeOut(d, timer.stepId, { timedOut: true });
+      break;
     default:
       assertNever(timer.purpose, "timer purpose");
   }
@@ -200,6 +209,9 @@ function onCancel(state: RunState, at: number, by?: string): AdvanceResult {
         approvalId: approvalIdOf(step),
         status: "cancelled",
       });
+    }
+    if (step.kind === "waitFor" && step.status === StepStatus.waiting) {
+      d.commands.push({ type: "closeWait", stepId: id });
     }
     d.update(id, { status: StepStatus.cancelled, finishedAt: at, retryAt: null });
     d.timeline("step.cancelled", { stepId: id });

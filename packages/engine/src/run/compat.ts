@@ -47,7 +47,7 @@ export function checkRetryCompatibility(
 function mustBeKept(status: string, kind: string, branch: string | null): boolean {
   if (status === StepStatus.succeeded) return true;
   // A container the run has entered: its decision and shape must hold.
-  if (kind === "if") return branch !== null;
+  if (kind === "if" || kind === "waitFor") return branch !== null;
   if (kind === "parallel") return status !== StepStatus.pending && status !== StepStatus.skipped;
   return false;
 }

@@ -2,7 +2,13 @@
 // every transition: finished steps are passed over, pending ones start, open
 // ones block. A pure function of the state, so re-driving changes nothing.
 import type { Step } from "../definition/types.ts";
-import { isActionStep, isDelayStep, isIfStep, isParallelStep } from "../definition/types.ts";
+import {
+  isActionStep,
+  isDelayStep,
+  isIfStep,
+  isParallelStep,
+  isWaitForStep,
+} from "../definition/types.ts";
 import { flattenSteps } from "../definition/walk.ts";
 import { evaluateCondition } from "../matching/filter.ts";
 import { parseDuration } from "../util/duration.ts";
@@ -10,6 +16,7 @@ import { dispatchAttempt, failStep, succeedStep, timerId } from "./attempts.ts";
 import type { Draft } from "./draft.ts";
 import type { StepError } from "./state.ts";
 import { EngineErrorCode, RunStatus, StepStatus } from "./state.ts";
+import { openWait } from "./wait-open.ts";
 
 type Progress = "done" | "failed" | "blocked";
 
@@ -70,6 +77,10 @@ function startStep(d: Draft, step: Step): Progress {
     d.timeline("step.waiting", { stepId: step.id, message: `delay ${step.delay}` });
     return "blocked";
   }
+  if (isWaitForStep(step)) {
+    openWait(d, step);
+    return "blocked";
+  }
   if (isIfStep(step)) {
     const outcome = evaluateCondition(step.if, d.context(), EngineErrorCode.conditionError, "if");
     d.update(step.id, { startedAt: d.at });
@@ -107,6 +118,16 @@ function continueStep(d: Draft, step: Step): Progress {
     }
     succeedStep(d, step.id, null);
     return "done";
+  }
+  if (isWaitForStep(step)) {
+    const state = d.step(step.id);
+    // Waiting: an event, the timeout or a cancel moves it on.
+    if (state.status === StepStatus.waiting || state.branch !== "onTimeout") return "blocked";
+    const branch = step.onTimeout ?? [];
+    const progress = driveList(d, branch);
+    if (progress === "done") succeedStep(d, step.id, state.output ?? { timedOut: true });
+    if (progress === "failed") failStep(d, step.id, branchFailed(d, branch));
+    return progress;
   }
   return "blocked";
 }

@@ -1,6 +1,7 @@
 // What goes into `advance` and what comes out. Times (`at`) are ms since the
 // epoch, read by the caller; `random` is a number in [0, 1) from the caller's
 // random source (jitter). The engine reads neither clock nor randomness.
+import type { EventEnvelope } from "../context/context.ts";
 import type { WorkflowDefinition } from "../definition/types.ts";
 import type { Causation } from "../loop-guard/causation.ts";
 import type { RunState, RunStatus, StepError, TimerPurpose } from "./state.ts";
@@ -53,6 +54,24 @@ export type RunInput =
       decidedBy: string | null;
       comment?: string | null;
       at: number;
+    }
+  | {
+      /**
+       * An event that may resume a waitFor step (the tenant's store found it
+       * by the wait's keys). Applied only while the step waits and its
+       * `match` says yes; anything else is ignored, so redeliveries are harmless.
+       */
+      type: "eventArrived";
+      stepId: string;
+      event: EventEnvelope;
+      at: number;
+    }
+  | {
+      /** DELETE /v1/waits/:runId/:stepId: the wait ends now and takes its timeout branch. */
+      type: "waitCancelled";
+      stepId: string;
+      at: number;
+      by?: string;
     }
   | {
       type: "retryRequested";
@@ -122,6 +141,27 @@ export type Command =
       approvalId: string | null;
       status: "expired" | "cancelled";
     }
+  | {
+      /** A waitFor step began waiting: the tenant's store indexes it (and looks back). */
+      type: "openWait";
+      stepId: string;
+      /** Event types it waits for. */
+      events: string[];
+      match: string | null;
+      /** Key values by event path (waits/keys.ts); empty: unkeyed. */
+      keys: Record<string, unknown>;
+      /** When it times out (ms since the epoch). */
+      deadline: number;
+      /** The run's trigger event: events received after it may resume the wait (look-back). */
+      triggerEventId: string;
+      /** The run's trigger time (ms), for the look-back when the trigger event is gone. */
+      since: number;
+    }
+  | {
+      /** The wait ended (resumed, timed out, cancelled): the store forgets it. */
+      type: "closeWait";
+      stepId: string;
+    }
   | { type: "timeline"; entry: TimelineEntry }
   | { type: "finish"; status: RunStatus; at: number; error: StepError | null };
 
@@ -136,6 +176,7 @@ export interface Ignored {
     | "unknown_step"
     | "stale_attempt"
     | "not_expected"
+    | "not_matched"
     | "unknown_timer"
     | "not_failed"
     | "incompatible_version";

@@ -42,7 +42,12 @@ export function onRetry(
   for (const id of d.state.order) {
     const step = d.step(id);
     if (step.status !== StepStatus.failed) continue;
-    if (step.kind === "parallel" || (step.kind === "if" && step.branch !== null)) {
+    if (
+      step.kind === "parallel" ||
+      (step.kind === "if" && step.branch !== null) ||
+      // A wait that timed out and whose onTimeout branch failed: the branch goes on.
+      (step.kind === "waitFor" && step.branch === "onTimeout")
+    ) {
       d.update(id, { status: StepStatus.running, finishedAt: null, error: null });
     } else {
       d.update(id, {

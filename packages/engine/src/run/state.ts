@@ -8,7 +8,7 @@ import type { Causation } from "../loop-guard/causation.ts";
 
 export const RunStatus = {
   running: "running",
-  /** Only delays and approvals are open: nothing to do until a timer or a decision. */
+  /** Only delays, approvals and event waits are open: nothing to do until a timer, a decision or an event. */
   waiting: "waiting",
   succeeded: "succeeded",
   failed: "failed",
@@ -99,8 +99,8 @@ export interface StepState {
   input: unknown;
   output: unknown;
   error: StepError | null;
-  /** For `if` steps: the branch taken. */
-  branch: "then" | "else" | null;
+  /** For `if` steps: the branch taken; for `waitFor` steps: "onTimeout" once it timed out. */
+  branch: "then" | "else" | "onTimeout" | null;
   /** For decision actions: a decision that arrived before the request was confirmed. */
   earlyDecision: DecisionRecord | null;
 }
@@ -119,6 +119,8 @@ export const TimerPurpose = {
   delay: "delay",
   /** A decision action's wait (approval expiry). */
   decision: "decision",
+  /** A waitFor step's timeout. */
+  wait: "wait",
 } as const;
 export type TimerPurpose = (typeof TimerPurpose)[keyof typeof TimerPurpose];
 
