@@ -34,6 +34,7 @@ import { ssoSignInRoutes } from "./routes/sso-signin.ts";
 import { tasksRoutes } from "./routes/tasks.ts";
 import { tenantRoutes } from "./routes/tenants.ts";
 import { twoFactorRoutes } from "./routes/two-factor.ts";
+import { waitRoutes } from "./routes/waits.ts";
 import { webhookSourceRoutes } from "./routes/webhook-sources.ts";
 import { workflowInteractionRoutes } from "./routes/workflow-interactions.ts";
 import { workflowRunRoutes } from "./routes/workflow-runs.ts";
@@ -87,6 +88,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
     approvalRoutes,
     eventRoutes,
     runRoutes,
+    waitRoutes,
     runHistoryRoutes,
     recordsRoutes,
     recordHistoryRoutes,

@@ -1,4 +1,11 @@
-import { assertNever, type Causation, type Command, type RunState } from "@switchyard/engine";
+import {
+  assertNever,
+  type Causation,
+  type Command,
+  type EventEnvelope,
+  type RunInput,
+  type RunState,
+} from "@switchyard/engine";
 import type { Env } from "../env.ts";
 import { runEndOf } from "../store/alerts.ts";
 import { storeFor } from "../store/client.ts";
@@ -31,7 +38,9 @@ export const actionsQueue = (env: Env, lane: Lane | undefined) =>
  * Carries out an engine transition's commands. Every command is safe to
  * repeat: a replay after a crash changes nothing that already happened.
  * The tenant's store hears of the run when `index` says so (start, status
- * changes, end), never per step.
+ * changes, end), never per step. Answers the inputs that follow from them:
+ * the events that arrived before a wait opened (the store's look-back),
+ * for the run to apply next.
  */
 export async function carryOut(
   env: Env,
@@ -41,8 +50,9 @@ export async function carryOut(
   at: string,
   lane: Lane | undefined,
   index: boolean,
-): Promise<void> {
+): Promise<RunInput[]> {
   const store = storeFor(env, tenantId);
+  const follow: RunInput[] = [];
   for (const c of commands) {
     switch (c.type) {
       case "dispatch": {
@@ -76,6 +86,28 @@ export async function carryOut(
         // The approval, and the approver's task, close with the step.
         await store.closeApproval(tenantId, state.runId, c.stepId, c.status, at);
         break;
+      case "openWait": {
+        // (`data: unknown` defeats the RPC stub's return type: it is EventEnvelope[].)
+        const earlier = (await store.openWait(tenantId, {
+          runId: state.runId,
+          workflowId: state.workflowId,
+          stepId: c.stepId,
+          events: c.events,
+          match: c.match,
+          keys: c.keys,
+          deadline: c.deadline,
+          triggerEventId: c.triggerEventId,
+          since: c.since,
+        })) as unknown as EventEnvelope[];
+        const at = Date.now();
+        for (const event of earlier) {
+          follow.push({ type: "eventArrived", stepId: c.stepId, event, at });
+        }
+        break;
+      }
+      case "closeWait":
+        await store.closeWait(tenantId, state.runId, c.stepId);
+        break;
       case "setTimer":
       case "cancelTimer":
         // The DO arms its one alarm from the state's timers after each transition.
@@ -96,4 +128,5 @@ export async function carryOut(
       runEndOf(state, at),
     );
   }
+  return follow;
 }

@@ -78,6 +78,7 @@ import {
   syncSchedules,
 } from "../store/schedules.ts";
 import { storeMeta } from "../store/schema.ts";
+import { resumeWaits } from "../store/waits.ts";
 
 /** How often a store re-reads its live workflows from D1 even when nobody told it of a change. */
 export const LIVE_REFRESH_MS = 60_000;
@@ -314,6 +315,15 @@ export abstract class StoreCore extends DurableObject<Env> {
       }
     }
     const started = await startRuns(this.env.RUNS, tenantId, decided);
+    // Runs waiting for these events (store/waits.ts) hear of them before they count as matched.
+    const resumed = await resumeWaits(
+      this.db,
+      this.env.RUNS,
+      decided.map(({ e }) => e),
+    );
+    resumed.forEach((ok, i) => {
+      if (!ok) started[i] = false;
+    });
     // A suppression's audit entry comes before the event counts as matched.
     for (const [i, { e, m }] of decided.entries()) {
       if (!started[i]) continue;

@@ -1,3 +1,4 @@
+import type { EventEnvelope } from "@switchyard/engine";
 import { type MarkedResult, type RecordView, toRecordView } from "../services/records.ts";
 import { deliverOwedAlerts } from "../store/alert-delivery.ts";
 import { type FailureStreak, listStreaks } from "../store/alerts.ts";
@@ -14,6 +15,7 @@ import * as recordStore from "../store/records.ts";
 import { noteRetry, type RunHistoryRow, runHistoryOf } from "../store/run-history.ts";
 import { type OwedEntry, RunLogType } from "../store/run-log.ts";
 import * as taskStore from "../store/tasks.ts";
+import * as waitStore from "../store/waits.ts";
 import { StoreCore } from "./store-core.ts";
 
 export type { IngestOptions, IngestReply } from "./store-core.ts";
@@ -218,6 +220,41 @@ export class TenantStore extends StoreCore {
   async markNotificationRead(tenantId: string, id: string): Promise<void> {
     this.tenant(tenantId);
     notificationStore.markNotificationRead(this.db, tenantId, id);
+  }
+
+  // ── Open waits (store/waits.ts) ──
+
+  /**
+   * A run's wait opened (its openWait command; a replay changes nothing):
+   * answers the events that came before it opened and may resume it.
+   */
+  async openWait(tenantId: string, w: waitStore.OpenWait): Promise<EventEnvelope[]> {
+    this.tenant(tenantId);
+    return waitStore.openWait(this.db, tenantId, w, Date.now());
+  }
+
+  /** A run's wait ended (resumed, timed out, cancelled). */
+  async closeWait(tenantId: string, runId: string, stepId: string): Promise<void> {
+    this.tenant(tenantId);
+    waitStore.closeWait(this.db, runId, stepId);
+  }
+
+  /** By when they opened; fetches limit + 1. */
+  async listWaits(
+    tenantId: string,
+    q: Parameters<typeof waitStore.listWaits>[1],
+  ): Promise<waitStore.WaitView[]> {
+    this.tenant(tenantId);
+    return waitStore.listWaits(this.db, q);
+  }
+
+  async getWait(
+    tenantId: string,
+    runId: string,
+    stepId: string,
+  ): Promise<waitStore.WaitView | null> {
+    this.tenant(tenantId);
+    return waitStore.getWait(this.db, runId, stepId);
   }
 
   /** A message of the built-in provider, once per idempotency key, ever. */

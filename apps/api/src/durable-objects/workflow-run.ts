@@ -4,6 +4,7 @@ import {
   type CreateRunParams,
   checkRetryCompatibility,
   createRun,
+  type EventEnvelope,
   type RunInput,
   type RunState,
   type WorkflowDefinition,
@@ -231,6 +232,15 @@ export class WorkflowRun extends DurableObject<Env> {
     });
   }
 
+  /**
+   * The tenant's store found an event this run's wait may be waiting for
+   * (by its keys): the engine resumes the step if it waits and the whole
+   * match says yes; anything else (a repeat, a wait already over) is ignored.
+   */
+  async resumeWait(stepId: string, event: EventEnvelope): Promise<RunReply> {
+    return this.input({ type: "eventArrived", stepId, event, at: Date.now() });
+  }
+
   async snapshot(): Promise<RunState | null> {
     return this.serial(async () => {
       const found = this.load();
@@ -433,9 +443,13 @@ export class WorkflowRun extends DurableObject<Env> {
     return this.load()!;
   }
 
-  /** Carries out the pending commands (and tells the runs index), then forgets them. */
+  /**
+   * Carries out the pending commands (and tells the runs index), then
+   * forgets them. Events that came before a wait opened (the store's
+   * look-back) are applied next, oldest first, until one resumes it.
+   */
   private async finishCommands(stored: Stored): Promise<void> {
-    await carryOut(
+    const follow = await carryOut(
       this.env,
       stored.tenantId,
       stored.state,
@@ -450,6 +464,10 @@ export class WorkflowRun extends DurableObject<Env> {
       indexDue: false,
       ...(stored.indexDue ? { indexedStatus: stored.state.status } : {}),
     });
+    for (const input of follow) {
+      const reply = await this.apply(this.load()!, input);
+      if (reply.ok) break;
+    }
   }
 
   /** The one alarm: the earliest open timer (delays, backoff, timeouts, approval expiry). */

@@ -64,6 +64,7 @@ export const AuditType = {
   runSuppressed: "run.suppressed",
   runRetried: "run.retried",
   runCancelled: "run.cancelled",
+  waitCancelled: "wait.cancelled",
   approvalDecided: "approval.decided",
 } as const;
 export type AuditType = (typeof AuditType)[keyof typeof AuditType];

@@ -294,6 +294,26 @@ export const STORE_MIGRATIONS: readonly (readonly string[])[] = [
 );`,
     "CREATE INDEX `schedules_next_at` ON `schedules` (`next_at`);",
   ],
+  // Open waits (issue 15, part 3): waitFor steps by event type and keys (store/waits.ts).
+  [
+    `CREATE TABLE \`waits\` (
+	\`tenant_id\` text NOT NULL,
+	\`run_id\` text NOT NULL,
+	\`step_id\` text NOT NULL,
+	\`event_type\` text NOT NULL,
+	\`workflow_id\` text NOT NULL,
+	\`events\` text NOT NULL,
+	\`match\` text,
+	\`keys\` text NOT NULL,
+	\`key_paths\` text NOT NULL,
+	\`key_hash\` text NOT NULL,
+	\`deadline\` integer NOT NULL,
+	\`opened_at\` integer NOT NULL,
+	PRIMARY KEY(\`run_id\`, \`step_id\`, \`event_type\`)
+);`,
+    "CREATE INDEX `waits_key` ON `waits` (`event_type`,`key_paths`,`key_hash`);",
+    "CREATE INDEX `waits_workflow` ON `waits` (`workflow_id`,`opened_at`);",
+  ],
 ];
 
 /** Applies the migrations this storage has not seen yet; returns how many ran. */

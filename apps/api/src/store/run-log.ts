@@ -28,6 +28,8 @@ export const RunLogType = {
   runSuppressed: "run.suppressed",
   runRetried: "run.retried",
   runCancelled: "run.cancelled",
+  /** DELETE /v1/waits/:runId/:stepId: a wait ended early and took its timeout branch. */
+  waitCancelled: "wait.cancelled",
   approvalDecided: "approval.decided",
   recordChanged: "record.changed",
 } as const;

@@ -460,3 +460,36 @@ export const schedules = sqliteTable(
   },
   (t) => [index("schedules_next_at").on(t.nextAt)],
 );
+
+/**
+ * Open waits (issue 15, part 3): a waitFor step of a run waiting for an
+ * event, one row per event type it waits for, indexed by its keys
+ * (store/waits.ts). Written when the run's wait opens, removed when it
+ * ends; times are milliseconds since the epoch.
+ */
+export const waits = sqliteTable(
+  "waits",
+  {
+    tenantId: text("tenant_id").notNull(),
+    runId: text("run_id").notNull(),
+    stepId: text("step_id").notNull(),
+    eventType: text("event_type").notNull(),
+    workflowId: text("workflow_id").notNull(),
+    /** Every type the step waits for, JSON. */
+    events: text("events").notNull(),
+    match: text("match"),
+    /** Key values by event path, JSON (`{}`: unkeyed). */
+    keys: text("keys").notNull(),
+    /** The key paths, sorted, joined by newlines ("" when unkeyed). */
+    keyPaths: text("key_paths").notNull(),
+    /** The key values' canonical JSON ("" when unkeyed). */
+    keyHash: text("key_hash").notNull(),
+    deadline: integer("deadline").notNull(),
+    openedAt: integer("opened_at").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.runId, t.stepId, t.eventType] }),
+    index("waits_key").on(t.eventType, t.keyPaths, t.keyHash),
+    index("waits_workflow").on(t.workflowId, t.openedAt),
+  ],
+);

@@ -243,7 +243,12 @@ export function previewWorkflow(
         steps.push({ ...base, status: "runs" });
         for (const b of step.parallel) walkList(b, depth + 1, false);
       } else {
-        steps.push({ ...base, status: "waits", delay: step.delay });
+        // A waitFor step (issue 15, part 3) waits at most its timeout.
+        steps.push({
+          ...base,
+          status: "waits",
+          delay: "delay" in step ? step.delay : step.waitFor.timeout,
+        });
       }
     }
   };
