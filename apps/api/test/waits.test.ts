@@ -204,6 +204,39 @@ describe("waitFor", () => {
     ]);
   });
 
+  it("a failed onTimeout step: the retry preview and the retry go on with the branch, never waiting again", async () => {
+    const t = await newTenant();
+    const flow = quoteFlow({ timeout: "1s", match: null });
+    const nudge = (flow.steps[0] as Json).onTimeout[0];
+    nudge.config.subject = "{{ quote.missing }}";
+    await call("POST", "/v1/workflows", { key: t.key, body: flow });
+    const sent = await send(t.key, "quote.sent", { id: "q4" });
+    const failed = await runOf(t.key, sent, "failed");
+    expect(step(failed, "accepted")).toMatchObject({
+      status: "failed",
+      output: { timedOut: true },
+    });
+    const preview = await call("GET", `/v1/runs/${failed.id}/retry-preview`, { key: t.key });
+    expect(preview.status).toBe(200);
+    expect(preview.body.steps.map((s: Json) => [s.id, s.plan])).toEqual([
+      ["accepted", "again"],
+      ["nudge", "again"],
+      ["thanks", "first_time"],
+    ]);
+    expect(
+      (await call("POST", `/v1/runs/${failed.id}/retry`, { key: t.key, body: {} })).status,
+    ).toBe(202);
+    const again = await eventually(
+      () => call("GET", `/v1/runs/${failed.id}`, { key: t.key }),
+      (r) =>
+        r.body.status === "failed" &&
+        step(r.body, "nudge").finishedAt !== step(failed, "nudge").finishedAt,
+    );
+    // The wait did not open again: the branch went on from where it failed.
+    expect(step(again.body, "accepted").output).toEqual({ timedOut: true });
+    expect(await storeSql(t.tenantId, "SELECT run_id FROM waits")).toEqual([]);
+  });
+
   it("refuses a definition with wait problems, each at its path", async () => {
     const t = await newTenant();
     const bad = await call("POST", "/v1/workflows", {

@@ -458,16 +458,20 @@ export class WorkflowRun extends DurableObject<Env> {
       stored.lane,
       stored.indexDue === true,
     );
-    this.storage.save({
+    const cleared: Stored = {
       ...stored,
       pending: [],
       indexDue: false,
       ...(stored.indexDue ? { indexedStatus: stored.state.status } : {}),
-    });
+    };
+    // The first early event the engine accepts is stored in the same
+    // transaction that clears the commands: a crash before it leaves the
+    // openWait command pending, and its replay looks back again.
     for (const input of follow) {
-      const reply = await this.apply(this.load()!, input);
-      if (reply.ok) break;
+      const reply = await this.apply(cleared, input);
+      if (reply.ok) return;
     }
+    this.storage.save(cleared);
   }
 
   /** The one alarm: the earliest open timer (delays, backoff, timeouts, approval expiry). */
