@@ -12,6 +12,12 @@ export interface WordsOptions {
   locale?: string;
   /** A step's name by its id, to say "decision from “Ask the manager”". */
   stepName?: (id: string) => string | undefined;
+  /**
+   * A waitFor step's match (issue 15, part 3): `event` is the event waited
+   * for, so `event.data.quote_id` reads "quote id", and a field of the run on
+   * the other side reads as whose it is ("the quote's id").
+   */
+  waitMatch?: boolean;
 }
 
 /** Thrown inside when a part has no plain reading: the whole falls back. */
@@ -69,6 +75,10 @@ function fieldWords(path: string, scope: Scope): string {
   if (scope.bound && parts[0] === scope.bound) {
     return parts.length === 1 ? "it" : `its ${parts.slice(1).map(spaced).join(" ")}`;
   }
+  if (scope.opts.waitMatch && parts[0] === "event") {
+    const rest = parts[1] === "data" && parts.length > 2 ? parts.slice(2) : parts.slice(1);
+    return rest.length ? rest.map(spaced).join(" ") : "the event";
+  }
   if (parts[0] === "steps" && parts.length >= 3) {
     const id = parts[1] ?? "";
     const name = `“${scope.opts.stepName?.(id) ?? id}”`;
@@ -103,6 +113,12 @@ function valueWords(node: Ast, scope: Scope): string {
     if (node.elements.length === 0) throw new NoWords();
     return node.elements.map((e) => valueWords(e, scope)).join(", ");
   }
+  const path = scope.opts.waitMatch ? pathOf(node) : null;
+  if (path && !path.startsWith("event.") && !path.startsWith("steps.") && path.includes(".")) {
+    // The run's own data beside the event waited for: "the quote's id".
+    const [whose, ...rest] = path.split(".");
+    return `the ${spaced(whose ?? "")}'s ${rest.map(spaced).join(" ")}`;
+  }
   return subjectWords(node, scope);
 }
 
@@ -125,7 +141,11 @@ function comparison(node: Extract<Ast, { type: "binary" }>, scope: Scope): strin
     if (node.right.type !== "list") throw new NoWords();
     return `${subjectWords(node.left, scope)} is one of ${valueWords(node.right, scope)}`;
   }
-  const leftIsField = pathOf(node.left) !== null || node.left.type === "call";
+  const eventRight =
+    scope.opts.waitMatch &&
+    (pathOf(node.right) ?? "").startsWith("event.") &&
+    !(pathOf(node.left) ?? "").startsWith("event.");
+  const leftIsField = !eventRight && (pathOf(node.left) !== null || node.left.type === "call");
   const [subject, value, op] = leftIsField
     ? [node.left, node.right, node.op]
     : [node.right, node.left, FLIPPED[node.op] ?? node.op];

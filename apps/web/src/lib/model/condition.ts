@@ -20,7 +20,8 @@ export const OPERATORS = [
 ] as const;
 export type Operator = (typeof OPERATORS)[number]["op"];
 
-export type ValueType = "text" | "number" | "yes/no" | "empty";
+/** "data": the value is another field (a waitFor match's `event.data.x == quote.id`). */
+export type ValueType = "text" | "number" | "yes/no" | "empty" | "data";
 
 export interface Row {
   kind: "row";
@@ -60,10 +61,13 @@ function literalRow(node: Ast): { value: string; valueType: ValueType } | null {
   return { value: v, valueType: "text" };
 }
 
-function rowOf(node: Ast): Row | null {
+function rowOf(node: Ast, allowData: boolean): Row | null {
   if (node.type === "binary" && COMPARE.has(node.op)) {
     const field = pathOf(node.left);
-    const lit = literalRow(node.right);
+    const other = allowData ? pathOf(node.right) : null;
+    const lit: { value: string; valueType: ValueType } | null = other?.includes(".")
+      ? { value: other, valueType: "data" }
+      : literalRow(node.right);
     if (field && lit) return { kind: "row", field, op: node.op as Operator, ...lit };
     return null;
   }
@@ -82,32 +86,32 @@ function rowOf(node: Ast): Row | null {
       : null;
   }
   if (node.type === "unary" && node.op === "!") {
-    const inner = rowOf(node.operand);
+    const inner = rowOf(node.operand, allowData);
     return inner?.op === "has" ? { ...inner, op: "!has" } : null;
   }
   return null;
 }
 
-function groupOf(node: Ast, depth: number): Group | null {
+function groupOf(node: Ast, depth: number, allowData: boolean): Group | null {
   if (node.type === "binary" && (node.op === "&&" || node.op === "||")) {
     const join = node.op;
     const items: Array<Row | Group> = [];
     const collect = (n: Ast): boolean => {
       if (n.type === "binary" && n.op === join) return collect(n.left) && collect(n.right);
-      const row = rowOf(n);
+      const row = rowOf(n, allowData);
       if (row) {
         items.push(row);
         return true;
       }
       if (depth >= 2) return false;
-      const sub = groupOf(n, depth + 1);
+      const sub = groupOf(n, depth + 1, allowData);
       if (!sub) return false;
       items.push(sub);
       return true;
     };
     return collect(node) ? { kind: "group", join, items } : null;
   }
-  const row = rowOf(node);
+  const row = rowOf(node, allowData);
   return row ? { kind: "group", join: "&&", items: [row] } : null;
 }
 
@@ -120,11 +124,14 @@ function localize(group: Group, locale: string): Group {
   return group;
 }
 
-/** The rows for an expression, or null when it does not fit the form. */
-export function toRows(source: string, locale = "en"): Group | null {
+/**
+ * The rows for an expression, or null when it does not fit the form.
+ * `allowData`: a row's value may be another field (`event.data.quote_id == quote.id`).
+ */
+export function toRows(source: string, locale = "en", allowData = false): Group | null {
   if (source.trim() === "") return { kind: "group", join: "&&", items: [] };
   try {
-    const group = groupOf(parse(source), 0);
+    const group = groupOf(parse(source), 0, allowData);
     return group && localize(group, locale);
   } catch {
     return null;
@@ -141,6 +148,8 @@ function valueSource(row: Row, locale: string): string {
       return /^(yes|true)$/i.test(row.value.trim()) ? "true" : "false";
     case "empty":
       return "null";
+    case "data":
+      return row.value.trim() || "null";
     default:
       return JSON.stringify(row.value);
   }

@@ -103,6 +103,11 @@ export function stepsBefore(def: WorkflowDefinition, targetId: string | null): A
         const b = visit(step.else ?? [], acc);
         if (found) return b;
         acc = [...acc, ...a.slice(acc.length), ...b.slice(acc.length)];
+      } else if ("waitFor" in step) {
+        // The "If nothing arrives" branch runs after the wait, or not at all.
+        const a = visit(step.onTimeout ?? [], acc);
+        if (found) return a;
+        acc = [...acc, ...a.slice(acc.length)];
       } else if ("parallel" in step) {
         let merged = acc;
         for (const branch of step.parallel) {

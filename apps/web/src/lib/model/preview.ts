@@ -2,10 +2,11 @@
 // so it can say which part said no) and walks the steps as a dry run would,
 // rendering each step's config with the catalogue's sample outputs standing in
 // for earlier steps. Pure and synchronous: it runs in the browser on each edit.
-import { buildContext, type Step, type WorkflowDefinition } from "@switchyard/engine";
+import { buildContext, openKeys, type Step, type WorkflowDefinition } from "@switchyard/engine";
 import { type Ast, compile, compileTemplate, type ExprError } from "@switchyard/expr";
 import type { CatalogAction } from "$lib/api";
 import { kindOf } from "./steps";
+import { keysWords, timeoutBranchLabel, waitSentence } from "./wait-words";
 
 export interface SaidNo {
   source: string;
@@ -37,6 +38,10 @@ export interface StepPreview {
   assumed?: boolean;
   error?: string;
   delay?: string;
+  /** For waitFor steps: what it waits for, and the values the sample gives its keys. */
+  wait?: string;
+  /** Runs only in a wait's "If nothing arrives" branch: that branch's label. */
+  onlyIf?: string;
 }
 
 export interface Preview {
@@ -202,6 +207,7 @@ export function previewWorkflow(
           walkList(step.then, depth + 1, true);
           walkList(step.else ?? [], depth + 1, true);
         } else if ("parallel" in step) for (const b of step.parallel) walkList(b, depth + 1, true);
+        else if ("waitFor" in step) walkList(step.onTimeout ?? [], depth + 1, true);
         continue;
       }
       if ("action" in step) {
@@ -242,13 +248,22 @@ export function previewWorkflow(
       } else if ("parallel" in step) {
         steps.push({ ...base, status: "runs" });
         for (const b of step.parallel) walkList(b, depth + 1, false);
-      } else {
-        // A waitFor step (issue 15, part 3) waits at most its timeout.
+      } else if ("waitFor" in step) {
+        // Issue 15, part 3: it waits for the event (at most its timeout); the
+        // sample says which values the event must carry.
+        const keys = keysWords(openKeys(step.waitFor.match ?? null, ctx()));
         steps.push({
           ...base,
           status: "waits",
-          delay: "delay" in step ? step.delay : step.waitFor.timeout,
+          wait: `${waitSentence(step.waitFor)}${keys ? ` (for this sample: ${keys})` : ""}.`,
         });
+        stepViews[step.id] = { status: "succeeded", output: {}, error: null };
+        const before = steps.length;
+        walkList(step.onTimeout ?? [], depth + 1, false);
+        const label = timeoutBranchLabel(step.waitFor.timeout);
+        for (const s of steps.slice(before)) if (s.status !== "skipped") s.onlyIf ??= label;
+      } else {
+        steps.push({ ...base, status: "waits", delay: step.delay });
       }
     }
   };

@@ -3,6 +3,7 @@
 // by the run list, the run timeline and the retry preview.
 import type { RetryPlan, Run, RunStep, StepError } from "../api";
 import { labelOf, personWords, type ThingWords } from "./run-things";
+import { eventTypesWords } from "./wait-words";
 
 export const TERMINAL = new Set(["succeeded", "failed", "filtered", "suppressed", "cancelled"]);
 
@@ -140,6 +141,7 @@ export function runSummary(run: Run, title: (s: RunStep) => string = (s) => s.id
       return `The loop guard refused to start this run, so no step ran${run.suppression ? `: ${run.suppression.message}` : "."}`;
     case "waiting": {
       const w = run.steps.find((s) => s.status === "waiting");
+      if (w?.kind === "waitFor") return `Waiting at step “${title(w)}” for an event.`;
       return w ? `Waiting at step “${title(w)}” (a delay or a decision).` : "Waiting.";
     }
     case "running":
@@ -213,6 +215,15 @@ export function effectOf(
   if (step.kind === "if") return { text: `checks its condition${again}` };
   if (step.kind === "parallel") return { text: "runs its branches' unfinished steps" };
   if (step.kind === "delay") return { text: `waits${again}` };
+  if (step.kind === "waitFor") {
+    const types = (input as { event?: unknown } | null)?.event;
+    return {
+      text: `waits${again} for ${eventTypesWords(Array.isArray(types) || typeof types === "string" ? (types as string | string[]) : [])}`.replace(
+        " for an event (none chosen yet)",
+        " for its event",
+      ),
+    };
+  }
   switch (step.action) {
     case "send_email":
       return {
@@ -276,6 +287,7 @@ const KIND_WORDS: Record<string, string> = {
   if: "Condition",
   parallel: "At the same time",
   delay: "Wait",
+  waitFor: "Wait for an event",
 };
 
 /**

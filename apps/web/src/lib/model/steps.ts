@@ -8,12 +8,13 @@ import type { Step, WorkflowDefinition } from "@switchyard/engine";
  */
 export type ListRef = Array<number | string>;
 
-export type StepKindName = "action" | "if" | "parallel" | "delay";
+export type StepKindName = "action" | "if" | "parallel" | "delay" | "waitFor";
 
 export function kindOf(step: Step): StepKindName {
   if ("action" in step) return "action";
   if ("if" in step) return "if";
   if ("parallel" in step) return "parallel";
+  if ("waitFor" in step) return "waitFor";
   return "delay";
 }
 
@@ -54,6 +55,8 @@ export function walk(
       step.parallel.forEach((branch, b) => {
         walk(branch, visit, [...ref, index, "parallel", b], depth + 1);
       });
+    } else if ("waitFor" in step) {
+      walk(step.onTimeout ?? [], visit, [...ref, index, "onTimeout"], depth + 1);
     }
   });
 }
@@ -105,6 +108,8 @@ export function cloneWithFreshIds(step: Step, taken: Set<string>): Step {
       s.parallel.forEach((b) => {
         b.forEach(renew);
       });
+    } else if ("waitFor" in s) {
+      (s.onTimeout ?? []).forEach(renew);
     }
   };
   renew(copy);
@@ -192,6 +197,7 @@ export function stepOfPath(
       (arrayKey === "steps" ||
         arrayKey === "then" ||
         arrayKey === "else" ||
+        arrayKey === "onTimeout" ||
         typeof arrayKey === "number")
     ) {
       stepId = (node as Step).id;
@@ -244,6 +250,15 @@ export function branchesOf(
       label: `branch ${b + 1}`,
       length: branch.length,
     }));
+  }
+  if ("waitFor" in block) {
+    return [
+      {
+        ref: [...blockRef, blockIndex, "onTimeout"],
+        label: "the If nothing arrives branch",
+        length: (block.onTimeout ?? []).length,
+      },
+    ];
   }
   return [];
 }
@@ -302,13 +317,13 @@ export function moveTargets(def: WorkflowDefinition, id: string): MoveTarget[] {
   return out;
 }
 
-/** The if or parallel block whose branch `ref` is, with where it sits (null at the top). */
+/** The if, parallel or wait block whose branch `ref` is, with where it sits (null at the top). */
 export function enclosingBlock(
   def: WorkflowDefinition,
   ref: ListRef,
 ): { ref: ListRef; index: number; step: Step } | null {
   if (ref.length === 0) return null;
-  // A branch ref ends in [index, "then"|"else"] or [index, "parallel", b].
+  // A branch ref ends in [index, "then"|"else"|"onTimeout"] or [index, "parallel", b].
   const cut = ref[ref.length - 2] === "parallel" ? 3 : 2;
   const parentRef = ref.slice(0, ref.length - cut);
   const index = ref[ref.length - cut] as number;

@@ -37,7 +37,8 @@ export type NewStep =
   | { kind: "action"; action: string }
   | { kind: "if" }
   | { kind: "parallel" }
-  | { kind: "delay" };
+  | { kind: "delay" }
+  | { kind: "waitFor" };
 
 const snapshot = (def: WorkflowDefinition): string => JSON.stringify(def);
 
@@ -239,6 +240,14 @@ export class Editor {
         return { id: freshId("together", taken), name: "At the same time", parallel: [[], []] };
       case "delay":
         return { id: freshId("wait", taken), name: "Wait", delay: "1h" };
+      case "waitFor":
+        // Up to 7 days by default; the event type is the person's to choose.
+        return {
+          id: freshId("wait_for_event", taken),
+          name: "Wait for an event",
+          waitFor: { event: "", timeout: "168h" },
+          onTimeout: [],
+        };
     }
   }
 

@@ -11,6 +11,7 @@ import {
   type Run,
   type Workflow,
 } from "$lib/api";
+import { waitEndpoints } from "$lib/api-waits";
 import { type SaidNo, saidNoFromParts } from "$lib/model/preview";
 import { stepTitle, TERMINAL } from "$lib/model/run-words";
 import { kindOf } from "$lib/model/steps";
@@ -22,7 +23,7 @@ function findStep(steps: Step[], id: string): Step | undefined {
   for (const s of steps) {
     if (s.id === id) return s;
     const r = s as unknown as Record<string, unknown>;
-    for (const key of ["then", "else"]) {
+    for (const key of ["then", "else", "onTimeout"]) {
       const found = Array.isArray(r[key]) ? findStep(r[key] as Step[], id) : undefined;
       if (found) return found;
     }
@@ -48,6 +49,11 @@ export class RunDetail {
   names = $state<Map<string, string>>(new Map());
   /** Members' names by their email address (lower case). */
   people = $state<Map<string, string>>(new Map());
+  /** Members' names by their user id (who stopped a wait, from the audit log). */
+  peopleById = $state<Map<string, string>>(new Map());
+  /** Who stopped each stopped wait, by step id (read from the audit log once). */
+  stoppedBy = $state<Record<string, string>>({});
+  private stoppedAsked = new Set<string>();
 
   preview = $state<RetryPreview | null>(null);
   /** The version the retry will run on. */
@@ -107,6 +113,7 @@ export class RunDetail {
     try {
       const named = (await endpoints.members()).items.filter((m) => m.name);
       this.people = new Map(named.map((m) => [m.email.toLowerCase(), m.name as string]));
+      this.peopleById = new Map(named.map((m) => [m.id, m.name as string]));
     } catch {
       this.people = new Map();
     }
@@ -279,6 +286,47 @@ export class RunDetail {
         await this.openPreview(this.target ?? undefined);
     } finally {
       this.busy = false;
+    }
+  }
+
+  /** "Stop waiting" (issue 15, part 3): the run takes the step's "If nothing arrives" branch now. */
+  async stopWaiting(stepId: string): Promise<void> {
+    const run = this.run;
+    if (!run) return;
+    this.busy = true;
+    this.error = "";
+    try {
+      await waitEndpoints.stop(run.id, stepId);
+      this.notice = `Stopped waiting at “${this.titleOf(stepId)}”: the run goes on with what to do if nothing arrives.`;
+      this.stopped = false;
+      await this.poll();
+    } catch (err) {
+      this.error = messageOf(err);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** Finds who stopped a wait (once per step); a viewer without the log just reads "Stopped waiting". */
+  async loadStoppedBy(stepId: string, since?: string | null): Promise<void> {
+    const run = this.run;
+    if (!run || this.stoppedAsked.has(stepId)) return;
+    this.stoppedAsked.add(stepId);
+    try {
+      const entry = await waitEndpoints.stoppedBy(run.id, stepId, since);
+      if (!entry) return;
+      const a = entry.actor;
+      const who =
+        a.type === "user"
+          ? (this.peopleById.get(a.id) ?? "a member")
+          : a.type === "api_key"
+            ? "an API key"
+            : a.type === "system"
+              ? "Switchyard"
+              : "the platform";
+      this.stoppedBy = { ...this.stoppedBy, [stepId]: who };
+    } catch {
+      // Not allowed to read the log, or it failed: the step says "Stopped waiting".
     }
   }
 
