@@ -132,4 +132,55 @@ describe("wrangler dev killed with events in flight", () => {
     for (const x of items.filter((r) => r.status === "skipped"))
       expect(["schedule_missed", "schedule_overlap"]).toContain(x.suppression.reason);
   }, 180_000);
+
+  it("keeps runs waiting for an event across a restart: the right event resumes one, the other times out", async () => {
+    const wf = await api("POST", "/v1/workflows", {
+      name: "Quote follow-up",
+      trigger: { event: "quote.sent" },
+      steps: [
+        {
+          id: "accepted",
+          waitFor: {
+            event: "quote.accepted",
+            match: "event.data.quote_id == quote.id",
+            timeout: "8s",
+          },
+          onTimeout: [{ id: "remind", delay: "1s" }],
+        },
+      ],
+    });
+    expect(wf.status).toBe(201);
+    for (const id of ["q-kept", "q-late"]) {
+      expect((await api("POST", "/v1/events", { type: "quote.sent", data: { id } })).status).toBe(
+        202,
+      );
+    }
+    const runsOf = () => api("GET", `/v1/runs?workflowId=${wf.body.id}&limit=10`);
+    await eventually(
+      runsOf,
+      (r) => r.body.items.length === 2 && r.body.items.every((x: Json) => x.status === "waiting"),
+      30_000,
+    );
+    await w.restart();
+    // The waits are in the store: an event after the restart finds its run.
+    const sent = await api("POST", "/v1/events", {
+      type: "quote.accepted",
+      data: { quote_id: "q-kept" },
+    });
+    expect(sent.status).toBe(202);
+    const done = await eventually(
+      runsOf,
+      (r) => r.body.items.every((x: Json) => x.status === "succeeded"),
+      60_000,
+    );
+    const outputs = await Promise.all(
+      done.body.items.map(
+        async (x: Json) => (await api("GET", `/v1/runs/${x.id}`)).body.steps[0].output,
+      ),
+    );
+    // One resumed by its own quote's event; the other's timeout ran its branch.
+    expect(outputs.filter((o: Json) => o.type === "quote.accepted")).toHaveLength(1);
+    expect(outputs.filter((o: Json) => o.timedOut === true)).toHaveLength(1);
+    expect((await api("GET", `/v1/waits?workflowId=${wf.body.id}`)).body.items).toEqual([]);
+  }, 180_000);
 });

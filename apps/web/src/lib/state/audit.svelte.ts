@@ -55,6 +55,7 @@ export const AUDIT_TYPE_WORDS: Record<string, string> = {
   "run.suppressed": "Run stopped by the loop guard",
   "run.retried": "Run retried",
   "run.cancelled": "Run cancelled",
+  "wait.cancelled": "Stopped waiting for an event",
   "approval.decided": "Approval decided",
   "record.changed": "Record changed by a workflow",
 };
