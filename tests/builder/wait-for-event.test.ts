@@ -72,6 +72,8 @@ describe("wait for an event, built and run in the builder", () => {
     await page.getByRole("button", { name: "Add Wait for an event at the end" }).click();
     const card = page.locator('[data-step="wait_for_event"]');
     await card.waitFor();
+    // Problems in this form's words, under the field they are about.
+    await page.locator("#wait-event-problems").getByText("Choose the event to wait for.").waitFor();
     await page.getByLabel("Event type").fill("quote.accepted");
     await page.getByLabel("Event type").press("Enter");
     await page
@@ -88,6 +90,15 @@ describe("wait for an event, built and run in the builder", () => {
     // Up to 7 days, said as days.
     expect(await page.getByLabel("Wait at most: amount").inputValue()).toBe("7");
     expect(await page.getByLabel("Wait at most: unit").inputValue()).toBe("d");
+    await page.getByLabel("Wait at most: amount").fill("40");
+    await page
+      .locator("#wait-timeout-problems")
+      .getByText("Wait at least 1 minute and at most 30 days.")
+      .waitFor();
+    await page.getByLabel("Wait at most: amount").fill("7");
+    await expect
+      .poll(async () => (await page.locator("#wait-timeout-problems").textContent())?.trim())
+      .toBe("");
     await expect
       .poll(() => card.locator(".summary").textContent())
       .toBe("Waits up to 7 days for quote accepted where quote id is the quote's id");

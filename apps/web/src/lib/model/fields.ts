@@ -1,7 +1,7 @@
 // The data a step can read: the event's fields (from the event type's schema or
 // sample) and the outputs of the steps that ran before it (from the catalogue's
 // output schemas). Feeds the insertable field list, the condition rows and checks.
-import type { ActionStep, Step, WorkflowDefinition } from "@switchyard/engine";
+import type { ActionStep, Step, WaitForStep, WorkflowDefinition } from "@switchyard/engine";
 import type { CatalogAction, JsonSchema } from "$lib/api";
 
 export interface FieldInfo {
@@ -146,14 +146,87 @@ export function stepOutputFields(
   return out;
 }
 
+/**
+ * The "Wait for an event" steps met before `targetId` (depth first, its own
+ * wait included when the target is in its "If nothing arrives" branch).
+ */
+export function waitsBefore(def: WorkflowDefinition, targetId: string | null): WaitForStep[] {
+  const out: WaitForStep[] = [];
+  let done = false;
+  const visit = (steps: Step[]): void => {
+    for (const step of steps) {
+      if (done) return;
+      if (step.id === targetId) {
+        done = true;
+        return;
+      }
+      if ("waitFor" in step) {
+        out.push(step);
+        visit(step.onTimeout ?? []);
+      } else if ("if" in step) {
+        visit(step.then);
+        visit(step.else ?? []);
+      } else if ("parallel" in step) for (const b of step.parallel) visit(b);
+    }
+  };
+  visit(def.steps);
+  return out;
+}
+
+/** What a wait's output holds: the event that resumed it, or `timedOut` (and `cancelled`). */
+export function waitOutputSchema(
+  step: WaitForStep,
+  payloadSchemaOf: (type: string) => JsonSchema,
+): JsonSchema {
+  const types = [step.waitFor.event].flat().filter((t) => t !== "");
+  return {
+    type: "object",
+    properties: {
+      id: { type: "string" },
+      type: { type: "string" },
+      data: types.length === 1 ? payloadSchemaOf(types[0] as string) : {},
+      occurredAt: { type: "string" },
+      timedOut: { type: "boolean" },
+      cancelled: { type: "boolean" },
+    },
+  };
+}
+
+/** The fields of earlier waits' outputs, for the data picker: `steps.<id>.output.data.…`. */
+export function waitOutputFields(
+  waits: WaitForStep[],
+  payloadSchemaOf: (type: string) => JsonSchema,
+): FieldInfo[] {
+  return waits.flatMap((w) =>
+    flattenSchema(
+      `steps.${w.id}.output`,
+      waitOutputSchema(w, payloadSchemaOf),
+      `Step “${w.name ?? w.id}”`,
+      undefined,
+    ),
+  );
+}
+
 /** The JSON Schema of everything an expression at this place can read (for `check`). */
 export function contextSchema(
   eventType: string,
   payloadSchema: JsonSchema,
   steps: ActionStep[],
   actionOf: (name: string) => CatalogAction | undefined,
+  waits: WaitForStep[] = [],
+  payloadSchemaOf: (type: string) => JsonSchema = () => ({}),
 ): JsonSchema {
   const stepProps: Record<string, JsonSchema> = {};
+  for (const w of waits) {
+    stepProps[w.id] = {
+      type: "object",
+      properties: {
+        status: { type: "string" },
+        output: waitOutputSchema(w, payloadSchemaOf),
+        error: {},
+      },
+    };
+  }
   for (const step of steps) {
     stepProps[step.id] = {
       type: "object",
