@@ -315,6 +315,33 @@ export interface Fixture {
   recordType: string;
   recordId: string;
   eventType: string;
+  /** A run waiting for an event that never comes, and its waiting step. */
+  waitRunId: string;
+  waitStepId: string;
+}
+
+/**
+ * A run that waits (for a month) for an event nobody sends: an open wait
+ * to aim the waits routes at.
+ * @example const { runId, stepId } = await openWait(t.api, "roles")
+ */
+export async function openWait(
+  api: Client,
+  marker: string,
+): Promise<{ runId: string; stepId: string }> {
+  await api.must("POST", "/v1/workflows", {
+    name: `Holds ${marker}`,
+    trigger: { event: `${marker}.hold` },
+    steps: [{ id: "hold", waitFor: { event: `${marker}.never`, timeout: "720h" } }],
+  });
+  const ev = await api.must("POST", "/v1/events", { type: `${marker}.hold`, data: { marker } });
+  const event = await eventually(
+    () => api.get(`/v1/events/${ev.id}`),
+    (r) => r.body?.runs?.[0]?.status === "waiting",
+    60_000,
+    "a run waiting for an event",
+  );
+  return { runId: event.body.runs[0].id as string, stepId: "hold" };
 }
 
 /**
@@ -369,6 +396,7 @@ export async function populate(t: Tenant, marker: string): Promise<Fixture> {
   const tasks = await api.must("GET", `/v1/tasks?runId=${runId}`);
   const notes = await api.must("GET", "/v1/notifications");
   const outbox = await api.must("GET", `/v1/outbox?runId=${runId}`);
+  const wait = await openWait(api, marker);
   return {
     marker,
     workflowId: wf.id,
@@ -386,5 +414,7 @@ export async function populate(t: Tenant, marker: string): Promise<Fixture> {
     recordType,
     recordId,
     eventType,
+    waitRunId: wait.runId,
+    waitStepId: wait.stepId,
   };
 }

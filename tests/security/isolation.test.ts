@@ -56,6 +56,7 @@ function realParams(path: string): Record<string, string> {
     approvals: { id: fa.approvalId },
     events: { id: fa.eventId },
     runs: { id: fa.runId },
+    waits: { runId: fa.waitRunId, stepId: fa.waitStepId },
     records: { type: fa.recordType, id: fa.recordId },
     tasks: { id: fa.taskId },
     notifications: { id: fa.notificationId },
