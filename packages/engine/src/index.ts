@@ -133,9 +133,10 @@ export {
   ON_TIME_GRACE_MS,
   Overlap,
   SCHEDULE_DEFAULTS,
+  SCHEDULE_TRIGGER_KEYS,
 } from "./schedule/types.ts";
 export { scheduleTriggerSchema, validateSchedule } from "./schedule/validate.ts";
-export { isValidTimeZone } from "./schedule/zone.ts";
+export { formatOffset, isValidTimeZone, offsetAt } from "./schedule/zone.ts";
 export { assertNever } from "./util/assert-never.ts";
 export { formatDuration, parseDuration } from "./util/duration.ts";
 export type { IndexedWait } from "./waits/index.ts";

@@ -5,8 +5,11 @@
 import {
   describeSchedule,
   formatDuration,
+  formatOffset,
   type Occurrence,
+  offsetAt,
   parseDuration,
+  SCHEDULE_TRIGGER_KEYS,
   type ScheduleTrigger,
 } from "@switchyard/engine";
 
@@ -210,18 +213,6 @@ export function scheduleSentence(spec: ScheduleTrigger, workspaceZone: string): 
   return describeSchedule({ ...spec, timezone: spec.timezone ?? workspaceZone });
 }
 
-/** The schedule's keys in the contract's order, so a saved definition reads as documented. */
-const KEY_ORDER = [
-  "cron",
-  "every",
-  "timezone",
-  "start",
-  "end",
-  "jitter",
-  "overlap",
-  "catchUp",
-] as const satisfies readonly (keyof ScheduleTrigger)[];
-
 /**
  * A schedule with some settings changed; `undefined` (or "") removes one.
  * Setting `cron` removes `every` and the other way round.
@@ -235,7 +226,7 @@ export function withSchedule(
   if (change.cron !== undefined) delete merged.every;
   if (change.every !== undefined) delete merged.cron;
   const out: Record<string, string> = {};
-  for (const key of KEY_ORDER) {
+  for (const key of SCHEDULE_TRIGGER_KEYS) {
     const value = merged[key];
     if (value !== undefined && value !== "") out[key] = value;
   }
@@ -244,29 +235,10 @@ export function withSchedule(
 
 // ---- dates for <input type="datetime-local"> ---------------------------------
 
-/** The zone's offset at instant `at`, in minutes east of UTC. */
+/** The zone's offset at instant `at`, in minutes east of UTC (the engine's, in minutes). */
 export function zoneOffsetMinutes(tz: string, at: number): number {
-  const parts = new Intl.DateTimeFormat("en-US", {
-    timeZone: tz,
-    hourCycle: "h23",
-    year: "numeric",
-    month: "numeric",
-    day: "numeric",
-    hour: "numeric",
-    minute: "numeric",
-    second: "numeric",
-  }).formatToParts(new Date(Math.floor(at / 1000) * 1000));
-  const n = (type: Intl.DateTimeFormatPartTypes): number =>
-    Number(parts.find((p) => p.type === type)?.value ?? 0);
-  const wall = Date.UTC(n("year"), n("month") - 1, n("day"), n("hour"), n("minute"), n("second"));
-  return Math.round((wall - Math.floor(at / 1000) * 1000) / 60_000);
+  return Math.round(offsetAt(tz, at) / 60_000);
 }
-
-const offsetText = (minutes: number): string => {
-  const sign = minutes < 0 ? "-" : "+";
-  const abs = Math.abs(minutes);
-  return `${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
-};
 
 /**
  * A local date-time in `tz` ("2026-04-01T09:00", as a datetime-local input
@@ -280,7 +252,7 @@ export function localToInstant(local: string, tz: string): string {
   // Two passes find the offset in force at that wall time (once is wrong near a change).
   let offset = zoneOffsetMinutes(tz, wall);
   offset = zoneOffsetMinutes(tz, wall - offset * 60_000);
-  return `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:00${offsetText(offset)}`;
+  return `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:00${formatOffset(offset * 60_000)}`;
 }
 
 /** An ISO instant as a datetime-local value in `tz`; "" when it is not one. */
