@@ -21,6 +21,8 @@ export type { StepEffect } from "./definition/draft.ts";
 export { draftShapeProblems, stepEffects } from "./definition/draft.ts";
 export {
   DEFINITION_LIMITS,
+  LOOP_DEFAULTS,
+  LOOP_INDEX_NAME,
   RESERVED_CONTEXT_NAMES,
   SCHEDULE_ONLY_EVENT_TYPES,
 } from "./definition/limits.ts";
@@ -38,7 +40,9 @@ export {
 export type {
   ActionStep,
   DelayStep,
+  ForEachStep,
   IfStep,
+  ItemFailurePolicy,
   ParallelStep,
   RetryPolicy,
   Step,
@@ -49,6 +53,7 @@ export type {
 } from "./definition/types.ts";
 export {
   Backoff,
+  isForEachStep,
   isScheduleTrigger,
   isWaitForStep,
   StepKind,
@@ -67,7 +72,7 @@ export type {
   DryRunStep,
   ExplanationItem,
 } from "./dry-run/dry-run.ts";
-export { dryRun } from "./dry-run/dry-run.ts";
+export { DRY_RUN_ITEMS, dryRun } from "./dry-run/dry-run.ts";
 export type { Causation, ChainLink, LoopCheck } from "./loop-guard/causation.ts";
 export {
   checkLoop,
@@ -96,11 +101,21 @@ export type {
   TimelineEntry,
 } from "./run/inputs.ts";
 export { TimelineKind } from "./run/inputs.ts";
+export type { LoopItem } from "./run/instances.ts";
+export {
+  ITEM_KIND,
+  instanceId,
+  instanceOrder,
+  loopItems,
+  parseInstanceId,
+  stepAt,
+} from "./run/instances.ts";
 export type { ResolvedRetryPolicy } from "./run/retry-policy.ts";
 export { RETRY_DEFAULTS, resolveRetryPolicy, retryDelayMs } from "./run/retry-policy.ts";
 export type {
   DecisionRecord,
   FilterOutcome,
+  LoopProgress,
   RunState,
   StepError,
   StepState,

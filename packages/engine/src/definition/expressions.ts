@@ -14,6 +14,12 @@ export interface ExpressionScope {
   stepIds: ReadonlySet<string>;
   /** The filter runs before any step: `steps` holds nothing yet. */
   isFilter: boolean;
+  /** Names bound inside loops around the expression: their items' names and `index`. */
+  locals?: readonly string[];
+  /** Each step inside a loop: the innermost loop's id (its body steps are read inside it only). */
+  loopOf?: ReadonlyMap<string, string>;
+  /** The loops around the expression, outermost first. */
+  loops?: readonly string[];
 }
 
 /** Compiles one filter or `if` expression; problems are appended. */
@@ -73,10 +79,17 @@ function checkReferences(
       } else if (second !== undefined && !scope.stepIds.has(second)) {
         message = `unknown step '${second}'`;
         needle = `steps.${second}`;
+      } else if (second !== undefined) {
+        const loop = scope.loopOf?.get(second);
+        if (loop !== undefined && !(scope.loops ?? []).includes(loop)) {
+          message = `step '${second}' runs once per item of '${loop}': read what it gave from steps.${loop}.output.results`;
+          needle = `steps.${second}`;
+        }
       }
     } else if (
       !(RESERVED_CONTEXT_NAMES as readonly string[]).includes(root) &&
-      root !== scope.payloadName
+      root !== scope.payloadName &&
+      !(scope.locals ?? []).includes(root)
     ) {
       message =
         scope.payloadName === null

@@ -30,7 +30,22 @@ export const DEFINITION_LIMITS = {
   maxTimeoutMs: 15 * 60_000,
   /** Longest spacing between attempts: 1 hour. */
   maxBackoffMs: 3_600_000,
+  /** A forEach step's items in flight at once. */
+  maxLoopConcurrency: 50,
+  /** The hard cap on a forEach step's `maxItems`. */
+  maxLoopItems: 10_000,
 } as const;
+
+/** A forEach step's settings when it leaves them out. */
+export const LOOP_DEFAULTS = {
+  as: "item",
+  concurrency: 1,
+  maxItems: 1_000,
+  onItemFailure: "stop",
+} as const;
+
+/** Inside a loop's body, the item's position; no loop may name its item this. */
+export const LOOP_INDEX_NAME = "index";
 
 /** Names the context binds itself; an event type may not start with one. */
 export const RESERVED_CONTEXT_NAMES = ["event", "steps", "workflow", "run", "now"] as const;

@@ -8,6 +8,7 @@ import type { RetryPolicy, Step, Trigger, WorkflowDefinition } from "./types.ts"
 import {
   isActionStep,
   isDelayStep,
+  isForEachStep,
   isIfStep,
   isParallelStep,
   isWaitForStep,
@@ -84,6 +85,24 @@ function normalizeStep(step: Step): Step {
       ...(step.onTimeout !== undefined ? { onTimeout: step.onTimeout.map(normalizeStep) } : {}),
     };
   }
+  if (isForEachStep(step)) {
+    return {
+      ...base,
+      forEach: step.forEach,
+      ...(step.as !== undefined ? { as: step.as } : {}),
+      ...(step.concurrency !== undefined ? { concurrency: step.concurrency } : {}),
+      ...(step.maxItems !== undefined ? { maxItems: step.maxItems } : {}),
+      ...(step.onItemFailure !== undefined
+        ? {
+            onItemFailure:
+              typeof step.onItemFailure === "string"
+                ? step.onItemFailure
+                : { failAbove: step.onItemFailure.failAbove },
+          }
+        : {}),
+      steps: step.steps.map(normalizeStep),
+    };
+  }
   return step;
 }
 
@@ -115,6 +134,16 @@ export function stepSignature(step: Step): string {
   if (isParallelStep(step)) return canonicalJson({ kind, branches: step.parallel.length });
   if (isWaitForStep(step)) {
     return canonicalJson({ kind, waitFor: step.waitFor, onTimeout: step.onTimeout !== undefined });
+  }
+  if (isForEachStep(step)) {
+    return canonicalJson({
+      kind,
+      forEach: step.forEach,
+      as: step.as,
+      concurrency: step.concurrency,
+      maxItems: step.maxItems,
+      onItemFailure: step.onItemFailure,
+    });
   }
   return canonicalJson({ kind, delay: step.delay });
 }

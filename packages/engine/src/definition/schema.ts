@@ -129,6 +129,30 @@ export const stepShapes = {
     }),
     onTimeout: stepList.optional(),
   }),
+  forEach: z.strictObject({
+    ...stepBase,
+    forEach: expressionSchema,
+    as: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {
+        message: "expected a name of letters, digits and _ that does not start with a digit",
+      })
+      .max(DEFINITION_LIMITS.maxIdLength)
+      .optional(),
+    concurrency: z.number().int().min(1).max(DEFINITION_LIMITS.maxLoopConcurrency).optional(),
+    maxItems: z.number().int().min(1).max(DEFINITION_LIMITS.maxLoopItems).optional(),
+    onItemFailure: z
+      .union([
+        z.enum(["stop", "continue"]),
+        z.strictObject({
+          failAbove: z.string().regex(/^(?:100|[1-9]?[0-9])(?:\.[0-9]+)?%$/, {
+            message: 'expected a share such as "10%", from 0% to 100%',
+          }),
+        }),
+      ])
+      .optional(),
+    steps: stepList.min(1, { message: "a loop needs at least one step" }),
+  }),
 } as const;
 
 /** The top level, with `steps` left to the caller. */
@@ -151,6 +175,7 @@ export const stepSchema: z.ZodType<Step> = z.lazy(() =>
     stepShapes.parallel.extend({ parallel: z.array(z.array(stepSchema)).min(2) }),
     stepShapes.delay,
     stepShapes.waitFor.extend({ onTimeout: z.array(stepSchema).optional() }),
+    stepShapes.forEach.extend({ steps: z.array(stepSchema).min(1) }),
   ]),
 );
 

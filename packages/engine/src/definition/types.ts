@@ -4,7 +4,7 @@
 import { SCHEDULE_EVENT_TYPE } from "../schedule/plan.ts";
 import type { ScheduleTrigger } from "../schedule/types.ts";
 
-/** The five kinds of step. */
+/** The six kinds of step. */
 export const StepKind = {
   action: "action",
   if: "if",
@@ -12,6 +12,8 @@ export const StepKind = {
   delay: "delay",
   /** Waits for an outside event (issue 15, part 3). */
   waitFor: "waitFor",
+  /** Runs its steps once per item of a list (issue 15, part 2). */
+  forEach: "forEach",
 } as const;
 export type StepKind = (typeof StepKind)[keyof typeof StepKind];
 
@@ -73,7 +75,29 @@ export interface WaitForStep extends StepBase {
   onTimeout?: Step[];
 }
 
-export type Step = ActionStep | IfStep | ParallelStep | DelayStep | WaitForStep;
+/**
+ * What a failed item does to its loop: `stop` starts no further item and
+ * fails the loop once the running ones end; `continue` runs every item and
+ * fails the loop at the end if any failed; `failAbove` ("10%") runs on while
+ * the failed share is at most that and fails the loop only above it.
+ */
+export type ItemFailurePolicy = "stop" | "continue" | { failAbove: string };
+
+export interface ForEachStep extends StepBase {
+  /** An expression giving the list. */
+  forEach: string;
+  /** The item's name in the body's expressions (default `item`); `index` is the item's position. */
+  as?: string;
+  /** Items in flight at once (default 1, at most 50). */
+  concurrency?: number;
+  /** The longest list the loop takes (default 1,000, at most 10,000); a longer one fails the step. */
+  maxItems?: number;
+  /** Default `stop`. */
+  onItemFailure?: ItemFailurePolicy;
+  steps: Step[];
+}
+
+export type Step = ActionStep | IfStep | ParallelStep | DelayStep | WaitForStep | ForEachStep;
 
 /** What starts a run: an event of a type, or a schedule (its occurrences are `schedule.fired` events). */
 export type Trigger = { event: string } | { schedule: ScheduleTrigger };
@@ -104,6 +128,7 @@ export function stepKind(step: Step): StepKind {
   if ("if" in step) return StepKind.if;
   if ("parallel" in step) return StepKind.parallel;
   if ("waitFor" in step) return StepKind.waitFor;
+  if ("forEach" in step) return StepKind.forEach;
   return StepKind.delay;
 }
 
@@ -121,6 +146,10 @@ export function isDelayStep(step: Step): step is DelayStep {
 }
 export function isWaitForStep(step: Step): step is WaitForStep {
   return "waitFor" in step;
+}
+
+export function isForEachStep(step: Step): step is ForEachStep {
+  return "forEach" in step;
 }
 
 /** A wait's event types as a list. */

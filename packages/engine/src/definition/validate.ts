@@ -7,7 +7,12 @@ import { validateSchedule } from "../schedule/validate.ts";
 import { isPlainObject, utf8Length } from "../util/json.ts";
 import type { ExpressionScope } from "./expressions.ts";
 import { checkExpression, checkTemplate } from "./expressions.ts";
-import { DEFINITION_LIMITS, RESERVED_CONTEXT_NAMES } from "./limits.ts";
+import {
+  DEFINITION_LIMITS,
+  LOOP_DEFAULTS,
+  LOOP_INDEX_NAME,
+  RESERVED_CONTEXT_NAMES,
+} from "./limits.ts";
 import { normalizeDefinition } from "./normalize.ts";
 import type { Problem, TextPosition } from "./problem.ts";
 import { joinPath } from "./problem.ts";
@@ -18,12 +23,20 @@ export type ValidationResult =
   | { ok: true; definition: WorkflowDefinition }
   | { ok: false; problems: Problem[] };
 
-const KIND_KEYS = ["action", "if", "parallel", "delay", "waitFor"] as const;
+const KIND_KEYS = ["action", "if", "parallel", "delay", "waitFor", "forEach"] as const;
+
+/** A loop around a step: its id and its item's name. */
+interface LoopAround {
+  id: string;
+  as: string;
+}
 
 interface Pending {
   kind: "expression" | "template";
   path: string;
   text: string;
+  /** The loops around it, outermost first: their items and their body steps are in scope. */
+  loops: LoopAround[];
 }
 
 /**
@@ -92,13 +105,41 @@ export function validateDefinition(input: unknown): ValidationResult {
     payloadName: firstSegment,
     stepIds: new Set(walker.ids.keys()),
     isFilter: false,
+    locals: [],
+    loopOf: walker.loopOf,
+    loops: [],
   };
   if (typeof input.filter === "string" && input.filter.length > 0) {
     checkExpression(input.filter, "filter", { ...scope, isFilter: true }, problems);
   }
+  for (const loop of walker.loopNames) {
+    const taken =
+      loop.as === firstSegment
+        ? `the event's data is already named '${loop.as}'`
+        : (RESERVED_CONTEXT_NAMES as readonly string[]).includes(loop.as) ||
+            loop.as === LOOP_INDEX_NAME
+          ? `'${loop.as}' is a name every step already reads`
+          : loop.outer.includes(loop.as)
+            ? `a loop around this one already names its item '${loop.as}'`
+            : null;
+    if (taken !== null) {
+      problems.push({
+        path: `${loop.path}.as`,
+        message: `${taken}: give this loop's item another name`,
+      });
+    }
+  }
   for (const item of walker.pending) {
-    if (item.kind === "expression") checkExpression(item.text, item.path, scope, problems);
-    else checkTemplate(item.text, item.path, scope, problems);
+    const local: ExpressionScope =
+      item.loops.length === 0
+        ? scope
+        : {
+            ...scope,
+            locals: [...item.loops.map((l) => l.as), LOOP_INDEX_NAME],
+            loops: item.loops.map((l) => l.id),
+          };
+    if (item.kind === "expression") checkExpression(item.text, item.path, local, problems);
+    else checkTemplate(item.text, item.path, local, problems);
   }
 
   if (problems.length > 0) return { ok: false, problems };
@@ -128,7 +169,13 @@ class StepWalker {
   count = 0;
   readonly ids = new Map<string, string>();
   readonly pending: Pending[] = [];
+  /** Each step inside a loop: the innermost loop's id. */
+  readonly loopOf = new Map<string, string>();
+  /** Each loop's item name, with the names of the loops around it. */
+  readonly loopNames: { path: string; as: string; outer: string[] }[] = [];
   private depthReported = false;
+  /** The loops around the steps being walked, outermost first. */
+  private loops: LoopAround[] = [];
 
   constructor(private readonly problems: Problem[]) {}
 
@@ -136,6 +183,10 @@ class StepWalker {
     steps.forEach((raw, index) => {
       this.step(raw, `${path}[${index}]`, depth);
     });
+  }
+
+  private expression(path: string, text: string): void {
+    this.pending.push({ kind: "expression", path, text, loops: this.loops });
   }
 
   private step(raw: unknown, path: string, depth: number): void {
@@ -152,6 +203,8 @@ class StepWalker {
       return;
     }
     this.recordId(raw.id, path);
+    const loop = this.loops.at(-1);
+    if (loop !== undefined && typeof raw.id === "string") this.loopOf.set(raw.id, loop.id);
     const kinds = KIND_KEYS.filter((key) => key in raw);
     const [kind] = kinds;
     if (kind === undefined || kinds.length > 1) {
@@ -159,8 +212,8 @@ class StepWalker {
         path,
         message:
           kind === undefined
-            ? 'a step needs one of "action", "if", "parallel", "delay" or "waitFor"'
-            : `a step has exactly one of "action", "if", "parallel", "delay" or "waitFor"; this one has ${kinds.map((k) => `"${k}"`).join(" and ")}`,
+            ? 'a step needs one of "action", "if", "parallel", "delay", "waitFor" or "forEach"'
+            : `a step has exactly one of "action", "if", "parallel", "delay", "waitFor" or "forEach"; this one has ${kinds.map((k) => `"${k}"`).join(" and ")}`,
       });
       return;
     }
@@ -170,9 +223,7 @@ class StepWalker {
         this.action(raw, path);
         return;
       case "if":
-        if (typeof raw.if === "string" && raw.if.length > 0) {
-          this.pending.push({ kind: "expression", path: `${path}.if`, text: raw.if });
-        }
+        if (typeof raw.if === "string" && raw.if.length > 0) this.expression(`${path}.if`, raw.if);
         if (Array.isArray(raw.then)) this.list(raw.then, `${path}.then`, depth + 1);
         if (Array.isArray(raw.else)) this.list(raw.else, `${path}.else`, depth + 1);
         return;
@@ -190,16 +241,29 @@ class StepWalker {
         // (a reserved name, so the ordinary scope check covers it).
         if (isPlainObject(raw.waitFor) && typeof raw.waitFor.match === "string") {
           if (raw.waitFor.match.length > 0) {
-            this.pending.push({
-              kind: "expression",
-              path: `${path}.waitFor.match`,
-              text: raw.waitFor.match,
-            });
+            this.expression(`${path}.waitFor.match`, raw.waitFor.match);
           }
         }
         if (Array.isArray(raw.onTimeout)) this.list(raw.onTimeout, `${path}.onTimeout`, depth + 1);
         return;
+      case "forEach":
+        this.forEach(raw, path, depth);
+        return;
     }
+  }
+
+  /** The list is read outside the loop's own scope; the body inside it. */
+  private forEach(raw: Record<string, unknown>, path: string, depth: number): void {
+    if (typeof raw.forEach === "string" && raw.forEach.length > 0) {
+      this.expression(`${path}.forEach`, raw.forEach);
+    }
+    const as = typeof raw.as === "string" ? raw.as : LOOP_DEFAULTS.as;
+    this.loopNames.push({ path, as, outer: this.loops.map((l) => l.as) });
+    if (!Array.isArray(raw.steps)) return;
+    const outer = this.loops;
+    this.loops = [...outer, { id: typeof raw.id === "string" ? raw.id : "", as }];
+    this.list(raw.steps, `${path}.steps`, depth + 1);
+    this.loops = outer;
   }
 
   private recordId(id: unknown, path: string): void {
@@ -231,7 +295,7 @@ class StepWalker {
 
   private collectTemplates(value: unknown, path: string): void {
     if (typeof value === "string") {
-      this.pending.push({ kind: "template", path, text: value });
+      this.pending.push({ kind: "template", path, text: value, loops: this.loops });
     } else if (Array.isArray(value)) {
       value.forEach((item, index) => {
         this.collectTemplates(item, `${path}[${index}]`);

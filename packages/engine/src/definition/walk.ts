@@ -1,13 +1,13 @@
 // Walks a definition's steps with their paths and places. Used wherever the
 // engine needs every step: normalising, diffing, planning a run.
 import type { Step, WorkflowDefinition } from "./types.ts";
-import { isIfStep, isParallelStep, isWaitForStep } from "./types.ts";
+import { isForEachStep, isIfStep, isParallelStep, isWaitForStep } from "./types.ts";
 
 /** Where a step sits: its container and which of its lists. */
 export interface StepPlace {
-  /** The enclosing if/parallel/waitFor step's id; null at the top level. */
+  /** The enclosing if/parallel/waitFor/forEach step's id; null at the top level. */
   parentId: string | null;
-  /** "then", "else", "parallel[1]", "onTimeout"; null at the top level. */
+  /** "then", "else", "parallel[1]", "onTimeout", "steps" (a loop's body); null at the top level. */
   branch: string | null;
   /** 1 at the top level. */
   depth: number;
@@ -51,6 +51,8 @@ export function flattenSteps(definition: Pick<WorkflowDefinition, "steps">): Vis
         });
       } else if (isWaitForStep(step) && step.onTimeout) {
         visit(step.onTimeout, `${stepPath}.onTimeout`, step.id, "onTimeout", depth + 1);
+      } else if (isForEachStep(step)) {
+        visit(step.steps, `${stepPath}.steps`, step.id, "steps", depth + 1);
       }
     });
   };
@@ -64,5 +66,6 @@ export function descendants(step: Step): Step[] {
     return flattenSteps({ steps: [...step.then, ...(step.else ?? [])] }).map((v) => v.step);
   if (isParallelStep(step)) return flattenSteps({ steps: step.parallel.flat() }).map((v) => v.step);
   if (isWaitForStep(step)) return flattenSteps({ steps: step.onTimeout ?? [] }).map((v) => v.step);
+  if (isForEachStep(step)) return flattenSteps({ steps: step.steps }).map((v) => v.step);
   return [];
 }

@@ -6,10 +6,12 @@ import type { Program, Span } from "@switchyard/expr";
 import { getAction } from "../catalogue/registry.ts";
 import type { EventEnvelope, StepView } from "../context/context.ts";
 import { buildContext } from "../context/context.ts";
+import { LOOP_DEFAULTS, LOOP_INDEX_NAME } from "../definition/limits.ts";
 import type { Step, StepKind, WorkflowDefinition } from "../definition/types.ts";
 import {
   isActionStep,
   isDelayStep,
+  isForEachStep,
   isIfStep,
   isWaitForStep,
   stepKind,
@@ -72,8 +74,15 @@ export interface DryRunStep {
   assumed?: true;
   /** On the branch not taken. */
   skipped?: true;
+  /** For forEach steps: the list's length (the body is shown for the first DRY_RUN_ITEMS items). */
+  items?: number;
+  /** For steps inside a loop: the item this entry is for (its id is then `reserve[0]`). */
+  item?: number;
   error?: StepError;
 }
+
+/** A dry run shows a loop's body for this many items at most. */
+export const DRY_RUN_ITEMS = 3;
 
 export interface DryRunResult {
   filter: {
@@ -104,10 +113,14 @@ export function dryRun(
     source: event.source ?? "test",
     ...(event.changes !== undefined ? { changes: event.changes } : {}),
   };
-  const views: Record<string, StepView> = {};
+  let views: Record<string, StepView> = {};
   const assumed = new Set<string>();
-  const context = (): Record<string, unknown> =>
-    buildContext({
+  /** Inside loops: each item's name and `index`; `suffix` makes the entries' ids (`[0]`). */
+  let locals: Record<string, unknown> = {};
+  let suffix = "";
+  let itemIndex: number | null = null;
+  const context = (): Record<string, unknown> => ({
+    ...buildContext({
       event: envelope,
       workflow: {
         id: options.workflowId ?? "wf_dry_run",
@@ -117,7 +130,9 @@ export function dryRun(
       runId: "run_dry_run",
       now: options.now,
       steps: views,
-    });
+    }),
+    ...locals,
+  });
 
   const filter = explainFilter(definition.filter ?? null, context());
   const out: DryRunStep[] = [];
@@ -125,14 +140,17 @@ export function dryRun(
     for (const step of steps) walkStep(step, skipped);
   };
   const walkStep = (step: Step, skipped: boolean): void => {
+    const id = step.id + suffix;
     const entry: DryRunStep = isActionStep(step)
-      ? { id: step.id, action: step.action }
-      : { id: step.id, kind: stepKind(step) as Exclude<StepKind, "action"> };
+      ? { id, action: step.action }
+      : { id, kind: stepKind(step) as Exclude<StepKind, "action"> };
+    if (itemIndex !== null) entry.item = itemIndex;
     out.push(entry);
     if (skipped) {
       entry.skipped = true;
       if (isIfStep(step)) walk([...step.then, ...(step.else ?? [])], true);
       else if (isWaitForStep(step)) walk(step.onTimeout ?? [], true);
+      else if (isForEachStep(step)) walk(step.steps, true);
       else if ("parallel" in step) walk(step.parallel.flat(), true);
       return;
     }
@@ -188,8 +206,54 @@ export function dryRun(
       views[step.id] = { status: "succeeded", output: { branch }, error: null };
       return;
     }
+    if (isForEachStep(step)) {
+      walkLoop(step, entry);
+      return;
+    }
     for (const lane of step.parallel) walk(lane, false);
     views[step.id] = { status: "succeeded", output: null, error: null };
+  };
+  /** The list, then the body for its first items, each with its item bound. */
+  const walkLoop = (step: Extract<Step, { forEach: string }>, entry: DryRunStep): void => {
+    let list: unknown;
+    try {
+      list = cachedProgram(step.forEach).evaluate(context());
+    } catch (error) {
+      entry.error = exprStepError(error, EngineErrorCode.conditionError, "forEach");
+      return;
+    }
+    if (!Array.isArray(list)) {
+      entry.error = {
+        code: EngineErrorCode.notAList,
+        path: "forEach",
+        message: `expected a list, got ${list === null ? "null" : typeof list === "object" ? "a map" : typeof list}`,
+      };
+      return;
+    }
+    entry.items = list.length;
+    entry.config = { items: list.length };
+    if (list.length === 0) {
+      walk(step.steps, true);
+      views[step.id] = { status: "succeeded", output: { results: [], failed: [] }, error: null };
+      return;
+    }
+    const outer = { views, locals, suffix, itemIndex };
+    const results: unknown[] = [];
+    list.slice(0, DRY_RUN_ITEMS).forEach((item, index) => {
+      views = { ...outer.views };
+      locals = { ...outer.locals, [step.as ?? LOOP_DEFAULTS.as]: item, [LOOP_INDEX_NAME]: index };
+      suffix = `${outer.suffix}[${index}]`;
+      itemIndex = index;
+      walk(step.steps, false);
+      const result: Record<string, unknown> = {};
+      for (const [id, view] of Object.entries(views)) {
+        if (outer.views[id] === undefined && view.status === "succeeded") result[id] = view.output;
+      }
+      results.push(result);
+    });
+    ({ views, locals, suffix, itemIndex } = outer);
+    assumed.add(step.id);
+    views[step.id] = { status: "succeeded", output: { results, failed: [] }, error: null };
   };
   walk(definition.steps, false);
   return { filter, steps: out };

@@ -13,7 +13,7 @@ import { approvalIdOf, decisionOutput, onDecision, onSucceeded } from "./decisio
 import { Draft } from "./draft.ts";
 import { driveRun } from "./drive.ts";
 import type { AdvanceResult, RunInput } from "./inputs.ts";
-import { planOf } from "./plan.ts";
+import { stepAt } from "./instances.ts";
 import { onRetry } from "./retry.ts";
 import { onStart } from "./start.ts";
 import type { RunState } from "./state.ts";
@@ -88,7 +88,7 @@ function onStepResult(
   apply: (d: Draft, step: ActionStep) => void,
 ): AdvanceResult {
   if (!isOpen(state)) return ignore(state, "run_finished", `the run is ${state.status}`);
-  const step = planOf(state.definition).byId.get(stepId)?.step;
+  const step = stepAt(state.definition, stepId);
   const current = state.steps[stepId];
   if (step === undefined || current === undefined || !isActionStep(step)) {
     return ignore(state, "unknown_step", `no action step ${stepId}`);
@@ -111,8 +111,8 @@ function onStepResult(
 
 function onClaimed(state: RunState, stepId: string, attempt: number, at: number): AdvanceResult {
   if (!isOpen(state)) return ignore(state, "run_finished", `the run is ${state.status}`);
-  const step = planOf(state.definition).byId.get(stepId)?.step;
-  if (step === undefined || !isActionStep(step)) {
+  const step = stepAt(state.definition, stepId);
+  if (step === undefined || !isActionStep(step) || state.steps[stepId] === undefined) {
     return ignore(state, "unknown_step", `no action step ${stepId}`);
   }
   const d = new Draft(state, at);
@@ -133,7 +133,7 @@ function onTimer(state: RunState, id: string, at: number, random: number): Advan
   const d = new Draft(state, at);
   d.consumeTimer(id);
   const current = d.step(timer.stepId);
-  const step = d.plan.byId.get(timer.stepId)?.step;
+  const step = stepAt(d.state.definition, timer.stepId);
   switch (timer.purpose) {
     case "timeout":
       if (
@@ -189,7 +189,7 @@ function onCancel(state: RunState, at: number, by?: string): AdvanceResult {
   if (isTerminalRunStatus(state.status))
     return ignore(state, "run_finished", `the run is ${state.status}`);
   const d = new Draft(state, at);
-  for (const id of d.state.order) {
+  for (const id of Object.keys(d.state.steps)) {
     const step = d.step(id);
     if (
       step.status !== StepStatus.pending &&

@@ -27,7 +27,7 @@ export function idempotencyKey(runId: string, stepId: string): string {
  */
 export function dispatchAttempt(d: Draft, step: ActionStep): boolean {
   const state = d.step(step.id);
-  const rendered = renderConfig(step.config, () => d.context());
+  const rendered = renderConfig(step.config, () => d.context(step.id));
   if (!rendered.ok) {
     d.update(step.id, { startedAt: state.startedAt ?? d.at });
     failStep(d, step.id, rendered.error);

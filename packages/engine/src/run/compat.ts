@@ -3,6 +3,7 @@
 // kind, settings and place. Failed steps may change: that is the point.
 import { stepSignature } from "../definition/normalize.ts";
 import type { WorkflowDefinition } from "../definition/types.ts";
+import { parseInstanceId } from "./instances.ts";
 import { planOf } from "./plan.ts";
 import type { RunState } from "./state.ts";
 import { StepStatus } from "./state.ts";
@@ -25,9 +26,13 @@ export function checkRetryCompatibility(
   const current = planOf(state.definition);
   const next = planOf(target);
   const differing: DifferingStep[] = [];
-  for (const id of state.order) {
-    const step = state.steps[id];
-    if (step === undefined || !mustBeKept(step.status, step.kind, step.branch)) continue;
+  const seen = new Set<string>();
+  for (const [instance, step] of Object.entries(state.steps)) {
+    // A loop's item is kept with its loop; a step inside a loop is compared once, by its step id.
+    if (step.kind === "item" || !mustBeKept(step.status, step.kind, step.branch)) continue;
+    const id = parseInstanceId(instance)?.stepId ?? instance;
+    if (seen.has(id)) continue;
+    seen.add(id);
     const before = current.byId.get(id);
     const after = next.byId.get(id);
     if (before === undefined) continue;
@@ -48,6 +53,8 @@ function mustBeKept(status: string, kind: string, branch: string | null): boolea
   if (status === StepStatus.succeeded) return true;
   // A container the run has entered: its decision and shape must hold.
   if (kind === "if" || kind === "waitFor") return branch !== null;
-  if (kind === "parallel") return status !== StepStatus.pending && status !== StepStatus.skipped;
+  if (kind === "parallel" || kind === "forEach") {
+    return status !== StepStatus.pending && status !== StepStatus.skipped;
+  }
   return false;
 }

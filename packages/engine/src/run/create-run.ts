@@ -32,7 +32,8 @@ export interface CreateRunParams {
 export function createRun(params: CreateRunParams): RunState {
   const plan = planOf(params.definition);
   const steps: Record<string, StepState> = {};
-  for (const id of plan.order) steps[id] = freshStep(plan.byId.get(id)!.step);
+  // Steps inside loops get a state per item when their item reaches them.
+  for (const id of plan.top) steps[id] = freshStep(plan.byId.get(id)!.step);
   return {
     runId: params.runId,
     workflowId: params.workflowId,
@@ -48,7 +49,7 @@ export function createRun(params: CreateRunParams): RunState {
     filter: params.filter ?? null,
     suppression: params.suppression ?? null,
     steps,
-    order: plan.order,
+    order: plan.top,
     timers: [],
     seq: 0,
     error: null,

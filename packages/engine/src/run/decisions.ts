@@ -8,7 +8,7 @@ import { decisionWaitMs, succeedStep, timerId } from "./attempts.ts";
 import { Draft } from "./draft.ts";
 import { driveRun } from "./drive.ts";
 import type { AdvanceResult } from "./inputs.ts";
-import { planOf } from "./plan.ts";
+import { stepAt } from "./instances.ts";
 import type { DecisionRecord, RunState, StepState } from "./state.ts";
 import { StepStatus } from "./state.ts";
 import { done, ignore, isOpen } from "./transition.ts";
@@ -71,7 +71,7 @@ export function onDecision(
 ): AdvanceResult {
   if (!isOpen(state)) return ignore(state, "run_finished", `the run is ${state.status}`);
   const current = state.steps[stepId];
-  const step = planOf(state.definition).byId.get(stepId)?.step;
+  const step = stepAt(state.definition, stepId);
   if (current === undefined || step === undefined || !isActionStep(step)) {
     return ignore(state, "unknown_step", `no action step ${stepId}`);
   }

@@ -5,9 +5,14 @@
 
 import type { StepView } from "../context/context.ts";
 import { buildContext } from "../context/context.ts";
+import { LOOP_DEFAULTS, LOOP_INDEX_NAME } from "../definition/limits.ts";
+import type { Step } from "../definition/types.ts";
+import { isForEachStep } from "../definition/types.ts";
 import type { Causation } from "../loop-guard/causation.ts";
 import { childCausation } from "../loop-guard/causation.ts";
+import { freshStep } from "./create-run.ts";
 import type { Command, TimelineEntry, TimelineKind } from "./inputs.ts";
+import { instanceId, parseInstanceId } from "./instances.ts";
 import type { Plan } from "./plan.ts";
 import { planOf } from "./plan.ts";
 import type { RunState, RunStatus, StepError, StepState, Timer } from "./state.ts";
@@ -30,6 +35,20 @@ export class Draft {
     const step = this.state.steps[id];
     if (step === undefined) throw new Error(`run ${this.state.runId} has no step ${id}`);
     return step;
+  }
+
+  /** A step instance's state, made (pending) when its item first reaches it. */
+  ensure(step: Step): StepState {
+    const existing = this.state.steps[step.id];
+    if (existing !== undefined) return existing;
+    const made = freshStep(step);
+    this.state.steps[step.id] = made;
+    return made;
+  }
+
+  /** Adds a state (an item's). */
+  put(state: StepState): void {
+    this.state.steps[state.id] = state;
   }
 
   update(id: string, patch: Partial<StepState>): StepState {
@@ -87,11 +106,21 @@ export class Draft {
     });
   }
 
-  /** The expression context as of now: finished steps only. */
-  context(): Record<string, unknown> {
+  /**
+   * The expression context as of now: finished steps only. For a step
+   * inside a loop (`forId` is its instance id), its item's steps stand
+   * under their own ids, and each loop's item and `index` are bound.
+   */
+  context(forId?: string): Record<string, unknown> {
+    const scope = forId === undefined ? null : parseInstanceId(forId);
+    const path = scope?.path ?? [];
+    const chain = scope === null ? [] : (this.plan.loops.get(scope.stepId) ?? []);
     const steps: Record<string, StepView> = {};
     for (const id of this.plan.order) {
-      const step = this.state.steps[id];
+      const loops = this.plan.loops.get(id)!;
+      // Visible: outside loops, or inside the loops around `forId` (this item's instance).
+      if (loops.length > chain.length || loops.some((l, i) => chain[i] !== l)) continue;
+      const step = this.state.steps[instanceId(id, path.slice(0, loops.length))];
       if (step === undefined) continue;
       if (
         step.status === StepStatus.succeeded ||
@@ -101,7 +130,7 @@ export class Draft {
         steps[id] = { status: step.status, output: step.output, error: step.error };
       }
     }
-    return buildContext({
+    const context = buildContext({
       event: this.state.event,
       workflow: {
         id: this.state.workflowId,
@@ -112,5 +141,13 @@ export class Draft {
       now: this.state.now,
       steps,
     });
+    chain.forEach((loopId, depth) => {
+      const loop = this.plan.byId.get(loopId)?.step;
+      const item = this.state.steps[instanceId(loopId, path.slice(0, depth + 1))];
+      if (loop === undefined || !isForEachStep(loop) || item === undefined) return;
+      context[loop.as ?? LOOP_DEFAULTS.as] = item.input;
+      context[LOOP_INDEX_NAME] = path[depth];
+    });
+    return context;
   }
 }

@@ -6,6 +6,7 @@ import { freshStep } from "./create-run.ts";
 import { Draft } from "./draft.ts";
 import { driveRun } from "./drive.ts";
 import type { AdvanceResult, RunInput } from "./inputs.ts";
+import { parseInstanceId } from "./instances.ts";
 import { planOf } from "./plan.ts";
 import { applyFilter } from "./start.ts";
 import type { RunState, StepState } from "./state.ts";
@@ -39,11 +40,26 @@ export function onRetry(
   }
   const d = new Draft(state, input.at);
   if (input.to !== undefined) moveToVersion(d, input.to.version, input.to.definition);
-  for (const id of d.state.order) {
+  for (const id of Object.keys(d.state.steps)) {
     const step = d.step(id);
     if (step.status !== StepStatus.failed) continue;
-    if (
+    if (step.kind === "forEach" && step.loop !== undefined) {
+      // Its failed items run again (their failed steps only); the others keep their results.
+      const { loop } = step;
+      d.update(id, {
+        status: StepStatus.running,
+        finishedAt: null,
+        error: null,
+        output: null,
+        loop: {
+          ...loop,
+          active: [...loop.active, ...loop.failed].sort((a, b) => a - b),
+          failed: [],
+        },
+      });
+    } else if (
       step.kind === "parallel" ||
+      step.kind === "item" ||
       (step.kind === "if" && step.branch !== null) ||
       // A wait that timed out and whose onTimeout branch failed: the branch goes on.
       (step.kind === "waitFor" && step.branch === "onTimeout")
@@ -74,10 +90,20 @@ export function onRetry(
 function moveToVersion(d: Draft, version: number, definition: RunState["definition"]): void {
   const plan = planOf(definition);
   const steps: Record<string, StepState> = {};
-  for (const id of plan.order) steps[id] = d.state.steps[id] ?? freshStep(plan.byId.get(id)!.step);
+  for (const id of plan.top) steps[id] = d.state.steps[id] ?? freshStep(plan.byId.get(id)!.step);
+  // Loop items and their steps stay while their step is still in the version
+  // (a step new to a loop's body is made when an item reaches it).
+  for (const [id, step] of Object.entries(d.state.steps)) {
+    const base = parseInstanceId(id);
+    if (base === null || base.path.length === 0) continue;
+    const loops = plan.loops.get(base.stepId);
+    if (loops === undefined) continue;
+    const depth = step.kind === "item" ? loops.length + 1 : loops.length;
+    if (depth === base.path.length) steps[id] = step;
+  }
   d.state.definition = definition;
   d.state.version = version;
   d.state.steps = steps;
-  d.state.order = plan.order;
+  d.state.order = plan.top;
   d.plan = plan;
 }

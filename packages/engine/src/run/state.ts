@@ -66,6 +66,12 @@ export const EngineErrorCode = {
   timeout: "timeout",
   branchFailed: "branch_failed",
   stepFailed: "step_failed",
+  /** A forEach list that is not a list. */
+  notAList: "not_a_list",
+  /** A forEach list longer than the loop's maxItems. */
+  tooManyItems: "too_many_items",
+  /** A forEach step whose failed items fail it (its onItemFailure). */
+  itemsFailed: "items_failed",
 } as const;
 export type EngineErrorCode = (typeof EngineErrorCode)[keyof typeof EngineErrorCode];
 
@@ -78,9 +84,24 @@ export interface StepError {
   path?: string;
 }
 
+/** A forEach step's progress over its items (their states are `<loop>[<index>]`). */
+export interface LoopProgress {
+  /** Items in the list. */
+  total: number;
+  /** Items started so far: they start in index order, so these are 0 … next - 1. */
+  next: number;
+  /** Started and not finished, ascending. */
+  active: number[];
+  /** Finished and failed, ascending. */
+  failed: number[];
+  succeeded: number;
+}
+
 export interface StepState {
+  /** The step's id, or its instance id inside a loop (`reserve[3]`; run/instances.ts). */
   id: string;
-  kind: StepKind;
+  /** `item` for one item of a loop. */
+  kind: StepKind | "item";
   /** The catalogue action, for action steps. */
   action: string | null;
   status: StepStatus;
@@ -103,6 +124,8 @@ export interface StepState {
   branch: "then" | "else" | "onTimeout" | null;
   /** For decision actions: a decision that arrived before the request was confirmed. */
   earlyDecision: DecisionRecord | null;
+  /** For forEach steps once their list is read. */
+  loop?: LoopProgress;
 }
 
 export interface DecisionRecord {
@@ -159,9 +182,13 @@ export interface RunState {
   filter: FilterOutcome | null;
   /** Set when the loop guard refused the run. */
   suppression: { reason: string; message: string } | null;
-  /** Step states by id, for every step of the definition. */
+  /**
+   * Step states by id: every step outside loops from the start; inside a
+   * loop, one per item that reached it, by instance id (`reserve[3]`), and
+   * one per item (`lines[3]`).
+   */
   steps: Record<string, StepState>;
-  /** Step ids in document order (containers before their children). */
+  /** The ids of the steps outside loops in document order (containers before their children). */
   order: string[];
   /** Open timers, earliest first: the DO sets its alarm to the first. */
   timers: Timer[];

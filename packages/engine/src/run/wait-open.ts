@@ -2,11 +2,11 @@
 import type { EventEnvelope } from "../context/context.ts";
 import type { WaitForStep } from "../definition/types.ts";
 import { waitTypes } from "../definition/types.ts";
-import { flattenSteps } from "../definition/walk.ts";
 import { parseDuration } from "../util/duration.ts";
 import { openKeys } from "../waits/keys.ts";
 import { timerId } from "./attempts.ts";
 import type { Draft } from "./draft.ts";
+import { instancesOf, parseInstanceId } from "./instances.ts";
 import { StepStatus } from "./state.ts";
 
 /** Opens the wait: the step waits, its timeout is set and the store is told. */
@@ -15,7 +15,7 @@ export function openWait(d: Draft, step: WaitForStep): void {
   const attempt = d.step(step.id).attempt + 1;
   const types = waitTypes(step.waitFor);
   const match = step.waitFor.match ?? null;
-  const keys = openKeys(match, d.context());
+  const keys = openKeys(match, d.context(step.id));
   const deadline = d.at + ms;
   d.update(step.id, {
     status: StepStatus.waiting,
@@ -60,8 +60,9 @@ export function timeOut(d: Draft, stepId: string, output: Record<string, unknown
 }
 
 export function skipTimeoutBranch(d: Draft, step: WaitForStep): void {
-  for (const { step: inner } of flattenSteps({ steps: [...(step.onTimeout ?? [])] })) {
-    if (d.step(inner.id).status === StepStatus.pending) {
+  const path = parseInstanceId(step.id)?.path ?? [];
+  for (const inner of instancesOf(d.plan, step.onTimeout ?? [], path)) {
+    if (d.ensure(inner).status === StepStatus.pending) {
       d.update(inner.id, { status: StepStatus.skipped, finishedAt: d.at });
       d.timeline("step.skipped", { stepId: inner.id });
     }

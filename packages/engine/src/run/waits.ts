@@ -13,7 +13,7 @@ import { succeedStep, timerId } from "./attempts.ts";
 import { Draft } from "./draft.ts";
 import { driveRun } from "./drive.ts";
 import type { AdvanceResult } from "./inputs.ts";
-import { planOf } from "./plan.ts";
+import { stepAt } from "./instances.ts";
 import type { RunState } from "./state.ts";
 import { StepStatus } from "./state.ts";
 import { done, ignore, isOpen } from "./transition.ts";
@@ -40,7 +40,7 @@ export function onEventArrived(
   const d = new Draft(state, at);
   const match = found.waitFor.match;
   if (match !== undefined) {
-    const context = { ...d.context(), event: envelopeOf(event) };
+    const context = { ...d.context(stepId), event: envelopeOf(event) };
     const outcome = evaluateCondition(match, context, "match_error", "waitFor.match");
     if (!outcome.ok || !outcome.value) {
       return ignore(
@@ -77,7 +77,7 @@ export function onWaitCancelled(state: RunState, stepId: string, at: number): Ad
 }
 
 function waitStepOf(state: RunState, stepId: string): WaitForStep | null {
-  const step: Step | undefined = planOf(state.definition).byId.get(stepId)?.step;
+  const step: Step | undefined = stepAt(state.definition, stepId);
   return step !== undefined && isWaitForStep(step) && state.steps[stepId] !== undefined
     ? step
     : null;
