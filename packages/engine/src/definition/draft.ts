@@ -10,7 +10,8 @@ import { isPlainObject, utf8Length } from "../util/json.ts";
 import { DEFINITION_LIMITS } from "./limits.ts";
 import { joinPath, type Problem } from "./problem.ts";
 
-const NESTED_LISTS = ["then", "else", "onTimeout"] as const;
+// `steps` is a forEach body.
+const NESTED_LISTS = ["then", "else", "onTimeout", "steps"] as const;
 
 /**
  * Problems that keep a definition from being stored even as a draft: not an
