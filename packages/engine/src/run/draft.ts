@@ -27,7 +27,11 @@ export class Draft {
     base: RunState,
     readonly at: number,
   ) {
-    this.state = { ...base, steps: { ...base.steps }, timers: [...base.timers] };
+    // A for-in copy: a run with a long loop holds many states, and this is
+    // the fastest shallow copy of a large (dictionary-mode) object.
+    const steps: Record<string, StepState> = {};
+    for (const id in base.steps) steps[id] = base.steps[id]!;
+    this.state = { ...base, steps, timers: [...base.timers] };
     this.plan = planOf(base.definition);
   }
 

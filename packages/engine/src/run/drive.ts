@@ -16,7 +16,7 @@ import { evaluateCondition } from "../matching/filter.ts";
 import { parseDuration } from "../util/duration.ts";
 import { dispatchAttempt, failStep, succeedStep, timerId } from "./attempts.ts";
 import type { Draft } from "./draft.ts";
-import { instancesOf, scoped } from "./instances.ts";
+import { instanceId, instancesOf, scoped } from "./instances.ts";
 import { continueLoop, startLoop } from "./loop.ts";
 import type { StepError } from "./state.ts";
 import { EngineErrorCode, RunStatus, StepStatus } from "./state.ts";
@@ -180,8 +180,20 @@ function runError(d: Draft): StepError {
 
 /** True when an action step is in flight or between attempts. */
 function hasRunningLeaf(d: Draft): boolean {
-  for (const step of Object.values(d.state.steps)) {
+  return runningIn(d, d.plan.top, []);
+}
+
+/** Looks at the steps at `path` and, inside loops, at their items in flight only. */
+function runningIn(d: Draft, ids: readonly string[], path: readonly number[]): boolean {
+  for (const id of ids) {
+    const step = d.state.steps[instanceId(id, path)];
+    if (step === undefined) continue;
     if (step.kind === "action" && step.status === StepStatus.running) return true;
+    if (step.kind !== "forEach" || step.loop === undefined) continue;
+    const body = d.plan.order.filter((b) => d.plan.loops.get(b)?.at(path.length) === id);
+    const depth = path.length + 1;
+    const own = body.filter((b) => d.plan.loops.get(b)?.length === depth);
+    for (const index of step.loop.active) if (runningIn(d, own, [...path, index])) return true;
   }
   return false;
 }
