@@ -27,6 +27,7 @@ import { platformRoutes } from "./routes/platform.ts";
 import { recordHistoryRoutes } from "./routes/record-history.ts";
 import { recordsRoutes } from "./routes/records.ts";
 import { runHistoryRoutes } from "./routes/run-history.ts";
+import { runItemRoutes } from "./routes/run-items.ts";
 import { runRoutes } from "./routes/runs.ts";
 import { settingsRoutes } from "./routes/settings.ts";
 import { ssoRoutes } from "./routes/sso.ts";
@@ -90,6 +91,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
     runRoutes,
     waitRoutes,
     runHistoryRoutes,
+    runItemRoutes,
     recordsRoutes,
     recordHistoryRoutes,
     tasksRoutes,

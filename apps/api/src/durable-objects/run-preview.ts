@@ -3,9 +3,14 @@
 import {
   checkRetryCompatibility,
   flattenSteps,
+  instanceId,
+  isForEachStep,
+  loopItems,
+  parseInstanceId,
   type RunState,
   type WorkflowDefinition,
 } from "@switchyard/engine";
+import { boundedOrder, itemOf } from "../store/run-steps.ts";
 
 export interface RetryPreview {
   runStatus: RunState["status"];
@@ -31,20 +36,32 @@ export interface RetryPreview {
      * that runs whatever happens (or is kept).
      */
     onlyIf: { stepId: string; branch: "then" | "else" } | null;
+    /** An item of a loop, or a step inside one (its instance id): the innermost loop and the index. */
+    item?: { loop: string; index: number };
   }>;
+  /**
+   * Each failed item of a loop (nested loops' too) with its steps that run
+   * again (instance ids); its succeeded steps are kept, its other items
+   * are not touched.
+   */
+  items: Array<{ loop: string; index: number; id: string; steps: string[] }>;
 }
 
-/** Each step's nearest enclosing `if` and the branch it sits on. */
-function branchesOf(
-  definition: WorkflowDefinition,
-): Map<string, { stepId: string; branch: string }> {
+/** Each step's nearest enclosing `if` and the branch it sits on, and how many loops each step is in. */
+function branchesOf(definition: WorkflowDefinition): {
+  branches: Map<string, { stepId: string; branch: string }>;
+  depth: Map<string, number>;
+} {
   const out = new Map<string, { stepId: string; branch: string }>();
   const parents = new Map<string, { parentId: string | null; branch: string | null }>();
+  const depth = new Map<string, number>();
   for (const { step, place } of flattenSteps(definition)) {
     parents.set(step.id, { parentId: place.parentId, branch: place.branch });
+    const parent = place.parentId === null ? 0 : (depth.get(place.parentId) ?? 0);
+    depth.set(step.id, parent + (isForEachStep(step) ? 1 : 0));
   }
   for (const id of parents.keys()) {
-    // Up through parallel blocks to the nearest if.
+    // Up through parallel blocks (and loops) to the nearest if.
     let at = parents.get(id);
     while (at?.parentId != null && !(at.branch === "then" || at.branch === "else")) {
       at = parents.get(at.parentId);
@@ -53,7 +70,11 @@ function branchesOf(
       out.set(id, { stepId: at.parentId, branch: at.branch });
     }
   }
-  return out;
+  // `depth` counted the step's own loop for a forEach: its items are one level in.
+  for (const { step } of flattenSteps(definition)) {
+    if (isForEachStep(step)) depth.set(step.id, (depth.get(step.id) ?? 1) - 1);
+  }
+  return { branches: out, depth };
 }
 
 /**
@@ -64,20 +85,25 @@ export function previewRetry(
   state: RunState,
   to?: { version: number; definition: WorkflowDefinition },
 ): RetryPreview {
-  const branches = branchesOf(state.definition);
-  // The nearest enclosing if that has not decided yet, through nested ifs.
+  const { branches, depth } = branchesOf(state.definition);
+  // The nearest enclosing if that has not decided yet, through nested ifs;
+  // inside a loop, the if's instance at the step's item (or outside the loop).
   const undecided = (id: string): { stepId: string; branch: "then" | "else" } | null => {
-    for (let b = branches.get(id); b; b = branches.get(b.stepId)) {
-      if (state.steps[b.stepId]?.branch == null) {
-        return { stepId: b.stepId, branch: b.branch as "then" | "else" };
+    const parsed = parseInstanceId(id);
+    if (parsed === null) return null;
+    for (let b = branches.get(parsed.stepId); b; b = branches.get(b.stepId)) {
+      const ifId = instanceId(b.stepId, parsed.path.slice(0, depth.get(b.stepId) ?? 0));
+      if (state.steps[ifId]?.branch == null) {
+        return { stepId: ifId, branch: b.branch as "then" | "else" };
       }
     }
     return null;
   };
-  const steps = state.order.map((id) => {
+  const steps = boundedOrder(state, state.order).map(({ id }) => {
     const s = state.steps[id]!;
     const rerun = s.status === "failed" || s.status === "cancelled";
     const kept = s.status === "succeeded" || s.status === "skipped";
+    const item = itemOf(state.definition, id, s.kind);
     return {
       id,
       kind: s.kind,
@@ -86,9 +112,28 @@ export function previewRetry(
       plan: kept ? ("kept" as const) : rerun ? ("again" as const) : ("first_time" as const),
       attempts: s.attempt,
       lastInput: s.input,
-      onlyIf: kept ? null : undecided(id),
+      onlyIf: kept || s.kind === "item" ? null : undecided(id),
+      ...(item ? { item } : {}),
     };
   });
+  const items: RetryPreview["items"] = [];
+  for (const loop of Object.keys(state.steps)) {
+    const progress = state.steps[loop]!.loop;
+    if (!progress || progress.failed.length === 0) continue;
+    const failed = new Set(progress.failed);
+    for (const item of loopItems(state, loop)) {
+      if (!failed.has(item.index)) continue;
+      items.push({
+        loop: parseInstanceId(loop)?.stepId ?? loop,
+        index: item.index,
+        id: item.id,
+        steps: item.steps.filter((sid) => {
+          const st = state.steps[sid]?.status;
+          return st === "failed" || st === "cancelled";
+        }),
+      });
+    }
+  }
   const compat = to ? checkRetryCompatibility(state, to.definition) : ({ ok: true } as const);
   return {
     runStatus: state.status,
@@ -102,5 +147,6 @@ export function previewRetry(
         }
       : null,
     steps,
+    items,
   };
 }

@@ -76,6 +76,17 @@ export class RunStorage {
   readonly #storage: DurableObjectStorage;
   /** The step rows as last written, to write only what a transition changed. */
   #written: Map<string, string> | null = null;
+  /**
+   * The step objects as last saved or loaded. The engine's draft replaces
+   * only the step objects it changes (and `apply` only those whose input it
+   * truncates), so a step still the same object is the same row: a
+   * transition of a 1,000-item loop serialises the few steps it touched,
+   * not all 3,000.
+   */
+  #savedSteps: Record<string, StepState> | null = null;
+  /** Each step row's size, and their sum, for `otherStepBytes` without a scan. */
+  #bytes: Map<string, number> | null = null;
+  #totalBytes = 0;
   /** The run as last saved or loaded (this object is its only writer). */
   #cached: Stored | undefined;
 
@@ -90,8 +101,7 @@ export class RunStorage {
 
   /** After `deleteAll()`: the tables are gone; an empty run can be read again. */
   forget(): void {
-    this.#written = null;
-    this.#cached = undefined;
+    this.reset();
     this.#ensureSchema();
   }
 
@@ -105,13 +115,20 @@ export class RunStorage {
     };
     const steps: Record<string, StepState> = {};
     const written = new Map<string, string>();
-    for (const row of sql.exec<{ step_id: string; body: string }>(
-      "SELECT step_id, body FROM run_steps",
+    const bytes = new Map<string, number>();
+    let total = 0;
+    for (const row of sql.exec<{ step_id: string; body: string; bytes: number }>(
+      "SELECT step_id, body, bytes FROM run_steps",
     )) {
       steps[row.step_id] = JSON.parse(row.body) as StepState;
       written.set(row.step_id, row.body);
+      bytes.set(row.step_id, row.bytes);
+      total += row.bytes;
     }
     this.#written = written;
+    this.#bytes = bytes;
+    this.#totalBytes = total;
+    this.#savedSteps = steps;
     this.#cached = { ...stored, state: { ...stored.state, steps } };
     return this.#cached;
   }
@@ -127,8 +144,13 @@ export class RunStorage {
     const sql = this.#storage.sql;
     const written = this.#written ?? new Map<string, string>();
     const { steps, ...core } = next.state;
+    // Without a cached state (a first save, or after a reset) every row is
+    // compared as text; with one, only the step objects that were replaced.
+    const saved = this.#written === null ? null : this.#savedSteps;
     const changed: [string, string][] = [];
-    for (const [id, step] of Object.entries(steps)) {
+    for (const id in steps) {
+      const step = steps[id]!;
+      if (saved !== null && saved[id] === step) continue;
       const body = JSON.stringify(step);
       if (written.get(id) !== body) changed.push([id, body]);
     }
@@ -149,19 +171,47 @@ export class RunStorage {
       for (const d of extra.dispatches ?? []) this.putDispatch(d.stepId, d.body);
       for (const u of extra.unclaimed ?? []) this.putUnclaimed(u);
     });
-    for (const [id, body] of changed) written.set(id, body);
+    const bytes = this.#bytes;
+    for (const [id, body] of changed) {
+      written.set(id, body);
+      if (bytes !== null) {
+        this.#totalBytes += body.length - (bytes.get(id) ?? 0);
+        bytes.set(id, body.length);
+      }
+    }
+    if (bytes === null) this.#readBytes();
     this.#written = written;
+    this.#savedSteps = steps;
     this.#cached = next;
+  }
+
+  /** The step rows' sizes, read once after a first save (a new run, or after a reset). */
+  #readBytes(): void {
+    const bytes = new Map<string, number>();
+    let total = 0;
+    for (const row of this.#storage.sql.exec<{ step_id: string; bytes: number }>(
+      "SELECT step_id, bytes FROM run_steps",
+    )) {
+      bytes.set(row.step_id, row.bytes);
+      total += row.bytes;
+    }
+    this.#bytes = bytes;
+    this.#totalBytes = total;
   }
 
   /** Forgets what was cached (a failed transaction may have left it wrong). */
   reset(): void {
     this.#written = null;
+    this.#savedSteps = null;
+    this.#bytes = null;
+    this.#totalBytes = 0;
     this.#cached = undefined;
   }
 
   /** The bytes of the step rows other than `stepId`'s. */
   otherStepBytes(stepId: string): number {
+    const bytes = this.#bytes;
+    if (bytes !== null) return this.#totalBytes - (bytes.get(stepId) ?? 0);
     const row = this.#storage.sql
       .exec<{ n: number | null }>(
         "SELECT sum(bytes) AS n FROM run_steps WHERE step_id != ?",

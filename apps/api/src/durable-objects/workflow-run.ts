@@ -15,6 +15,13 @@ import { nowIso } from "../lib/time.ts";
 import { storeFor } from "../store/client.ts";
 import type { Lane } from "../store/limits.ts";
 import type { OwedEntry } from "../store/run-log.ts";
+import {
+  type ItemPage,
+  type ItemStatus,
+  itemPage,
+  type StepView,
+  stepViews,
+} from "../store/run-steps.ts";
 import { FINAL_STATUSES } from "../store/runs.ts";
 import { type ActionMessage, actionsQueue, carryOut, type Dispatch } from "./run-commands.ts";
 import { previewRetry, type RetryPreview } from "./run-preview.ts";
@@ -250,6 +257,32 @@ export class WorkflowRun extends DurableObject<Env> {
   }
 
   /**
+   * GET /v1/runs/:id: the run without its step states, and its steps as
+   * the API shows them, loops bounded (store/run-steps.ts), so a long loop
+   * never crosses the RPC boundary whole.
+   */
+  async view(): Promise<{ state: RunState; steps: StepView[] } | null> {
+    return this.serial(async () => {
+      const found = this.load();
+      if (!found) return null;
+      const { state } = await this.repair(found, { bestEffort: true });
+      return { state: { ...state, steps: {} }, steps: stepViews(state) };
+    });
+  }
+
+  /** GET /v1/runs/:id/items: a page of one loop instance's items. */
+  async items(
+    loop: string,
+    q: { status?: ItemStatus | undefined; after?: number | undefined; limit: number },
+  ): Promise<ItemPage | null> {
+    return this.serial(async () => {
+      const found = this.load();
+      if (!found) return null;
+      return itemPage((await this.repair(found, { bestEffort: true })).state, loop, q);
+    });
+  }
+
+  /**
    * Fires due timers and replays what a crash left. It never gives up: a
    * failing pass (a queue or the store unreachable) is caught and the alarm
    * re-armed with capped backoff, for as long as it takes.
@@ -354,14 +387,21 @@ export class WorkflowRun extends DurableObject<Env> {
       };
     }
     // The timeline keeps a capped copy of each rendered input.
-    const steps = { ...result.state.steps };
-    for (const [id, step] of Object.entries(steps)) {
-      if (step.input !== stored.state.steps[id]?.input && jsonBytes(step.input) > 0) {
-        const kept = await keptInput(step.input);
-        if (kept !== step.input) steps[id] = { ...step, input: kept };
-      }
+    // Only step objects the engine replaced can hold a new input (its draft
+    // never changes a step in place), so the others are passed over by
+    // identity; the steps are copied only when an input is cut.
+    const before = stored.state.steps;
+    let steps = result.state.steps;
+    for (const id in result.state.steps) {
+      const step = result.state.steps[id]!;
+      const prev = before[id];
+      if (step === prev || step.input === prev?.input || jsonBytes(step.input) === 0) continue;
+      const kept = await keptInput(step.input);
+      if (kept === step.input) continue;
+      if (steps === result.state.steps) steps = { ...steps };
+      steps[id] = { ...step, input: kept };
     }
-    const state = { ...result.state, steps };
+    const state = steps === result.state.steps ? result.state : { ...result.state, steps };
     const next: Stored = {
       tenantId: stored.tenantId,
       state,

@@ -15,8 +15,9 @@ import type { Ctx } from "../services/context.ts";
 import { runnable } from "../services/drafts.ts";
 import { storeFor } from "../store/client.ts";
 import { RunLogType } from "../store/run-log.ts";
-import { type RunRow, runIndexRow, type StepView, stepViews } from "../store/runs.ts";
+import { type RunRow, runIndexRow, type StepView } from "../store/runs.ts";
 import { decodeCursor, encodeCursor, errors, IdParam, jsonResponse, ListQuery } from "./common.ts";
+import { ItemRef, Step } from "./run-schemas.ts";
 
 const RUN_STATUSES = [
   "running",
@@ -28,22 +29,6 @@ const RUN_STATUSES = [
   "cancelled",
   "skipped",
 ] as const;
-
-const Step = z
-  .object({
-    id: z.string(),
-    action: z.string().optional(),
-    kind: z.string(),
-    status: z.string(),
-    attempts: z.number(),
-    startedAt: z.string().nullable(),
-    finishedAt: z.string().nullable(),
-    input: z.unknown(),
-    output: z.unknown(),
-    error: z.unknown(),
-    branch: z.string().nullable(),
-  })
-  .openapi("RunStep");
 
 const RunSummary = z
   .object({
@@ -73,7 +58,10 @@ const Run = RunSummary.extend({
       error: z.unknown().optional(),
     })
     .nullable(),
-  steps: z.array(Step),
+  steps: z.array(Step).openapi({
+    description:
+      "Every step in document order; a forEach step is followed by its items (kind `item`), each by its steps: at most 100 items per loop instance (the failed and running ones first, listed in index order; the step's `items` counts them all, GET /v1/runs/{id}/items pages through them)",
+  }),
 }).openapi("Run");
 
 const RunsQuery = ListQuery.extend({
@@ -215,9 +203,9 @@ export const runRoutes = createRouter()
       if (r.hasObject) {
         // The run's object is its single writer: its checkpoint is the truth.
         const stub = c.env.RUNS.get(c.env.RUNS.idFromName(r.id));
-        const state = (await stub.snapshot()) as RunState | null;
-        if (state) r = runIndexRow(p.tenantId, state, r.createdAt, true);
-        steps = state ? stepViews(state) : [];
+        const view = (await stub.view()) as { state: RunState; steps: StepView[] } | null;
+        if (view) r = runIndexRow(p.tenantId, view.state, r.createdAt, true);
+        steps = view ? view.steps : [];
       } else {
         steps = parseStored<StepView[]>(r.steps, []);
       }
@@ -326,24 +314,45 @@ export const runRoutes = createRouter()
                 differing: z.array(z.object({ stepId: z.string(), reason: z.string() })),
               })
               .nullable(),
-            steps: z.array(
-              z.object({
-                id: z.string(),
-                kind: z.string(),
-                action: z.string().nullable(),
-                status: z.string(),
-                plan: z.enum(["kept", "again", "first_time"]),
-                attempts: z.number(),
-                lastInput: z.unknown(),
-                onlyIf: z
-                  .object({ stepId: z.string(), branch: z.enum(["then", "else"]) })
-                  .nullable()
-                  .openapi({
-                    description:
-                      "Runs only if this if step, not decided yet, takes this branch; null when it runs whatever happens",
-                  }),
+            steps: z
+              .array(
+                z.object({
+                  id: z.string(),
+                  kind: z.string(),
+                  action: z.string().nullable(),
+                  status: z.string(),
+                  plan: z.enum(["kept", "again", "first_time"]),
+                  attempts: z.number(),
+                  lastInput: z.unknown(),
+                  onlyIf: z
+                    .object({ stepId: z.string(), branch: z.enum(["then", "else"]) })
+                    .nullable()
+                    .openapi({
+                      description:
+                        "Runs only if this if step, not decided yet, takes this branch; null when it runs whatever happens",
+                    }),
+                  item: ItemRef.optional(),
+                }),
+              )
+              .openapi({
+                description:
+                  "Steps in document order as in GET /v1/runs/{id}: inside a loop, each item (kind `item`) and its step instances (`reserve[3]`), at most 100 items per loop instance",
               }),
-            ),
+            items: z
+              .array(
+                z.object({
+                  loop: z.string().openapi({ description: "The forEach step's id" }),
+                  index: z.number().int(),
+                  id: z.string().openapi({ example: "each[3]" }),
+                  steps: z.array(z.string()).openapi({
+                    description: "The item's steps that run again, by instance id (`reserve[3]`)",
+                  }),
+                }),
+              )
+              .openapi({
+                description:
+                  "Each failed item of a loop with its failed steps: only these run again; succeeded items are kept",
+              }),
           }),
           "The preview",
         ),

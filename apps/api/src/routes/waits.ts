@@ -33,7 +33,9 @@ const Wait = z
 
 const WaitParams = z.object({
   runId: z.string().min(1).max(100),
-  stepId: z.string().min(1).max(64),
+  stepId: z.string().min(1).max(200).openapi({
+    description: "The waitFor step's id; inside a loop its instance id, `accepted[3]` (encoded: `accepted%5B3%5D`)",
+  }),
 });
 
 const isCursor = (v: unknown): v is { at: number; id: string } =>

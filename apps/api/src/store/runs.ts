@@ -3,53 +3,24 @@
 // changes when the run starts, changes status and ends, never per step.
 // Runs that end at matching (filtered, filter-failed, suppressed) have no
 // object: their row keeps their steps.
-import type { RunState } from "@switchyard/engine";
+import { instanceId, type RunState } from "@switchyard/engine";
 import { and, desc, eq, gte } from "drizzle-orm";
 import { olderThan } from "../repositories/keyset.ts";
 import type { StoreDb } from "./db.ts";
 import { insertOf, run } from "./raw.ts";
+import { type ItemCounts, iso, itemStatus, stepViews } from "./run-steps.ts";
 import { runAudit, runs } from "./schema.ts";
+
+export type { StepView } from "./run-steps.ts";
+export { stepViews } from "./run-steps.ts";
 
 export type RunRow = typeof runs.$inferSelect;
 
-/** One step as GET /v1/runs/:id shows it. */
-export interface StepView {
-  id: string;
-  action?: string;
-  kind: string;
-  status: string;
-  attempts: number;
-  startedAt: string | null;
-  finishedAt: string | null;
-  input: unknown;
-  output: unknown;
-  error: unknown;
-  branch: string | null;
-}
+/** A loop's failed items an audit record names (the rest are only counted). */
+export const AUDITED_FAILED_ITEMS = 20;
 
-const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 const json = (v: unknown): string | null =>
   v === null || v === undefined ? null : JSON.stringify(v);
-
-/** A run's steps in document order, as the API shows them. */
-export function stepViews(state: RunState): StepView[] {
-  return state.order.map((id) => {
-    const s = state.steps[id]!;
-    return {
-      id,
-      ...(s.action ? { action: s.action } : {}),
-      kind: s.kind,
-      status: s.status,
-      attempts: s.attempt,
-      startedAt: iso(s.startedAt),
-      finishedAt: iso(s.finishedAt),
-      input: s.input ?? null,
-      output: s.output ?? null,
-      error: s.error ?? null,
-      branch: s.branch,
-    };
-  });
-}
 
 /** The index row of a run at this checkpoint. */
 export function runIndexRow(
@@ -163,6 +134,10 @@ export interface RunAuditRecord {
     startedAt: string | null;
     finishedAt: string | null;
     error?: { code: string; message: string };
+    /** A forEach step: its items counted, never listed (a record does not grow with a list). */
+    items?: Omit<ItemCounts, "listed">;
+    /** A forEach step: its first failed items (at most AUDITED_FAILED_ITEMS), by index. */
+    failedItems?: { index: number; error?: { code: string; message: string } }[];
   }[];
 }
 
@@ -207,12 +182,39 @@ export function runAuditRecord(state: RunState): RunAuditRecord {
         attempts: s.attempt,
         startedAt: iso(s.startedAt),
         finishedAt: iso(s.finishedAt),
-        ...(s.error
-          ? { error: { code: s.error.code, message: s.error.message.slice(0, 300) } }
-          : {}),
+        ...(s.error ? { error: auditError(s.error) } : {}),
+        ...(s.loop ? loopAudit(state, id, s.loop.total) : {}),
       };
     }),
   };
+}
+
+const auditError = (e: { code: string; message: string }) => ({
+  code: e.code,
+  message: e.message.slice(0, 300),
+});
+
+/** A loop step's counts and its first failed items' errors (read once, when the run ends). */
+function loopAudit(
+  state: RunState,
+  id: string,
+  total: number,
+): Pick<RunAuditRecord["steps"][number], "items" | "failedItems"> {
+  const items = { total, pending: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 };
+  const failedItems: NonNullable<RunAuditRecord["steps"][number]["failedItems"]> = [];
+  for (let index = 0; index < total; index++) {
+    const item = state.steps[instanceId(id, [index])];
+    if (item === undefined) {
+      items.pending += 1;
+      continue;
+    }
+    const status = itemStatus(item);
+    items[status] += 1;
+    if (status === "failed" && failedItems.length < AUDITED_FAILED_ITEMS) {
+      failedItems.push({ index, ...(item.error ? { error: auditError(item.error) } : {}) });
+    }
+  }
+  return { items, failedItems };
 }
 
 const INSERT_RUN_AUDIT = insertOf(runAudit, "ON CONFLICT DO NOTHING");
