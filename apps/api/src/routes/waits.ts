@@ -34,7 +34,8 @@ const Wait = z
 const WaitParams = z.object({
   runId: z.string().min(1).max(100),
   stepId: z.string().min(1).max(200).openapi({
-    description: "The waitFor step's id; inside a loop its instance id, `accepted[3]` (encoded: `accepted%5B3%5D`)",
+    description:
+      "The waitFor step's id; inside a loop its instance id, `accepted[3]` (encoded: `accepted%5B3%5D`)",
   }),
 });
 
