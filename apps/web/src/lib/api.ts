@@ -197,6 +197,18 @@ export interface RunStep {
   output?: unknown;
   error?: unknown;
   branch?: string | null;
+  /** A loop's item (kind "item", id `each[3]`) or a step of one (`reserve[3]`). */
+  item?: { loop: string; index: number } | null;
+  /** A forEach step: its items by status; at most 100 per loop are listed in `steps`. */
+  items?: {
+    total: number;
+    pending: number;
+    running: number;
+    succeeded: number;
+    failed: number;
+    cancelled: number;
+    listed: number;
+  } | null;
 }
 
 export interface StepError {
@@ -251,6 +263,8 @@ export interface RetryPreview {
     /** Runs only if this `if` step, not decided yet, takes this branch. */
     onlyIf?: { stepId: string; branch: "then" | "else" } | null;
   }>;
+  /** Failed loop items that run again, with the instance ids of their steps that run again. */
+  items?: Array<{ loop: string; index: number; id: string; steps: string[] }>;
 }
 
 export interface ExplanationPart {

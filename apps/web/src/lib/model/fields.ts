@@ -10,6 +10,8 @@ export interface FieldInfo {
   type: string;
   /** Which group the picker shows it under. */
   group: string;
+  /** What it is in words, when its path does not say it ("Position in the list"). */
+  label?: string;
   description?: string;
   sample?: unknown;
 }
@@ -108,6 +110,11 @@ export function stepsBefore(def: WorkflowDefinition, targetId: string | null): A
         const a = visit(step.onTimeout ?? [], acc);
         if (found) return a;
         acc = [...acc, ...a.slice(acc.length)];
+      } else if ("forEach" in step) {
+        // A loop's body sees its own earlier steps; after the loop they are
+        // out of reach (the loop's output holds their results).
+        const a = visit(step.steps, acc);
+        if (found) return a;
       } else if ("parallel" in step) {
         let merged = acc;
         for (const branch of step.parallel) {
@@ -166,6 +173,11 @@ export function waitsBefore(def: WorkflowDefinition, targetId: string | null): W
       } else if ("if" in step) {
         visit(step.then);
         visit(step.else ?? []);
+      } else if ("forEach" in step) {
+        // Waits inside a loop are visible only inside it.
+        const mark = out.length;
+        visit(step.steps);
+        if (!done) out.length = mark;
       } else if ("parallel" in step) for (const b of step.parallel) visit(b);
     }
   };

@@ -5,6 +5,7 @@
 import { buildContext, openKeys, type Step, type WorkflowDefinition } from "@switchyard/engine";
 import { type Ast, compile, compileTemplate, type ExprError } from "@switchyard/expr";
 import type { CatalogAction } from "$lib/api";
+import { atATime, itemTitle } from "./loop-words";
 import { kindOf } from "./steps";
 import { keysWords, timeoutBranchLabel, waitSentence } from "./wait-words";
 
@@ -42,7 +43,17 @@ export interface StepPreview {
   wait?: string;
   /** Runs only in a wait's "If nothing arrives" branch: that branch's label. */
   onlyIf?: string;
+  /** For forEach steps: what it goes through, in words ("Goes through 3 items, one at a time."). */
+  loop?: string;
+  /** The list's length, for forEach steps. */
+  items?: number;
+  /** Inside a loop: which item this entry is for (its id is then `reserve[0]`), and its title. */
+  item?: number;
+  itemTitle?: string;
 }
+
+/** The preview shows a loop's steps for this many items at most (as the dry run does). */
+export const PREVIEW_ITEMS = 3;
 
 export interface Preview {
   filter: FilterPreview;
@@ -175,9 +186,13 @@ export function previewWorkflow(
   event: { type: string; data: unknown },
   actionOf: (name: string) => CatalogAction | undefined,
 ): Preview {
-  const stepViews: Record<string, { status: string; output: unknown; error: null }> = {};
-  const ctx = () =>
-    buildContext({
+  let stepViews: Record<string, { status: string; output: unknown; error: null }> = {};
+  // Inside loops: each item's name and `index`, the ids' suffix (`[0]`) and the item shown.
+  let locals: Record<string, unknown> = {};
+  let suffix = "";
+  let current: { index: number; title: string } | null = null;
+  const ctx = () => ({
+    ...buildContext({
       event: {
         id: "evt_preview",
         type: event.type,
@@ -188,7 +203,9 @@ export function previewWorkflow(
       runId: null,
       now: Date.now(),
       steps: stepViews,
-    });
+    }),
+    ...locals,
+  });
   const filter = previewFilter(def.filter ?? "", ctx());
   const steps: StepPreview[] = [];
   const sampleIds = new Set<string>();
@@ -196,7 +213,17 @@ export function previewWorkflow(
   const walkList = (list: Step[], depth: number, skipped: boolean): void => {
     for (const step of list) {
       const kind = kindOf(step);
-      const base = { id: step.id, name: step.name, kind, depth, fieldErrors: {} };
+      const base: Pick<
+        StepPreview,
+        "id" | "name" | "kind" | "depth" | "fieldErrors" | "item" | "itemTitle"
+      > = {
+        id: step.id + suffix,
+        name: step.name,
+        kind,
+        depth,
+        fieldErrors: {},
+        ...(current ? { item: current.index, itemTitle: current.title } : {}),
+      };
       if (skipped || filter.matched === false) {
         steps.push({
           ...base,
@@ -208,6 +235,7 @@ export function previewWorkflow(
           walkList(step.else ?? [], depth + 1, true);
         } else if ("parallel" in step) for (const b of step.parallel) walkList(b, depth + 1, true);
         else if ("waitFor" in step) walkList(step.onTimeout ?? [], depth + 1, true);
+        else if ("forEach" in step) walkList(step.steps, depth + 1, true);
         continue;
       }
       if ("action" in step) {
@@ -262,10 +290,64 @@ export function previewWorkflow(
         walkList(step.onTimeout ?? [], depth + 1, false);
         const label = timeoutBranchLabel(step.waitFor.timeout);
         for (const s of steps.slice(before)) if (s.status !== "skipped") s.onlyIf ??= label;
+      } else if ("forEach" in step) {
+        walkLoop(step, base, depth);
       } else {
         steps.push({ ...base, status: "waits", delay: step.delay });
       }
     }
+  };
+  /** The list, then the loop's steps for its first items, each with its item bound. */
+  const walkLoop = (
+    step: Extract<Step, { forEach: string }>,
+    base: Omit<StepPreview, "status">,
+    depth: number,
+  ): void => {
+    let list: unknown;
+    try {
+      list = compile(step.forEach).evaluate(ctx());
+    } catch (err) {
+      steps.push({ ...base, status: "runs", error: (err as Error).message });
+      walkList(step.steps, depth + 1, true);
+      return;
+    }
+    if (!Array.isArray(list)) {
+      const got =
+        list === null || list === undefined
+          ? "nothing"
+          : typeof list === "object"
+            ? "a group of fields"
+            : typeof list === "string"
+              ? "text"
+              : typeof list;
+      steps.push({
+        ...base,
+        status: "runs",
+        error: `For this sample it is not a list: it is ${got}.`,
+      });
+      walkList(step.steps, depth + 1, true);
+      return;
+    }
+    const shown = Math.min(list.length, PREVIEW_ITEMS);
+    const loop =
+      list.length === 0
+        ? "The list is empty for this sample: the steps inside do not run."
+        : `Goes through ${list.length} item${list.length === 1 ? "" : "s"}, ${atATime(step.concurrency)}${list.length > shown ? `; the first ${shown} are shown` : ""}.`;
+    steps.push({ ...base, status: "runs", loop, items: list.length });
+    if (list.length === 0) {
+      walkList(step.steps, depth + 1, true);
+      return;
+    }
+    const outer = { stepViews, locals, suffix, current };
+    list.slice(0, shown).forEach((item, index) => {
+      stepViews = { ...outer.stepViews };
+      locals = { ...outer.locals, [step.as?.trim() || "item"]: item, index };
+      suffix = `${outer.suffix}[${index}]`;
+      current = { index, title: itemTitle(index, item) };
+      walkList(step.steps, depth + 1, false);
+    });
+    ({ stepViews, locals, suffix, current } = outer);
+    stepViews[step.id] = { status: "succeeded", output: { results: [], failed: [] }, error: null };
   };
   walkList(def.steps, 0, false);
   return { filter, steps };

@@ -125,7 +125,10 @@ export const when = (iso?: string | null): string => (iso ? writeInstant(iso) : 
 
 /** The run's outcome in a sentence; `title` names a step the way people named it. */
 export function runSummary(run: Run, title: (s: RunStep) => string = (s) => s.id): string {
-  const failed = run.steps.filter((s) => s.status === "failed").map((s) => `“${title(s)}”`);
+  // A loop's items and their steps are the loop's to tell: the loop is named, not each item.
+  const failed = run.steps
+    .filter((s) => s.status === "failed" && !/\]$/.test(s.id))
+    .map((s) => `“${title(s)}”`);
   switch (run.status) {
     case "succeeded":
       return "Every step that had to run succeeded.";
@@ -214,6 +217,8 @@ export function effectOf(
   }
   if (step.kind === "if") return { text: `checks its condition${again}` };
   if (step.kind === "parallel") return { text: "runs its branches' unfinished steps" };
+  if (step.kind === "forEach")
+    return { text: "goes on with its failed items; the items that succeeded keep their results" };
   if (step.kind === "delay") return { text: `waits${again}` };
   if (step.kind === "waitFor") {
     const types = (input as { event?: unknown } | null)?.event;
@@ -288,6 +293,8 @@ const KIND_WORDS: Record<string, string> = {
   parallel: "At the same time",
   delay: "Wait",
   waitFor: "Wait for an event",
+  forEach: "For each",
+  item: "Item",
 };
 
 /**

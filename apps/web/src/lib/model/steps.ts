@@ -8,13 +8,14 @@ import type { Step, WorkflowDefinition } from "@switchyard/engine";
  */
 export type ListRef = Array<number | string>;
 
-export type StepKindName = "action" | "if" | "parallel" | "delay" | "waitFor";
+export type StepKindName = "action" | "if" | "parallel" | "delay" | "waitFor" | "forEach";
 
 export function kindOf(step: Step): StepKindName {
   if ("action" in step) return "action";
   if ("if" in step) return "if";
   if ("parallel" in step) return "parallel";
   if ("waitFor" in step) return "waitFor";
+  if ("forEach" in step) return "forEach";
   return "delay";
 }
 
@@ -57,6 +58,8 @@ export function walk(
       });
     } else if ("waitFor" in step) {
       walk(step.onTimeout ?? [], visit, [...ref, index, "onTimeout"], depth + 1);
+    } else if ("forEach" in step) {
+      walk(step.steps, visit, [...ref, index, "steps"], depth + 1);
     }
   });
 }
@@ -110,6 +113,8 @@ export function cloneWithFreshIds(step: Step, taken: Set<string>): Step {
       });
     } else if ("waitFor" in s) {
       (s.onTimeout ?? []).forEach(renew);
+    } else if ("forEach" in s) {
+      s.steps.forEach(renew);
     }
   };
   renew(copy);
@@ -260,6 +265,15 @@ export function branchesOf(
       },
     ];
   }
+  if ("forEach" in block) {
+    return [
+      {
+        ref: [...blockRef, blockIndex, "steps"],
+        label: "the repeated steps",
+        length: block.steps.length,
+      },
+    ];
+  }
   return [];
 }
 
@@ -317,13 +331,13 @@ export function moveTargets(def: WorkflowDefinition, id: string): MoveTarget[] {
   return out;
 }
 
-/** The if, parallel or wait block whose branch `ref` is, with where it sits (null at the top). */
+/** The if, parallel, wait or for-each block whose branch `ref` is, with where it sits (null at the top). */
 export function enclosingBlock(
   def: WorkflowDefinition,
   ref: ListRef,
 ): { ref: ListRef; index: number; step: Step } | null {
   if (ref.length === 0) return null;
-  // A branch ref ends in [index, "then"|"else"|"onTimeout"] or [index, "parallel", b].
+  // A branch ref ends in [index, "then"|"else"|"onTimeout"|"steps"] or [index, "parallel", b].
   const cut = ref[ref.length - 2] === "parallel" ? 3 : 2;
   const parentRef = ref.slice(0, ref.length - cut);
   const index = ref[ref.length - cut] as number;

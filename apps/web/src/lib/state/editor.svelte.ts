@@ -38,7 +38,8 @@ export type NewStep =
   | { kind: "if" }
   | { kind: "parallel" }
   | { kind: "delay" }
-  | { kind: "waitFor" };
+  | { kind: "waitFor" }
+  | { kind: "forEach" };
 
 const snapshot = (def: WorkflowDefinition): string => JSON.stringify(def);
 
@@ -247,6 +248,15 @@ export class Editor {
           name: "Wait for an event",
           waitFor: { event: "", timeout: "168h" },
           onTimeout: [],
+        };
+      case "forEach":
+        // The list and the steps are the person's to choose; one item at a time.
+        return {
+          id: freshId("for_each", taken),
+          name: "For each",
+          forEach: "",
+          as: "item",
+          steps: [],
         };
     }
   }

@@ -11,7 +11,9 @@ import {
   type Run,
   type Workflow,
 } from "$lib/api";
+import { itemEndpoints } from "$lib/api-items";
 import { waitEndpoints } from "$lib/api-waits";
+import { baseStepId } from "$lib/model/loop-words";
 import { type SaidNo, saidNoFromParts } from "$lib/model/preview";
 import { stepTitle, TERMINAL } from "$lib/model/run-words";
 import { kindOf } from "$lib/model/steps";
@@ -19,17 +21,22 @@ import { catalog } from "$lib/state/catalog.svelte";
 
 const POLL_MS = 1500;
 
+/** The step as written; an item's step (`reserve[3]`) is its step (`reserve`). */
 function findStep(steps: Step[], id: string): Step | undefined {
+  return findWritten(steps, baseStepId(id));
+}
+
+function findWritten(steps: Step[], id: string): Step | undefined {
   for (const s of steps) {
     if (s.id === id) return s;
     const r = s as unknown as Record<string, unknown>;
-    for (const key of ["then", "else", "onTimeout"]) {
-      const found = Array.isArray(r[key]) ? findStep(r[key] as Step[], id) : undefined;
+    for (const key of ["then", "else", "onTimeout", "steps"]) {
+      const found = Array.isArray(r[key]) ? findWritten(r[key] as Step[], id) : undefined;
       if (found) return found;
     }
     if (Array.isArray(r.parallel)) {
       for (const branch of r.parallel as Step[][]) {
-        const found = findStep(branch, id);
+        const found = findWritten(branch, id);
         if (found) return found;
       }
     }
@@ -63,6 +70,8 @@ export class RunDetail {
   previewError = $state("");
   previewOpen = $state(false);
   busy = $state(false);
+  /** The values of the failed items a retry runs again, by item id (`each[3]`). */
+  itemValues = $state<Record<string, unknown>>({});
 
   private timer: ReturnType<typeof setTimeout> | undefined;
   private id = "";
@@ -227,6 +236,7 @@ export class RunDetail {
         v !== run.workflowVersion ? v : undefined,
       );
       this.preview = preview;
+      void this.loadItemValues(preview);
       // An incompatible newer version cannot be chosen: fall back to the run's own.
       this.target = preview.target && !preview.target.compatible ? run.workflowVersion : v;
     } catch (err) {
@@ -234,6 +244,32 @@ export class RunDetail {
       return;
     }
     await this.renderTarget();
+  }
+
+  /** The failed items' values, for naming them ("Item 4 (sku B-17)"): listed in the run, else asked for. */
+  private async loadItemValues(preview: RetryPreview): Promise<void> {
+    const run = this.run;
+    if (!run || !preview.items?.length) return;
+    const values: Record<string, unknown> = {};
+    for (const s of run.steps) if (s.kind === "item") values[s.id] = s.input;
+    const missing = new Set(preview.items.filter((i) => !(i.id in values)).map((i) => i.loop));
+    for (const loop of missing) {
+      try {
+        let cursor: string | null = null;
+        do {
+          const page = await itemEndpoints.list(run.id, loop, {
+            status: "failed",
+            cursor,
+            limit: 100,
+          });
+          for (const item of page.items) values[item.id] = item.item;
+          cursor = page.nextCursor;
+        } while (cursor && Object.keys(values).length < 1000);
+      } catch {
+        // Not there: the items are named by their position alone.
+      }
+    }
+    this.itemValues = values;
   }
 
   async chooseVersion(v: number): Promise<void> {

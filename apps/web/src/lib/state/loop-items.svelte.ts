@@ -1,0 +1,106 @@
+// One loop's items on the run page (issue 15, part 2): a page at a time
+// from GET /v1/runs/:id/items, narrowed to All / Failed / Running, with
+// "Show more". Until that endpoint answers, the items the run view lists
+// (at most 100 per loop) stand in, with their steps.
+import type { RunStep } from "$lib/api";
+import { ApiFailure, messageOf } from "$lib/api";
+import { itemEndpoints, type LoopItemView } from "$lib/api-items";
+
+export type ItemFilter = "all" | "failed" | "running";
+
+export const PAGE_SIZE = 20;
+
+/** The items a run view lists for a loop, shaped as the items endpoint gives them. */
+export function listedItems(steps: RunStep[], loop: string): LoopItemView[] {
+  return steps
+    .filter((s) => s.kind === "item" && s.item?.loop === loop)
+    .map((s) => {
+      const index = s.item?.index ?? 0;
+      const suffix = `[${index}]`;
+      return {
+        id: s.id,
+        index,
+        status: s.status,
+        item: s.input,
+        output: s.output,
+        error: s.error,
+        startedAt: s.startedAt,
+        finishedAt: s.finishedAt,
+        // The item's own steps: of this loop and this position (not the item itself).
+        steps: steps.filter(
+          (b) =>
+            b.kind !== "item" &&
+            b.item?.loop === loop &&
+            b.item.index === index &&
+            b.id.endsWith(suffix),
+        ),
+      };
+    })
+    .sort((a, b) => a.index - b.index);
+}
+
+const matches = (filter: ItemFilter, status: string): boolean =>
+  filter === "all" ||
+  (filter === "failed" ? status === "failed" : status === "running" || status === "waiting");
+
+export class LoopItems {
+  filter = $state<ItemFilter>("all");
+  items = $state<LoopItemView[]>([]);
+  nextCursor = $state<string | null>(null);
+  loading = $state(false);
+  error = $state("");
+  /** "api" when the items endpoint answered; "listed" when the run view's list stands in. */
+  source = $state<"api" | "listed">("api");
+  private asked = 0;
+
+  constructor(
+    private readonly runId: string,
+    private readonly loop: string,
+  ) {}
+
+  /** Loads the first page for the filter (again); `steps` is the run view's list, the fallback. */
+  async load(steps: RunStep[]): Promise<void> {
+    const ask = ++this.asked;
+    this.loading = true;
+    this.error = "";
+    try {
+      const page = await itemEndpoints.list(this.runId, this.loop, {
+        status: this.filter === "all" ? undefined : this.filter,
+        limit: PAGE_SIZE,
+      });
+      if (ask !== this.asked) return;
+      this.items = page.items;
+      this.nextCursor = page.nextCursor;
+      this.source = "api";
+    } catch (err) {
+      if (ask !== this.asked) return;
+      if (err instanceof ApiFailure && (err.status === 404 || err.status === 405)) {
+        this.items = listedItems(steps, this.loop).filter((i) => matches(this.filter, i.status));
+        this.nextCursor = null;
+        this.source = "listed";
+      } else this.error = messageOf(err);
+    } finally {
+      if (ask === this.asked) this.loading = false;
+    }
+  }
+
+  async more(): Promise<void> {
+    if (!this.nextCursor) return;
+    const ask = ++this.asked;
+    this.loading = true;
+    try {
+      const page = await itemEndpoints.list(this.runId, this.loop, {
+        status: this.filter === "all" ? undefined : this.filter,
+        cursor: this.nextCursor,
+        limit: PAGE_SIZE,
+      });
+      if (ask !== this.asked) return;
+      this.items = [...this.items, ...page.items];
+      this.nextCursor = page.nextCursor;
+    } catch (err) {
+      if (ask === this.asked) this.error = messageOf(err);
+    } finally {
+      if (ask === this.asked) this.loading = false;
+    }
+  }
+}
