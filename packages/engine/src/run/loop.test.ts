@@ -177,6 +177,28 @@ describe("advance: forEach", () => {
     expect(over.statusOf("each[1]")).toBe("pending");
   });
 
+  it("retry restarts failed items `concurrency` at a time, and keeps a tolerated failure (failAbove) as it is", () => {
+    const run = started([loop({ onItemFailure: "continue", concurrency: 3 })]);
+    fail(run, "reserve[0]");
+    fail(run, "reserve[1]");
+    fail(run, "reserve[2]");
+    const narrow = { ...run.state, definition: definition([loop({ onItemFailure: "continue" })]) };
+    run.state = narrow;
+    run.feed({ type: "retryRequested", at: T0 + 100 });
+    expect(run.dispatches().map((c) => c.stepId)).toEqual(["reserve[0]"]);
+    expect(run.statusOf("each[1]")).toBe("pending");
+
+    const tolerated = started([loop({ onItemFailure: { failAbove: "40%" } }), after]);
+    fail(tolerated, "reserve[0]");
+    ok(tolerated, "reserve[1]");
+    ok(tolerated, "reserve[2]");
+    fail(tolerated, "tell");
+    tolerated.feed({ type: "retryRequested", at: T0 + 100 });
+    expect(tolerated.dispatches().map((c) => c.stepId)).toEqual(["tell"]);
+    expect(tolerated.statusOf("each[0]")).toBe("failed");
+    expect(tolerated.statusOf("reserve[0]")).toBe("failed");
+  });
+
   it("fails clearly on a list that is not one, or too long; an empty list succeeds at once", () => {
     const notList = new Driver(definition([loop({ forEach: "order.amount" })]), { event });
     notList.feed({ type: "start", at: T0 });

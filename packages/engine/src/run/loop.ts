@@ -60,7 +60,12 @@ export function continueLoop(
 ): Progress {
   const current = d.step(step.id).loop;
   if (current === undefined) return "blocked";
-  const p: LoopProgress = { ...current, active: [...current.active], failed: [...current.failed] };
+  const p: LoopProgress = {
+    ...current,
+    active: [...current.active],
+    failed: [...current.failed],
+    ...(current.again !== undefined ? { again: [...current.again] } : {}),
+  };
   const policy = step.onItemFailure ?? LOOP_DEFAULTS.onItemFailure;
   const concurrency = step.concurrency ?? LOOP_DEFAULTS.concurrency;
   const settle = (index: number, progress: Progress): void => {
@@ -87,10 +92,17 @@ export function continueLoop(
     d.timeline("step.failed", { stepId: id, message: d.step(id).error?.message ?? "" });
   };
   for (const index of [...p.active]) settle(index, driveList(d, step.steps, [...path, index]));
-  while (p.active.length < concurrency && p.next < p.total && !halted(p, policy)) {
-    const index = p.next;
-    p.next += 1;
+  const waiting = (): boolean => (p.again?.length ?? 0) > 0 || p.next < p.total;
+  while (p.active.length < concurrency && waiting() && !halted(p, policy)) {
+    let index: number;
+    if (p.again !== undefined && p.again.length > 0) index = p.again.shift()!;
+    else {
+      index = p.next;
+      p.next += 1;
+    }
+    if (p.again?.length === 0) delete p.again;
     p.active.push(index);
+    p.active.sort((a, b) => a - b);
     d.update(itemId(step, path, index), {
       status: StepStatus.running,
       startedAt: d.at,
@@ -236,7 +248,7 @@ function loopError(
         ? "it stops at the first failed item"
         : "every item ran"
       : `more than ${policy.failAbove} failed`;
-  const notStarted = p.total - p.next;
+  const notStarted = p.total - p.next + (p.again?.length ?? 0);
   return {
     code: EngineErrorCode.itemsFailed,
     message: `${p.failed.length} of ${p.total} items failed (${rule}${notStarted > 0 ? `; ${notStarted} not started` : ""}); item ${first}: ${error?.message ?? "failed"}`,

@@ -6,7 +6,7 @@ import { freshStep } from "./create-run.ts";
 import { Draft } from "./draft.ts";
 import { driveRun } from "./drive.ts";
 import type { AdvanceResult, RunInput } from "./inputs.ts";
-import { parseInstanceId } from "./instances.ts";
+import { instanceId, parseInstanceId } from "./instances.ts";
 import { planOf } from "./plan.ts";
 import { applyFilter } from "./start.ts";
 import type { RunState, StepState } from "./state.ts";
@@ -40,9 +40,10 @@ export function onRetry(
   }
   const d = new Draft(state, input.at);
   if (input.to !== undefined) moveToVersion(d, input.to.version, input.to.definition);
+  const retried = retriedLoops(d);
   for (const id of Object.keys(d.state.steps)) {
     const step = d.step(id);
-    if (step.status !== StepStatus.failed) continue;
+    if (step.status !== StepStatus.failed || !insideRetried(d, id, step.kind, retried)) continue;
     if (step.kind === "forEach" && step.loop !== undefined) {
       // Its failed items run again (their failed steps only); the others keep their results.
       const { loop } = step;
@@ -51,15 +52,11 @@ export function onRetry(
         finishedAt: null,
         error: null,
         output: null,
-        loop: {
-          ...loop,
-          active: [...loop.active, ...loop.failed].sort((a, b) => a - b),
-          failed: [],
-        },
+        // They start again first, `concurrency` at a time, before items not started yet.
+        loop: { ...loop, again: [...(loop.again ?? []), ...loop.failed], failed: [] },
       });
     } else if (
       step.kind === "parallel" ||
-      step.kind === "item" ||
       (step.kind === "if" && step.branch !== null) ||
       // A wait that timed out and whose onTimeout branch failed: the branch goes on.
       (step.kind === "waitFor" && step.branch === "onTimeout")
@@ -85,6 +82,28 @@ export function onRetry(
     applyFilter(d);
   } else driveRun(d);
   return done(d);
+}
+
+/** The loop instances that failed: their failed items run again. */
+function retriedLoops(d: Draft): Set<string> {
+  const out = new Set<string>();
+  for (const [id, step] of Object.entries(d.state.steps)) {
+    if (step.kind === "forEach" && step.status === StepStatus.failed) out.add(id);
+  }
+  return out;
+}
+
+/**
+ * True when every loop around a state (an item's own loop included) runs
+ * again: a loop that succeeded with failed items (onItemFailure failAbove)
+ * keeps them as they are.
+ */
+function insideRetried(d: Draft, id: string, kind: string, retried: Set<string>): boolean {
+  const parsed = parseInstanceId(id);
+  if (parsed === null || parsed.path.length === 0) return true;
+  const outer = d.plan.loops.get(parsed.stepId) ?? [];
+  const chain = kind === "item" ? [...outer, parsed.stepId] : outer;
+  return chain.every((loop, depth) => retried.has(instanceId(loop, parsed.path.slice(0, depth))));
 }
 
 function moveToVersion(d: Draft, version: number, definition: RunState["definition"]): void {

@@ -95,6 +95,8 @@ export interface LoopProgress {
   /** Finished and failed, ascending. */
   failed: number[];
   succeeded: number;
+  /** Failed items a retry starts again (before any item not started yet), ascending. */
+  again?: number[];
 }
 
 export interface StepState {
