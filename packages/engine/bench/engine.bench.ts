@@ -205,3 +205,58 @@ console.log(`  in memory:             ${plain.perSecond.toLocaleString("en")} tr
 console.log(
   `  with JSON round trip:  ${stored.perSecond.toLocaleString("en")} transitions/s (as the run DO stores state)`,
 );
+
+// 4. A forEach loop (issue 15, part 2): one item's step per transition; each
+//    transition copies the run's step states, so its cost grows with the list.
+function loopFigure(items: number): { perItemUs: number } {
+  const list = Array.from({ length: items }, (_, i) => ({ sku: `S${i}` }));
+  let state: RunState = createRun({
+    runId: "run_loop",
+    workflowId: "wf_loop",
+    version: 1,
+    definition: {
+      name: "loop",
+      trigger: { event: "order.created" },
+      steps: [
+        {
+          id: "each",
+          forEach: "order.lines",
+          maxItems: 10_000,
+          concurrency: 10,
+          steps: [{ id: "a", action: "send_sms", config: { to: "+1", body: "{{ item.sku }}" } }],
+        },
+      ],
+    },
+    event: {
+      id: "evt_loop",
+      type: "order.created",
+      data: { lines: list },
+      occurredAt: "2026-01-01T00:00:00Z",
+    },
+    causation: rootCausation("evt_loop"),
+    now: 0,
+  });
+  const t0 = performance.now();
+  let result = advance(state, { type: "start", at: 1 });
+  state = result.state;
+  const queue = result.commands.filter((c) => c.type === "dispatch");
+  while (queue.length > 0) {
+    const c = queue.shift()!;
+    result = advance(state, {
+      type: "stepSucceeded",
+      stepId: c.stepId,
+      attempt: c.attempt,
+      output: { ok: true },
+      at: 2,
+    });
+    state = result.state;
+    queue.push(...result.commands.filter((x) => x.type === "dispatch"));
+  }
+  if (state.status !== "succeeded") throw new Error(`loop run ended ${state.status}`);
+  return { perItemUs: ((performance.now() - t0) * 1000) / items };
+}
+
+console.log("a forEach loop, 10 items at a time, one step per item (advance only)");
+for (const n of [100, 1_000, 5_000]) {
+  console.log(`  ${String(n).padStart(6)} items: ${loopFigure(n).perItemUs.toFixed(0)} µs per item`);
+}
