@@ -263,3 +263,58 @@ export function retryItemWords(index: number, value: unknown, stepTitles: string
 
 /** `reserve[3]` → "reserve"; `lines[2][5]` → "lines"; an id without brackets as it is. */
 export const baseStepId = (id: string): string => id.replace(/(\[\d+\])+$/, "");
+
+/** A step of a run view, as far as its loop's items go. */
+export interface ListedStep {
+  id: string;
+  kind?: string;
+  status: string;
+  input?: unknown;
+  output?: unknown;
+  error?: unknown;
+  startedAt?: string | null;
+  finishedAt?: string | null;
+  item?: { loop: string; index: number } | null;
+}
+
+/** An item as GET /v1/runs/:id/items gives it. */
+export interface ListedItem<S> {
+  id: string;
+  index: number;
+  status: string;
+  item: unknown;
+  output?: unknown;
+  error?: unknown;
+  startedAt?: string | null;
+  finishedAt?: string | null;
+  steps: S[];
+}
+
+/** The items a run view lists for a loop, shaped as the items endpoint gives them. */
+export function listedItems<S extends ListedStep>(steps: S[], loop: string): Array<ListedItem<S>> {
+  return steps
+    .filter((s) => s.kind === "item" && s.item?.loop === loop)
+    .map((s) => {
+      const index = s.item?.index ?? 0;
+      const suffix = `[${index}]`;
+      return {
+        id: s.id,
+        index,
+        status: s.status,
+        item: s.input,
+        output: s.output,
+        error: s.error,
+        startedAt: s.startedAt,
+        finishedAt: s.finishedAt,
+        // The item's own steps: of this loop and this position (not the item itself).
+        steps: steps.filter(
+          (b) =>
+            b.kind !== "item" &&
+            b.item?.loop === loop &&
+            b.item.index === index &&
+            b.id.endsWith(suffix),
+        ),
+      };
+    })
+    .sort((a, b) => a.index - b.index);
+}

@@ -5,39 +5,11 @@
 import type { RunStep } from "$lib/api";
 import { ApiFailure, messageOf } from "$lib/api";
 import { itemEndpoints, type LoopItemView } from "$lib/api-items";
+import { listedItems } from "$lib/model/loop-words";
 
 export type ItemFilter = "all" | "failed" | "running";
 
 export const PAGE_SIZE = 20;
-
-/** The items a run view lists for a loop, shaped as the items endpoint gives them. */
-export function listedItems(steps: RunStep[], loop: string): LoopItemView[] {
-  return steps
-    .filter((s) => s.kind === "item" && s.item?.loop === loop)
-    .map((s) => {
-      const index = s.item?.index ?? 0;
-      const suffix = `[${index}]`;
-      return {
-        id: s.id,
-        index,
-        status: s.status,
-        item: s.input,
-        output: s.output,
-        error: s.error,
-        startedAt: s.startedAt,
-        finishedAt: s.finishedAt,
-        // The item's own steps: of this loop and this position (not the item itself).
-        steps: steps.filter(
-          (b) =>
-            b.kind !== "item" &&
-            b.item?.loop === loop &&
-            b.item.index === index &&
-            b.id.endsWith(suffix),
-        ),
-      };
-    })
-    .sort((a, b) => a.index - b.index);
-}
 
 const matches = (filter: ItemFilter, status: string): boolean =>
   filter === "all" ||
