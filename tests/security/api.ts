@@ -255,8 +255,8 @@ export function fillPath(path: string, values: Record<string, string>): string {
 
 /**
  * A workflow that leaves one of every tenant-owned thing behind for each
- * event: an outbox email, a record, a task, a notification and a pending
- * approval (so its run stays `waiting`).
+ * event: an outbox email, a record, a task, a notification, a loop's items
+ * (`each`) and a pending approval (so its run stays `waiting`).
  */
 export function everythingWorkflow(name: string, trigger: string, person: string, marker: string) {
   return {
@@ -287,6 +287,13 @@ export function everythingWorkflow(name: string, trigger: string, person: string
         id: "note",
         action: "notify_user",
         config: { user: person, message: `Note ${marker}` },
+      },
+      {
+        // A loop, so a run has items to aim GET /v1/runs/{id}/items at.
+        id: "each",
+        forEach: "[event.data.note, 2]",
+        as: "line",
+        steps: [{ id: "pause", delay: "1s" }],
       },
       {
         id: "ask",

@@ -68,6 +68,9 @@ function realParams(path: string): Record<string, string> {
   return found;
 }
 
+/** Required query parameters, with A's real values (the loop of everythingWorkflow). */
+const QUERY: Record<string, string> = { "GET /v1/runs/{id}/items": "?step=each" };
+
 /** The same shape of ids, but ones that exist nowhere. */
 function missingParams(real: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
@@ -129,6 +132,7 @@ async function snapshotA(): Promise<Json> {
     notifications: await get("/v1/notifications"),
     record: await get(`/v1/records/${fa.recordType}/${fa.recordId}`),
     runStatus: (await get(`/v1/runs/${fa.runId}`)).body.status,
+    items: await get(`/v1/runs/${fa.runId}/items?step=each`),
     event: (await get(`/v1/events/${fa.eventId}`)).body.status,
     eventTypes: await get("/v1/event-types?limit=200"),
   };
@@ -209,8 +213,9 @@ describe("tenant isolation over the OpenAPI document", () => {
       const real = realParams(op.path);
       const body = validBody(op);
       const missing = missingParams(real);
-      const asMissing = await b.api.call(op.method, fillPath(op.path, missing), { body });
-      const asA = await b.api.call(op.method, fillPath(op.path, real), { body });
+      const query = QUERY[key] ?? "";
+      const asMissing = await b.api.call(op.method, fillPath(op.path, missing) + query, { body });
+      const asA = await b.api.call(op.method, fillPath(op.path, real) + query, { body });
       probed += 1;
       if (LISTS_BY_NAME.has(key)) {
         // A list under A's name: as empty for B as under a name nobody uses.

@@ -87,6 +87,8 @@ const NEEDS: Record<string, Need> = {
   "POST /v1/approvals/{id}/decide": "admin",
   "POST /v1/events": "write",
   "POST /v1/events/{id}/redrive": "write",
+  // A read like GET /v1/runs/{id}: every role and scope may page a run's items.
+  "GET /v1/runs/{id}/items": "read",
   "POST /v1/runs/{id}/retry": "write",
   "POST /v1/runs/{id}/cancel": "write",
   "DELETE /v1/waits/{runId}/{stepId}": "write",
@@ -184,6 +186,7 @@ function paramsFor(key: string): Record<string, string> {
     "POST /v1/approvals/{id}/decide": { id: ids.approval! },
     "POST /v1/runs/{id}/cancel": { id: ids.cancelRun! },
     "POST /v1/runs/{id}/retry": { id: ids.run! },
+    "GET /v1/runs/{id}/items": { id: ids.run! },
     "DELETE /v1/waits/{runId}/{stepId}": { runId: ids.waitRun!, stepId: "hold" },
     "POST /v1/events/{id}/redrive": { id: ids.event! },
     "PATCH /v1/tasks/{id}": { id: ids.task! },
@@ -198,6 +201,9 @@ function paramsFor(key: string): Record<string, string> {
   if (key.includes("/v1/workflows/{id}")) return { id: ids.workflow! };
   return {};
 }
+
+/** Required query parameters, with real values (the loop of everythingWorkflow). */
+const QUERY: Record<string, string> = { "GET /v1/runs/{id}/items": "?step=each" };
 
 async function runWithApproval(
   person: string,
@@ -306,7 +312,7 @@ describe("roles and scopes against every write", () => {
       const key = `${op.method} ${op.path}`;
       const need = NEEDS[key]!;
       if (need === "self") continue; // any signed-in caller, or none: nothing to refuse
-      const path = fillPath(op.path, paramsFor(key));
+      const path = fillPath(op.path, paramsFor(key)) + (QUERY[key] ?? "");
       if (need === "platform") {
         for (const c of callers) {
           const r = await c.api.call(op.method, path, { body: bodyFor(key) });
