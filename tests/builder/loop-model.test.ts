@@ -36,6 +36,11 @@ import {
   retryItemWords,
 } from "../../apps/web/src/lib/model/loop-words.ts";
 import { previewWorkflow } from "../../apps/web/src/lib/model/preview.ts";
+import {
+  errorWords,
+  itemErrorWords,
+  loopFailedWords,
+} from "../../apps/web/src/lib/model/run-words.ts";
 import { inferSchema } from "../../apps/web/src/lib/model/samples.ts";
 import {
   cloneWithFreshIds,
@@ -314,6 +319,42 @@ describe("the run page's words for items", () => {
       "Item 1 (sku A-1): Reserve stock and Confirm run again",
     );
     expect(baseStepId("reserve[2][5]")).toBe("reserve");
+  });
+
+  it("says why a loop failed, naming the step and counting items from 1", () => {
+    const title = (id: string) => (id === "reserve" ? "Reserve stock" : id);
+    expect(
+      loopFailedWords(
+        "1 of 5 items failed (every item ran); item 3: step 'reserve' failed: no such key 'sku'",
+        title,
+      ),
+    ).toBe(
+      "1 of 5 items failed (every item ran). It was item 4, which failed at “Reserve stock”: no such key 'sku'.",
+    );
+    expect(
+      loopFailedWords(
+        "2 of 200 items failed (it stops at the first failed item; 150 not started); item 0: step 'reserve' failed: boom",
+        title,
+      ),
+    ).toBe(
+      "2 of 200 items failed (the loop stops at the first failed item; 150 did not start). The first was item 1, which failed at “Reserve stock”: boom.",
+    );
+    expect(itemErrorWords("step 'reserve' failed: no such key 'sku'", title)).toBe(
+      "“Reserve stock” failed: no such key 'sku'.",
+    );
+    expect(
+      errorWords({ code: "not_a_list", message: "expected a list, got a map", path: "forEach" }),
+    ).toBe(
+      "The loop's list is not a list in this run (it is a group of fields). Choose a list in the editor, then retry.",
+    );
+    expect(
+      errorWords({
+        code: "too_many_items",
+        message: "the list has 2000 items; this loop takes at most 1000 (maxItems)",
+      }),
+    ).toBe(
+      "The list is longer than the loop takes: the list has 2000 items; this loop takes at most 1000. Raise “At most this many items” in the editor, then retry.",
+    );
   });
 
   it("reads the items a run view lists, with their own steps", () => {

@@ -63,10 +63,16 @@ export const plainPaths = (text: string): string =>
   );
 
 /** One sentence a person can act on, for a step's or a run's error. */
-export function errorWords(err: StepError): string {
+export function errorWords(err: StepError, opts: { title?: (id: string) => string } = {}): string {
   // The sentences below end with their own full stop.
   const m = plainPaths(err.message).replace(/\.+$/, "");
   switch (err.code) {
+    case "items_failed":
+      return loopFailedWords(m, opts.title);
+    case "not_a_list":
+      return `The loop's list is not a list in this run (${m.replace(/^expected a list, got /, "it is ").replace(/\ba map\b/, "a group of fields")}). Choose a list in the editor, then retry.`;
+    case "too_many_items":
+      return `The list is longer than the loop takes: ${m.replace(/ \(maxItems\)$/, "")}. Raise “At most this many items” in the editor, then retry.`;
     case "template_error":
       return `The template in “${field(err.path)}” could not be filled in: ${m}. The event or an earlier step does not have that data — fix the template, then retry.`;
     case "condition_error":
@@ -100,6 +106,49 @@ export function errorWords(err: StepError): string {
     default:
       return m.endsWith(".") ? m : `${m}.`;
   }
+}
+
+const RULES: Record<string, string> = {
+  "it stops at the first failed item": "the loop stops at the first failed item",
+  "every item ran": "every item ran",
+};
+
+/**
+ * A loop's failure (the engine's `items_failed`) in words, its first failed
+ * item counted from 1 as the run page names items.
+ * @example loopFailedWords("1 of 5 items failed (every item ran); item 3: step 'reserve' failed: no such key 'sku'", () => "Reserve stock")
+ * // "1 of 5 items failed (every item ran). The first, item 4, failed at “Reserve stock”: no such key 'sku'."
+ */
+export function loopFailedWords(
+  message: string,
+  title: (id: string) => string = (id) => id,
+): string {
+  const m =
+    /^(\d+) of (\d+) items failed \((.*?)\); item (\d+): (?:step '([A-Za-z_][\w]*)' failed: )?(.*)$/s.exec(
+      message,
+    );
+  if (!m) return message.endsWith(".") ? message : `${message}.`;
+  const [, failed, total, rule = "", first, stepId, why = ""] = m;
+  const ruleWords = rule
+    .split("; ")
+    .map((r) => RULES[r] ?? r.replace(/ not started$/, " did not start"))
+    .join("; ");
+  const where = stepId ? ` at “${title(stepId)}”` : "";
+  const which = failed === "1" ? "It was" : "The first was";
+  return `${failed} of ${total} items failed (${ruleWords}). ${which} item ${Number(first) + 1}, which failed${where}: ${why.replace(/\.+$/, "")}.`;
+}
+
+/**
+ * An item's error (its first failed step's, as the engine words it) with the step's name.
+ * @example itemErrorWords("step 'reserve' failed: no such key 'sku'", () => "Reserve stock") // "“Reserve stock” failed: no such key 'sku'."
+ */
+export function itemErrorWords(
+  message: string,
+  title: (id: string) => string = (id) => id,
+): string {
+  const m = /^step '([A-Za-z_][\w]*)' failed: (.*)$/s.exec(message);
+  const text = m ? `“${title(m[1] ?? "")}” failed: ${m[2]}` : message;
+  return text.endsWith(".") ? text : `${text}.`;
 }
 
 export function duration(from?: string | null, to?: string | null): string {
