@@ -7,6 +7,7 @@
 import { type Step, validateDefinition, type WorkflowDefinition } from "@switchyard/engine";
 import { describe, expect, it } from "vitest";
 import type { CatalogAction, JsonSchema } from "../../apps/web/src/lib/api.ts";
+import { diffDefinitions } from "../../apps/web/src/lib/model/diff.ts";
 import {
   contextSchema,
   eventFields,
@@ -200,6 +201,36 @@ describe("the loop in the step tree", () => {
       "reserve_2",
       "confirm_2",
     ]);
+  });
+});
+
+describe("the loop in the history's diff", () => {
+  it("says a loop's changed settings by their labels, and its repeated steps' place", () => {
+    const before = def();
+    const after = def();
+    Object.assign(after.steps[1] as object, {
+      concurrency: 10,
+      onItemFailure: { failAbove: "10%" },
+    });
+    const diff = diffDefinitions(before, after, () => undefined);
+    const loop = diff.sections.find((s) => s.id === "each");
+    expect(loop?.fields.map((f) => [f.label, f.old, f.new])).toEqual([
+      ["How many at once", "5", "10"],
+      ["When an item fails", null, "Fail only if more than 10% fail"],
+    ]);
+    const removed = diffDefinitions(
+      before,
+      { ...before, steps: [before.steps[0] as Step] },
+      () => undefined,
+    );
+    const reserve = removed.sections.find((s) => s.id === "reserve");
+    expect(reserve?.change).toBe("removed");
+    expect(reserve?.fields.find((f) => f.key === "where")?.old).toBe(
+      "the repeated steps of Each line, step 1",
+    );
+    expect(
+      removed.sections.find((s) => s.id === "each")?.fields.find((f) => f.key === "kind")?.old,
+    ).toBe("For each");
   });
 });
 

@@ -3,6 +3,7 @@
 // by id) saying whether it was added, removed or changed, and for a change
 // only the fields that differ, old beside new.
 import type { Step, WorkflowDefinition } from "@switchyard/engine";
+import { failureWords, type LoopLike } from "./loop-words";
 
 export type Change = "same" | "added" | "removed" | "changed";
 
@@ -56,6 +57,12 @@ const STEP_LABELS = {
   delay: "Wait for",
   branches: "Branches",
   timeout: "Time limit per attempt",
+  // A "For each" step's settings, by their labels in the side panel.
+  forEach: "The list",
+  as: "Call each item",
+  concurrency: "How many at once",
+  maxItems: "At most this many items",
+  onItemFailure: "When an item fails",
 } as const;
 const stepLabel = (key: string): string =>
   (STEP_LABELS as Record<string, string | undefined>)[key] ?? humanize(key);
@@ -65,6 +72,8 @@ const KIND_WORDS = {
   if: "If / else",
   parallel: "At the same time",
   delay: "Wait",
+  waitFor: "Wait for an event",
+  forEach: "For each",
 };
 
 /** "max_attempts" or "maxAttempts" → "Max attempts". */
@@ -129,6 +138,15 @@ function place(steps: Step[], container: string, where: string, into: Map<string
       step.parallel.forEach((branch, b) => {
         place(branch, `${step.id}/${b}`, `branch ${b + 1} of ${name}`, into);
       });
+    } else if ("waitFor" in step) {
+      place(
+        step.onTimeout ?? [],
+        `${step.id}/onTimeout`,
+        `the If nothing arrives branch of ${name}`,
+        into,
+      );
+    } else if ("forEach" in step) {
+      place(step.steps, `${step.id}/steps`, `the repeated steps of ${name}`, into);
     }
   });
 }
@@ -141,11 +159,29 @@ function stepFields(
   const out = new Map<string, { label: string; value: string }>();
   const { step } = p;
   const kind =
-    "action" in step ? "action" : "if" in step ? "if" : "parallel" in step ? "parallel" : "delay";
+    "action" in step
+      ? "action"
+      : "if" in step
+        ? "if"
+        : "parallel" in step
+          ? "parallel"
+          : "waitFor" in step
+            ? "waitFor"
+            : "forEach" in step
+              ? "forEach"
+              : "delay";
   out.set("kind", { label: STEP_LABELS.kind, value: KIND_WORDS[kind] });
   out.set("where", { label: STEP_LABELS.where, value: `${p.where}, step ${p.index + 1}` });
   for (const [key, value] of Object.entries(step)) {
-    if (key === "id" || key === "then" || key === "else") continue;
+    if (key === "id" || key === "then" || key === "else" || key === "onTimeout") continue;
+    if (kind === "forEach" && key === "steps") continue;
+    if (kind === "forEach" && key === "onItemFailure") {
+      out.set(key, {
+        label: STEP_LABELS.onItemFailure,
+        value: failureWords(value as LoopLike["onItemFailure"]),
+      });
+      continue;
+    }
     if (key === "parallel") {
       out.set("branches", {
         label: STEP_LABELS.branches,
