@@ -230,4 +230,33 @@ describe("for each, built and run in the builder", () => {
     await shoot(page, "75-retry-loop-items");
     expect(ownerProblems).toEqual([]);
   });
+  it("pages through a long list's items", async () => {
+    const page = owner;
+    const lines = Array.from({ length: 45 }, (_, i) => ({ sku: `S-${i + 1}`, qty: 1 }));
+    const placed = await t.api.must("POST", "/v1/events", {
+      type: "order.placed",
+      data: { id: "ord_43", customer: "Acme", lines },
+    });
+    const runs = await eventually(
+      () => t.api.must("GET", `/v1/runs?eventId=${placed.id}`),
+      (r: Json) => r.items?.[0]?.status === "succeeded",
+      60_000,
+      "the run goes through its 45 lines",
+    );
+    await page.goto(`${base}/runs/${runs.items[0].id}`);
+    const loop = page.getByTestId("loop-items");
+    await expect
+      .poll(() => loop.getByTestId("loop-summary").textContent())
+      .toBe("45 items: 45 done.");
+    await expect.poll(() => loop.locator("[data-item]").count()).toBe(20);
+    expect(await loop.locator('[data-item="19"] .name').textContent()).toBe("Item 20 (sku S-20)");
+    await loop.getByRole("button", { name: "Show more items" }).click();
+    await expect.poll(() => loop.locator("[data-item]").count()).toBe(40);
+    await loop.getByRole("button", { name: "Show more items" }).click();
+    await expect.poll(() => loop.locator("[data-item]").count()).toBe(45);
+    expect(await loop.getByRole("button", { name: "Show more items" }).count()).toBe(0);
+    await loop.getByRole("radio", { name: "Failed" }).check();
+    await loop.getByText("No item failed.").waitFor();
+    expect(ownerProblems).toEqual([]);
+  });
 });
