@@ -13,6 +13,7 @@ const SEEDS = Number(env.SIM_SEEDS ?? 2_000);
 const CHUNK = 500;
 
 const totals: Record<string, number> = {};
+const coverage: Record<string, number> = {};
 
 function runSeeds(seeds: readonly number[]): void {
   for (const seed of seeds) {
@@ -24,6 +25,8 @@ function runSeeds(seeds: readonly number[]): void {
     }
     for (const [status, n] of Object.entries(report.statuses))
       totals[status] = (totals[status] ?? 0) + n;
+    for (const [name, n] of Object.entries(report.coverage))
+      coverage[name] = (coverage[name] ?? 0) + n;
   }
 }
 
@@ -43,6 +46,25 @@ describe("deterministic simulation", () => {
     for (const status of ["succeeded", "failed", "filtered", "suppressed", "cancelled"]) {
       expect(totals[status] ?? 0, `runs ending ${status}`).toBeGreaterThan(0);
     }
+  });
+
+  it("runs loops through every fault (or the loop invariants prove little)", () => {
+    for (const seen of [
+      "loop succeeded",
+      "loop failed",
+      "loop cancelled",
+      "nested loop succeeded",
+      "nested loop failed",
+      "loop succeeded with failed items",
+      "loop at its concurrency",
+      "loop retried with failed items",
+      "unread loop list moved to a new version",
+      "crash mid-loop",
+      "item step input ignored (stale or duplicate)",
+    ]) {
+      expect(coverage[seen] ?? 0, seen).toBeGreaterThan(0);
+    }
+    expect(coverage.items ?? 0).toBeGreaterThan(1_000);
   });
 
   it("replays a seed exactly", () => {

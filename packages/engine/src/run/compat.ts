@@ -5,7 +5,7 @@ import { stepSignature } from "../definition/normalize.ts";
 import type { WorkflowDefinition } from "../definition/types.ts";
 import { parseInstanceId } from "./instances.ts";
 import { planOf } from "./plan.ts";
-import type { RunState } from "./state.ts";
+import type { RunState, StepState } from "./state.ts";
 import { StepStatus } from "./state.ts";
 
 export interface DifferingStep {
@@ -29,7 +29,7 @@ export function checkRetryCompatibility(
   const seen = new Set<string>();
   for (const [instance, step] of Object.entries(state.steps)) {
     // A loop's item is kept with its loop; a step inside a loop is compared once, by its step id.
-    if (step.kind === "item" || !mustBeKept(step.status, step.kind, step.branch)) continue;
+    if (step.kind === "item" || !mustBeKept(step)) continue;
     const id = parseInstanceId(instance)?.stepId ?? instance;
     if (seen.has(id)) continue;
     seen.add(id);
@@ -49,12 +49,12 @@ export function checkRetryCompatibility(
   return differing.length === 0 ? { ok: true } : { ok: false, differing };
 }
 
-function mustBeKept(status: string, kind: string, branch: string | null): boolean {
+function mustBeKept({ status, kind, branch, loop }: StepState): boolean {
   if (status === StepStatus.succeeded) return true;
   // A container the run has entered: its decision and shape must hold.
   if (kind === "if" || kind === "waitFor") return branch !== null;
-  if (kind === "parallel" || kind === "forEach") {
-    return status !== StepStatus.pending && status !== StepStatus.skipped;
-  }
+  // A loop is entered once it has read its list (one that could not is a failed step: it may change).
+  if (kind === "forEach") return loop !== undefined;
+  if (kind === "parallel") return status !== StepStatus.pending && status !== StepStatus.skipped;
   return false;
 }

@@ -95,8 +95,14 @@ export function continueLoop(
   const waiting = (): boolean => (p.again?.length ?? 0) > 0 || p.next < p.total;
   while (p.active.length < concurrency && waiting() && !halted(p, policy)) {
     let index: number;
-    if (p.again !== undefined && p.again.length > 0) index = p.again.shift()!;
-    else {
+    if (p.again !== undefined && p.again.length > 0) {
+      index = p.again.shift()!;
+      // A failed item starts again (a retry): only now do its failed steps reopen, so an
+      // item the loop never restarts (it failed again first) keeps them as they ended.
+      for (const { instance } of bodyInstances(d, step, [...path, index])) {
+        if (instance !== undefined) reopenFailed(d, instance.id);
+      }
+    } else {
       index = p.next;
       p.next += 1;
     }
@@ -119,6 +125,55 @@ export function continueLoop(
   }
   succeedStep(d, step.id, output);
   return "done";
+}
+
+/**
+ * A failed step runs again (a retry): a loop's failed items queue to start
+ * again (their own steps reopen when they do), a container that chose its
+ * branch goes on (running), anything else starts over (pending).
+ */
+export function reopenFailed(d: Draft, id: string): void {
+  const step = d.step(id);
+  if (step.status !== StepStatus.failed) return;
+  if (step.kind === "forEach" && step.loop !== undefined) {
+    const { loop } = step;
+    const parsed = parseInstanceId(id)!;
+    for (const index of loop.failed) {
+      d.update(instanceId(parsed.stepId, [...parsed.path, index]), {
+        status: StepStatus.pending,
+        finishedAt: null,
+        error: null,
+      });
+    }
+    d.update(id, {
+      status: StepStatus.running,
+      finishedAt: null,
+      error: null,
+      output: null,
+      // They start again first, `concurrency` at a time, before items not started yet.
+      loop: {
+        ...loop,
+        again: [...(loop.again ?? []), ...loop.failed].sort((a, b) => a - b),
+        failed: [],
+      },
+    });
+  } else if (
+    step.kind === "parallel" ||
+    (step.kind === "if" && step.branch !== null) ||
+    // A wait that timed out and whose onTimeout branch failed: the branch goes on.
+    (step.kind === "waitFor" && step.branch === "onTimeout")
+  ) {
+    d.update(id, { status: StepStatus.running, finishedAt: null, error: null });
+  } else {
+    d.update(id, {
+      status: StepStatus.pending,
+      attemptsInRound: 0,
+      retryAt: null,
+      finishedAt: null,
+      error: null,
+      branch: null,
+    });
+  }
 }
 
 /** The list, or why there is none. */

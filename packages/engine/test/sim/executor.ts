@@ -2,7 +2,11 @@
 // their effect and crash before reporting, or succeed. Effects are deduped by
 // idempotency key, as the real executors do, and counted per run and step
 // independently of keys: a count above one means the engine changed a key.
+// Inside loops the step is an instance (`reserve[3]`), so each item's effect
+// is counted on its own; a key shared by two instances would silently skip
+// the second one's effect, so a key must name one instance only.
 import type { Command, EmittedEvent, RunInput } from "../../src/run/inputs.ts";
+import { itemsOfUpdate } from "./generate.ts";
 import { InvariantViolation } from "./invariants.ts";
 import type { Prng } from "./prng.ts";
 
@@ -20,6 +24,8 @@ export class Executor {
   private readonly effects = new Map<string, { output: unknown; events: EmittedEvent[] }>();
   /** Effects applied per run and step, counted independently of keys. */
   readonly applications = new Map<string, number>();
+  /** The run and step instance each idempotency key was first dispatched for. */
+  private readonly owners = new Map<string, string>();
 
   constructor(
     private readonly rng: Prng,
@@ -28,6 +34,11 @@ export class Executor {
 
   execute(dispatch: Dispatch): void {
     const key = dispatch.idempotencyKey;
+    const owner = `${dispatch.runId}/${dispatch.stepId}`;
+    const first = this.owners.get(key);
+    if (first === undefined) this.owners.set(key, owner);
+    else if (first !== owner)
+      throw new InvariantViolation(`idempotency key ${key} dispatched for ${first} and ${owner}`);
     const report = (input: InputWithoutTime): void => {
       this.send(dispatch.runId, input, this.rng.int(5, 3_000), true);
     };
@@ -90,7 +101,12 @@ export class Executor {
         const n = typeof fields.n === "number" ? fields.n + 1 : 0;
         effect = {
           output: { type: config.type, id: config.id, version: 1, changed: ["n"] },
-          events: [{ type: `${String(config.type)}.updated`, data: { id: config.id, n } }],
+          events: [
+            {
+              type: `${String(config.type)}.updated`,
+              data: { id: config.id, n, items: itemsOfUpdate(n) },
+            },
+          ],
         };
         break;
       }

@@ -1,8 +1,9 @@
 // One seed of the deterministic simulation: generate workflows and events,
 // run the world until it is quiet, check the invariants.
 import { validateDefinition } from "../../src/definition/validate.ts";
-import { generateWorkflow } from "./generate.ts";
-import { checkQuiescent, InvariantViolation } from "./invariants.ts";
+import { generateItems, generateWorkflow } from "./generate.ts";
+import type { Coverage } from "./invariants.ts";
+import { checkQuiescent, count, InvariantViolation } from "./invariants.ts";
 import { Prng } from "./prng.ts";
 import { World } from "./world.ts";
 
@@ -13,6 +14,8 @@ export interface SeedReport {
   runs: number;
   messages: number;
   statuses: Record<string, number>;
+  /** What the run states and checks saw (loops, items, retries …). */
+  coverage: Coverage;
   /** A hash of the trace: the same seed must give the same hash. */
   traceHash: number;
 }
@@ -24,7 +27,8 @@ export function simulateSeed(seed: number, budget = 50_000): SeedReport {
   try {
     const workflows = rng.int(1, 4);
     for (let i = 0; i < workflows; i++) {
-      const definition = generateWorkflow(rng, `wf${i}`);
+      // About three in ten workflows have loops (the others keep the seed cheap).
+      const definition = generateWorkflow(rng, `wf${i}`, rng.chance(0.3));
       const validated = validateDefinition(definition);
       if (!validated.ok) {
         throw new InvariantViolation(
@@ -40,7 +44,12 @@ export function simulateSeed(seed: number, budget = 50_000): SeedReport {
         {
           id: `ext${i}`,
           type,
-          data: { id: `x${i}`, n: rng.int(0, 9) },
+          // 0–30 items, short lists more often than long ones.
+          data: {
+            id: `x${i}`,
+            n: rng.int(0, 9),
+            items: generateItems(rng, rng.int(0, rng.pick([3, 8, 30]))),
+          },
           occurredAt: "2025-01-01T00:00:00Z",
         },
         rng.int(0, 10_000),
@@ -51,8 +60,16 @@ export function simulateSeed(seed: number, budget = 50_000): SeedReport {
       if (shell.crashed || shell.outbox.length > 0)
         throw new InvariantViolation(`${runId}: left with an outbox`);
       const state = shell.load();
-      checkQuiescent(state);
+      checkQuiescent(state, world.executor.applications);
       statuses[state.status] = (statuses[state.status] ?? 0) + 1;
+      for (const [id, step] of Object.entries(state.steps)) {
+        if (step.kind !== "forEach" || step.loop === undefined) continue;
+        const nested = id.includes("[");
+        count(world.coverage, `${nested ? "nested " : ""}loop ${step.status}`);
+        count(world.coverage, "items", step.loop.total);
+        if (step.status === "succeeded" && step.loop.failed.length > 0)
+          count(world.coverage, "loop succeeded with failed items");
+      }
     }
     return {
       seed,
@@ -60,6 +77,7 @@ export function simulateSeed(seed: number, budget = 50_000): SeedReport {
       runs: world.shells.size,
       messages: world.delivered,
       statuses,
+      coverage: world.coverage,
       traceHash: hash(world.trace),
     };
   } catch (error) {
@@ -72,6 +90,7 @@ export function simulateSeed(seed: number, budget = 50_000): SeedReport {
       runs: world.shells.size,
       messages: world.delivered,
       statuses,
+      coverage: world.coverage,
       traceHash: hash(world.trace),
     };
   }

@@ -13,7 +13,8 @@ import { createRun } from "../../src/run/create-run.ts";
 import type { Command, RunInput } from "../../src/run/inputs.ts";
 import type { RunState } from "../../src/run/state.ts";
 import { Executor } from "./executor.ts";
-import { checkTransition, InvariantViolation } from "./invariants.ts";
+import type { Coverage } from "./invariants.ts";
+import { checkJsonRoundTrip, checkTransition, count, InvariantViolation } from "./invariants.ts";
 import type { Prng } from "./prng.ts";
 import { fixFailedSteps } from "./versions.ts";
 
@@ -53,32 +54,53 @@ export const DEFAULT_FAULTS: Faults = {
   crashDuringFlush: 0.02,
 };
 
+/** Commands the run object carries out in its own storage (nothing to crash between). */
+const LOCAL_COMMANDS: ReadonlySet<Command["type"]> = new Set([
+  "setTimer",
+  "cancelTimer",
+  "timeline",
+]);
+
 /** A run's Durable Object: durable state + outbox; everything else is lost on a crash. */
 class Shell {
-  stored: string;
   outbox: Command[] = [];
   crashed = false;
   persistedSeq: number;
   readonly everSucceeded = new Set<string>();
   retries = 0;
 
+  /**
+   * What storage holds: the state persisted last. It is written out as JSON
+   * only when it is read back (after a crash), which is the same as writing
+   * it at every persist because a transition never mutates its input state.
+   */
+  private written: RunState;
+  private json: string | null = null;
   /** The object's in-memory copy of what it stored; lost on a crash. */
   private memory: RunState | null;
 
   constructor(state: RunState) {
-    this.stored = JSON.stringify(state);
+    this.written = state;
     this.persistedSeq = state.seq;
     this.memory = state;
   }
 
   /** The state as stored: read back from storage (JSON) after a crash. */
   load(): RunState {
-    this.memory ??= JSON.parse(this.stored) as RunState;
+    if (this.memory === null) {
+      this.json ??= JSON.stringify(this.written);
+      const read = JSON.parse(this.json) as RunState;
+      // Every fourth crash or so (comparing costs as much as the round trip); every run at the end.
+      if (read.seq % 4 === 0)
+        checkJsonRoundTrip(this.written, read, `run ${read.runId} read back after a crash`);
+      this.memory = read;
+    }
     return this.memory;
   }
 
   persist(state: RunState): void {
-    this.stored = JSON.stringify(state);
+    this.written = state;
+    this.json = null;
     this.persistedSeq = state.seq;
     this.memory = state;
   }
@@ -96,8 +118,9 @@ export class World {
   private readonly index = new WorkflowIndex();
   private readonly versions = new Map<string, WorkflowDefinition[]>();
   private readonly seenEvents = new Set<string>();
-  private readonly executor: Executor;
+  readonly executor: Executor;
   readonly trace: string[] = [];
+  readonly coverage: Coverage = {};
   delivered = 0;
 
   constructor(
@@ -214,6 +237,10 @@ export class World {
   }
 
   private crash(shell: Shell, runId: string): void {
+    if (
+      Object.values(shell.load().steps).some((s) => s.kind === "forEach" && s.status === "running")
+    )
+      count(this.coverage, "crash mid-loop");
     shell.crashed = true;
     shell.forget();
     this.trace.push(`crash ${runId}`);
@@ -234,8 +261,22 @@ export class World {
     if (shell.crashed) return false;
     const pre = shell.load();
     const result = advance(pre, input);
-    checkTransition(pre, input, result, shell.everSucceeded);
-    if (result.ignored !== null) return true;
+    checkTransition(pre, input, result, shell.everSucceeded, this.coverage);
+    if (result.ignored !== null) {
+      if ("stepId" in input && input.stepId.includes("["))
+        count(this.coverage, "item step input ignored (stale or duplicate)");
+      return true;
+    }
+    if (input.type === "retryRequested") {
+      for (const step of Object.values(pre.steps)) {
+        if (step.kind !== "forEach" || step.status !== "failed") continue;
+        if (step.loop === undefined) {
+          if (input.to !== undefined)
+            count(this.coverage, "unread loop list moved to a new version");
+        } else if (step.loop.failed.length > 0)
+          count(this.coverage, "loop retried with failed items");
+      }
+    }
     const redeliver = (): void => {
       if (message !== null) this.enqueue(message, this.rng.int(100, 3_000));
     };
@@ -247,8 +288,8 @@ export class World {
     if (result.state.seq <= shell.persistedSeq)
       throw new InvariantViolation(`${runId}: checkpoint went back`);
     shell.persist(result.state);
-    for (const id of result.state.order) {
-      if (result.state.steps[id]?.status === "succeeded") shell.everSucceeded.add(id);
+    for (const [id, step] of Object.entries(result.state.steps)) {
+      if (step.status === "succeeded") shell.everSucceeded.add(id);
     }
     shell.outbox.push(...result.commands);
     this.trace.push(`${runId} ${input.type} → ${result.state.status}#${result.state.seq}`);
@@ -261,10 +302,17 @@ export class World {
     return true;
   }
 
-  /** Carries out the outbox; a crash midway leaves it to be carried out again. */
+  /**
+   * Carries out the outbox; a crash midway leaves it to be carried out again.
+   * It may crash before each command that reaches outside the object: as in
+   * the real one, timers and timeline entries are only its own storage.
+   */
   private flush(shell: Shell, runId: string): void {
     while (shell.outbox.length > 0) {
-      if (this.rng.chance(this.faults.crashDuringFlush)) {
+      if (
+        !LOCAL_COMMANDS.has(shell.outbox[0]!.type) &&
+        this.rng.chance(this.faults.crashDuringFlush)
+      ) {
         this.crash(shell, runId);
         return;
       }
