@@ -123,7 +123,7 @@ export function generateWorkflow(rng: Prng, name: string, withLoops = true): Wor
       outer === undefined
         ? { item, k: `${item}.k`, v: `${item}.v` }
         : { item, k: item, v: outer.v };
-    const body = list2(depth + 1, 1, 3, [...scopes, scope]);
+    const body = stepList(depth + 1, 1, 3, [...scopes, scope]);
     loopIds.pop();
     const step: Step = {
       id,
@@ -139,7 +139,7 @@ export function generateWorkflow(rng: Prng, name: string, withLoops = true): Wor
     return step;
   };
 
-  const list2 = (depth: number, min: number, max: number, scopes: readonly Scope[]): Step[] => {
+  const stepList = (depth: number, min: number, max: number, scopes: readonly Scope[]): Step[] => {
     const steps: Step[] = [];
     const n = rng.int(min, max);
     const scope = scopes.at(-1) ?? null;
@@ -161,15 +161,15 @@ export function generateWorkflow(rng: Prng, name: string, withLoops = true): Wor
             : previous !== null && rng.chance(0.5)
               ? `has(steps.${previous}) && steps.${previous}.status == 'succeeded'`
               : `${payload}.n % 2 == 0`;
-        const step: Step = { id, if: condition, then: list2(depth + 1, 1, 2, scopes) };
-        if (rng.chance(0.6)) step.else = list2(depth + 1, 1, 2, scopes);
+        const step: Step = { id, if: condition, then: stepList(depth + 1, 1, 2, scopes) };
+        if (rng.chance(0.6)) step.else = stepList(depth + 1, 1, 2, scopes);
         steps.push(step);
         visible.push({ id, loops: [...loopIds] });
       } else if (depth < 3 && roll < 0.24) {
         const id = nextId();
         steps.push({
           id,
-          parallel: [list2(depth + 1, 1, 2, scopes), list2(depth + 1, 1, 2, scopes)],
+          parallel: [stepList(depth + 1, 1, 2, scopes), stepList(depth + 1, 1, 2, scopes)],
         });
         visible.push({ id, loops: [...loopIds] });
       } else if (
@@ -182,6 +182,18 @@ export function generateWorkflow(rng: Prng, name: string, withLoops = true): Wor
         const step = forEach(depth, scopes);
         steps.push(step);
         visible.push({ id: step.id, loops: [...loopIds] });
+        if (rng.chance(0.4)) {
+          // A step after the loop reads its output.
+          const after = nextId();
+          const out = `steps.${step.id}.output`;
+          steps.push({
+            id: after,
+            action: "send_sms",
+            config: { to: "+100", body: `{{ size(${out}.results) }}/{{ size(${out}.failed) }}` },
+            timeout: "5s",
+          });
+          visible.push({ id: after, loops: [...loopIds] });
+        }
       } else {
         const step = action(scope);
         steps.push(step);
@@ -190,7 +202,6 @@ export function generateWorkflow(rng: Prng, name: string, withLoops = true): Wor
     }
     return steps;
   };
-  const list = (depth: number, min: number, max: number): Step[] => list2(depth, min, max, []);
   // At most two loops outside loops per workflow (each holds up to 30 items).
   let loops = withLoops ? 2 : 0;
 
@@ -207,6 +218,6 @@ export function generateWorkflow(rng: Prng, name: string, withLoops = true): Wor
     name,
     trigger: { event: trigger },
     ...(filter !== undefined ? { filter } : {}),
-    steps: list(1, 1, 4),
+    steps: stepList(1, 1, 4, []),
   };
 }

@@ -222,8 +222,11 @@ function checkLoop(
   });
   const succeeded = items.filter((i) => i.state.status === "succeeded").length;
   const failed = items.filter((i) => i.state.status === "failed").map((i) => i.index);
-  if (succeeded !== loop.succeeded && step.status !== "cancelled") {
+  if (succeeded !== loop.succeeded) {
     fail(`${where}: loop ${id} counts ${loop.succeeded} succeeded items, ${succeeded} are`);
+  }
+  if (JSON.stringify(failed) !== JSON.stringify(loop.failed)) {
+    fail(`${where}: loop ${id} lists failed items ${loop.failed}, the failed ones are ${failed}`);
   }
   for (const item of items) {
     if (
@@ -237,9 +240,6 @@ function checkLoop(
   if (step.status !== "succeeded" && step.status !== "failed") return;
   // A finished loop: nothing in flight, an output that matches its items.
   if (loop.active.length > 0) fail(`${where}: loop ${id} ${step.status} with items active`);
-  if (JSON.stringify(failed) !== JSON.stringify(loop.failed)) {
-    fail(`${where}: loop ${id} lists failed items ${loop.failed}, the failed ones are ${failed}`);
-  }
   const output = step.output as {
     results?: unknown[];
     failed?: { index: number; error: unknown }[];
