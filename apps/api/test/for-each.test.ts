@@ -178,7 +178,7 @@ describe("GET /v1/runs/:id/items", () => {
       output: null,
       error: { code: "condition_error" },
     });
-    expect(seen[7].steps).toEqual([
+    expect(seen[7]!.steps).toEqual([
       expect.objectContaining({
         id: "check[7]",
         status: "failed",
@@ -384,13 +384,94 @@ describe("instance ids beyond the run", () => {
     expect(results[1].hold).toMatchObject({ timedOut: true, cancelled: true });
   });
 
-  it("stores a row per item and per item's step", async () => {
+  it("emits each item's record change under its instance id and opens a task per item", async () => {
     const t = await newTenant();
-    const runId = await startRun(t.key, checkAll("Rows"), { items: items(50, []) });
-    await runUntil(t.key, runId, (r) => r.status === "succeeded");
-    const rows = await runInDurableObject(env.RUNS.get(env.RUNS.idFromName(runId)), (_i, state) =>
-      state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM run_steps").one(),
+    const person = "loop-worker@example.com";
+    await addMember(t.key, person, "editor");
+    const runId = await startRun(
+      t.key,
+      {
+        name: "Mark each",
+        trigger: { event: "lines.sent" },
+        steps: [
+          {
+            id: "each",
+            forEach: "lines.items",
+            as: "line",
+            concurrency: 2,
+            steps: [
+              {
+                id: "mark",
+                action: "update_record",
+                config: { type: "line", id: "{{ line.sku }}", fields: { seen: true } },
+              },
+              {
+                id: "todo",
+                action: "create_task",
+                config: { title: "Check {{ line.sku }}", assignee: person },
+              },
+            ],
+          },
+        ],
+      },
+      { items: [{ sku: "a" }, { sku: "b" }] },
     );
-    expect(rows.n).toBe(1 + 50 * 2);
+    await runUntil(t.key, runId, (r) => r.status === "succeeded");
+    for (const [index, sku] of ["a", "b"].entries()) {
+      const ev = await eventually(
+        () =>
+          call("GET", `/v1/events/${encodeURIComponent(`${runId}:mark[${index}]:0`)}`, {
+            key: t.key,
+          }),
+        (r) => r.status === 200,
+      );
+      expect(ev.body).toMatchObject({ type: "line.created", data: { id: sku } });
+    }
+    const tasks = await call("GET", `/v1/tasks?runId=${runId}`, { key: t.key });
+    expect(tasks.body.items.map((x: Json) => [x.stepId, x.title]).sort()).toEqual([
+      ["todo[0]", "Check a"],
+      ["todo[1]", "Check b"],
+    ]);
+  });
+
+  it("stores a row per item and per item's step, each as the run holds it after many transitions", async () => {
+    const t = await newTenant();
+    const runId = await startRun(
+      t.key,
+      {
+        name: "Rows",
+        trigger: { event: "lines.sent" },
+        steps: [
+          {
+            id: "each",
+            forEach: "lines.items",
+            as: "line",
+            concurrency: 5,
+            steps: [
+              {
+                id: "mark",
+                action: "update_record",
+                config: { type: "row", id: "r{{ index }}", fields: { n: "{{ line.n }}" } },
+              },
+            ],
+          },
+        ],
+      },
+      { items: items(30, []) },
+    );
+    await runUntil(t.key, runId, (r) => r.status === "succeeded");
+    const stub = env.RUNS.get(env.RUNS.idFromName(runId));
+    const state = (await stub.snapshot()) as unknown as Json;
+    // Written only when a transition replaced a step's object: what is
+    // stored is still exactly what the run holds in memory.
+    const rows = await runInDurableObject(stub, (_i, s) =>
+      s.storage.sql
+        .exec<{ step_id: string; body: string }>("SELECT step_id, body FROM run_steps")
+        .toArray(),
+    );
+    expect(rows).toHaveLength(1 + 30 * 2);
+    for (const row of rows)
+      expect(JSON.parse(row.body), row.step_id).toEqual(state.steps[row.step_id]);
+    expect(state.steps["mark[29]"]).toMatchObject({ status: "succeeded", output: { id: "r29" } });
   });
 });
