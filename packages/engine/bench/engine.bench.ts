@@ -258,5 +258,7 @@ function loopFigure(items: number): { perItemUs: number } {
 
 console.log("a forEach loop, 10 items at a time, one step per item (advance only)");
 for (const n of [100, 1_000, 5_000]) {
-  console.log(`  ${String(n).padStart(6)} items: ${loopFigure(n).perItemUs.toFixed(0)} µs per item`);
+  console.log(
+    `  ${String(n).padStart(6)} items: ${loopFigure(n).perItemUs.toFixed(0)} µs per item`,
+  );
 }
