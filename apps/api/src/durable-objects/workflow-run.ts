@@ -7,6 +7,7 @@ import {
   type EventEnvelope,
   type RunInput,
   type RunState,
+  type StepState,
   type WorkflowDefinition,
 } from "@switchyard/engine";
 import type { Env } from "../env.ts";
@@ -253,6 +254,24 @@ export class WorkflowRun extends DurableObject<Env> {
       const found = this.load();
       if (!found) return null;
       return (await this.repair(found, { bestEffort: true })).state;
+    });
+  }
+
+  /** The run's status; null when the object holds no run (it ended at matching). */
+  async status(): Promise<RunState["status"] | null> {
+    return this.serial(async () => this.load()?.state.status ?? null);
+  }
+
+  /**
+   * One step's (or item's) state, by its instance id: what a caller needs
+   * of a long run without the whole of it crossing the RPC boundary.
+   * Undefined for an unknown step; null when there is no run.
+   */
+  async stepState(stepId: string): Promise<StepState | undefined | null> {
+    return this.serial(async () => {
+      const found = this.load();
+      if (!found) return null;
+      return (await this.repair(found, { bestEffort: true })).state.steps[stepId];
     });
   }
 

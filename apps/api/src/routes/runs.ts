@@ -261,7 +261,7 @@ export const runRoutes = createRouter()
         to = { version: body.version, definition: runnable(body.version, v.definition, "run") };
       }
       const stub = c.env.RUNS.get(c.env.RUNS.idFromName(r.id));
-      if (!(await stub.snapshot())) {
+      if ((await stub.status()) === null) {
         throw new ApiError(
           409,
           ErrorCode.conflict,

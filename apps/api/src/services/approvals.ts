@@ -8,7 +8,7 @@
 // commit in one transaction. So a failure anywhere after the run decided
 // can neither lose the entry nor leave the approval pending for good, and
 // a refused decision writes neither.
-import type { RunState } from "@switchyard/engine";
+import type { StepState } from "@switchyard/engine";
 import type { Actor } from "../auth/principal.ts";
 import type { Env } from "../env.ts";
 import { ApiError, ErrorCode, notFound } from "../errors.ts";
@@ -73,8 +73,8 @@ export async function decideApproval(
     // Our own earlier attempt may have reached the run, which holds this
     // very decision (it delivers what it owes; recording it here again is
     // harmless and answers at once).
-    const state = (await run.snapshot()) as unknown as RunState | null;
-    if (!sameDecision(decisionOf(state, a.stepId), d)) {
+    const step = (await run.stepState(a.stepId)) as unknown as StepState | null | undefined;
+    if (!sameDecision(decisionOf(step), d)) {
       const now = await store.getApproval(tenantId, a.id);
       if (!now) throw notFound("Approval");
       throw new ApiError(
@@ -108,10 +108,8 @@ export async function decideApproval(
 
 /** The decision the run holds for the step: taken, or kept until the request is confirmed. */
 function decisionOf(
-  state: RunState | null,
-  stepId: string,
+  step: StepState | null | undefined,
 ): { decision: unknown; decidedBy: unknown } | null {
-  const step = state?.steps[stepId];
   if (!step) return null;
   if (step.earlyDecision) return step.earlyDecision;
   const output = step.output;
