@@ -259,4 +259,43 @@ describe("for each, built and run in the builder", () => {
     await loop.getByText("No item failed.").waitFor();
     expect(ownerProblems).toEqual([]);
   });
+  it("keeps the chosen filter while a loop is running and the page follows it", async () => {
+    const page = owner;
+    await t.api.must("POST", "/v1/workflows", {
+      name: "Pack each box",
+      trigger: { event: "shipment.packed" },
+      steps: [
+        {
+          id: "boxes",
+          name: "Each box",
+          forEach: "shipment.boxes",
+          as: "box",
+          steps: [{ id: "settle", name: "Let it settle", delay: "10m" }],
+        },
+      ],
+    });
+    const sent = await t.api.must("POST", "/v1/events", {
+      type: "shipment.packed",
+      data: { id: "shp_1", boxes: [{ label: "Box A" }, { label: "Box B" }, { label: "Box C" }] },
+    });
+    const runs = await eventually(
+      () => t.api.must("GET", `/v1/runs?eventId=${sent.id}`),
+      (r: Json) => r.items?.[0]?.status === "waiting" || r.items?.[0]?.status === "running",
+      30_000,
+      "the loop's first box settles",
+    );
+    await page.goto(`${base}/runs/${runs.items[0].id}`);
+    const loop = page.getByTestId("loop-items");
+    await expect
+      .poll(() => loop.getByTestId("loop-summary").textContent())
+      .toBe("3 items: 1 running, 2 waiting their turn.");
+    await loop.getByRole("radio", { name: "Running" }).check();
+    await expect.poll(() => loop.locator("[data-item]").count()).toBe(1);
+    expect(await loop.locator('[data-item="0"] .name').textContent()).toBe("Item 1 (label Box A)");
+    // The run page polls every 1.5 s: the filter and the list stay as chosen.
+    await page.waitForTimeout(4000);
+    expect(await loop.getByRole("radio", { name: "Running" }).isChecked()).toBe(true);
+    expect(await loop.locator("[data-item]").count()).toBe(1);
+    expect(ownerProblems).toEqual([]);
+  });
 });

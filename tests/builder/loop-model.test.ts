@@ -335,7 +335,7 @@ describe("the run page's words for items", () => {
       "200 items: 197 done, 3 failed",
     );
     expect(itemsSummary({ total: 3, succeeded: 1, running: 2 })).toBe("3 items: 1 done, 2 running");
-    expect(itemsSummary({ total: 0 })).toBe("The list was empty: no item to go through.");
+    expect(itemsSummary({ total: 0 })).toBe("The list was empty: no item to go through");
   });
 
   it("names an item by its position and a short reading of its value", () => {

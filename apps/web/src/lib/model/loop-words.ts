@@ -205,7 +205,7 @@ export function itemsSummary(c: ItemCounts, locale = "en"): string {
   if (c.pending) parts.push(`${n(c.pending)} waiting their turn`);
   if (c.cancelled) parts.push(`${n(c.cancelled)} cancelled`);
   const head = c.total === 1 ? "1 item" : `${n(c.total)} items`;
-  if (c.total === 0) return "The list was empty: no item to go through.";
+  if (c.total === 0) return "The list was empty: no item to go through";
   return parts.length ? `${head}: ${parts.join(", ")}` : head;
 }
 

@@ -24,6 +24,7 @@ export class LoopItems {
   /** "api" when the items endpoint answered; "listed" when the run view's list stands in. */
   source = $state<"api" | "listed">("api");
   private asked = 0;
+  private loadedFilter: ItemFilter | null = null;
 
   constructor(
     private readonly runId: string,
@@ -35,10 +36,14 @@ export class LoopItems {
     const ask = ++this.asked;
     this.loading = true;
     this.error = "";
+    // The same filter read again (the run moved on): as many items as were shown, up to 100.
+    const same = this.loadedFilter === this.filter;
+    this.loadedFilter = this.filter;
+    const limit = same ? Math.min(100, Math.max(PAGE_SIZE, this.items.length)) : PAGE_SIZE;
     try {
       const page = await itemEndpoints.list(this.runId, this.loop, {
         status: this.filter === "all" ? undefined : this.filter,
-        limit: PAGE_SIZE,
+        limit,
       });
       if (ask !== this.asked) return;
       this.items = page.items;
