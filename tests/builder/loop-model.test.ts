@@ -295,6 +295,84 @@ describe("the data picker in and after a loop", () => {
   });
 });
 
+describe("a loop inside a loop", () => {
+  const nested = (): WorkflowDefinition => ({
+    name: "Pack",
+    trigger: { event: "order.created" },
+    steps: [
+      {
+        id: "each",
+        name: "Each line",
+        forEach: "order.lines",
+        as: "line",
+        steps: [
+          {
+            id: "units",
+            name: "Each unit",
+            forEach: "line.units",
+            as: "unit",
+            steps: [
+              {
+                id: "label",
+                action: "call_webhook",
+                config: { url: "https://x.example/{{ line.sku }}/{{ unit.serial }}/{{ index }}" },
+              },
+            ],
+          },
+        ],
+      },
+    ],
+  });
+  const data = {
+    lines: [
+      { sku: "A-1", units: [{ serial: "s1" }, { serial: "s2" }] },
+      { sku: "B-2", units: [{ serial: "s3" }] },
+    ],
+  };
+
+  it("offers the inner item first, then the outer one, and one index", () => {
+    const d = nested();
+    expect(validateDefinition(d).ok).toBe(true);
+    expect(loopsAround(d, "label").map((l) => l.id)).toEqual(["each", "units"]);
+    const payload = inferSchema(data);
+    const { fields } = withLoops(
+      d,
+      "label",
+      {
+        fields: eventFields("order.created", payload, data),
+        schema: contextSchema("order.created", payload, [], actionOf),
+        sample: sampleContext("order", data, [], actionOf),
+      },
+      actionOf,
+    );
+    expect(fields.slice(0, 7).map((f) => [f.path, f.sample])).toEqual([
+      ["unit", { serial: "s1" }],
+      ["unit.serial", "s1"],
+      ["index", undefined],
+      ["line", data.lines[0]],
+      ["line.sku", "A-1"],
+      ["line.units", data.lines[0]?.units],
+      ["order.lines", data.lines],
+    ]);
+    // One `index`: the inner loop's (the outer one's is out of reach here).
+    expect(fields.filter((f) => f.path === "index").map((f) => f.group)).toEqual([
+      "Each unit of “Each unit”",
+    ]);
+  });
+
+  it("previews each inner item under its outer one", () => {
+    const p = previewWorkflow(nested(), { type: "order.created", data }, actionOf);
+    expect(p.steps.map((s) => [s.id, s.config ?? s.items])).toEqual([
+      ["each", 2],
+      ["units[0]", 2],
+      ["label[0][0]", { url: "https://x.example/A-1/s1/0" }],
+      ["label[0][1]", { url: "https://x.example/A-1/s2/1" }],
+      ["units[1]", 1],
+      ["label[1][0]", { url: "https://x.example/B-2/s3/0" }],
+    ]);
+  });
+});
+
 describe("the preview of a loop", () => {
   it("shows the list's length and the steps of the first 3 items", () => {
     const p = previewWorkflow(def(), { type: "order.created", data: SAMPLE }, actionOf);

@@ -187,13 +187,16 @@ export function withLoops(
     ...schema,
     properties: { ...(schema.properties ?? {}), steps: { ...stepsSchema, properties: stepProps } },
   };
-  for (const loop of loopsAround(def, stepId)) {
+  const around = loopsAround(def, stepId);
+  for (const [n, loop] of around.entries()) {
     const list = schemaAt(schema, loop.forEach);
     const itemSchema: JsonSchema = list?.items ?? {};
     const values = sampleAt(sample, loop.forEach);
     const first = Array.isArray(values) ? values[0] : undefined;
     const as = loop.as?.trim() || "item";
-    loopFields.push(itemFields(loop, itemSchema, first));
+    // `index` is the innermost loop's: an outer loop's is out of reach inside another.
+    const own = itemFields(loop, itemSchema, first);
+    loopFields.push(n === around.length - 1 ? own : own.filter((f) => f.path !== "index"));
     schema = {
       ...schema,
       properties: { ...(schema.properties ?? {}), [as]: itemSchema, index: { type: "number" } },
