@@ -110,6 +110,7 @@ describe("for each, built and run in the builder", () => {
     const data = page.getByRole("group", { name: "Data available for Id" });
     await data.waitFor();
     expect(await data.getByText("Position in the list (the first is 0)").count()).toBe(1);
+    await shoot(page, "76-for-each-data-picker", false);
     await data.locator("button.field", { hasText: "line.sku" }).click();
     await page.getByRole("button", { name: "Add fields entry" }).click();
     await page.getByLabel("Fields: name 1").fill("reserved");
