@@ -6,6 +6,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { decodeStep } from "../src/durable-objects/run-storage.ts";
 import { addMember, call, eventually, type Json, newTenant, storeSql } from "./helpers.ts";
 
 async function startRun(key: string, workflow: Json, data: Json): Promise<string> {
@@ -471,7 +472,7 @@ describe("instance ids beyond the run", () => {
     );
     expect(rows).toHaveLength(1 + 30 * 2);
     for (const row of rows)
-      expect(JSON.parse(row.body), row.step_id).toEqual(state.steps[row.step_id]);
+      expect(decodeStep(row.step_id, row.body), row.step_id).toEqual(state.steps[row.step_id]);
     expect(state.steps["mark[29]"]).toMatchObject({ status: "succeeded", output: { id: "r29" } });
   });
 });
