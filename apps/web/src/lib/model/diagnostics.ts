@@ -4,7 +4,7 @@
 // standing in while `check` is not exported).
 import * as expr from "@switchyard/expr";
 import { type Ast, compile, compileTemplate, ExprError } from "@switchyard/expr";
-import type { JsonSchema } from "$lib/api";
+import type { JsonSchema } from "../api";
 
 export interface Diagnostic {
   message: string;

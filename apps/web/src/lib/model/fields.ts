@@ -2,7 +2,7 @@
 // sample) and the outputs of the steps that ran before it (from the catalogue's
 // output schemas). Feeds the insertable field list, the condition rows and checks.
 import type { ActionStep, Step, WaitForStep, WorkflowDefinition } from "@switchyard/engine";
-import type { CatalogAction, JsonSchema } from "$lib/api";
+import type { CatalogAction, JsonSchema } from "../api";
 
 export interface FieldInfo {
   /** A dotted path usable in an expression: `order.customer.email`. */

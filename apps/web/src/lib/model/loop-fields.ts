@@ -3,7 +3,7 @@
 // in the sample, like other sample-based fields) and `index`; after a loop,
 // its results. And which fields are lists, for choosing a loop's list.
 import type { ActionStep, ForEachStep, Step, WorkflowDefinition } from "@switchyard/engine";
-import type { CatalogAction, JsonSchema } from "$lib/api";
+import type { CatalogAction, JsonSchema } from "../api";
 import { type FieldInfo, flattenSchema } from "./fields";
 import { listWords } from "./loop-words";
 

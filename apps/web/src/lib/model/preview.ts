@@ -4,7 +4,7 @@
 // for earlier steps. Pure and synchronous: it runs in the browser on each edit.
 import { buildContext, openKeys, type Step, type WorkflowDefinition } from "@switchyard/engine";
 import { type Ast, compile, compileTemplate, type ExprError } from "@switchyard/expr";
-import type { CatalogAction } from "$lib/api";
+import type { CatalogAction } from "../api";
 import { atATime, itemTitle } from "./loop-words";
 import { kindOf } from "./steps";
 import { keysWords, timeoutBranchLabel, waitSentence } from "./wait-words";

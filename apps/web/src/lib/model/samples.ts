@@ -2,7 +2,7 @@
 // catalogue (GET /v1/catalog) and GET /v1/event-types answer, and merged with them.
 // Every tenant sees these, so they name made-up people at example.com, never a
 // real account (the demo tenant declares its own samples, with its admin).
-import type { EventTypeInfo, JsonSchema } from "$lib/api";
+import type { EventTypeInfo, JsonSchema } from "../api";
 
 export const BUILTIN_EVENT_TYPES: EventTypeInfo[] = [
   {

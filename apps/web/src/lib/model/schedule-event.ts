@@ -1,7 +1,7 @@
 // What a schedule's runs read: the payload of `schedule.fired` (DESIGN.md,
 // "Wave 2 constructs"). Its own module, free of the engine, because the
 // catalogue state (loaded on every page) offers it to the data picker.
-import type { EventTypeInfo } from "$lib/api";
+import type { EventTypeInfo } from "../api";
 
 /**
  * `schedule.fired`, the event a schedule's occurrence is: what its runs read

@@ -1,5 +1,5 @@
 // Which form control renders each property of an action's config JSON Schema.
-import type { JsonSchema } from "$lib/api";
+import type { JsonSchema } from "../api";
 
 export type Widget =
   | { kind: "text"; multiline: boolean }
