@@ -55,7 +55,25 @@ const Definition = z
     description: z.string().optional(),
     trigger: Trigger,
     filter: z.string().optional().openapi({ example: "order.amount > 10000" }),
-    steps: z.array(z.record(z.string(), z.unknown())),
+    steps: z.array(z.record(z.string(), z.unknown())).openapi({
+      description:
+        'Each step has an `id` and one kind key: `action` (+ `config`, `retry`, `timeout`); `if` (+ `then`, `else`); `parallel` (a list of branches); `delay` ("10m"); `waitFor` ({ `event`: a type or a list, `match`?: an expression over the run and the incoming `event`, `timeout` } + `onTimeout` steps; output: the event, or `{ "timedOut": true }`); `forEach` (an expression giving a list, + `steps` run once per item, `as` (the item\'s name, default `item`; `index` is its position), `concurrency` (1–50, default 1), `maxItems` (default 1,000, at most 10,000), `onItemFailure`: `stop` (default) | `continue` | { `failAbove`: "10%" }; output: `{ results: [ { <stepId>: output } ], failed: [ { index, error } ] }`; inside a loop a step\'s run-time id is `<id>[<index>]`).',
+      example: [
+        {
+          id: "lines",
+          forEach: "order.lines",
+          as: "line",
+          concurrency: 5,
+          steps: [
+            {
+              id: "reserve",
+              action: "call_webhook",
+              config: { url: "https://erp.example/reserve", body: '{"sku": "{{ line.sku }}"}' },
+            },
+          ],
+        },
+      ],
+    }),
   })
   .openapi("WorkflowDefinition", {
     description:
