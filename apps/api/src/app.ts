@@ -37,6 +37,7 @@ import { tenantRoutes } from "./routes/tenants.ts";
 import { twoFactorRoutes } from "./routes/two-factor.ts";
 import { waitRoutes } from "./routes/waits.ts";
 import { webhookSourceRoutes } from "./routes/webhook-sources.ts";
+import { workflowBacktestRoutes } from "./routes/workflow-backtest.ts";
 import { workflowInteractionRoutes } from "./routes/workflow-interactions.ts";
 import { workflowRunRoutes } from "./routes/workflow-runs.ts";
 import { workflowSettingsRoutes } from "./routes/workflow-settings.ts";
@@ -83,6 +84,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
     auditRoutes,
     platformRoutes,
     workflowRunRoutes,
+    workflowBacktestRoutes,
     workflowInteractionRoutes,
     webhookSourceRoutes,
     hookRoutes,
