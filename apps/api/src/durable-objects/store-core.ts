@@ -41,6 +41,8 @@ import {
   replaceLive,
   startRuns,
 } from "../store/matching.ts";
+import type { MetricSummary, MetricWindow, WorkflowMetricsView } from "../store/metrics.ts";
+import * as metrics from "../store/metrics.ts";
 import { migrateStore } from "../store/migrations.ts";
 import { failureEvent } from "../store/on-failure.ts";
 import {
@@ -439,6 +441,7 @@ export abstract class StoreCore extends DurableObject<Env> {
   ): Promise<Omit<Purged, "runs"> & { runs: number }> {
     this.tenant(tenantId);
     const purged = purgeBatch(this.db, asOf);
+    metrics.purgeMetrics(this.db, asOf);
     for (const runId of purged.runs) {
       await this.env.RUNS.get(this.env.RUNS.idFromName(runId))
         .purge()
@@ -484,9 +487,12 @@ export abstract class StoreCore extends DurableObject<Env> {
     const at = new Date().toISOString();
     const { owes, emitted } = this.db.transaction((tx) => {
       const db = tx as unknown as StoreDb;
-      const prev = end ? getRunRow(db, tenantId, row.id) : undefined;
+      const prev = end || audit ? getRunRow(db, tenantId, row.id) : undefined;
       upsertRun(db, { ...row, tenantId });
       if (audit) appendRunAudit(db, tenantId, audit);
+      // Metrics: a few upserts on a run's first word of its end (store/metrics.ts).
+      if (audit)
+        metrics.noteRunMetrics(db, tenantId, prev, { ...row, tenantId }, audit, Date.now());
       if (!end || (prev && prev.seq >= row.seq)) return { owes: false, emitted: null };
       // On failure, run workflow X: its workflow.failed event commits with the run's end.
       noteEnd(db, tenantId, end, row.workflowVersion);
@@ -525,6 +531,27 @@ export abstract class StoreCore extends DurableObject<Env> {
   async listRuns(tenantId: string, q: RunSearch): Promise<RunSearchPage> {
     this.tenant(tenantId);
     return searchRuns(this.db, tenantId, q);
+  }
+
+  /** One workflow's metrics over a window, with its slowest and most failing steps (store/metrics.ts). */
+  async workflowMetrics(
+    tenantId: string,
+    workflowId: string,
+    window: MetricWindow,
+    now = Date.now(),
+  ): Promise<WorkflowMetricsView> {
+    this.tenant(tenantId);
+    return metrics.workflowMetrics(this.db, tenantId, workflowId, window, now);
+  }
+
+  /** Every workflow's summary over a window (the workflow list), those without runs left out. */
+  async tenantMetrics(
+    tenantId: string,
+    window: MetricWindow,
+    now = Date.now(),
+  ): Promise<({ workflowId: string } & MetricSummary)[]> {
+    this.tenant(tenantId);
+    return metrics.tenantMetrics(this.db, tenantId, window, now);
   }
 
   // ── The alarm ───────────────────────────────────────────────────────────
@@ -586,7 +613,7 @@ export abstract class StoreCore extends DurableObject<Env> {
         await this.deliverAlerts(this.#tenantId);
         if (hasOwedAlerts(this.db)) times.push(Date.now() + ALERT_RETRY_MS);
       }
-      if (this.#tenantId !== null && hasHistory(this.db)) {
+      if (this.#tenantId !== null && (hasHistory(this.db) || metrics.hasMetrics(this.db))) {
         if (Date.now() >= this.#nextPurgeAt) await this.purgeHistory(this.#tenantId);
         times.push(this.#nextPurgeAt);
       }

@@ -314,6 +314,36 @@ export const STORE_MIGRATIONS: readonly (readonly string[])[] = [
     "CREATE INDEX `waits_key` ON `waits` (`event_type`,`key_paths`,`key_hash`);",
     "CREATE INDEX `waits_workflow` ON `waits` (`workflow_id`,`opened_at`);",
   ],
+  // Metrics (issue 16, item 5): hourly counters and duration histograms per
+  // workflow and per step, upserted as runs end (store/metrics.ts).
+  [
+    `CREATE TABLE \`metric_hours\` (
+	\`tenant_id\` text NOT NULL,
+	\`workflow_id\` text NOT NULL,
+	\`hour\` integer NOT NULL,
+	\`succeeded\` integer NOT NULL,
+	\`failed\` integer NOT NULL,
+	\`cancelled\` integer NOT NULL,
+	\`hist\` text NOT NULL,
+	\`min_ms\` integer,
+	\`max_ms\` integer,
+	PRIMARY KEY(\`tenant_id\`, \`workflow_id\`, \`hour\`)
+);`,
+    "CREATE INDEX `metric_hours_hour` ON `metric_hours` (`hour`);",
+    `CREATE TABLE \`metric_steps\` (
+	\`tenant_id\` text NOT NULL,
+	\`workflow_id\` text NOT NULL,
+	\`hour\` integer NOT NULL,
+	\`step_id\` text NOT NULL,
+	\`runs\` integer NOT NULL,
+	\`failed\` integer NOT NULL,
+	\`hist\` text NOT NULL,
+	\`min_ms\` integer,
+	\`max_ms\` integer,
+	PRIMARY KEY(\`tenant_id\`, \`workflow_id\`, \`hour\`, \`step_id\`)
+);`,
+    "CREATE INDEX `metric_steps_hour` ON `metric_steps` (`hour`);",
+  ],
 ];
 
 /** Applies the migrations this storage has not seen yet; returns how many ran. */

@@ -493,3 +493,52 @@ export const waits = sqliteTable(
     index("waits_workflow").on(t.workflowId, t.openedAt),
   ],
 );
+
+/**
+ * Metrics (issue 16, item 5; store/metrics.ts): per workflow and UTC hour,
+ * the runs that ended there (by their finish) and a fixed log-spaced
+ * histogram of their durations, upserted in the transaction that writes a
+ * run's final index row. Read views sum at most 720 hourly rows (30 days);
+ * rows older than 31 days are purged with the store's retention pass.
+ */
+export const metricHours = sqliteTable(
+  "metric_hours",
+  {
+    tenantId: text("tenant_id").notNull(),
+    workflowId: text("workflow_id").notNull(),
+    /** Hours since the epoch (UTC): floor(finishedAt ms / 3,600,000). */
+    hour: integer("hour").notNull(),
+    succeeded: integer("succeeded").notNull(),
+    failed: integer("failed").notNull(),
+    /** Cancelled runs: counted apart, never in succeeded/failed or the durations. */
+    cancelled: integer("cancelled").notNull(),
+    /** JSON array of counts per duration bin (store/metrics.ts BOUNDS). */
+    hist: text("hist").notNull(),
+    minMs: integer("min_ms"),
+    maxMs: integer("max_ms"),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.workflowId, t.hour] }),
+    index("metric_hours_hour").on(t.hour),
+  ],
+);
+
+/** The same per (workflow, step, hour): the steps that finished in runs ending that hour. */
+export const metricSteps = sqliteTable(
+  "metric_steps",
+  {
+    tenantId: text("tenant_id").notNull(),
+    workflowId: text("workflow_id").notNull(),
+    hour: integer("hour").notNull(),
+    stepId: text("step_id").notNull(),
+    runs: integer("runs").notNull(),
+    failed: integer("failed").notNull(),
+    hist: text("hist").notNull(),
+    minMs: integer("min_ms"),
+    maxMs: integer("max_ms"),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.workflowId, t.hour, t.stepId] }),
+    index("metric_steps_hour").on(t.hour),
+  ],
+);
