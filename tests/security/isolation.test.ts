@@ -93,6 +93,7 @@ function validBody(op: Operation): unknown {
     "POST /v1/workflows/{id}/publish": { version: 1 },
     "PATCH /v1/workflows/{id}": { alerts: { enabled: false, recipients: "default" } },
     "POST /v1/workflows/{id}/test": { event: { data: {} } },
+    "POST /v1/workflows/{id}/backtest": {},
     "POST /v1/workflows/{id}/runs": { event: { data: {} } },
     "POST /v1/approvals/{id}/decide": { decision: "approved" },
     "POST /v1/runs/{id}/retry": {},

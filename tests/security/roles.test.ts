@@ -79,6 +79,8 @@ const NEEDS: Record<string, Need> = {
   "POST /v1/workflows/{id}/enable": "write",
   "POST /v1/workflows/{id}/disable": "write",
   "POST /v1/workflows/{id}/test": "write",
+  // A read of past events, but a dry run of drafts: an editor's, like /test.
+  "POST /v1/workflows/{id}/backtest": "write",
   "POST /v1/workflows/{id}/runs": "write",
   "POST /v1/webhook-sources": "admin",
   "DELETE /v1/webhook-sources/{id}": "admin",
@@ -144,6 +146,7 @@ function bodyFor(key: string): unknown {
     "PATCH /v1/workflows/{id}": { alerts: { enabled: true, recipients: "default" } },
     "POST /v1/workflows/{id}/publish": { version: 1 },
     "POST /v1/workflows/{id}/test": { event: { data: {} } },
+    "POST /v1/workflows/{id}/backtest": { limit: 5 },
     "POST /v1/workflows/{id}/runs": { event: { data: {} } },
     "POST /v1/webhook-sources": { name: "s" },
     "POST /v1/approvals/{id}/decide": { decision: "approved" },
