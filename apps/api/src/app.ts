@@ -39,6 +39,7 @@ import { waitRoutes } from "./routes/waits.ts";
 import { webhookSourceRoutes } from "./routes/webhook-sources.ts";
 import { workflowBacktestRoutes } from "./routes/workflow-backtest.ts";
 import { workflowInteractionRoutes } from "./routes/workflow-interactions.ts";
+import { workflowMetricsRoutes } from "./routes/workflow-metrics.ts";
 import { workflowRunRoutes } from "./routes/workflow-runs.ts";
 import { workflowSettingsRoutes } from "./routes/workflow-settings.ts";
 import { workflowRoutes } from "./routes/workflows.ts";
@@ -86,6 +87,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
     workflowRunRoutes,
     workflowBacktestRoutes,
     workflowInteractionRoutes,
+    workflowMetricsRoutes,
     webhookSourceRoutes,
     hookRoutes,
     approvalRoutes,
