@@ -91,6 +91,9 @@ const NEEDS: Record<string, Need> = {
   "POST /v1/events/{id}/redrive": "write",
   // A read like GET /v1/runs/{id}: every role and scope may page a run's items.
   "GET /v1/runs/{id}/items": "read",
+  // Metrics (counters, no payloads): every role and scope may read them.
+  "GET /v1/workflows/{id}/metrics": "read",
+  "GET /v1/metrics/workflows": "read",
   "POST /v1/runs/{id}/retry": "write",
   "POST /v1/runs/{id}/cancel": "write",
   "DELETE /v1/waits/{runId}/{stepId}": "write",
