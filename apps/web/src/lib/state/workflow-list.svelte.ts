@@ -1,5 +1,8 @@
-// The workflows list and, where GET /v1/runs answers, each workflow's recent runs.
+// The workflows list and, where GET /v1/runs answers, each workflow's recent runs;
+// its 7-day chart, success rate and p95 come from the metrics the tenant's
+// store counts as runs end (GET /v1/metrics/workflows: one request for the list).
 import { endpoints, messageOf, type Run, type Workflow } from "$lib/api";
+import { type MetricBucket, type MetricSummary, metricEndpoints } from "$lib/api-metrics";
 import { triggerWords } from "$lib/model/trigger-words";
 import { savesSettled } from "./autosave.svelte";
 
@@ -34,6 +37,20 @@ export function statsOf(runs: Run[], now = Date.now()): Map<string, RunStats> {
   return map;
 }
 
+/** Seven empty days, today last (a workflow with no runs this week). */
+export function emptyWeek(now = Date.now()): MetricBucket[] {
+  const today = Math.floor(now / DAY) * DAY;
+  return Array.from({ length: 7 }, (_, i) => ({
+    start: new Date(today - (6 - i) * DAY).toISOString(),
+    runs: 0,
+    succeeded: 0,
+    failed: 0,
+    cancelled: 0,
+    p50Ms: null,
+    p95Ms: null,
+  }));
+}
+
 export class WorkflowList {
   items = $state<Workflow[]>([]);
   loading = $state(true);
@@ -41,6 +58,8 @@ export class WorkflowList {
   query = $state("");
   /** null while GET /v1/runs is not available: the run columns stay hidden. */
   stats = $state<Map<string, RunStats> | null>(null);
+  /** Each workflow's last 7 days; null while the metrics are not available (the column stays hidden). */
+  week = $state<Map<string, MetricSummary> | null>(null);
 
   readonly filtered = $derived.by(() => {
     const q = this.query.trim().toLowerCase();
@@ -62,11 +81,12 @@ export class WorkflowList {
     } finally {
       this.loading = false;
     }
-    try {
-      const runs = await endpoints.runs("limit=200");
-      this.stats = statsOf(runs.items);
-    } catch {
-      this.stats = null;
-    }
+    const [runs, week] = await Promise.allSettled([
+      endpoints.runs("limit=200"),
+      metricEndpoints.all("7d"),
+    ]);
+    this.stats = runs.status === "fulfilled" ? statsOf(runs.value.items) : null;
+    this.week =
+      week.status === "fulfilled" ? new Map(week.value.items.map((m) => [m.workflowId, m])) : null;
   }
 }
