@@ -27,6 +27,7 @@ const def: WorkflowDefinition = {
 };
 
 const amount = (n: number) => [
+  { span: { start: 0, end: 5 }, source: "order", value: { id: "1", amount: n } },
   { span: { start: 0, end: 12 }, source: "order.amount", value: n },
   { span: { start: 0, end: 17 }, source: "order.amount > 50", value: n > 50 },
 ];

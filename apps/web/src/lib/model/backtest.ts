@@ -102,8 +102,10 @@ const PATH = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 export function whyWords(item: BacktestItem, filter: string | undefined): string[] {
   if (!filter || filter.trim() === "") return ["No filter: every event runs."];
   if (item.error) return [`The filter fails on this event: ${item.error.message}`];
-  const reads = item.explain
-    .filter((p) => PATH.test(p.source))
+  const paths = item.explain.filter((p) => PATH.test(p.source));
+  // `order.amount` says more than the `order` it was read from.
+  const reads = paths
+    .filter((p) => !paths.some((q) => q.source.startsWith(`${p.source}.`)))
     .map((p) => `${p.source} is ${p.error ? `an error (${p.error.message})` : describe(p.value)}`);
   if (item.matched) return [`The filter says yes${reads.length ? `: ${reads.join(", ")}` : ""}.`];
   const no = saidNoFromParts(filter, item.explain);
