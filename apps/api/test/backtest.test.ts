@@ -1,7 +1,9 @@
 // Backtest a draft (issue 16, item 4): POST /v1/workflows/:id/backtest
 // dry-runs the draft and the live version over the tenant's past events of
 // the trigger's type, and writes nothing.
+import type { WorkflowDefinition } from "@switchyard/engine";
 import { describe, expect, it } from "vitest";
+import { backtest, type EventSource } from "../src/services/backtest.ts";
 import { addMember, call, eventually, type Json, login, newTenant, storeSql } from "./helpers.ts";
 
 const orders = (filter: string) => ({
@@ -216,5 +218,85 @@ describe("POST /v1/workflows/:id/backtest", () => {
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     expect(res.body).toMatchObject({ liveVersion: null, events: 1, matched: 1, liveMatched: null });
     expect(res.body.items[0].live).toBeNull();
+  });
+});
+
+describe("backtest's bounds (the service, over a stand-in store)", () => {
+  const def = (filter: string, trigger: Json = { event: "order.created" }) =>
+    ({ ...orders(filter), trigger }) as unknown as WorkflowDefinition;
+  /** `n` events newest first, paged as the store pages them (limit + 1). */
+  function fakeStore(rows: Json[]) {
+    const calls: Json[] = [];
+    const store = {
+      async listEvents(_tenant: string, q: Json) {
+        calls.push(q);
+        const from = q.after ? rows.findIndex((r) => r.id === q.after.id) + 1 : 0;
+        return rows
+          .filter((r) => r.type === q.type)
+          .slice(from, from + q.limit + 1)
+          .map((r) => ({ ...r, runs: [] }));
+      },
+    } as unknown as EventSource;
+    return { store, calls };
+  }
+  const row = (i: number, type = "order.created", data: Json = { id: `${i}`, amount: i }) => ({
+    tenantId: "t",
+    id: `e-${String(i).padStart(4, "0")}`,
+    type,
+    data: JSON.stringify(data),
+    changes: null,
+    occurredAt: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(),
+    receivedAt: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(),
+    source: "api",
+    onlyWorkflowId: null,
+  });
+
+  it("pages through the store up to the limit, newest first", async () => {
+    const rows = Array.from({ length: 130 }, (_, i) => row(130 - i));
+    const { store, calls } = fakeStore(rows);
+    const r = await backtest(store, "t", {
+      workflowId: "wf",
+      version: { version: 2, definition: def("order.amount > 50") },
+      live: { version: 1, definition: def("order.amount > 100") },
+      limit: 120,
+    });
+    // Amounts 130 down to 11: 80 are over 50, 30 over 100.
+    expect(r).toMatchObject({ events: 120, matched: 80, liveMatched: 30, truncated: false });
+    expect(r.items[0]!.eventId).toBe("e-0130");
+    expect(calls.length).toBe(3);
+  });
+
+  it("stops at the time budget and says so", async () => {
+    const rows = Array.from({ length: 300 }, (_, i) => row(300 - i));
+    const { store, calls } = fakeStore(rows);
+    let t = 0;
+    const r = await backtest(
+      store,
+      "t",
+      {
+        workflowId: "wf",
+        version: { version: 1, definition: def("order.amount > 50") },
+        live: null,
+        limit: 300,
+      },
+      // Each look at the clock is a few seconds later: the second page is past the budget.
+      () => (t += 3_000),
+    );
+    expect(r.truncated).toBe(true);
+    expect(r.events).toBeLessThan(300);
+    expect(calls.length).toBeLessThan(3);
+  });
+
+  it("tries a schedule's own fired events only", async () => {
+    const fired = (i: number, workflowId: string) =>
+      row(i, "schedule.fired", { scheduleId: "s", workflowId, nominal: "x" });
+    const { store } = fakeStore([fired(3, "wf"), fired(2, "other"), fired(1, "wf")]);
+    const r = await backtest(store, "t", {
+      workflowId: "wf",
+      version: { version: 1, definition: def("true", { schedule: { every: "1h" } }) },
+      live: null,
+      limit: 100,
+    });
+    expect(r).toMatchObject({ eventType: "schedule.fired", events: 2, matched: 2 });
   });
 });
