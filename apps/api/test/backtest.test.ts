@@ -216,7 +216,13 @@ describe("POST /v1/workflows/:id/backtest", () => {
     });
     const res = await call("POST", `/v1/workflows/${id}/backtest`, { key: t.key, body: {} });
     expect(res.status, JSON.stringify(res.body)).toBe(200);
-    expect(res.body).toMatchObject({ liveVersion: null, events: 1, matched: 1, liveMatched: null });
+    expect(res.body).toMatchObject({
+      liveVersion: null,
+      events: 1,
+      matched: 1,
+      liveMatched: null,
+      differ: 0,
+    });
     expect(res.body.items[0].live).toBeNull();
   });
 });

@@ -73,7 +73,7 @@ export interface BacktestResult {
   events: number;
   matched: number;
   liveMatched: number | null;
-  /** Events where the version and the live version answer differently. */
+  /** Events where the version and the live version answer differently (0 without a live one). */
   differ: number;
   truncated: boolean;
   items: BacktestItem[];
@@ -149,7 +149,7 @@ export async function backtest(
     events: items.length,
     matched,
     liveMatched: input.live ? items.filter((i) => i.live?.matched).length : null,
-    differ: input.live ? items.filter((i) => i.matched !== i.live?.matched).length : matched,
+    differ: input.live ? items.filter((i) => i.matched !== i.live?.matched).length : 0,
     truncated,
     items,
   };
