@@ -5,6 +5,7 @@
 import { messageOf } from "$lib/api";
 import { type Backtest, backtestEndpoints } from "$lib/api-backtest";
 import { type BacktestRow, backtestRows, backtestSummary, differWords } from "$lib/model/backtest";
+import { saveOpenDraft } from "./autosave.svelte";
 import { catalog } from "./catalog.svelte";
 import type { Editor } from "./editor.svelte";
 
@@ -33,6 +34,8 @@ export class BacktestState {
     this.running = true;
     try {
       const editor = this.editorOf();
+      // Through the autosave, so two saves of the same draft never race.
+      await saveOpenDraft();
       let wf = editor.workflow;
       // The backtest tries the stored draft: save what is on screen first.
       if (!wf || editor.dirty) wf = await editor.save(false, true);
