@@ -92,6 +92,9 @@ describe("metrics in the builder", () => {
     const chart = row.getByRole("img", { name: /Runs per day for .*the last 7 days/ });
     // Today, the last of the seven days: 3 runs, 1 of them failed.
     expect(await chart.getAttribute("aria-label")).toMatch(/, 3 \(1 failed\)$/);
+    await expectAccessible(page, "workflow list with charts");
+    await row.scrollIntoViewIfNeeded();
+    await shoot(page, "79-workflow-list-charts", false);
   });
 
   it("reads runs, success rate, durations and the failing step by name in the Metrics tab", async () => {
