@@ -282,6 +282,33 @@ describe("GET /v1/workflows/:id/metrics", () => {
     expect((await call("GET", "/v1/metrics/workflows", { key: b.key })).body.items).toEqual([]);
   });
 
+  it("counts a retried run's new end again, and nothing for a stale or repeated word", async () => {
+    const t = await newTenant();
+    const wf = await call("POST", "/v1/workflows", { key: t.key, body: twoSteps });
+    const id = wf.body.id as string;
+    const store = storeFor(env, t.tenantId);
+    const start = Date.now() - 5000;
+    const { base, end, audit } = rows(t.tenantId, id, {
+      id: "run_r",
+      status: "failed",
+      start,
+      ms: 1000,
+      steps: [{ id: "charge", status: "failed", ms: 500 }],
+    });
+    await store.indexRun(t.tenantId, base);
+    await store.indexRun(t.tenantId, end, audit, null);
+    // A stale checkpoint arriving late (seq 3 < 5) changes nothing.
+    await store.indexRun(t.tenantId, { ...end, seq: 3 }, { ...audit, id: "run_r:3" }, null);
+    // Retried: running again (seq 6), then succeeded (seq 7), told twice.
+    await store.indexRun(t.tenantId, { ...base, seq: 6 });
+    const done = { ...end, status: "succeeded", seq: 7, finishedAt: iso(start + 4000) };
+    const doneAudit = { ...audit, id: "run_r:7", status: "succeeded", steps: [] };
+    await store.indexRun(t.tenantId, done, doneAudit, null);
+    await store.indexRun(t.tenantId, done, doneAudit, null);
+    const m = await call("GET", `/v1/workflows/${id}/metrics?window=24h`, { key: t.key });
+    expect(m.body).toMatchObject({ runs: 2, succeeded: 1, failed: 1 });
+  });
+
   it("purges metric rows older than 31 days with the store's retention pass", async () => {
     const t = await newTenant();
     const wf = await call("POST", "/v1/workflows", { key: t.key, body: twoSteps });
