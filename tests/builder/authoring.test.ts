@@ -48,7 +48,7 @@ describe("authoring a workflow in the builder", () => {
     await expect.poll(() => page.getByRole("alert").textContent()).toContain("do not match");
 
     await signIn(page, base, ADMIN, vars.SWITCHYARD_DEMO_PASSWORD ?? "");
-    await page.getByRole("link", { name: "Big order approval", exact: true }).waitFor();
+    await page.getByRole("link", { name: "Big order approval", exact: true }).first().waitFor();
     expect(await page.getByTestId("role").textContent()).toBe("owner");
     await page.getByLabel("Search workflows").fill("payment");
     await expect

@@ -134,28 +134,43 @@ describe("wrangler dev killed with events in flight", () => {
   }, 180_000);
 
   it("keeps runs waiting for an event across a restart: the right event resumes one, the other times out", async () => {
-    const wf = await api("POST", "/v1/workflows", {
-      name: "Quote follow-up",
-      trigger: { event: "quote.sent" },
-      steps: [
-        {
-          id: "accepted",
-          waitFor: {
-            event: "quote.accepted",
-            match: "event.data.quote_id == quote.id",
-            timeout: "8s",
+    // Two workflows, one run each: q-kept waits long (so a slow restart
+    // cannot time it out before its event comes), q-late times out soon
+    // after the restart (its timer survived it).
+    const follow = async (quote: string, timeout: string) => {
+      const wf = await api("POST", "/v1/workflows", {
+        name: `Quote follow-up ${quote}`,
+        trigger: { event: "quote.sent" },
+        filter: `quote.id == "${quote}"`,
+        steps: [
+          {
+            id: "accepted",
+            waitFor: {
+              event: "quote.accepted",
+              match: "event.data.quote_id == quote.id",
+              timeout,
+            },
+            onTimeout: [{ id: "remind", delay: "1s" }],
           },
-          onTimeout: [{ id: "remind", delay: "1s" }],
-        },
-      ],
-    });
-    expect(wf.status).toBe(201);
+        ],
+      });
+      expect(wf.status).toBe(201);
+      return wf.body.id as string;
+    };
+    const workflows = [await follow("q-kept", "600s"), await follow("q-late", "8s")];
     for (const id of ["q-kept", "q-late"]) {
       expect((await api("POST", "/v1/events", { type: "quote.sent", data: { id } })).status).toBe(
         202,
       );
     }
-    const runsOf = () => api("GET", `/v1/runs?workflowId=${wf.body.id}&limit=10`);
+    const runsOf = async () => {
+      const lists = await Promise.all(
+        workflows.map((id) => api("GET", `/v1/runs?workflowId=${id}&limit=10`)),
+      );
+      // Each event also made a filtered run in the other workflow: not ours.
+      const items = lists.flatMap((l) => l.body.items).filter((x: Json) => x.status !== "filtered");
+      return { status: 200, body: { items } };
+    };
     await eventually(
       runsOf,
       (r) => r.body.items.length === 2 && r.body.items.every((x: Json) => x.status === "waiting"),
@@ -181,6 +196,7 @@ describe("wrangler dev killed with events in flight", () => {
     // One resumed by its own quote's event; the other's timeout ran its branch.
     expect(outputs.filter((o: Json) => o.type === "quote.accepted")).toHaveLength(1);
     expect(outputs.filter((o: Json) => o.timedOut === true)).toHaveLength(1);
-    expect((await api("GET", `/v1/waits?workflowId=${wf.body.id}`)).body.items).toEqual([]);
+    for (const id of workflows)
+      expect((await api("GET", `/v1/waits?workflowId=${id}`)).body.items).toEqual([]);
   }, 180_000);
 });
