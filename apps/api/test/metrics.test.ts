@@ -262,6 +262,28 @@ describe("GET /v1/workflows/:id/metrics", () => {
     ]);
   });
 
+  it("counts a run whose filter fails (it ends while matching) as failed, and a filtered one not at all", async () => {
+    const t = await newTenant();
+    const wf = await call("POST", "/v1/workflows", {
+      key: t.key,
+      body: { ...twoSteps, filter: "order.amount > 10" },
+    });
+    const id = wf.body.id as string;
+    for (const data of [{ amount: "lots" }, { amount: 5 }]) {
+      const sent = await call("POST", "/v1/events", {
+        key: t.key,
+        body: { type: "order.created", data },
+      });
+      expect(sent.status).toBe(202);
+    }
+    await eventually(
+      () => call("GET", `/v1/runs?workflowId=${id}`, { key: t.key }),
+      (r) => r.body.items.length === 2,
+    );
+    const m = await call("GET", `/v1/workflows/${id}/metrics?window=24h`, { key: t.key });
+    expect(m.body).toMatchObject({ runs: 1, succeeded: 0, failed: 1 });
+  });
+
   it("refuses an unknown window (400) and another tenant's workflow (404)", async () => {
     const a = await newTenant();
     const b = await newTenant();

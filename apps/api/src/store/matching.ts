@@ -25,6 +25,7 @@ import { pendingPauseIds } from "./auto-pause.ts";
 import type { StoreDb } from "./db.ts";
 import type { EventRow } from "./events.ts";
 import { DEFAULT_FAN_OUT_RUNS } from "./limits.ts";
+import { noteRunMetrics } from "./metrics.ts";
 import { run } from "./raw.ts";
 import { appendRunAudit, hasRun, runAuditRecord, runIndexRow, upsertRun } from "./runs.ts";
 import { liveWorkflows } from "./schema.ts";
@@ -264,9 +265,15 @@ export async function matchOne(
     // A filter that failed fails the run: it counts for the workflow's alerts, once.
     const end = known ? null : runEndOf(settled, at);
     writes.push((w) => {
-      upsertRun(w, runIndexRow(tenantId, settled, at, false));
-      appendRunAudit(w, tenantId, runAuditRecord(settled));
-      if (end) noteRunEndAll(w, tenantId, end);
+      const row = runIndexRow(tenantId, settled, at, false);
+      const audit = runAuditRecord(settled);
+      upsertRun(w, row);
+      appendRunAudit(w, tenantId, audit);
+      if (end) {
+        noteRunEndAll(w, tenantId, end);
+        // A run whose filter failed ends here: it counts in the workflow's metrics as failed.
+        noteRunMetrics(w, tenantId, undefined, row, audit, now);
+      }
     });
     if (m.decision === MatchDecision.suppressed) suppressed.push({ runId, m });
   }
