@@ -89,7 +89,7 @@ export { idempotencyKey, timerId } from "./run/attempts.ts";
 export type { Compatibility, DifferingStep } from "./run/compat.ts";
 export { checkRetryCompatibility } from "./run/compat.ts";
 export type { CreateRunParams } from "./run/create-run.ts";
-export { createRun } from "./run/create-run.ts";
+export { createRun, STEP_STATE_DEFAULTS } from "./run/create-run.ts";
 export type {
   AdvanceResult,
   Command,

@@ -12,7 +12,13 @@
 //   output is over MAX_STEP_OUTPUT_BYTES, or that takes the run's steps
 //   over MAX_RUN_STATE_BYTES, fails as `state_too_large` (the shell checks
 //   before the engine sees the output).
-import type { Command, RunInput, RunState, StepState } from "@switchyard/engine";
+import {
+  type Command,
+  type RunInput,
+  type RunState,
+  STEP_STATE_DEFAULTS,
+  type StepState,
+} from "@switchyard/engine";
 import { sha256Hex } from "../lib/crypto.ts";
 import type { Lane } from "../store/limits.ts";
 import type { OwedEntry } from "../store/run-log.ts";
@@ -265,19 +271,7 @@ export class RunStorage {
 }
 
 /** A step's members at their usual value: a row leaves them out (a long loop keeps many rows). */
-const STEP_DEFAULTS = {
-  action: null,
-  attempt: 0,
-  attemptsInRound: 0,
-  retryAt: null,
-  startedAt: null,
-  finishedAt: null,
-  input: null,
-  output: null,
-  error: null,
-  branch: null,
-  earlyDecision: null,
-} as const satisfies Partial<StepState>;
+const STEP_DEFAULTS = STEP_STATE_DEFAULTS;
 
 /**
  * A step's row: its state without its id (the row's key) and without the

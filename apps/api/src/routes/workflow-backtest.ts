@@ -78,12 +78,9 @@ const BacktestResult = z
     events: z.number().int(),
     matched: z.number().int(),
     liveMatched: z.number().int().nullable(),
-    differ: z
-      .number()
-      .int()
-      .openapi({
-        description: "Events the two versions answer differently (0 without a live version)",
-      }),
+    differ: z.number().int().openapi({
+      description: "Events the two versions answer differently (0 without a live version)",
+    }),
     truncated: z.boolean().openapi({
       description: `Stopped early at the time (${BACKTEST_TIME_MS} ms) or size budget: fewer events than asked`,
     }),

@@ -61,17 +61,23 @@ export function freshStep(step: Step): StepState {
   return {
     id: step.id,
     kind: stepKind(step),
-    action: "action" in step ? step.action : null,
     status: StepStatus.pending,
-    attempt: 0,
-    attemptsInRound: 0,
-    retryAt: null,
-    startedAt: null,
-    finishedAt: null,
-    input: null,
-    output: null,
-    error: null,
-    branch: null,
-    earlyDecision: null,
+    ...STEP_STATE_DEFAULTS,
+    action: "action" in step ? step.action : null,
   };
 }
+
+/** A step state's members before anything happened to it (besides its id, kind and status). */
+export const STEP_STATE_DEFAULTS = {
+  action: null,
+  attempt: 0,
+  attemptsInRound: 0,
+  retryAt: null,
+  startedAt: null,
+  finishedAt: null,
+  input: null,
+  output: null,
+  error: null,
+  branch: null,
+  earlyDecision: null,
+} as const satisfies Partial<StepState>;

@@ -9,6 +9,7 @@ import { LOOP_DEFAULTS } from "../definition/limits.ts";
 import type { ForEachStep, ItemFailurePolicy, Step } from "../definition/types.ts";
 import { cachedProgram } from "../matching/filter.ts";
 import { failStep, succeedStep } from "./attempts.ts";
+import { STEP_STATE_DEFAULTS } from "./create-run.ts";
 import type { Draft } from "./draft.ts";
 import { ITEM_KIND, instanceId, parseInstanceId } from "./instances.ts";
 import { exprStepError } from "./render.ts";
@@ -204,22 +205,8 @@ function readList(d: Draft, step: ForEachStep): unknown[] | StepError {
 }
 
 function itemState(id: string, value: unknown): StepState {
-  return {
-    id,
-    kind: ITEM_KIND,
-    action: null,
-    status: StepStatus.pending,
-    attempt: 0,
-    attemptsInRound: 0,
-    retryAt: null,
-    startedAt: null,
-    finishedAt: null,
-    input: value === undefined ? null : value,
-    output: null,
-    error: null,
-    branch: null,
-    earlyDecision: null,
-  };
+  const input = value === undefined ? null : value;
+  return { id, kind: ITEM_KIND, status: StepStatus.pending, ...STEP_STATE_DEFAULTS, input };
 }
 
 /** The failed share (in %) above which the loop fails; null: any failure (stop, continue). */
