@@ -105,7 +105,6 @@ export type { LoopItem } from "./run/instances.ts";
 export {
   ITEM_KIND,
   instanceId,
-  instanceOrder,
   loopItems,
   parseInstanceId,
   stepAt,

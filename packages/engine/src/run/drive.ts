@@ -190,10 +190,8 @@ function runningIn(d: Draft, ids: readonly string[], path: readonly number[]): b
     if (step === undefined) continue;
     if (step.kind === "action" && step.status === StepStatus.running) return true;
     if (step.kind !== "forEach" || step.loop === undefined) continue;
-    const body = d.plan.order.filter((b) => d.plan.loops.get(b)?.at(path.length) === id);
-    const depth = path.length + 1;
-    const own = body.filter((b) => d.plan.loops.get(b)?.length === depth);
-    for (const index of step.loop.active) if (runningIn(d, own, [...path, index])) return true;
+    const body = d.plan.body.get(id) ?? [];
+    for (const index of step.loop.active) if (runningIn(d, body, [...path, index])) return true;
   }
   return false;
 }

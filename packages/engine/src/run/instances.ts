@@ -75,12 +75,7 @@ export function loopItems(state: RunState, loopInstance: string): LoopItem[] {
   const parsed = parseInstanceId(loopInstance);
   const loop = state.steps[loopInstance]?.loop;
   if (parsed === null || loop === undefined || loop === null) return [];
-  const plan = planOf(state.definition);
-  const depth = parsed.path.length + 1;
-  const body = plan.order.filter((id) => {
-    const chain = plan.loops.get(id)!;
-    return chain.length === depth && chain[depth - 1] === parsed.stepId;
-  });
+  const body = planOf(state.definition).body.get(parsed.stepId) ?? [];
   const out: LoopItem[] = [];
   for (let index = 0; index < loop.total; index++) {
     const path = [...parsed.path, index];
@@ -94,28 +89,6 @@ export function loopItems(state: RunState, loopInstance: string): LoopItem[] {
       steps: body.map((b) => instanceId(b, path)).filter((s) => state.steps[s] !== undefined),
     });
   }
-  return out;
-}
-
-/**
- * Every step and item id of a run in document order: a loop, then each of
- * its items followed by that item's steps (the API's flat `steps`).
- */
-export function instanceOrder(state: RunState): string[] {
-  const plan = planOf(state.definition);
-  const out: string[] = [];
-  const visit = (ids: readonly string[]): void => {
-    for (const id of ids) {
-      if (state.steps[id] === undefined) continue;
-      out.push(id);
-      for (const item of loopItems(state, id)) {
-        out.push(item.id);
-        visit(item.steps);
-      }
-    }
-  };
-  // Steps inside loops come through their items; a nested loop's items through its instance.
-  visit(plan.top.filter((id) => state.steps[id] !== undefined));
   return out;
 }
 

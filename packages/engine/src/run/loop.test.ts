@@ -3,7 +3,7 @@ import { Driver, definition, orderEvent, T0 } from "../../test/fixtures.ts";
 import type { Step } from "../definition/types.ts";
 import { validateDefinition } from "../definition/validate.ts";
 import { dryRun } from "../dry-run/dry-run.ts";
-import { instanceOrder, loopItems } from "./instances.ts";
+import { loopItems } from "./instances.ts";
 
 const lines = [
   { sku: "A", qty: 1 },
@@ -86,15 +86,10 @@ describe("advance: forEach", () => {
     });
     // Later steps read the loop's results.
     expect(run.dispatches()[0]).toMatchObject({ stepId: "tell", config: { body: 3 } });
-    expect(instanceOrder(run.state)).toEqual([
-      "each",
-      "each[0]",
-      "reserve[0]",
-      "each[1]",
-      "reserve[1]",
-      "each[2]",
-      "reserve[2]",
-      "tell",
+    expect(loopItems(run.state, "each").map((i) => [i.id, ...i.steps])).toEqual([
+      ["each[0]", "reserve[0]"],
+      ["each[1]", "reserve[1]"],
+      ["each[2]", "reserve[2]"],
     ]);
   });
 

@@ -227,14 +227,8 @@ function halted(p: LoopProgress, policy: ItemFailurePolicy): boolean {
 
 /** The body's steps (of this item, not of loops inside it) by id. */
 function bodyInstances(d: Draft, step: ForEachStep, itemPath: readonly number[]) {
-  const depth = itemPath.length;
-  const loopId = parseInstanceId(step.id)?.stepId;
-  return d.plan.order
-    .filter((id) => {
-      const chain = d.plan.loops.get(id)!;
-      return chain.length === depth && chain[depth - 1] === loopId;
-    })
-    .map((id) => ({ id, instance: d.state.steps[instanceId(id, itemPath)] }));
+  const body = d.plan.body.get(parseInstanceId(step.id)?.stepId ?? step.id) ?? [];
+  return body.map((id) => ({ id, instance: d.state.steps[instanceId(id, itemPath)] }));
 }
 
 /** An item's result: what each of its steps gave, by step id. */

@@ -12,6 +12,8 @@ export interface Plan {
   loops: Map<string, string[]>;
   /** The steps outside every loop: a run holds a state for each from the start. */
   top: string[];
+  /** Each loop's own steps (nested ones included, not those of loops inside it), in document order. */
+  body: Map<string, string[]>;
 }
 
 const plans = new WeakMap<WorkflowDefinition, Plan>();
@@ -30,11 +32,18 @@ export function planOf(definition: WorkflowDefinition): Plan {
         parent !== undefined && isForEachStep(parent) ? [...outer, parent.id] : outer,
       );
     }
+    const order = flat.map((v) => v.step.id);
+    const body = new Map<string, string[]>();
+    for (const id of order) {
+      const loop = loops.get(id)!.at(-1);
+      if (loop !== undefined) body.set(loop, [...(body.get(loop) ?? []), id]);
+    }
     plan = {
       byId,
-      order: flat.map((v) => v.step.id),
+      order,
       loops,
-      top: flat.map((v) => v.step.id).filter((id) => loops.get(id)!.length === 0),
+      top: order.filter((id) => loops.get(id)!.length === 0),
+      body,
     };
     plans.set(definition, plan);
   }
