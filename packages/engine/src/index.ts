@@ -128,6 +128,7 @@ export {
   StepStatus,
   TimerPurpose,
 } from "./run/state.ts";
+export * from "./flow/index.ts";
 export { describeSchedule } from "./schedule/describe.ts";
 export { nextOccurrences, occurrencesBefore, occurrencesBetween } from "./schedule/occurrences.ts";
 export type { ScheduleEventData } from "./schedule/plan.ts";

@@ -36,6 +36,10 @@ export function normalizeDefinition(definition: WorkflowDefinition): WorkflowDef
     trigger: out.trigger,
     ...(out.filter !== undefined ? { filter: out.filter } : {}),
     steps: out.steps,
+    // Flow control sits beside the trigger (DESIGN.md); kept as given.
+    ...(definition.concurrency !== undefined ? { concurrency: definition.concurrency } : {}),
+    ...(definition.throttle !== undefined ? { throttle: definition.throttle } : {}),
+    ...(definition.debounce !== undefined ? { debounce: definition.debounce } : {}),
   };
 }
 

@@ -6,6 +6,7 @@
 //   JSON Schema consumers. Expressions, templates, action configs and
 //   cross-step rules are validate.ts's work, not this schema's.
 import { z } from "zod";
+import { flowShape } from "../flow/spec.ts";
 import { scheduleTriggerSchema } from "../schedule/validate.ts";
 import { formatDuration, parseDuration } from "../util/duration.ts";
 import {
@@ -165,6 +166,8 @@ export const definitionShape = z.strictObject({
   }),
   filter: expressionSchema.optional(),
   steps: z.array(z.unknown()).min(1, { message: "a workflow needs at least one step" }),
+  // Flow control (flow/spec.ts); keys and cross-field rules: flowProblems.
+  ...flowShape,
 });
 
 /** The whole recursive step schema (structure only). */

@@ -1,6 +1,7 @@
 // The workflow definition (shared/DESIGN.md, "The workflow definition").
 // Hand-written types so the recursive step union stays readable; the zod
 // schemas in schema.ts are checked against them.
+import type { ConcurrencySpec, DebounceSpec, ThrottleSpec } from "../flow/spec.ts";
 import { SCHEDULE_EVENT_TYPE } from "../schedule/plan.ts";
 import type { ScheduleTrigger } from "../schedule/types.ts";
 
@@ -120,6 +121,12 @@ export interface WorkflowDefinition {
   trigger: Trigger;
   filter?: string;
   steps: Step[];
+  /** Flow control (flow/spec.ts): at most `limit` runs at once per key. */
+  concurrency?: ConcurrencySpec;
+  /** Flow control: at most `limit` starts per `period` per key. */
+  throttle?: ThrottleSpec;
+  /** Flow control: one run per burst of events for a key. */
+  debounce?: DebounceSpec;
 }
 
 /** The kind of a (valid) step, from the one kind key it carries. */

@@ -2,6 +2,7 @@
 // path, so the builder can mark them all and the API answers 422 once.
 import type { z } from "zod";
 import { actionNames, getAction } from "../catalogue/registry.ts";
+import { flowProblems } from "../flow/spec.ts";
 import { SCHEDULE_EVENT_TYPE } from "../schedule/plan.ts";
 import { validateSchedule } from "../schedule/validate.ts";
 import { isPlainObject, utf8Length } from "../util/json.ts";
@@ -109,6 +110,8 @@ export function validateDefinition(input: unknown): ValidationResult {
     loopOf: walker.loopOf,
     loops: [],
   };
+  // Flow-control keys are rendered before the run: they read the trigger event only.
+  problems.push(...flowProblems(input, firstSegment));
   if (typeof input.filter === "string" && input.filter.length > 0) {
     checkExpression(input.filter, "filter", { ...scope, isFilter: true }, problems);
   }
