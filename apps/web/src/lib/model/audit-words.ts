@@ -84,6 +84,10 @@ export function subjectWords(e: AuditLine, names: AuditNames): SubjectWords {
     return { text: name ? `API key “${name}”` : "an API key", href: null };
   }
   if (s.startsWith("apr_")) return { text: "An approval", href: `/approvals/${s}` };
+  // A tracked job: the bulk retry of many failed runs (issue 16, item 3).
+  if (e.type === "runs.bulk_retry_started" || e.type === "job.cancelled" || s.startsWith("job_")) {
+    return { text: "A retry of many failed runs", href: null };
+  }
   if (e.type === "record.changed") {
     const slash = s.indexOf("/");
     const [type, id] = [s.slice(0, slash), s.slice(slash + 1)];

@@ -55,6 +55,8 @@ export const AUDIT_TYPE_WORDS: Record<string, string> = {
   "run.suppressed": "Run stopped by the loop guard",
   "run.retried": "Run retried",
   "run.cancelled": "Run cancelled",
+  "runs.bulk_retry_started": "Many failed runs retried at once",
+  "job.cancelled": "Retry of many runs stopped",
   "wait.cancelled": "Stopped waiting for an event",
   "approval.decided": "Approval decided",
   "record.changed": "Record changed by a workflow",

@@ -36,6 +36,9 @@ export class RunList {
   workflowId = $state("");
   status = $state("");
   period = $state("");
+  /** The runs of one failure group (the Failures view's "See runs"), and of one failing step. */
+  errorGroup = $state("");
+  stepId = $state("");
   /** The event field searched for, and the value it should have. */
   field = $state("");
   value = $state("");
@@ -55,11 +58,19 @@ export class RunList {
     const q = new URLSearchParams({ limit: "50" });
     if (this.workflowId) q.set("workflowId", this.workflowId);
     if (this.status) q.set("status", this.status);
-    const p = PERIODS.find((x) => x.value === this.period);
-    if (p?.ms) q.set("since", new Date(Date.now() - p.ms).toISOString());
+    const since = this.since();
+    if (since) q.set("since", since);
+    if (this.errorGroup) q.set("errorGroup", this.errorGroup);
+    if (this.stepId) q.set("stepId", this.stepId);
     if (this.search) q.set("q", this.search);
     if (cursor) q.set("cursor", cursor);
     return q.toString();
+  }
+
+  /** The start of the chosen period, now. */
+  since(): string | undefined {
+    const p = PERIODS.find((x) => x.value === this.period);
+    return p?.ms ? new Date(Date.now() - p.ms).toISOString() : undefined;
   }
 
   /** Reads filters from the URL, so a link can share a filtered view. */
@@ -67,6 +78,8 @@ export class RunList {
     this.workflowId = params.get("workflowId") ?? "";
     this.status = params.get("status") ?? "";
     this.period = params.get("period") ?? "";
+    this.errorGroup = params.get("errorGroup") ?? "";
+    this.stepId = params.get("stepId") ?? "";
     this.field = params.get("field") ?? "";
     this.value = params.get("value") ?? "";
   }
@@ -76,6 +89,8 @@ export class RunList {
     if (this.workflowId) q.set("workflowId", this.workflowId);
     if (this.status) q.set("status", this.status);
     if (this.period) q.set("period", this.period);
+    if (this.errorGroup) q.set("errorGroup", this.errorGroup);
+    if (this.stepId) q.set("stepId", this.stepId);
     if (this.field && this.value.trim()) {
       q.set("field", this.field);
       q.set("value", this.value.trim());

@@ -1,0 +1,241 @@
+// Failure groups and bulk retry in the builder's words (issue 16, items 2 and
+// 3), checked without a browser: a group's line, the preview's sentences
+// (what is sent, changed or called again, and what the delivery ledger and
+// the effect markers keep from happening twice), the version choices and the
+// job's progress and ending (the browser test: bulk-retry.test.ts).
+import { describe, expect, it } from "vitest";
+import type { BulkPreview, Job } from "../../apps/web/src/lib/api-bulk-retry.ts";
+import { selectionQuery } from "../../apps/web/src/lib/api-bulk-retry.ts";
+import {
+  groupHeadline,
+  groupMessage,
+  incompatibleHeading,
+  jobFraction,
+  jobProgress,
+  jobRunning,
+  jobSummary,
+  previewSentences,
+  retryGroupLabel,
+  seenWords,
+  tooManyWords,
+  versionOf,
+  versionOptions,
+  versionWords,
+  wouldFailHeading,
+} from "../../apps/web/src/lib/model/bulk-retry-words.ts";
+
+function preview(over: Partial<BulkPreview> = {}): BulkPreview {
+  return {
+    runs: 42,
+    steps: { again: 42, kept: 3, firstTime: 0 },
+    effects: {},
+    deduplicated: {},
+    webhookCalls: { calls: 0, originalIds: 0 },
+    wouldFailAgain: 0,
+    wouldFailAgainRuns: [],
+    incompatible: [],
+    incompatibleCount: 0,
+    limit: 1000,
+    ...over,
+  };
+}
+
+function job(over: Partial<Job> = {}): Job {
+  return {
+    id: "job_1",
+    kind: "bulk_retry",
+    status: "running",
+    total: 42,
+    done: 0,
+    failed: 0,
+    ...over,
+  };
+}
+
+describe("failure groups in words", () => {
+  it("says which step failed how often, by its name", () => {
+    expect(groupHeadline({ count: 42 }, "Send to ERP")).toBe("Send to ERP failed 42 times");
+    expect(groupHeadline({ count: 1 }, "Send to ERP")).toBe("Send to ERP failed once");
+    expect(retryGroupLabel(42)).toBe("Retry these 42 runs");
+    expect(retryGroupLabel(1)).toBe("Retry this run");
+  });
+
+  it("writes what differs from run to run as …, and keeps the status and the server", () => {
+    expect(groupMessage("ERP answered 503 for order <n>", "ERP answered 503 for order 4411")).toBe(
+      "ERP answered 503 for order …",
+    );
+    expect(
+      groupMessage(
+        "http://<n>.<n>:<n> answered 500: ERP is down for order <n>",
+        "http://127.0.0.1:43123 answered 500: ERP is down for order 1042",
+      ),
+    ).toBe("http://127.0.0.1:43123 answered 500: ERP is down for order …");
+    // An id in several pieces reads as one thing that differs.
+    expect(groupMessage("no customer <id>-<n>", "no customer cus_9f3a2b-17")).toBe("no customer …");
+    // Quoted text the API wrote as "…" still lines up with the example.
+    expect(groupMessage('field "…" missing in order <n>', 'field "sku" missing in order 77')).toBe(
+      'field "…" missing in order …',
+    );
+    // Without placeholders, the message as it is; an example that does not line up costs only the values.
+    expect(groupMessage("The ERP is down", "The ERP is down")).toBe("The ERP is down");
+    expect(groupMessage("order <n> failed", "something else")).toBe("order … failed");
+  });
+
+  it("says when the group was first and last seen, with the time written by the caller", () => {
+    const time = (iso: string) => iso.slice(11, 16);
+    expect(
+      seenWords(
+        { count: 42, firstSeen: "2026-12-06T01:12:00Z", lastSeen: "2026-12-06T03:40:00Z" },
+        time,
+      ),
+    ).toBe("first 01:12, last 03:40");
+    expect(
+      seenWords(
+        { count: 1, firstSeen: "2026-12-06T01:12:00Z", lastSeen: "2026-12-06T01:12:00Z" },
+        time,
+      ),
+    ).toBe("at 01:12");
+  });
+});
+
+describe("the bulk-retry preview in sentences", () => {
+  it("tells the story of the overnight ERP outage", () => {
+    const words = previewSentences(
+      preview({
+        effects: { send_email: 38, call_webhook: 42 },
+        deduplicated: { send_email: 4, update_record: 42 },
+        webhookCalls: { calls: 42, originalIds: 42 },
+      }),
+      { webhook: "“Send to ERP”" },
+    );
+    expect(words).toEqual([
+      "Retrying 42 runs will: send 38 emails again (4 already sent are not sent twice), change no record twice (42 already changed are kept), call “Send to ERP” 42 times again with the same webhook ids so the receiver can spot repeats.",
+      "3 steps already done are kept.",
+    ]);
+  });
+
+  it("counts one of a kind in the singular and names unknown actions by their title", () => {
+    const words = previewSentences(
+      preview({
+        runs: 1,
+        steps: { again: 1, kept: 1, firstTime: 1 },
+        effects: { send_sms: 1, notify_user: 1, publish_invoice: 2 },
+        deduplicated: { send_sms: 1 },
+        webhookCalls: { calls: 1, originalIds: 1 },
+      }),
+      { action: (a) => (a === "publish_invoice" ? "Publish the invoice" : undefined) },
+    );
+    expect(words[0]).toBe(
+      "Retrying 1 run will: send 1 text message again (1 already sent is not sent twice), send 1 notification, run “Publish the invoice” twice again, call a webhook once again with the same webhook ids so the receiver can spot repeats.",
+    );
+    expect(words[1]).toBe(
+      "1 step already done is kept; 1 step that never ran runs for the first time.",
+    );
+  });
+
+  it("tells webhook calls that were never made apart from repeats", () => {
+    const some = previewSentences(preview({ webhookCalls: { calls: 10, originalIds: 4 } }));
+    expect(some[0]).toBe(
+      "Retrying 42 runs will: call webhooks 10 times (4 of them again, with the same webhook ids so the receiver can spot repeats).",
+    );
+    const none = previewSentences(preview({ webhookCalls: { calls: 3, originalIds: 0 } }));
+    expect(none[0]).toBe(
+      "Retrying 42 runs will: call webhooks 3 times, none of them called before.",
+    );
+  });
+
+  it("says so when nothing outside is touched, and when nothing matches", () => {
+    expect(previewSentences(preview({ steps: { again: 42, kept: 0, firstTime: 0 } }))).toEqual([
+      "Retrying 42 runs will send, change or call nothing outside Switchyard again.",
+    ]);
+    expect(previewSentences(preview({ runs: 0 }))).toEqual([
+      "No failed run matches this choice: there is nothing to retry.",
+    ]);
+  });
+
+  it("changes records once: never twice", () => {
+    const words = previewSentences(
+      preview({ effects: { update_record: 5 }, deduplicated: { update_record: 2 } }),
+    );
+    expect(words[0]).toBe(
+      "Retrying 42 runs will: change 5 records, none of them twice (2 already changed are kept).",
+    );
+  });
+
+  it("heads the runs that would fail again and those that cannot move", () => {
+    expect(wouldFailHeading(0)).toBe("");
+    expect(wouldFailHeading(1)).toBe("1 run would fail the same way:");
+    expect(wouldFailHeading(4)).toBe("4 runs would fail the same way:");
+    expect(incompatibleHeading(2, "the live version (v7)")).toBe(
+      "2 runs cannot move to the live version (v7), because steps they already finished are different there:",
+    );
+    expect(tooManyWords(1000)).toBe(
+      "More than 1,000 failed runs match: choose one workflow, a shorter time or one failure group, and retry those first.",
+    );
+  });
+});
+
+describe("the version a bulk retry runs on", () => {
+  it("offers each run's own, the live one and the saved ones for one workflow", () => {
+    expect(versionOptions(7, [5, 7, 6])).toEqual([
+      { value: "own", label: "the version each run started with" },
+      { value: "live", label: "the live version (v7)" },
+      { value: "6", label: "version 6" },
+      { value: "5", label: "version 5" },
+    ]);
+    expect(versionOptions(null, [], true)).toEqual([
+      { value: "own", label: "the version each run started with" },
+      { value: "live", label: "each workflow's live version" },
+    ]);
+    expect(versionOptions(null)).toEqual([
+      { value: "own", label: "the version each run started with" },
+    ]);
+  });
+
+  it("turns a choice into the request's version, and into words", () => {
+    expect(versionOf("own")).toBeUndefined();
+    expect(versionOf("live")).toBe("live");
+    expect(versionOf("5")).toBe(5);
+    expect(versionWords("live", 7)).toBe("the live version (v7)");
+    expect(versionWords("5", 7)).toBe("version 5");
+    expect(versionWords("own", 7)).toBe("the version each run started with");
+  });
+
+  it("puts a selection's filters in a query, leaving out what is not chosen", () => {
+    expect(selectionQuery({ workflowId: "wf_1", errorGroup: "fg_2", since: "" })).toBe(
+      "workflowId=wf_1&errorGroup=fg_2",
+    );
+  });
+});
+
+describe("the job in words", () => {
+  it("shows progress with the runs that could not be retried", () => {
+    expect(jobProgress(job({ done: 17 }))).toBe("Retried 17 of 42");
+    expect(jobProgress(job({ done: 17, failed: 1 }))).toBe(
+      "Retried 17 of 42 · 1 could not be retried",
+    );
+    expect(jobProgress(job({ done: 3, skipped: 2 }))).toBe(
+      "Retried 3 of 42 · 2 skipped (no longer failed)",
+    );
+    expect(jobFraction(job({ done: 17, failed: 1, skipped: 3 }))).toBeCloseTo(21 / 42);
+    expect(jobFraction(job({ total: 0, status: "succeeded" }))).toBe(1);
+  });
+
+  it("sums up how it ended", () => {
+    expect(jobRunning(job({ status: "queued" }))).toBe(true);
+    expect(jobRunning(job({ status: "cancelled" }))).toBe(false);
+    expect(jobSummary(job({ status: "queued" }))).toBe("Waiting to start: 42 runs to retry.");
+    expect(jobSummary(job({ status: "succeeded", done: 41, failed: 1 }))).toBe(
+      "Done: retried 41 of 42 runs; 1 could not be retried.",
+    );
+    expect(jobSummary(job({ status: "cancelled", done: 10, failed: 2 }))).toBe(
+      "Stopped: retried 10 of 42 runs; 2 could not be retried; 30 were not retried.",
+    );
+    expect(jobSummary(job({ status: "succeeded", done: 40, skipped: 2 }))).toBe(
+      "Done: retried 40 of 42 runs; 2 runs no longer failed and were left alone.",
+    );
+    expect(jobSummary(job({ status: "failed", done: 5 }))).toBe(
+      "The retry stopped on a problem after 5 of 42 runs. Try again, or retry the rest one by one.",
+    );
+  });
+});
