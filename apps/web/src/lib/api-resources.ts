@@ -124,6 +124,8 @@ export interface TenantSettings {
   locale: string;
   /** Days run history (events, runs, step data) is kept, 1 to 400. */
   retentionDays: number;
+  /** At most this many runs of the workspace run at once, 1 to 1000 (default 100); the rest wait (issue 16). */
+  maxRunningRuns?: number;
   /** Every member signs in with two steps (single sign-on: the identity provider's). */
   require2fa: boolean;
   /** Failure alerts of workflows that do not choose their own. */

@@ -224,6 +224,19 @@ export interface Causation {
   depth: number;
 }
 
+/** Why a queued run has not started (flow control, issue 16). */
+export interface WaitingFor {
+  reason: "concurrency" | "throttle" | "debounce" | "tenant_limit";
+  /** The key's value the run waits under ("c-17"); null for the whole workflow. */
+  key: string | null;
+  /** Runs ahead of it in its line. */
+  ahead: number;
+  /** When it may start (throttle, debounce), if known. */
+  until: string | null;
+  /** The reason in words: "3 runs for customer c-17 ahead". */
+  message: string;
+}
+
 export interface Run {
   id: string;
   workflowId: string;
@@ -236,6 +249,8 @@ export interface Run {
   error?: StepError | null;
   filter?: { expression: string | null; result: unknown; error?: unknown } | null;
   suppression?: { reason: string; message: string } | null;
+  /** Why a `waiting` run has not started (flow control, issue 16). */
+  waitingFor?: WaitingFor | null;
   causation?: Causation | null;
   steps: RunStep[];
   test?: boolean;

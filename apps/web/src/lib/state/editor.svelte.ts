@@ -93,7 +93,10 @@ export class Editor {
           ? "filter"
           : p.path.startsWith("trigger")
             ? "trigger"
-            : "workflow");
+            : // "How often it runs" (issue 16): the trigger's panel shows these.
+              /^(concurrency|throttle|debounce)\b/.test(p.path)
+              ? "flow"
+              : "workflow");
       map.set(key, [...(map.get(key) ?? []), { rest, message: p.message }]);
     }
     return map;

@@ -230,6 +230,9 @@ export class Providers {
   }
 }
 
+/** How many runs of a workspace may run at once (the API's bounds, issue 16). */
+export const MAX_RUNNING_RUNS = { min: 1, max: 1000, default: 100 } as const;
+
 /** How many days run history may be kept (the API's bounds). */
 export const RETENTION_DAYS = { min: 1, max: 400 } as const;
 
@@ -251,6 +254,8 @@ export class WorkspaceSettings {
   /** `null` while the number field is empty. */
   retentionDays = $state<number | null>(null);
   timezone = $state("UTC");
+  /** The workspace's cap on runs running at once (issue 16); `null` while the field is empty. */
+  maxRunningRuns = $state<number | null>(null);
   readonly zones = $derived(timeZones(this.current?.timezone));
   /** Saving would delete history that is kept today. */
   readonly shortens = $derived(
@@ -282,9 +287,19 @@ export class WorkspaceSettings {
       this.error = `Keep run history for ${RETENTION_DAYS.min} to ${RETENTION_DAYS.max} whole days.`;
       return;
     }
+    const cap = this.maxRunningRuns;
+    const capOffered = this.current?.maxRunningRuns !== undefined;
+    if (
+      capOffered &&
+      (cap === null || !Number.isInteger(cap) || cap < MAX_RUNNING_RUNS.min || cap > MAX_RUNNING_RUNS.max)
+    ) {
+      this.error = `Allow ${MAX_RUNNING_RUNS.min} to ${MAX_RUNNING_RUNS.max} runs running at once.`;
+      return;
+    }
     // Only what changed is sent: the audit log then names just that.
     const body: Partial<TenantSettings> = {};
     if (days !== this.current?.retentionDays) body.retentionDays = days;
+    if (capOffered && cap !== null && cap !== this.current?.maxRunningRuns) body.maxRunningRuns = cap;
     if (this.timezone !== this.current?.timezone) body.timezone = this.timezone;
     if (!Object.keys(body).length) {
       this.notice = "Nothing to save: these are the current settings.";
@@ -293,7 +308,7 @@ export class WorkspaceSettings {
     this.saving = true;
     try {
       this.accept(await endpoints.saveTenantSettings(body));
-      this.notice = `Saved. Run history is kept ${this.current?.retentionDays} days; the time zone is ${this.current?.timezone}.`;
+      this.notice = `Saved. Run history is kept ${this.current?.retentionDays} days; the time zone is ${this.current?.timezone}${this.current?.maxRunningRuns !== undefined ? `; at most ${this.current.maxRunningRuns} runs run at once` : ""}.`;
     } catch (err) {
       this.error =
         err instanceof ApiFailure && err.details?.length
@@ -308,5 +323,6 @@ export class WorkspaceSettings {
     this.current = settings;
     this.retentionDays = settings.retentionDays;
     this.timezone = settings.timezone;
+    this.maxRunningRuns = settings.maxRunningRuns ?? null;
   }
 }
