@@ -211,13 +211,14 @@ describe("the version a bulk retry runs on", () => {
 describe("the job in words", () => {
   it("shows progress with the runs that could not be retried", () => {
     expect(jobProgress(job({ done: 17 }))).toBe("Retried 17 of 42");
-    expect(jobProgress(job({ done: 17, failed: 1 }))).toBe(
+    // `done` counts every run taken: retried, refused or skipped.
+    expect(jobProgress(job({ done: 18, failed: 1 }))).toBe(
       "Retried 17 of 42 · 1 could not be retried",
     );
-    expect(jobProgress(job({ done: 3, skipped: 2 }))).toBe(
+    expect(jobProgress(job({ done: 5, skipped: 2 }))).toBe(
       "Retried 3 of 42 · 2 skipped (no longer failed)",
     );
-    expect(jobFraction(job({ done: 17, failed: 1, skipped: 3 }))).toBeCloseTo(21 / 42);
+    expect(jobFraction(job({ done: 21, failed: 1, skipped: 3 }))).toBeCloseTo(21 / 42);
     expect(jobFraction(job({ total: 0, status: "succeeded" }))).toBe(1);
   });
 
@@ -225,13 +226,13 @@ describe("the job in words", () => {
     expect(jobRunning(job({ status: "queued" }))).toBe(true);
     expect(jobRunning(job({ status: "cancelled" }))).toBe(false);
     expect(jobSummary(job({ status: "queued" }))).toBe("Waiting to start: 42 runs to retry.");
-    expect(jobSummary(job({ status: "succeeded", done: 41, failed: 1 }))).toBe(
+    expect(jobSummary(job({ status: "succeeded", done: 42, failed: 1 }))).toBe(
       "Done: retried 41 of 42 runs; 1 could not be retried.",
     );
-    expect(jobSummary(job({ status: "cancelled", done: 10, failed: 2 }))).toBe(
+    expect(jobSummary(job({ status: "cancelled", done: 12, failed: 2 }))).toBe(
       "Stopped: retried 10 of 42 runs; 2 could not be retried; 30 were not retried.",
     );
-    expect(jobSummary(job({ status: "succeeded", done: 40, skipped: 2 }))).toBe(
+    expect(jobSummary(job({ status: "succeeded", done: 42, skipped: 2 }))).toBe(
       "Done: retried 40 of 42 runs; 2 runs no longer failed and were left alone.",
     );
     expect(jobSummary(job({ status: "failed", done: 5 }))).toBe(

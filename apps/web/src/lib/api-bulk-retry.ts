@@ -62,11 +62,14 @@ export interface Job {
   kind: "bulk_retry";
   status: JobStatus;
   total: number;
+  /** Runs taken so far, whatever came of them (retried, refused or skipped). */
   done: number;
+  /** Runs the retry refused (see `failures`). */
   failed: number;
+  /** Runs no longer failed when their turn came. */
   skipped?: number;
   createdAt?: string;
-  createdBy?: string;
+  createdBy?: { type: string; id: string };
   finishedAt?: string | null;
   selection?: BulkSelection;
   failures?: Array<{ runId: string; reason: string }>;

@@ -242,9 +242,15 @@ export function versionWords(choice: VersionChoice, live: number | null): string
 export const jobRunning = (j: Pick<Job, "status">): boolean =>
   j.status === "queued" || j.status === "running";
 
+/**
+ * Runs retried so far: the job's `done` counts every run taken, whatever
+ * came of it (retried, refused or skipped because it no longer failed).
+ */
+export const retriedOf = (j: Job): number => Math.max(0, j.done - j.failed - (j.skipped ?? 0));
+
 /** "Retried 17 of 42 · 1 could not be retried". */
 export function jobProgress(j: Job): string {
-  const parts = [`Retried ${j.done} of ${j.total}`];
+  const parts = [`Retried ${retriedOf(j)} of ${j.total}`];
   if (j.failed) parts.push(`${j.failed} could not be retried`);
   if (j.skipped) parts.push(`${j.skipped} skipped (no longer failed)`);
   return parts.join(" · ");
@@ -252,6 +258,7 @@ export function jobProgress(j: Job): string {
 
 /** The job in one sentence: waiting, under way, or how it ended. */
 export function jobSummary(j: Job): string {
+  const retried = retriedOf(j);
   const couldNot = j.failed ? `; ${j.failed} could not be retried` : "";
   const skipped = j.skipped
     ? `; ${plural(j.skipped, "run")} no longer failed and ${j.skipped === 1 ? "was" : "were"} left alone`
@@ -262,18 +269,18 @@ export function jobSummary(j: Job): string {
     case "running":
       return `${jobProgress(j)}.`;
     case "succeeded":
-      return `Done: retried ${j.done} of ${plural(j.total, "run")}${couldNot}${skipped}.`;
+      return `Done: retried ${retried} of ${plural(j.total, "run")}${couldNot}${skipped}.`;
     case "cancelled": {
-      const left = Math.max(0, j.total - j.done - j.failed - (j.skipped ?? 0));
-      return `Stopped: retried ${j.done} of ${plural(j.total, "run")}${couldNot}${skipped}; ${left} ${left === 1 ? "was" : "were"} not retried.`;
+      const left = Math.max(0, j.total - j.done);
+      return `Stopped: retried ${retried} of ${plural(j.total, "run")}${couldNot}${skipped}; ${left} ${left === 1 ? "was" : "were"} not retried.`;
     }
     case "failed":
-      return `The retry stopped on a problem after ${j.done} of ${plural(j.total, "run")}${couldNot}. Try again, or retry the rest one by one.`;
+      return `The retry stopped on a problem after ${retried} of ${plural(j.total, "run")}${couldNot}. Try again, or retry the rest one by one.`;
   }
 }
 
 /** How far along, 0 to 1, for a progress bar. */
 export function jobFraction(j: Job): number {
   if (!j.total) return jobRunning(j) ? 0 : 1;
-  return Math.min(1, (j.done + j.failed + (j.skipped ?? 0)) / j.total);
+  return Math.min(1, j.done / j.total);
 }
