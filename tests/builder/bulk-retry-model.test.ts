@@ -10,6 +10,7 @@ import {
   groupHeadline,
   groupMessage,
   incompatibleHeading,
+  incompatibleWhy,
   jobFraction,
   jobProgress,
   jobRunning,
@@ -22,6 +23,7 @@ import {
   versionOptions,
   versionWords,
   wouldFailHeading,
+  wouldFailWhy,
 } from "../../apps/web/src/lib/model/bulk-retry-words.ts";
 
 function preview(over: Partial<BulkPreview> = {}): BulkPreview {
@@ -109,7 +111,7 @@ describe("the bulk-retry preview in sentences", () => {
       { webhook: "“Send to ERP”" },
     );
     expect(words).toEqual([
-      "Retrying 42 runs will: send 38 emails again (4 already sent are not sent twice), change no record twice (42 already changed are kept), call “Send to ERP” 42 times again with the same webhook ids so the receiver can spot repeats.",
+      "Retrying 42 runs will: send 38 emails (4 already sent are not sent twice), change no record twice (42 already changed are kept), call “Send to ERP” 42 times again with the same webhook ids so the receiver can spot repeats.",
       "3 steps already done are kept.",
     ]);
   });
@@ -126,7 +128,7 @@ describe("the bulk-retry preview in sentences", () => {
       { action: (a) => (a === "publish_invoice" ? "Publish the invoice" : undefined) },
     );
     expect(words[0]).toBe(
-      "Retrying 1 run will: send 1 text message again (1 already sent is not sent twice), send 1 notification, run “Publish the invoice” twice again, call a webhook once again with the same webhook ids so the receiver can spot repeats.",
+      "Retrying 1 run will: send 1 text message (1 already sent is not sent twice), send 1 notification, run “Publish the invoice” twice, call a webhook once again with the same webhook ids so the receiver can spot repeats.",
     );
     expect(words[1]).toBe(
       "1 step already done is kept; 1 step that never ran runs for the first time.",
@@ -167,10 +169,45 @@ describe("the bulk-retry preview in sentences", () => {
     expect(wouldFailHeading(1)).toBe("1 run would fail the same way:");
     expect(wouldFailHeading(4)).toBe("4 runs would fail the same way:");
     expect(incompatibleHeading(2, "the live version (v7)")).toBe(
-      "2 runs cannot move to the live version (v7), because steps they already finished are different there:",
+      "2 runs cannot be retried on the live version (v7):",
     );
+    expect(incompatibleHeading(1, "version 5")).toBe("1 run cannot be retried on version 5:");
     expect(tooManyWords(1000)).toBe(
       "More than 1,000 failed runs match: choose one workflow, a shorter time or one failure group, and retry those first.",
+    );
+  });
+});
+
+describe("why, without ids or error codes", () => {
+  it("says why a run would fail the same way", () => {
+    expect(
+      wouldFailWhy(
+        "Step 'erp' failed with http_error; the target answered 404, which it gives the same request again, and the run retries on its own version 1, where the step is unchanged.",
+      ),
+    ).toBe(
+      "The target answered 404, which it gives the same request again, and the run retries on its own version 1, where the step is unchanged",
+    );
+    expect(
+      wouldFailWhy(
+        "Step 'reserve[3]' failed with template_error; its error (template_error) does not change on a retry, and version 4 leaves the step unchanged.",
+      ),
+    ).toBe("This error does not change on a retry, and version 4 leaves the step unchanged");
+    // Anything else, as it is.
+    expect(wouldFailWhy("the receiver refuses it")).toBe("The receiver refuses it");
+  });
+
+  it("names the steps a version changed by their names", () => {
+    const names: Record<string, string> = { erp: "Send to ERP", note: "Note the order" };
+    expect(
+      incompatibleWhy(
+        "version 3 changes steps it already finished: 'note' (changed), 'erp' (kind_changed)",
+        (id) => names[id] ?? "a step",
+      ),
+    ).toBe(
+      "Version 3 changes steps it already finished: “Note the order” (changed), “Send to ERP” (now a different kind of step)",
+    );
+    expect(incompatibleWhy("its workflow has no live version", () => "")).toBe(
+      "Its workflow has no live version",
     );
   });
 });

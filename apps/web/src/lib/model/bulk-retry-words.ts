@@ -14,7 +14,7 @@ export function plural(n: number, one: string, many = `${one}s`): string {
 
 const isAre = (n: number): string => (n === 1 ? "is" : "are");
 
-/** "1 time", "42 times"; "once" and "twice" read better. */
+/** "42 times"; "once" and "twice" read better. */
 export function times(n: number): string {
   if (n === 1) return "once";
   if (n === 2) return "twice";
@@ -89,10 +89,12 @@ function effectPart(action: string, again: number, deduped: number, names: Previ
   const not = (done: string, twice: string) =>
     deduped > 0 ? ` (${deduped} already ${done} ${isAre(deduped)} not ${twice} twice)` : "";
   switch (action) {
+    // `again` counts what the retry would do, first time or not: "send 38
+    // emails", not "again" — the deduplicated count says what is not repeated.
     case "send_email":
-      return `${again ? `send ${plural(again, "email")} again` : "send no email again"}${not("sent", "sent")}`;
+      return `${again ? `send ${plural(again, "email")}` : "send no email twice"}${not("sent", "sent")}`;
     case "send_sms":
-      return `${again ? `send ${plural(again, "text message")} again` : "send no text message again"}${not("sent", "sent")}`;
+      return `${again ? `send ${plural(again, "text message")}` : "send no text message twice"}${not("sent", "sent")}`;
     case "update_record": {
       // Record changes are made once per step with their marker: never twice.
       const kept = deduped ? ` (${deduped} already changed ${isAre(deduped)} kept)` : "";
@@ -101,15 +103,15 @@ function effectPart(action: string, again: number, deduped: number, names: Previ
         : `change no record twice${kept}`;
     }
     case "create_task":
-      return `${again ? `create ${plural(again, "task")}` : "create no task again"}${not("created", "created")}`;
+      return `${again ? `create ${plural(again, "task")}` : "create no task twice"}${not("created", "created")}`;
     case "notify_user":
-      return `${again ? `send ${plural(again, "notification")}` : "send no notification again"}${not("sent", "sent")}`;
+      return `${again ? `send ${plural(again, "notification")}` : "send no notification twice"}${not("sent", "sent")}`;
     case "request_approval":
-      return `${again ? `ask for ${plural(again, "approval")}` : "ask for no approval again"}${not("asked for", "asked for")}`;
+      return `${again ? `ask for ${plural(again, "approval")}` : "ask for no approval twice"}${not("asked for", "asked for")}`;
     default: {
       const title = names.action?.(action) ?? action.replace(/_/g, " ");
       return again
-        ? `run “${title}” ${times(again)} again`
+        ? `run “${title}” ${times(again)}`
         : `run “${title}” no more${deduped ? ` (${deduped} already done ${isAre(deduped)} not done twice)` : ""}`;
     }
   }
@@ -183,12 +185,41 @@ export function wouldFailHeading(n: number): string {
   return n === 1 ? "1 run would fail the same way:" : `${n} runs would fail the same way:`;
 }
 
+const DIFFERS: Record<string, string> = {
+  changed: "changed",
+  removed: "removed",
+  missing: "removed",
+  kind_changed: "now a different kind of step",
+  moved: "moved",
+};
+
+/**
+ * Why a run would fail the same way, without the API's step ids and error
+ * codes: "the target answered 404, which it gives the same request again, and
+ * the run retries on its own version 1, where the step is unchanged".
+ */
+export function wouldFailWhy(why: string): string {
+  const rest = /^Step '[^']*' failed with [\w.-]+; (.*)$/s.exec(why)?.[1] ?? why;
+  return capital(rest.replace(/its error \([\w.-]+\)/g, "this error").replace(/\.$/, ""));
+}
+
+/** Why a run cannot move, with its steps by name: "version 3 changes steps it already finished: “Send to ERP” (changed)". */
+export function incompatibleWhy(reason: string, stepName: (id: string) => string): string {
+  return capital(
+    reason.replace(
+      /'([^']+)' \((\w+)\)/g,
+      (_, id: string, how: string) =>
+        `“${stepName(id)}” (${DIFFERS[how] ?? how.replace(/_/g, " ")})`,
+    ),
+  );
+}
+
 /** Runs that cannot move to the chosen version: what happens to them. */
 export function incompatibleHeading(n: number, version: string): string {
   if (n === 0) return "";
   return n === 1
-    ? `1 run cannot move to ${version}, because steps it already finished are different there:`
-    : `${n} runs cannot move to ${version}, because steps they already finished are different there:`;
+    ? `1 run cannot be retried on ${version}:`
+    : `${n} runs cannot be retried on ${version}:`;
 }
 
 /** The over-the-limit answer (422) in a sentence the person can act on. */

@@ -18,7 +18,9 @@ export function stepNameIn(
   stepId: string,
   action: string | null = null,
 ): string {
-  const step = def ? flatSteps(def).find((s) => s.id === stepId) : undefined;
+  // A loop's step instance (`reserve[3]`) is its step (`reserve`).
+  const id = stepId.replace(/(\[\d+\])+$/, "");
+  const step = def ? flatSteps(def).find((s) => s.id === id) : undefined;
   const act = action ?? (step && "action" in step ? (step.action ?? null) : null);
   const title = act ? catalog.action(act)?.title : null;
   return stepTitle(
