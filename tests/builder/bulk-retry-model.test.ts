@@ -7,6 +7,11 @@ import { describe, expect, it } from "vitest";
 import type { BulkPreview, Job } from "../../apps/web/src/lib/api-bulk-retry.ts";
 import { selectionQuery } from "../../apps/web/src/lib/api-bulk-retry.ts";
 import {
+  type AuditLine,
+  detailWords,
+  subjectWords,
+} from "../../apps/web/src/lib/model/audit-words.ts";
+import {
   groupHeadline,
   groupMessage,
   incompatibleHeading,
@@ -272,8 +277,54 @@ describe("the job in words", () => {
     expect(jobSummary(job({ status: "succeeded", done: 42, skipped: 2 }))).toBe(
       "Done: retried 40 of 42 runs; 2 runs no longer failed and were left alone.",
     );
-    expect(jobSummary(job({ status: "failed", done: 5 }))).toBe(
-      "The retry stopped on a problem after 5 of 42 runs. Try again, or retry the rest one by one.",
+    expect(jobSummary(job({ status: "failed", done: 42, failed: 42 }))).toBe(
+      "None of the 42 runs could be retried: see why below.",
     );
+  });
+});
+
+describe("a bulk retry in the audit log", () => {
+  const entry = (type: string, details: Record<string, unknown>): AuditLine => ({
+    id: "a1",
+    seq: 1,
+    at: "2026-12-06T03:00:00Z",
+    actor: { type: "user", id: "us_1" },
+    type,
+    subject: "job_abc123",
+    details,
+  });
+  const names = {
+    workflow: (id: string) => (id === "wf_1" ? "Send orders to the ERP" : undefined),
+  };
+
+  it("says how many runs, of which workflow, on which version", () => {
+    const started = entry("runs.bulk_retry_started", {
+      selection: { workflowId: "wf_1", status: "failed", errorGroup: "fg_1" },
+      total: 42,
+      version: "live",
+    });
+    expect(detailWords(started, names)).toBe(
+      "42 runs · of Send orders to the ERP · one failure group · on the live version",
+    );
+    expect(subjectWords(started, names)).toEqual({
+      text: "A retry of many failed runs",
+      href: null,
+    });
+    expect(
+      detailWords(
+        entry("runs.bulk_retry_started", {
+          selection: { status: "failed" },
+          total: 1,
+          version: null,
+        }),
+        names,
+      ),
+    ).toBe("1 run · on the version each run started with");
+  });
+
+  it("says how far a stopped retry had come", () => {
+    expect(
+      detailWords(entry("job.cancelled", { kind: "bulk_retry", total: 40, done: 12 }), names),
+    ).toBe("Stopped after 12 of 40 runs");
   });
 });

@@ -85,7 +85,7 @@ export function subjectWords(e: AuditLine, names: AuditNames): SubjectWords {
   }
   if (s.startsWith("apr_")) return { text: "An approval", href: `/approvals/${s}` };
   // A tracked job: the bulk retry of many failed runs (issue 16, item 3).
-  if (e.type === "runs.bulk_retry_started" || e.type === "job.cancelled" || s.startsWith("job_")) {
+  if (s.startsWith("job_")) {
     return { text: "A retry of many failed runs", href: null };
   }
   if (e.type === "record.changed") {
@@ -118,6 +118,7 @@ function valueWords(key: string, v: unknown, names: AuditNames): string {
  */
 export function detailWords(e: AuditLine, names: AuditNames): string {
   const d = e.details;
+  if (e.type === "runs.bulk_retry_started" || e.type === "job.cancelled") return jobWords(e, names);
   const parts: string[] = [];
   const rest = { ...d };
   if (typeof d.version === "number" && e.type.startsWith("workflow.")) {
@@ -137,6 +138,37 @@ export function detailWords(e: AuditLine, names: AuditNames): string {
     if (QUIET.has(k) || v === null || v === undefined) continue;
     parts.push(`${labelOf(k)}: ${valueWords(k, v, names)}`);
   }
+  return parts.join(" · ");
+}
+
+/**
+ * A bulk retry's details (issue 16, item 3): how many runs, of which
+ * workflow, on which version; when stopped, how far it had come.
+ * @example jobWords({ type: "runs.bulk_retry_started", details: { total: 42, version: "live" } … }, {}) // "42 runs · on the live version"
+ */
+function jobWords(e: AuditLine, names: AuditNames): string {
+  const d = e.details;
+  const total = typeof d.total === "number" ? d.total : null;
+  const runs = (n: number) => `${n} ${n === 1 ? "run" : "runs"}`;
+  if (e.type === "job.cancelled") {
+    return total === null
+      ? ""
+      : `Stopped after ${typeof d.done === "number" ? d.done : 0} of ${runs(total)}`;
+  }
+  const parts: string[] = [];
+  if (total !== null) parts.push(runs(total));
+  const sel = (d.selection ?? {}) as Record<string, unknown>;
+  const wf = str(sel.workflowId);
+  if (wf) parts.push(`of ${names.workflow?.(wf) ?? "a deleted workflow"}`);
+  if (str(sel.errorGroup)) parts.push("one failure group");
+  const v = d.version;
+  parts.push(
+    v === "live"
+      ? "on the live version"
+      : typeof v === "number"
+        ? `on version ${v}`
+        : "on the version each run started with",
+  );
   return parts.join(" · ");
 }
 

@@ -306,7 +306,8 @@ export function jobSummary(j: Job): string {
       return `Stopped: retried ${retried} of ${plural(j.total, "run")}${couldNot}${skipped}; ${left} ${left === 1 ? "was" : "were"} not retried.`;
     }
     case "failed":
-      return `The retry stopped on a problem after ${retried} of ${plural(j.total, "run")}${couldNot}. Try again, or retry the rest one by one.`;
+      // The API ends a job failed when not one of its runs could be retried.
+      return `${j.total === 1 ? "The run" : `None of the ${j.total} runs`} could be retried${skipped}: see why below.`;
   }
 }
 
