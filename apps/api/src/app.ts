@@ -11,10 +11,12 @@ import { apiKeyRoutes } from "./routes/api-keys.ts";
 import { approvalRoutes } from "./routes/approvals.ts";
 import { auditRoutes } from "./routes/audit.ts";
 import { authRoutes } from "./routes/auth.ts";
+import { bulkRetryRoutes } from "./routes/bulk-retry.ts";
 import { catalogRoutes } from "./routes/catalog.ts";
 import { renderDocs } from "./routes/docs.ts";
 import { eventTypesRoutes } from "./routes/event-types.ts";
 import { eventRoutes } from "./routes/events.ts";
+import { failureGroupRoutes } from "./routes/failure-groups.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { hookRoutes } from "./routes/hooks.ts";
 import { invitationRoutes } from "./routes/invitations.ts";
@@ -92,6 +94,8 @@ export function createApp(): OpenAPIHono<AppEnv> {
     hookRoutes,
     approvalRoutes,
     eventRoutes,
+    bulkRetryRoutes,
+    failureGroupRoutes,
     runRoutes,
     waitRoutes,
     runHistoryRoutes,

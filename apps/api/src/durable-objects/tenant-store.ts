@@ -3,10 +3,13 @@ import { type MarkedResult, type RecordView, toRecordView } from "../services/re
 import { deliverOwedAlerts } from "../store/alert-delivery.ts";
 import { type FailureStreak, listStreaks } from "../store/alerts.ts";
 import * as approvalStore from "../store/approvals.ts";
+import * as bulkRetry from "../store/bulk-retry.ts";
 import type { TenantStoreStub } from "../store/client.ts";
 import * as ledger from "../store/deliveries.ts";
 import * as eventTypeStore from "../store/event-types.ts";
 import { eventRow } from "../store/events.ts";
+import * as failureGroups from "../store/failure-groups.ts";
+import * as jobStore from "../store/jobs.ts";
 import { limitSettings } from "../store/limits.ts";
 import * as notificationStore from "../store/notifications.ts";
 import * as outboxStore from "../store/outbox.ts";
@@ -426,6 +429,67 @@ export class TenantStore extends StoreCore {
   }
 
   /** Liveness and storage check, used by the binding tests. */
+  // ── Bulk retry, jobs and failure groups (issue 16; store/bulk-retry.ts, jobs.ts, failure-groups.ts) ──
+
+  /** The failed runs a bulk retry's selection names, oldest first (only the count above `cap`). */
+  async selectFailedRuns(
+    tenantId: string,
+    sel: bulkRetry.RetrySelection,
+    cap?: number,
+  ): Promise<{ count: number; runs: bulkRetry.SelectedRun[] }> {
+    this.tenant(tenantId);
+    return bulkRetry.selectFailedRuns(this.db, tenantId, sel, cap);
+  }
+
+  /** The planned effects (by idempotency key) already recorded: a retry will not fire them again. */
+  async recordedEffects(tenantId: string, planned: bulkRetry.PlannedEffect[]): Promise<string[]> {
+    this.tenant(tenantId);
+    return [...bulkRetry.recordedEffects(this.db, tenantId, planned)];
+  }
+
+  /** The failure groups with runs failed now, largest first. */
+  async failureGroups(
+    tenantId: string,
+    q: failureGroups.FailureGroupQuery,
+  ): Promise<failureGroups.FailureGroupView[]> {
+    this.tenant(tenantId);
+    return failureGroups.listFailureGroups(this.db, tenantId, q);
+  }
+
+  /** Stores a job with its runs and arms the alarm that drives it. */
+  async startJob(tenantId: string, job: jobStore.NewJob): Promise<jobStore.JobView> {
+    this.tenant(tenantId);
+    jobStore.insertJob(this.db, tenantId, job);
+    this.arm(job.now);
+    return jobStore.jobView(this.db, jobStore.getJobRow(this.db, tenantId, job.id)!);
+  }
+
+  async getJob(tenantId: string, id: string): Promise<jobStore.JobView | null> {
+    this.tenant(tenantId);
+    const row = jobStore.getJobRow(this.db, tenantId, id);
+    return row ? jobStore.jobView(this.db, row) : null;
+  }
+
+  /** Newest first; fetches limit + 1. */
+  async listJobs(
+    tenantId: string,
+    q: { limit: number; after?: { createdAt: string; id: string } | null | undefined },
+  ): Promise<jobStore.JobView[]> {
+    this.tenant(tenantId);
+    return jobStore.listJobRows(this.db, tenantId, q).map((r) => jobStore.jobView(this.db, r));
+  }
+
+  /** Cancels a queued or running job; `finished` when it had ended, null when there is none. */
+  async cancelJob(
+    tenantId: string,
+    id: string,
+  ): Promise<{ result: "cancelled" | "finished"; job: jobStore.JobView } | null> {
+    this.tenant(tenantId);
+    const result = jobStore.cancelJob(this.db, tenantId, id, new Date().toISOString());
+    if (result === "missing") return null;
+    return { result, job: jobStore.jobView(this.db, jobStore.getJobRow(this.db, tenantId, id)!) };
+  }
+
   async ping(): Promise<{ ok: true; storage: "sqlite" }> {
     this.ctx.storage.sql.exec("SELECT 1");
     return { ok: true, storage: "sqlite" };

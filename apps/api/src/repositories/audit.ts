@@ -66,6 +66,10 @@ export const AuditType = {
   runCancelled: "run.cancelled",
   waitCancelled: "wait.cancelled",
   approvalDecided: "approval.decided",
+  /** POST /v1/runs/bulk-retry: a person started a bulk retry job (issue 16). */
+  runsBulkRetryStarted: "runs.bulk_retry_started",
+  /** POST /v1/jobs/:id/cancel. */
+  jobCancelled: "job.cancelled",
 } as const;
 export type AuditType = (typeof AuditType)[keyof typeof AuditType];
 

@@ -9,7 +9,7 @@
 // the store for long.
 import { payloadNameOf } from "@switchyard/engine";
 import { compile, type Program } from "@switchyard/expr";
-import { and, desc, eq, gte, lte, type SQL } from "drizzle-orm";
+import { and, desc, eq, gte, lte, type SQL, sql } from "drizzle-orm";
 import { olderThan } from "../repositories/keyset.ts";
 import { eventKey } from "../services/event-key.ts";
 import type { StoreDb } from "./db.ts";
@@ -27,6 +27,10 @@ export interface RunSearch extends RunListQuery {
   until?: string | undefined;
   /** An expression over the trigger event (already checked by the route). */
   q?: string | undefined;
+  /** Failed runs of this failure group (store/failure-groups.ts). */
+  errorGroup?: string | undefined;
+  /** Failed runs that failed at this step (its id without a loop index). */
+  stepId?: string | undefined;
 }
 
 export type ListedRun = RunRow & { eventType: string | null; eventKey: string | null };
@@ -55,6 +59,11 @@ function conditions(tenantId: string, q: RunSearch, after: RunSearch["after"]): 
   if (q.eventId) conds.push(eq(runs.eventId, q.eventId));
   if (q.since) conds.push(gte(runs.createdAt, q.since));
   if (q.until) conds.push(lte(runs.createdAt, q.until));
+  if (q.errorGroup) conds.push(eq(runs.errorGroup, q.errorGroup));
+  if (q.stepId)
+    conds.push(
+      sql`${runs.errorGroup} IN (SELECT id FROM failure_groups WHERE tenant_id = ${tenantId} AND step_id = ${q.stepId})`,
+    );
   if (after) conds.push(olderThan(runs.createdAt, runs.id, after));
   return conds;
 }

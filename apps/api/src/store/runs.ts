@@ -7,6 +7,7 @@ import { instanceId, type RunState } from "@switchyard/engine";
 import { and, desc, eq, gte } from "drizzle-orm";
 import { olderThan } from "../repositories/keyset.ts";
 import type { StoreDb } from "./db.ts";
+import { type FailureSignature, failureSignature, noteFailure } from "./failure-groups.ts";
 import { insertOf, run } from "./raw.ts";
 import { type ItemCounts, iso, itemStatus, stepViews } from "./run-steps.ts";
 import { runAudit, runs } from "./schema.ts";
@@ -14,7 +15,14 @@ import { runAudit, runs } from "./schema.ts";
 export type { StepView } from "./run-steps.ts";
 export { stepViews } from "./run-steps.ts";
 
-export type RunRow = typeof runs.$inferSelect;
+/** A row of the runs index; `errorGroup` may be left out where a row is built by hand (null). */
+export type RunRow = Omit<typeof runs.$inferSelect, "errorGroup"> & { errorGroup?: string | null };
+
+/**
+ * An index row as it is written: with a failed run's signature, for its
+ * failure group (runIndexRow sets both; a row built without them has none).
+ */
+export type IndexedRunRow = RunRow & { failure?: FailureSignature | null };
 
 /** A loop's failed items an audit record names (the rest are only counted). */
 export const AUDITED_FAILED_ITEMS = 20;
@@ -28,7 +36,8 @@ export function runIndexRow(
   state: RunState,
   at: string,
   hasObject: boolean,
-): RunRow {
+): RunRow & { failure: FailureSignature | null } {
+  const failure = failureSignature(state);
   return {
     tenantId,
     id: state.runId,
@@ -48,6 +57,8 @@ export function runIndexRow(
     steps: hasObject ? null : JSON.stringify(stepViews(state)),
     createdAt: at,
     updatedAt: at,
+    errorGroup: failure?.id ?? null,
+    failure,
   };
 }
 
@@ -65,12 +76,16 @@ const UPSERT_RUN = insertOf(
      started_at = excluded.started_at, finished_at = excluded.finished_at,
      filter = excluded.filter, suppression = excluded.suppression, error = excluded.error,
      seq = excluded.seq, has_object = excluded.has_object, steps = excluded.steps,
-     updated_at = excluded.updated_at
+     updated_at = excluded.updated_at, error_group = excluded.error_group
    WHERE excluded.seq > runs.seq OR (excluded.seq = runs.seq AND excluded.has_object = 1 AND runs.has_object = 0)`,
 );
 
-export function upsertRun(db: StoreDb, row: RunRow): void {
+export function upsertRun(db: StoreDb, row: IndexedRunRow): void {
   run(db, UPSERT_RUN.sql, ...UPSERT_RUN.params(row));
+  // Its failure group's first and last sighting (store/failure-groups.ts): idempotent, so a
+  // repeated or stale checkpoint of the same end changes nothing.
+  if (row.failure)
+    noteFailure(db, row.tenantId, row.id, row.failure, row.finishedAt ?? row.updatedAt);
 }
 
 /** True when the index knows the run. */

@@ -1,0 +1,144 @@
+import { describe, expect, it } from "vitest";
+import { normaliseMessage } from "../src/store/failure-groups.ts";
+import { addMember, call, eventually, type Json, newTenant } from "./helpers.ts";
+
+// Failure groups (issue 16, item 3): failed runs grouped by step, error
+// code and normalised message, counted from the runs index.
+
+describe("normalising a failure's message", () => {
+  it("replaces what differs between runs and keeps what says what went wrong", () => {
+    expect(normaliseMessage("order 1042 for 'Ann' at 2026-05-01T10:00:00.000Z")).toBe(
+      'order <n> for "…" at <time>',
+    );
+    expect(normaliseMessage("no member stranger-7@example.com in run 3f2a9c1e-0b4d-4e8f-9a6b-1c2d3e4f5a6b")).toBe(
+      "no member <email> in run <id>",
+    );
+    expect(
+      normaliseMessage("call to https://erp.example/orders?id=991&tag=x answered 400: unknown sku"),
+    ).toBe("call to https://erp.example/orders?id=<v>&tag=<v> answered 400: unknown sku");
+    // A 400 and a 503 are different failures; the rest of the numbers are not.
+    expect(normaliseMessage("answered 503 after 12 tries")).toBe("answered 503 after <n> tries");
+    expect(normaliseMessage("payment pay_9004ab1 and blob deadbeef42cafe00 failed")).toBe(
+      "payment <id> and blob <id> failed",
+    );
+    expect(normaliseMessage('  many\n\t spaces   and "quoted \\ text" ')).toBe('many spaces and "…"');
+    expect(normaliseMessage("x".repeat(500))).toHaveLength(200);
+  });
+});
+
+const workflow = {
+  name: "Tell the manager",
+  trigger: { event: "order.created" },
+  steps: [
+    {
+      id: "tell",
+      action: "notify_user",
+      config: { user: "{{ order.user }}", message: "Order {{ order.id }} {{ order.note.text }}" },
+    },
+  ],
+};
+
+/** Sends an order and waits for its run to end; returns the run. */
+async function order(key: string, data: Json): Promise<Json> {
+  const ev = await call("POST", "/v1/events", { key, body: { type: "order.created", data } });
+  expect(ev.status).toBe(202);
+  const runs = await eventually(
+    () => call("GET", `/v1/runs?eventId=${ev.body.id}`, { key }),
+    (r) => ["failed", "succeeded"].includes(r.body.items?.[0]?.status),
+  );
+  return runs.body.items[0];
+}
+
+describe("failure groups", () => {
+  it("groups failures by step, code and normalised message, with counts and first and last seen; a run retried into success leaves its group", async () => {
+    const t = await newTenant();
+    const wf = await call("POST", "/v1/workflows", { key: t.key, body: workflow });
+    expect(wf.status).toBe(201);
+    // Shape 1: strangers (not_a_member), each a different address and order.
+    const strangers: Json[] = [];
+    for (let i = 1; i <= 3; i++) {
+      strangers.push(
+        await order(t.key, { id: 100 + i, user: `stranger-${i}@example.com`, note: { text: "hi" } }),
+      );
+    }
+    // Shape 2: a template that cannot render (no note), twice.
+    const broken: Json[] = [];
+    for (let i = 1; i <= 2; i++) {
+      broken.push(await order(t.key, { id: 200 + i, user: t.email }));
+    }
+    for (const r of [...strangers, ...broken]) expect(r.status).toBe("failed");
+
+    const groups = await call("GET", `/v1/failure-groups?workflowId=${wf.body.id}`, { key: t.key });
+    expect(groups.status).toBe(200);
+    const items = groups.body.items as Json[];
+    expect(items.map((g) => [g.stepId, g.action, g.code, g.count])).toEqual([
+      ["tell", "notify_user", "not_a_member", 3],
+      ["tell", "notify_user", "template_error", 2],
+    ]);
+    const [members, templates] = items as [Json, Json];
+    expect(members.id).toMatch(/^fg_[0-9a-f]{16}$/);
+    // The address is quoted in the message: a quoted string becomes "…".
+    expect(members.message).toBe(
+      'config.user: "…" is not a member of this tenant; invite them first (POST /v1/members)',
+    );
+    expect(members.message).not.toContain("stranger-");
+    expect(members.example).toContain("stranger-3@example.com");
+    expect(members.sampleRunId).toBe(strangers[2]!.id);
+    expect(Date.parse(members.firstSeen)).toBeLessThanOrEqual(Date.parse(members.lastSeen));
+    expect(members.firstSeen).toBe(strangers[0]!.finishedAt);
+    expect(members.lastSeen).toBe(strangers[2]!.finishedAt);
+    expect(templates.id).not.toBe(members.id);
+
+    // The runs list finds a group's runs, and a step's.
+    const listed = await call("GET", `/v1/runs?errorGroup=${members.id}`, { key: t.key });
+    expect(listed.status).toBe(200);
+    expect((listed.body.items as Json[]).map((r) => r.id).sort()).toEqual(
+      strangers.map((r) => r.id).sort(),
+    );
+    const byStep = await call("GET", "/v1/runs?stepId=tell", { key: t.key });
+    expect(byStep.body.items).toHaveLength(5);
+    expect((await call("GET", "/v1/runs?stepId=other", { key: t.key })).body.items).toHaveLength(0);
+
+    // A stranger becomes a member; their run retried succeeds and leaves the group.
+    await addMember(t.key, "stranger-1@example.com", "viewer");
+    const retried = await call("POST", `/v1/runs/${strangers[0]!.id}/retry`, { key: t.key });
+    expect(retried.status).toBe(202);
+    await eventually(
+      () => call("GET", `/v1/runs/${strangers[0]!.id}`, { key: t.key }),
+      (r) => r.body.status === "succeeded",
+    );
+    const after = await eventually(
+      () => call("GET", "/v1/failure-groups", { key: t.key }),
+      (r) => (r.body.items as Json[]).find((g) => g.id === members.id)?.count === 2,
+    );
+    const still = (after.body.items as Json[]).find((g) => g.id === members.id)!;
+    // First and last seen are history: the group was seen then, whatever happened since.
+    expect(still.firstSeen).toBe(members.firstSeen);
+    expect(
+      (await call("GET", `/v1/runs?errorGroup=${members.id}`, { key: t.key })).body.items,
+    ).toHaveLength(2);
+
+    // since/until narrow the runs counted; since after until is a 400.
+    const later = await call(
+      "GET",
+      `/v1/failure-groups?since=${encodeURIComponent(broken[0]!.createdAt)}`,
+      { key: t.key },
+    );
+    expect((later.body.items as Json[]).map((g) => [g.code, g.count])).toEqual([
+      ["template_error", 2],
+    ]);
+    const bad = await call(
+      "GET",
+      "/v1/failure-groups?since=2026-02-01T00:00:00Z&until=2026-01-01T00:00:00Z",
+      { key: t.key },
+    );
+    expect(bad.status).toBe(400);
+
+    // Another tenant sees none of it.
+    const other = await newTenant();
+    expect((await call("GET", "/v1/failure-groups", { key: other.key })).body.items).toEqual([]);
+    expect(
+      (await call("GET", `/v1/runs?errorGroup=${members.id}`, { key: other.key })).body.items,
+    ).toEqual([]);
+  });
+});
