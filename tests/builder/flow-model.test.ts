@@ -63,6 +63,7 @@ describe("the settings in sentences", () => {
       "At most 60 a minute per customer",
     );
     expect(throttleWords({ limit: 1000, period: "24h" })).toBe("At most 1000 a day");
+    expect(throttleWords({ limit: 30, period: "1h" })).toBe("At most 30 an hour");
     expect(throttleWords({ limit: 10, period: "5m" })).toBe("At most 10 per 5 minutes");
     expect(periodWords("1h")).toBe("hour");
     expect(periodWords("90s")).toBe("1 minute 30 seconds");
@@ -72,6 +73,7 @@ describe("the settings in sentences", () => {
     expect(debounceWords({ key: "{{ record.id }}", quiet: "30s", maxWait: "10m" })).toBe(
       "Waits for 30 seconds of quiet per record (at most 10 minutes)",
     );
+    expect(debounceWords({ quiet: "1m" })).toBe("Waits for 1 minute of quiet");
     expect(durationWords("168h")).toBe("7 days");
     expect(durationWords("1h30m")).toBe("1 hour 30 minutes");
     expect(durationWords("soon")).toBeNull();
@@ -194,21 +196,18 @@ describe("why a run waits", () => {
       debouncedWords({
         suppression: {
           reason: "debounced",
-          message: "A later event about record r-1 replaced this one (event ev_9)",
+          message: "replaced by a later event (ev_9) for record r-1",
         },
       }),
     ).toEqual({
-      text: "Not run: a later event about record r-1 replaced this one (event ev_9)",
+      text: "Not run: a later event about record r-1 replaced this one",
       eventId: "ev_9",
     });
     expect(
       debouncedWords({
-        suppression: {
-          reason: "debounced",
-          message: "a later event about record r-1 replaced this one",
-        },
-      })?.eventId,
-    ).toBeNull();
+        suppression: { reason: "debounced", message: "A later event replaced this one." },
+      }),
+    ).toEqual({ text: "Not run: a later event replaced this one", eventId: null });
     expect(debouncedWords({ suppression: { reason: "loop", message: "x" } })).toBeNull();
   });
 });

@@ -19,7 +19,8 @@ export interface ThrottleSetting {
 export interface DebounceSetting {
   key?: string;
   quiet: string;
-  maxWait: string;
+  /** Optional: without it, a steady stream of events could hold the run back for ever. */
+  maxWait?: string;
 }
 export interface FlowSettings {
   concurrency?: ConcurrencySetting;
@@ -130,10 +131,12 @@ export function durationWords(text: string): string | null {
   return parts.length ? parts.join(" ") : "0 seconds";
 }
 
-const a = (period: string): string =>
-  THROTTLE_PERIODS.some((p) => p.value === period)
-    ? `a ${periodWords(period)}`
-    : `per ${periodWords(period)}`;
+/** "a minute", "an hour", "per 5 minutes". */
+const a = (period: string): string => {
+  if (!THROTTLE_PERIODS.some((p) => p.value === period)) return `per ${periodWords(period)}`;
+  const words = periodWords(period);
+  return `${/^[aeiou]|^hour/.test(words) ? "an" : "a"} ${words}`;
+};
 
 /** "One at a time per customer", "At most 3 at a time". */
 export function concurrencyWords(c: ConcurrencySetting): string {
@@ -153,8 +156,8 @@ export function throttleWords(t: ThrottleSetting): string {
 export function debounceWords(d: DebounceSetting): string {
   const label = keyLabel(d.key);
   const quiet = durationWords(d.quiet) ?? d.quiet;
-  const most = durationWords(d.maxWait) ?? d.maxWait;
-  return `Waits for ${quiet} of quiet${label ? ` per ${label}` : ""} (at most ${most})`;
+  const most = d.maxWait ? (durationWords(d.maxWait) ?? d.maxWait) : null;
+  return `Waits for ${quiet} of quiet${label ? ` per ${label}` : ""}${most ? ` (at most ${most})` : ""}`;
 }
 
 const lower = (s: string): string => s.charAt(0).toLowerCase() + s.slice(1);
@@ -251,20 +254,22 @@ export function waitingBanner(w: WaitingFor, time: (iso: string) => string): str
   }
 }
 
-/** A debounced run that a later event replaced: the words and, when known, that event. */
+/**
+ * A debounced run that a later event replaced: the words and, when the API
+ * names it ("replaced by a later event (ev_9) for record r-1"), that event.
+ * @example debouncedWords({ suppression: { reason: "debounced", message: "replaced by a later event (ev_9) for record r-1" } })
+ * // { text: "Not run: a later event about record r-1 replaced this one", eventId: "ev_9" }
+ */
 export function debouncedWords(
   run: Pick<Run, "suppression">,
 ): { text: string; eventId: string | null } | null {
-  const s = run.suppression as
-    | (Run["suppression"] & { eventId?: string; replacedBy?: string })
-    | null
-    | undefined;
+  const s = run.suppression;
   if (s?.reason !== "debounced") return null;
-  const eventId =
-    s.eventId ??
-    s.replacedBy ??
-    /\bevent\s+[“"'`]?([A-Za-z0-9][\w:.-]*[_\d][\w:.-]*[A-Za-z0-9])/.exec(s.message)?.[1] ??
-    null;
+  const named = /^replaced by a later event \(([^)]+)\)(?: for (.+?))?\.?$/.exec(s.message);
+  if (named) {
+    const about = named[2] ? ` about ${named[2]}` : "";
+    return { text: `Not run: a later event${about} replaced this one`, eventId: named[1] ?? null };
+  }
   const message = s.message.replace(/^not run:\s*/i, "").replace(/\.$/, "");
-  return { text: `Not run: ${lower(message)}`, eventId };
+  return { text: `Not run: ${lower(message)}`, eventId: null };
 }
