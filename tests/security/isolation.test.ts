@@ -27,6 +27,8 @@ let fa: Fixture;
 let ops: Operation[];
 /** A's single sign-on domain (pending: A added it). */
 let domainA: string;
+/** A's bulk retry job (of no runs: finished at once). */
+let jobA: string;
 
 /** Routes whose ids are not tenant-scoped, and why they are not in the matrix. */
 const NOT_TENANT_SCOPED: Record<string, string> = {
@@ -62,6 +64,7 @@ function realParams(path: string): Record<string, string> {
     notifications: { id: fa.notificationId },
     "event-types": { type: fa.eventType },
     settings: { domain: domainA },
+    jobs: { id: jobA },
   };
   const found = family === undefined ? undefined : byFamily[family];
   if (!found) throw new Error(`no real id for ${path}: add the route family to this matrix`);
@@ -136,6 +139,7 @@ async function snapshotA(): Promise<Json> {
     items: await get(`/v1/runs/${fa.runId}/items?step=each`),
     event: (await get(`/v1/events/${fa.eventId}`)).body.status,
     eventTypes: await get("/v1/event-types?limit=200"),
+    job: await get(`/v1/jobs/${jobA}`),
   };
 }
 
@@ -145,6 +149,12 @@ beforeAll(async () => {
   fa = await populate(a, `mk${rand(6)}`);
   domainA = `iso-${rand(6)}.example`;
   await a.api.must("POST", "/v1/settings/sso/domains", { domain: domainA });
+  jobA = (
+    await a.api.must("POST", "/v1/runs/bulk-retry", {
+      status: "failed",
+      until: "2000-01-01T00:00:00Z",
+    })
+  ).job.id as string;
   ({ ops } = await operations(base));
 }, 120_000);
 
@@ -165,6 +175,7 @@ describe("tenant isolation over the OpenAPI document", () => {
       fa.apiKeyId,
       fa.sourceId,
       domainA,
+      jobA,
     ];
     // Query parameters that name another thing are given A's ids.
     const query: Record<string, string> = {

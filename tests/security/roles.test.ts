@@ -96,6 +96,10 @@ const NEEDS: Record<string, Need> = {
   "GET /v1/metrics/workflows": "read",
   "POST /v1/runs/{id}/retry": "write",
   "POST /v1/runs/{id}/cancel": "write",
+  // A read like GET /v1/runs/{id}/retry-preview: nothing runs.
+  "POST /v1/runs/bulk-retry/preview": "read",
+  "POST /v1/runs/bulk-retry": "write",
+  "POST /v1/jobs/{id}/cancel": "write",
   "DELETE /v1/waits/{runId}/{stepId}": "write",
   "PUT /v1/records/{type}/{id}": "write",
   "PATCH /v1/records/{type}/{id}": "write",
@@ -155,6 +159,9 @@ function bodyFor(key: string): unknown {
     "POST /v1/approvals/{id}/decide": { decision: "approved" },
     "POST /v1/events": { type: "role.checked", data: { n: 1 } },
     "POST /v1/runs/{id}/retry": {},
+    // A selection of no runs: the answer is about the caller alone, and nothing is retried.
+    "POST /v1/runs/bulk-retry/preview": { status: "failed", until: "2000-01-01T00:00:00Z" },
+    "POST /v1/runs/bulk-retry": { status: "failed", until: "2000-01-01T00:00:00Z" },
     "PUT /v1/records/{type}/{id}": { fields: { n: rand() } },
     "PATCH /v1/records/{type}/{id}": { fields: { n: rand() } },
     "PATCH /v1/tasks/{id}": { status: "done" },
@@ -192,6 +199,7 @@ function paramsFor(key: string): Record<string, string> {
     "POST /v1/approvals/{id}/decide": { id: ids.approval! },
     "POST /v1/runs/{id}/cancel": { id: ids.cancelRun! },
     "POST /v1/runs/{id}/retry": { id: ids.run! },
+    "POST /v1/jobs/{id}/cancel": { id: ids.job! },
     "GET /v1/runs/{id}/items": { id: ids.run! },
     "DELETE /v1/waits/{runId}/{stepId}": { runId: ids.waitRun!, stepId: "hold" },
     "POST /v1/events/{id}/redrive": { id: ids.event! },
@@ -284,7 +292,12 @@ beforeAll(async () => {
   const doomedSource = await t.api.must("POST", "/v1/webhook-sources", { name: "doomed" });
   const doomedKey = await t.api.must("POST", "/v1/api-keys", { name: "doomed" });
   await t.api.must("PUT", "/v1/records/rolething/r1", { fields: { n: 0 } });
+  const job = await t.api.must("POST", "/v1/runs/bulk-retry", {
+    status: "failed",
+    until: "2000-01-01T00:00:00Z",
+  });
   ids = {
+    job: job.job.id,
     workflow: wf.id,
     doomedWorkflow: doomedWorkflow.id,
     run: one.runId,
