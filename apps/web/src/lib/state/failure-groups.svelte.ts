@@ -74,13 +74,19 @@ export class FailureGroups {
   actionName = (action: string | null): string =>
     action ? (catalog.action(action)?.title ?? action.replace(/_/g, " ")) : "";
 
+  /** The names the rows are told in (workflows and steps, the actions' titles), loaded once. */
+  private names$: Promise<unknown> | undefined;
+
   start(): void {
     this.stopped = false;
-    endpoints
-      .workflows()
-      .then((p) => (this.workflows = p.items))
-      .catch(() => {});
-    catalog.load().catch(() => {});
+    // The rows wait for these, so a group never shows an id or a fallback first.
+    this.names$ = Promise.all([
+      endpoints
+        .workflows()
+        .then((p) => (this.workflows = p.items))
+        .catch(() => {}),
+      catalog.load().catch(() => {}),
+    ]);
   }
 
   stop(): void {
@@ -93,10 +99,10 @@ export class FailureGroups {
     const gen = ++this.generation;
     if (showLoading) this.loading = true;
     try {
-      const answer = await bulkRetry.failureGroups({
-        workflowId: this.workflowId || undefined,
-        since: this.since(),
-      });
+      const [answer] = await Promise.all([
+        bulkRetry.failureGroups({ workflowId: this.workflowId || undefined, since: this.since() }),
+        this.names$,
+      ]);
       if (gen !== this.generation) return;
       this.items = answer.items;
       this.error = "";
