@@ -1,6 +1,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { TenantStore } from "../src/durable-objects/tenant-store.ts";
 import { refuseAboveCap } from "../src/services/bulk-retry.ts";
 import { selectFailedRuns } from "../src/store/bulk-retry.ts";
 import { storeFor } from "../src/store/client.ts";
@@ -196,6 +197,25 @@ describe("bulk retry: the preview", () => {
     await bad({ status: "failed", version: 2 }, 400);
     await bad({ status: "failed", version: 0, workflowId: "wf_x" }, 400);
     await bad({ status: "failed", version: 2, workflowId: "wf_missing" }, 404);
+    // No 5xx from any body.
+    const junk = [
+      null,
+      [],
+      "text",
+      42,
+      { status: "failed", version: 2 ** 60, workflowId: "wf_x" },
+      { status: "failed", version: "latest" },
+      { status: "failed", since: "yesterday" },
+      { status: "failed", workflowId: 5 },
+      { status: "failed", errorGroup: "x".repeat(500) },
+    ];
+    for (const body of junk) {
+      for (const path of ["/v1/runs/bulk-retry/preview", "/v1/runs/bulk-retry"]) {
+        const r = await call("POST", path, { key: t.key, body });
+        expect(r.status, `${path} ${JSON.stringify(body)}`).toBeGreaterThanOrEqual(400);
+        expect(r.status, `${path} ${JSON.stringify(body)}`).toBeLessThan(500);
+      }
+    }
     const none = await preview(t.key, { status: "failed" });
     expect(none.status).toBe(200);
     expect(none.body.runs).toBe(0);
@@ -215,7 +235,7 @@ describe("bulk retry: the preview", () => {
     const at = "2026-11-01T00:00:00.000Z";
     await runInDurableObject(store, (instance) => {
       for (let i = 0; i < 1_001; i++) {
-        upsertRun(instance.db, {
+        upsertRun((instance as TenantStore).db, {
           tenantId: t.tenantId,
           id: `run_bulk_${String(i).padStart(4, "0")}`,
           workflowId: "wf_bulk",
@@ -246,11 +266,17 @@ describe("bulk retry: the preview", () => {
       body: { status: "failed" },
     });
     expect(started.status).toBe(422);
-    // Narrowed (a time range), it passes the cap.
-    const narrowed = await runInDurableObject(store, (instance) =>
-      selectFailedRuns(instance.db, t.tenantId, { since: at, until: at }, 1_000),
-    );
-    expect(narrowed.count).toBe(1_001);
+    // The selection: above the cap only the count; under it, the runs oldest first.
+    const select = (cap: number) =>
+      runInDurableObject(store, (instance) =>
+        selectFailedRuns((instance as TenantStore).db, t.tenantId, { since: at, until: at }, cap),
+      );
+    const capped = await select(1_000);
+    expect(capped).toEqual({ count: 1_001, runs: [] });
+    const all = await select(2_000);
+    expect(all.runs).toHaveLength(1_001);
+    expect(all.runs[0]!.id).toBe("run_bulk_0000");
+    expect(all.runs[1_000]!.id).toBe("run_bulk_1000");
     expect(() => refuseAboveCap(1_000)).not.toThrow();
     expect(() => refuseAboveCap(1_001)).toThrow(/1,001/);
   });

@@ -6,7 +6,7 @@
 // failed); this module keeps one row per group with its first and last
 // sighting. A group's count is an indexed count of the runs failed with it
 // now, so a run retried into success leaves its group without any bookkeeping.
-import { parseInstanceId, type RunState, type StepState } from "@switchyard/engine";
+import { flattenSteps, parseInstanceId, type RunState, type StepState } from "@switchyard/engine";
 import type { StoreDb } from "./db.ts";
 import { run } from "./raw.ts";
 
@@ -83,6 +83,23 @@ function byPath(a: string, b: string): number {
   return pa.length - pb.length;
 }
 
+/** The ids of the steps inside a loop, at any depth. */
+function bodyOf(state: RunState, loopId: string): Set<string> {
+  const parents = new Map<string, string | null>();
+  for (const { step, place } of flattenSteps(state.definition))
+    parents.set(step.id, place.parentId);
+  const out = new Set<string>();
+  for (const id of parents.keys()) {
+    for (let p = parents.get(id); p != null; p = parents.get(p)) {
+      if (p === loopId) {
+        out.add(id);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
 /**
  * The step a failed run failed at: the first failed step in document order
  * whose error is its own (a loop that failed because of its items, or a
@@ -100,9 +117,12 @@ export function failedStepOf(state: RunState): { id: string; step: StepState } |
     if (step?.status !== "failed") continue;
     if (own(step)) return { id, step: step! };
     if (step!.kind !== "forEach") continue;
-    // A loop's item instances: `<body step>[i]…`; the first failed by index.
+    // This loop's step instances (`<body step>[i]…`, nested loops' too); the first failed by index.
+    const body = bodyOf(state, id);
     const inside = Object.keys(state.steps)
-      .filter((k) => k.includes("[") && own(state.steps[k]))
+      .filter(
+        (k) => k.includes("[") && body.has(parseInstanceId(k)?.stepId ?? "") && own(state.steps[k]),
+      )
       .sort(byPath);
     if (inside.length > 0) return { id: inside[0]!, step: state.steps[inside[0]!]! };
   }
