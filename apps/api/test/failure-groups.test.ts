@@ -10,9 +10,11 @@ describe("normalising a failure's message", () => {
     expect(normaliseMessage("order 1042 for 'Ann' at 2026-05-01T10:00:00.000Z")).toBe(
       'order <n> for "…" at <time>',
     );
-    expect(normaliseMessage("no member stranger-7@example.com in run 3f2a9c1e-0b4d-4e8f-9a6b-1c2d3e4f5a6b")).toBe(
-      "no member <email> in run <id>",
-    );
+    expect(
+      normaliseMessage(
+        "no member stranger-7@example.com in run 3f2a9c1e-0b4d-4e8f-9a6b-1c2d3e4f5a6b",
+      ),
+    ).toBe("no member <email> in run <id>");
     expect(
       normaliseMessage("call to https://erp.example/orders?id=991&tag=x answered 400: unknown sku"),
     ).toBe("call to https://erp.example/orders?id=<v>&tag=<v> answered 400: unknown sku");
@@ -21,7 +23,9 @@ describe("normalising a failure's message", () => {
     expect(normaliseMessage("payment pay_9004ab1 and blob deadbeef42cafe00 failed")).toBe(
       "payment <id> and blob <id> failed",
     );
-    expect(normaliseMessage('  many\n\t spaces   and "quoted \\ text" ')).toBe('many spaces and "…"');
+    expect(normaliseMessage('  many\n\t spaces   and "quoted \\ text" ')).toBe(
+      'many spaces and "…"',
+    );
     expect(normaliseMessage("x".repeat(500))).toHaveLength(200);
   });
 });
@@ -50,6 +54,45 @@ async function order(key: string, data: Json): Promise<Json> {
 }
 
 describe("failure groups", () => {
+  it("names a loop's failed step without its item index", async () => {
+    const t = await newTenant();
+    const wf = await call("POST", "/v1/workflows", {
+      key: t.key,
+      body: {
+        name: "Tell each",
+        trigger: { event: "order.created" },
+        steps: [
+          {
+            id: "each",
+            forEach: "order.lines",
+            as: "line",
+            steps: [
+              {
+                id: "reserve",
+                action: "notify_user",
+                config: { user: "{{ line.user }}", message: "Line {{ index }}" },
+              },
+            ],
+          },
+        ],
+      },
+    });
+    expect(wf.status).toBe(201);
+    const lines = [{ user: t.email }, { user: t.email }, { user: "nobody-3@example.com" }];
+    const failed = await order(t.key, { id: 7, lines });
+    expect(failed.status).toBe("failed");
+    const groups = (await call("GET", "/v1/failure-groups", { key: t.key })).body.items as Json[];
+    expect(groups).toHaveLength(1);
+    expect(groups[0]).toMatchObject({ stepId: "reserve", code: "not_a_member", count: 1 });
+    // The bulk preview names the instance that failed.
+    const p = await call("POST", "/v1/runs/bulk-retry/preview", {
+      key: t.key,
+      body: { status: "failed", stepId: "reserve" },
+    });
+    expect(p.body.runs).toBe(1);
+    expect(p.body.wouldFailAgainRuns[0]).toMatchObject({ runId: failed.id, stepId: "reserve[2]" });
+  });
+
   it("groups failures by step, code and normalised message, with counts and first and last seen; a run retried into success leaves its group", async () => {
     const t = await newTenant();
     const wf = await call("POST", "/v1/workflows", { key: t.key, body: workflow });
@@ -58,7 +101,11 @@ describe("failure groups", () => {
     const strangers: Json[] = [];
     for (let i = 1; i <= 3; i++) {
       strangers.push(
-        await order(t.key, { id: 100 + i, user: `stranger-${i}@example.com`, note: { text: "hi" } }),
+        await order(t.key, {
+          id: 100 + i,
+          user: `stranger-${i}@example.com`,
+          note: { text: "hi" },
+        }),
       );
     }
     // Shape 2: a template that cannot render (no note), twice.
