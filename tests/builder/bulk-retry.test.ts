@@ -93,7 +93,11 @@ beforeAll(async () => {
       try {
         order = String(JSON.parse(Buffer.concat(chunks).toString("utf8")).id);
       } catch {}
-      if (erpUp) {
+      if (order === "1099") {
+        // An order the ERP does not know: the same answer however often it is asked.
+        res.writeHead(404, { "content-type": "text/plain" });
+        res.end(`no order ${order} in the ERP`);
+      } else if (erpUp) {
         res.writeHead(200, { "content-type": "application/json" });
         res.end(JSON.stringify({ received: order }));
       } else {
@@ -118,7 +122,7 @@ beforeAll(async () => {
     definition("Sync stock", "stock.counted", "Send the count", "/erp/stock"),
   );
   stockId = stock.id;
-  await failOrders(erpId, "order.placed", [1041, 1042, 1043, 1044]);
+  await failOrders(erpId, "order.placed", [1041, 1042, 1043, 1044, 1099]);
 
   browser = await launch();
   ({ page: owner, problems: ownerProblems } = await newPage(browser));
@@ -150,8 +154,13 @@ describe("failure groups and retrying many runs, in the builder", () => {
     await page.getByRole("heading", { name: "Failures" }).waitFor();
 
     const groups = page.getByRole("list", { name: "Failure groups, largest first" });
-    const row = groups.getByRole("listitem").filter({ hasText: "Send to ERP" });
+    const row = groups.getByRole("listitem").filter({ hasText: "Send to ERP failed 4 times" });
     await expect.poll(() => row.count(), { timeout: 30_000 }).toBe(1);
+    // The order the ERP does not know failed otherwise: a group of its own, after the larger one.
+    expect(await groups.getByRole("listitem").count()).toBe(2);
+    expect(await groups.getByRole("listitem").nth(1).textContent()).toMatch(
+      /Send to ERP failed once: .*answered 404: no order … in the ERP · at /,
+    );
     const text = (await row.textContent()) ?? "";
     expect(text).toContain("Send to ERP failed 4 times");
     // The order number differs from run to run: written as …, one group for all four.
@@ -172,12 +181,47 @@ describe("failure groups and retrying many runs, in the builder", () => {
     const bar = page.getByTestId("failed-runs-bar");
     expect(await bar.textContent()).toContain("Showing the runs of one failure group.");
     await bar.getByRole("button", { name: "Retry all 4 failed runs shown" }).waitFor();
-    await page.goBack();
-    await page.getByRole("heading", { name: "Failures" }).waitFor();
+  });
+
+  it("from the failed runs of a workflow, lists the run that would fail the same way", async () => {
+    const page = owner;
+    await page
+      .getByRole("navigation", { name: "Runs views" })
+      .getByRole("link", { name: "All runs" })
+      .click();
+    await page.getByLabel("Workflow").selectOption({ label: "Send orders to the ERP" });
+    await page.getByLabel("Status").selectOption("failed");
+    await expect.poll(() => page.locator("[data-run]").count(), { timeout: 30_000 }).toBe(5);
+    await page.getByRole("button", { name: "Retry all 5 failed runs shown" }).click();
+    const dialog = page.getByRole("dialog", {
+      name: "Retry the failed runs of Send orders to the ERP",
+    });
+    const effects = dialog.getByTestId("bulk-effects");
+    await effects.waitFor({ timeout: 30_000 });
+    expect(await effects.textContent()).toContain(
+      "Retrying 5 runs will: send 5 emails, call webhooks 5 times again with the same webhook ids so the receiver can spot repeats.",
+    );
+    expect(
+      await dialog.getByRole("heading", { name: "1 run would fail the same way:" }).count(),
+    ).toBe(1);
+    const again = dialog.getByTestId("would-fail");
+    const line = (await again.textContent()) ?? "";
+    expect(line).toContain("Send orders to the ERP: “Send to ERP”");
+    expect(line).toContain("The target answered 404, which it gives the same request again");
+    // No step ids or error codes.
+    expect(line).not.toMatch(/'erp'|http_error/);
+    expect(await again.getByRole("link").getAttribute("href")).toMatch(/^\/runs\/run_/);
+    // The versions of this workflow: its own, the live one.
+    await dialog.getByRole("radio", { name: "the live version (v1)" }).waitFor();
+    await expectAccessible(page, "bulk retry preview");
+    await shoot(page, "84-bulk-retry-preview", false);
+    await dialog.getByRole("button", { name: "Not now" }).click();
+    await expect.poll(() => dialog.count()).toBe(0);
   });
 
   it("says what retrying the group would send, change and call again, then retries it", async () => {
     const page = owner;
+    await page.goto(`${base}/runs/failures`);
     const row = page.getByRole("listitem").filter({ hasText: "Send to ERP failed 4 times" });
     await row.getByRole("button", { name: "Retry these 4 runs" }).click();
     const dialog = page.getByRole("dialog", {
@@ -203,8 +247,7 @@ describe("failure groups and retrying many runs, in the builder", () => {
       await versions.getByRole("radio", { name: "the version each run started with" }).isChecked(),
     ).toBe(true);
     await versions.getByRole("radio", { name: "the live version (v1)" }).waitFor();
-    await expectAccessible(page, "bulk retry preview");
-    await shoot(page, "84-bulk-retry-preview", false);
+    expect(await dialog.getByTestId("would-fail").count()).toBe(0);
 
     // The ERP is back: retry them all and follow the job.
     erpUp = true;
@@ -228,10 +271,15 @@ describe("failure groups and retrying many runs, in the builder", () => {
       "4 retried runs succeeded",
     );
     await expect
-      .poll(() => page.getByRole("listitem").filter({ hasText: "Send to ERP failed" }).count(), {
-        timeout: 30_000,
-      })
+      .poll(
+        () => page.getByRole("listitem").filter({ hasText: "Send to ERP failed 4 times" }).count(),
+        { timeout: 30_000 },
+      )
       .toBe(0);
+    // The order the ERP does not know is still failed, in its own group.
+    expect(
+      await page.getByRole("listitem").filter({ hasText: "Send to ERP failed once" }).count(),
+    ).toBe(1);
     // The audit log says who retried many runs at once, in words.
     await page.goto(`${base}/audit`);
     await expect
