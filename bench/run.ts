@@ -19,6 +19,7 @@ import {
   summary,
   waitRuns,
 } from "./common.ts";
+import { flowFigure, flowLines } from "./flow.ts";
 import { noisyFilter, noisyFilterLines } from "./noisy-filter.ts";
 import {
   d1Rows,
@@ -284,6 +285,8 @@ async function main() {
     out();
 
     // A pathological filter in one tenant against another tenant's runs (issue 13).
+    // Flow control (issue 16, item 1): concurrency 1 per key against no limits, same run.
+    for (const line of flowLines(await flowFigure(api))) out(line);
     for (const line of noisyFilterLines(await noisyFilter(w.baseUrl, token))) out(line);
   } finally {
     await w.stop();

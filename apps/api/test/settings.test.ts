@@ -204,6 +204,7 @@ describe("tenant settings", () => {
       retentionDays: 30,
       require2fa: false,
       alerts: { enabled: true, recipients: "default" },
+      maxRunningRuns: 100,
     });
   });
 
@@ -220,6 +221,7 @@ describe("tenant settings", () => {
       retentionDays: 30,
       require2fa: false,
       alerts: { enabled: true, recipients: "default" },
+      maxRunningRuns: 100,
     });
     // Names and tags are kept in their canonical form.
     const tag = await put({ locale: "de-ch" });
@@ -229,6 +231,7 @@ describe("tenant settings", () => {
       retentionDays: 30,
       require2fa: false,
       alerts: { enabled: true, recipients: "default" },
+      maxRunningRuns: 100,
     });
     expect(await storedRetention(t.tenantId)).toEqual([]);
     const days = await put({ retentionDays: 14 });
@@ -238,6 +241,7 @@ describe("tenant settings", () => {
       retentionDays: 14,
       require2fa: false,
       alerts: { enabled: true, recipients: "default" },
+      maxRunningRuns: 100,
     });
 
     const read = await call("GET", "/v1/settings/tenant", { key: t.key });
@@ -247,6 +251,7 @@ describe("tenant settings", () => {
       retentionDays: 14,
       require2fa: false,
       alerts: { enabled: true, recipients: "default" },
+      maxRunningRuns: 100,
     });
     expect(await storedRetention(t.tenantId)).toEqual(["14"]);
 
@@ -257,6 +262,7 @@ describe("tenant settings", () => {
       retentionDays: 400,
       require2fa: false,
       alerts: { enabled: true, recipients: "default" },
+      maxRunningRuns: 100,
     });
     expect(await storedRetention(t.tenantId)).toEqual(["400"]);
     const row = await env.DB.prepare(
@@ -344,6 +350,9 @@ describe("tenant settings", () => {
       "timezone",
     ]);
     expect(await paths({ require2fa: "yes" })).toEqual(["require2fa"]);
+    for (const maxRunningRuns of [0, 1001, 2.5, "10"]) {
+      expect(await paths({ maxRunningRuns })).toEqual(["maxRunningRuns"]);
+    }
     const unknown = await put({ retentionDays: 14, colour: "red" });
     expect(unknown.status).toBe(400);
     expect(JSON.stringify(unknown.body.error.details)).toContain("colour");
@@ -354,6 +363,7 @@ describe("tenant settings", () => {
       retentionDays: 30,
       require2fa: false,
       alerts: { enabled: true, recipients: "default" },
+      maxRunningRuns: 100,
     });
     expect(await audit(t.key)).toHaveLength(0);
     expect(await storedRetention(t.tenantId)).toEqual([]);

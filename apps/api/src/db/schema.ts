@@ -394,6 +394,8 @@ export const tenantSettings = sqliteTable("tenant_settings", {
   locale: text("locale"),
   /** Days run history is kept; the tenant's store holds a copy for its alarm. */
   retentionDays: integer("retention_days"),
+  /** Runs of all workflows running at once before new ones wait (flow control); the store holds a copy. */
+  maxRunningRuns: integer("max_running_runs"),
   /** Every member signs in with a second factor (single sign-on counts as the IdP's). */
   require2fa: integer("require_2fa", { mode: "boolean" }).notNull().default(false),
   /** Failure alerts by default (`{ enabled, recipients }` JSON); null: on, to the default people. */

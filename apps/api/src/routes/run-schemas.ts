@@ -69,3 +69,29 @@ export const RunItem = z
     }),
   })
   .openapi("RunItem");
+
+/** Why a run waits to start under flow control (issue 16, item 1; store/flow.ts). */
+export const WaitingFor = z
+  .object({
+    reason: z.enum(["concurrency", "throttle", "debounce", "tenant_limit"]).openapi({
+      description:
+        "`concurrency`: the key's runs at once are at the limit (or runs for the key are ahead); `throttle`: the key's starts per period are spent; `debounce`: events for the key have not stopped yet; `tenant_limit`: the workspace's running runs are at `maxRunningRuns`",
+    }),
+    key: z.string().nullable().openapi({
+      description:
+        "The flow-control key it waits on (rendered from the key template); null for the tenant limit",
+      example: "c-17",
+    }),
+    ahead: z
+      .number()
+      .int()
+      .openapi({ description: "Runs in front of it for that key (or for the workspace)" }),
+    until: z.string().nullable().openapi({
+      description: "When it may start (a throttle, a debounce); null when an end frees it",
+    }),
+    message: z.string().openapi({ example: "3 runs for customer c-17 ahead" }),
+  })
+  .openapi("WaitingFor", {
+    description:
+      "Set while a run waits to start under flow control (status `waiting`, no step ran yet), or while its retry waits; absent otherwise",
+  });

@@ -1,4 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { TENANT_RUNNING_CAP } from "@switchyard/engine";
 import { authorize } from "../auth/authenticate.ts";
 import { actorOf } from "../auth/principal.ts";
 import { ApiError, ErrorCode } from "../errors.ts";
@@ -92,6 +93,17 @@ const RetentionDays = z.number().int().min(RETENTION_DAYS_MIN).max(RETENTION_DAY
     "Days run history (events, runs, their steps and the run log) is kept before it is deleted",
 });
 
+const MaxRunningRuns = z
+  .number()
+  .int()
+  .min(TENANT_RUNNING_CAP.min)
+  .max(TENANT_RUNNING_CAP.max)
+  .openapi({
+    example: 100,
+    description:
+      "Flow control: how many runs of all workflows may be running at once (default 100). Beyond it new runs wait (`waitingFor.reason` `tenant_limit`) and start fairly across workflows as others end; a run waiting on a delay, an approval or an event does not count",
+  });
+
 const TenantSettings = z
   .object({
     timezone: z.string().openapi({ example: "UTC" }),
@@ -104,6 +116,7 @@ const TenantSettings = z
     alerts: Alerts.openapi({
       description: "Failure alerts of every workflow that does not choose its own",
     }),
+    maxRunningRuns: z.number().int().openapi({ example: 100 }),
   })
   .openapi("TenantSettings");
 
@@ -114,6 +127,7 @@ const TenantSettingsUpdate = z
     retentionDays: RetentionDays.optional(),
     require2fa: z.boolean().optional(),
     alerts: Alerts.optional(),
+    maxRunningRuns: MaxRunningRuns.optional(),
   })
   .openapi("TenantSettingsUpdate");
 

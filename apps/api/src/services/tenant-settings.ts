@@ -4,6 +4,7 @@
 // retention for the alarm that purges history (store/retention.ts); the
 // store reads `alerts` when it owes a failure alert (alert-settings.ts). A
 // change is one `settings.updated` audit entry in the same D1 batch.
+import { TENANT_RUNNING_CAP } from "@switchyard/engine";
 import type { Actor } from "../auth/principal.ts";
 import type { Db } from "../db/client.ts";
 import { tenantSettings } from "../db/schema.ts";
@@ -27,6 +28,12 @@ export interface TenantSettingsView {
   require2fa: boolean;
   /** Failure alerts of workflows that do not choose their own. */
   alerts: AlertSettings;
+  /**
+   * Flow control's tenant-wide cap: runs of every workflow running at once
+   * (a run waiting on a delay, an approval or an event does not count);
+   * beyond it new runs wait. The store keeps a copy (store/flow.ts).
+   */
+  maxRunningRuns: number;
 }
 
 export type TenantSettingsInput = Partial<TenantSettingsView>;
@@ -37,6 +44,7 @@ export const TENANT_SETTINGS_DEFAULTS: TenantSettingsView = {
   retentionDays: DEFAULT_RETENTION_DAYS,
   require2fa: false,
   alerts: DEFAULT_ALERTS,
+  maxRunningRuns: TENANT_RUNNING_CAP.default,
 };
 
 /**
@@ -75,6 +83,7 @@ export function tenantSettingsView(row: SettingsRow | undefined): TenantSettings
     retentionDays: row?.retentionDays ?? TENANT_SETTINGS_DEFAULTS.retentionDays,
     require2fa: row?.require2fa ?? TENANT_SETTINGS_DEFAULTS.require2fa,
     alerts: parseAlerts(row?.alerts) ?? TENANT_SETTINGS_DEFAULTS.alerts,
+    maxRunningRuns: row?.maxRunningRuns ?? TENANT_SETTINGS_DEFAULTS.maxRunningRuns,
   };
 }
 
@@ -100,6 +109,7 @@ export async function putTenantSettings(
     retentionDays: input.retentionDays,
     require2fa: input.require2fa,
     alerts: input.alerts,
+    maxRunningRuns: input.maxRunningRuns,
   };
   const after: TenantSettingsView = { ...before };
   // Only what changed is written: a field never set keeps following the default.
@@ -120,6 +130,10 @@ export async function putTenantSettings(
   if (wanted.require2fa !== undefined && wanted.require2fa !== before.require2fa) {
     after.require2fa = set.require2fa = wanted.require2fa;
     changes.require2fa = { old: before.require2fa, new: wanted.require2fa };
+  }
+  if (wanted.maxRunningRuns !== undefined && wanted.maxRunningRuns !== before.maxRunningRuns) {
+    after.maxRunningRuns = set.maxRunningRuns = wanted.maxRunningRuns;
+    changes.maxRunningRuns = { old: before.maxRunningRuns, new: wanted.maxRunningRuns };
   }
   if (wanted.alerts !== undefined && alertsJson(wanted.alerts) !== alertsJson(before.alerts)) {
     after.alerts = wanted.alerts;
@@ -147,6 +161,9 @@ export async function putTenantSettings(
   // the commit, sending the same value again brings the store in line.
   if (input.retentionDays !== undefined) {
     await storeFor(env, tenantId).setRetention(tenantId, after.retentionDays);
+  }
+  if (input.maxRunningRuns !== undefined) {
+    await storeFor(env, tenantId).setMaxRunningRuns(tenantId, after.maxRunningRuns);
   }
   // Schedules without a zone of their own follow the tenant's.
   if (input.timezone !== undefined) await storeFor(env, tenantId).refreshWorkflows(tenantId);

@@ -24,6 +24,7 @@ import { noteRunEndAll, runEndOf } from "./alerts.ts";
 import { pendingPauseIds } from "./auto-pause.ts";
 import type { StoreDb } from "./db.ts";
 import type { EventRow } from "./events.ts";
+import { type FlowAdmission, heldByFlow } from "./flow.ts";
 import { DEFAULT_FAN_OUT_RUNS } from "./limits.ts";
 import { noteRunMetrics } from "./metrics.ts";
 import { run } from "./raw.ts";
@@ -194,6 +195,7 @@ export async function matchOne(
   at: string,
   fanOutRuns: number = DEFAULT_FAN_OUT_RUNS,
   taken: Map<string, number> = new Map(),
+  flow?: FlowAdmission,
 ): Promise<{
   starts: RunStart[];
   suppressed: { runId: string; m: MatchResult }[];
@@ -250,6 +252,14 @@ export async function matchOne(
       ...(m.suppression ? { suppression: m.suppression } : {}),
     };
     if (m.decision === MatchDecision.start) {
+      // Flow control (store/flow.ts): a run it holds stays held on a
+      // redelivery; a new one starts now or waits (test runs bypass it).
+      if (flow && known && heldByFlow(db, runId)) continue;
+      if (flow && !known && !params.test) {
+        const decided = flow.decide(params, e.lane === "bulk" ? "bulk" : "main", Date.parse(at));
+        writes.push(decided.write);
+        if (!decided.start) continue;
+      }
       // Indexed as running from now; the run object reports its next status.
       const row = runIndexRow(
         tenantId,

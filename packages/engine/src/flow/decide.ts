@@ -39,18 +39,24 @@ export interface Waiting {
   uncapped?: boolean;
 }
 
+/** A map of numbers by name (a Map, or the store's rows read on demand). */
+export interface Numbers {
+  get(key: string): number | undefined;
+  set(key: string, value: number): unknown;
+}
+
 /** What the decisions read and move: the store's rows, or the simulation's model of them. */
 export interface FlowState {
   /** Runs holding each concurrency slot (started, not ended). */
-  active: Map<string, number>;
+  active: Numbers;
   /** The tenant's running runs (the cap counts these). */
   running: number;
   /** The tenant's cap on running runs; null: none. */
   cap: number | null;
   /** Each throttle slot's theoretical arrival time. */
-  tat: Map<string, number>;
+  tat: Numbers;
   /** When each lane and each workflow (`wf:<id>`) was last served (a serve counter; absent: never). */
-  served: Map<string, number>;
+  served: Numbers;
   /** The serve counter's last value. */
   serveSeq: number;
 }
@@ -155,27 +161,41 @@ function fairer(a: Waiting, b: Waiting, s: FlowState): boolean {
 }
 
 /**
+ * True when some lane's head waits for the tenant cap, or could start and
+ * has not been released yet: a new arrival then queues behind it (else a
+ * slot freed by an end could go to whoever arrives before the release pass
+ * — after a lost one, say — and a waiting workflow could starve).
+ */
+export function capWaiters(heads: readonly Waiting[], state: FlowState, now: number): boolean {
+  return heads.some((h) => {
+    if (h.uncapped) return false;
+    const why = blockedBy(h, state, now);
+    return why === null || why.reason === "tenant_limit";
+  });
+}
+
+/**
  * Whether a new arrival starts at once: only when its lane has nobody
- * waiting (FIFO) and nothing blocks it; `state` is moved on when it does.
+ * waiting (FIFO), nobody waits for the tenant cap (`capWaiting`, see
+ * capWaiters) and nothing blocks it; `state` is moved on when it does.
  */
 export function admit(
   w: Waiting,
   laneBusy: boolean,
   state: FlowState,
   now: number,
+  capWaiting = false,
 ): { start: true } | ({ start: false } & Blocked) {
-  if (laneBusy) {
-    const why = blockedBy(w, state, now);
-    return {
-      start: false,
-      ...(why ?? {
-        reason: w.concurrency ? "concurrency" : w.throttle ? "throttle" : "tenant_limit",
-        until: null,
-      }),
-    };
-  }
   const why = blockedBy(w, state, now);
   if (why !== null) return { start: false, ...why };
+  if (laneBusy) {
+    return {
+      start: false,
+      reason: w.concurrency ? "concurrency" : w.throttle ? "throttle" : "tenant_limit",
+      until: null,
+    };
+  }
+  if (capWaiting && !w.uncapped) return { start: false, reason: "tenant_limit", until: null };
   take(w, state, now);
   return { start: true };
 }

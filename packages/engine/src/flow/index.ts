@@ -3,6 +3,7 @@ export type { Blocked, DebounceSlot, FlowState, Release, Waiting, WaitReason } f
 export {
   admit,
   blockedBy,
+  capWaiters,
   debounceArrive,
   debounceDue,
   gcra,
