@@ -265,6 +265,68 @@ describe("runs that wait their turn", () => {
   });
 });
 
+describe("events that replace each other", () => {
+  it("says a replaced run was not run, links the later event, and when the last one starts", async () => {
+    const page = owner;
+    const wf = await t.api.must("POST", "/v1/workflows", {
+      name: "Sync each order once it settles",
+      trigger: { event: "order.placed" },
+      debounce: { key: "{{ order.id }}", quiet: "10m", maxWait: "1h" },
+      steps: [{ id: "wait", delay: "1h" }],
+    });
+    const sent: string[] = [];
+    for (const total of [10, 20]) {
+      const ev = await t.api.must("POST", "/v1/events", {
+        id: `edit-${total}-${wf.id}`,
+        type: "order.placed",
+        data: { id: "ord_9", customer_id: "c-3", total },
+      });
+      sent.push(ev.id);
+    }
+    const runOf = (list: Json, eventId: string) =>
+      list.items?.find((r: Json) => r.eventId === eventId);
+    const listed = await eventually(
+      () => t.api.must("GET", `/v1/runs?workflowId=${wf.id}`),
+      (r: Json) =>
+        runOf(r, sent[0] as string)?.status === "skipped" &&
+        runOf(r, sent[1] as string)?.waitingFor?.reason === "debounce",
+      60_000,
+      "the first edit's run is replaced by the second's, which waits for quiet",
+    );
+    const replaced = runOf(listed, sent[0] as string);
+    const last = runOf(listed, sent[1] as string);
+
+    await page.goto(`${base}/runs?workflowId=${wf.id}`);
+    await expect
+      .poll(() =>
+        page.locator(`tr[data-run="${replaced.id}"] [data-testid="debounced"]`).textContent(),
+      )
+      .toMatch(/^Not run: a later event about order ord_9 replaced this one$/);
+    expect(
+      await page.locator(`tr[data-run="${last.id}"] [data-testid="waiting-for"]`).textContent(),
+    ).toMatch(/^Waiting: waiting for events about order ord_9 to stop/);
+
+    await page.goto(`${base}/runs/${replaced.id}`);
+    const said = page.getByTestId("debounced");
+    await said.waitFor();
+    expect(await said.textContent()).toBe(
+      "Not run: a later event about order ord_9 replaced this one (see the later event).",
+    );
+    await said.getByRole("link", { name: "see the later event" }).click();
+    await page.waitForURL(`${base}/events/${encodeURIComponent(sent[1] as string)}`);
+
+    await page.goto(`${base}/runs/${last.id}`);
+    const at = new Date(last.waitingFor.until);
+    expect(at.getTime()).toBeGreaterThan(Date.now());
+    await expect
+      .poll(() => page.getByTestId("waiting-banner").textContent())
+      .toMatch(
+        /^This run has not started yet: waiting for events about order ord_9 to stop\. It starts at .+ unless a later event replaces it\.$/,
+      );
+    expect(ownerProblems).toEqual([]);
+  });
+});
+
 describe("the workspace's cap on runs at once", () => {
   it("is saved from the workspace settings with the other settings", async () => {
     const page = owner;
@@ -273,10 +335,11 @@ describe("the workspace's cap on runs at once", () => {
     await field.waitFor();
     expect(await field.inputValue()).toBe("100");
     await page.getByText("So one workflow's burst cannot hold up the others").waitFor();
+    await expectAccessible(page, "the workspace's cap on runs at once");
     await field.fill("20");
-    await page.getByRole("button", { name: "Save" }).click();
+    await page.getByRole("button", { name: "Save", exact: true }).click();
     await expect
-      .poll(() => page.getByRole("status").last().textContent())
+      .poll(() => page.locator("form .notice").textContent())
       .toContain("at most 20 runs run at once");
     const settings = await t.api.must("GET", "/v1/settings/tenant");
     expect(settings.maxRunningRuns).toBe(20);
