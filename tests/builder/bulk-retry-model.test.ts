@@ -20,6 +20,7 @@ import {
   jobProgress,
   jobRunning,
   jobSummary,
+  jobTitle,
   previewSentences,
   retryGroupLabel,
   seenWords,
@@ -262,6 +263,22 @@ describe("the job in words", () => {
     );
     expect(jobFraction(job({ done: 21, failed: 1, skipped: 3 }))).toBeCloseTo(21 / 42);
     expect(jobFraction(job({ total: 0, status: "succeeded" }))).toBe(1);
+  });
+
+  it("names what a job retried", () => {
+    const name = (id: string) => (id === "wf_1" ? "Send orders to the ERP" : undefined);
+    expect(
+      jobTitle(
+        job({ selection: { status: "failed", workflowId: "wf_1", errorGroup: "fg_1" } }),
+        name,
+      ),
+    ).toBe("Retry of 42 failed runs of Send orders to the ERP, in one failure group");
+    expect(jobTitle(job({ total: 1, selection: { status: "failed" } }), name)).toBe(
+      "Retry of 1 failed run",
+    );
+    expect(jobTitle(job({ selection: { status: "failed", workflowId: "wf_gone" } }), name)).toBe(
+      "Retry of 42 failed runs of a deleted workflow",
+    );
   });
 
   it("sums up how it ended", () => {

@@ -262,6 +262,14 @@ describe("failure groups and retrying many runs, in the builder", () => {
     await expectAccessible(page, "bulk retry done");
     await shoot(page, "85-bulk-retry-done", false);
     await dialog.getByRole("button", { name: "Close" }).click();
+    // The retry stays in sight after its dialog closed.
+    const recent = page.getByTestId("recent-retries");
+    await expect
+      .poll(() => recent.locator("li").first().textContent())
+      .toContain("Retry of 4 failed runs of Send orders to the ERP, in one failure group");
+    expect(await recent.locator("li").first().textContent()).toContain(
+      "Done: retried 4 of 4 runs.",
+    );
 
     // The retried runs succeed: the group goes from the list.
     await eventually(
@@ -310,6 +318,11 @@ describe("failure groups and retrying many runs, in the builder", () => {
     await expectAccessible(page, "bulk retry stopped");
     await shoot(page, "86-bulk-retry-stopped", false);
     await dialog.getByRole("button", { name: "Close" }).click();
+    const newest = page.getByTestId("recent-retries").locator("li").first();
+    await expect.poll(() => newest.getAttribute("data-status")).toBe("cancelled");
+    expect(await newest.textContent()).toMatch(
+      /Retry of 40 failed runs of Sync stock.*Stopped: retried \d+ of 40 runs/,
+    );
     expect(ownerProblems).toEqual([]);
   });
 

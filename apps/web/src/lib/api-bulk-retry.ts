@@ -2,7 +2,7 @@
 // failure groups, bulk-retry previews and jobs): failed runs grouped by what
 // went wrong, a preview of what retrying many of them would do again, and the
 // tracked job that retries them.
-import { api } from "./api";
+import { api, type Page } from "./api";
 
 /** Failures of one step with the same error code and the same message, numbers and ids aside. */
 export interface FailureGroup {
@@ -93,5 +93,7 @@ export const bulkRetry = {
   preview: (s: BulkSelection) => api<BulkPreview>("POST", "/v1/runs/bulk-retry/preview", s),
   start: (s: BulkSelection) => api<{ job: Job }>("POST", "/v1/runs/bulk-retry", s),
   job: (id: string) => api<Job>("GET", `/v1/jobs/${enc(id)}`),
+  /** The newest jobs first. */
+  jobs: (limit = 5) => api<Page<Job>>("GET", `/v1/jobs?limit=${limit}`),
   cancel: (id: string) => api<Job>("POST", `/v1/jobs/${enc(id)}/cancel`),
 };

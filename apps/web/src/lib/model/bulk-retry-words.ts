@@ -311,6 +311,17 @@ export function jobSummary(j: Job): string {
   }
 }
 
+/**
+ * What a job retried, by name: "Retry of 42 failed runs of Send orders to
+ * the ERP, in one failure group".
+ */
+export function jobTitle(j: Job, workflowName: (id: string) => string | undefined): string {
+  const sel = j.selection ?? { status: "failed" };
+  const of = sel.workflowId ? ` of ${workflowName(sel.workflowId) ?? "a deleted workflow"}` : "";
+  const group = sel.errorGroup ? ", in one failure group" : "";
+  return `Retry of ${plural(j.total, "failed run")}${of}${group}`;
+}
+
 /** How far along, 0 to 1, for a progress bar. */
 export function jobFraction(j: Job): number {
   if (!j.total) return jobRunning(j) ? 0 : 1;
