@@ -177,6 +177,18 @@ describe("bulk retry: the preview", () => {
     const onV3 = await preview(t.key, { workflowId, status: "failed", version: v3 });
     expect(onV3.body).toMatchObject({ incompatibleCount: 0, wouldFailAgain: 0 });
     expect(onV3.body.steps).toEqual({ again: 5, kept: 5, firstTime: 10 });
+    // One whose changed step cannot be filled in from the runs fails them all again.
+    const broken = {
+      ...orders(),
+      steps: orders().steps.map((s) =>
+        s.id === "charge" ? charge("https://erp.example.com/{{ order.account.id }}") : s,
+      ),
+    };
+    const v4 = (await call("PUT", `/v1/workflows/${workflowId}`, { key: t.key, body: broken })).body
+      .latestVersion as number;
+    const onV4 = await preview(t.key, { workflowId, status: "failed", version: v4 });
+    expect(onV4.body).toMatchObject({ incompatibleCount: 0, wouldFailAgain: 5 });
+    expect(onV4.body.wouldFailAgainRuns[0].why).toMatch(/cannot be filled in from this run/);
   });
 
   it("refuses what it cannot do with a clear 4xx", async () => {

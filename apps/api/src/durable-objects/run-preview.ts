@@ -1,6 +1,7 @@
 // What a retry of a failed run would do, computed from its state before
 // anything runs (POST /v1/runs/:id/retry?preview, the builder's retry dialog).
 import {
+  buildContext,
   checkRetryCompatibility,
   flattenSteps,
   instanceId,
@@ -8,8 +9,10 @@ import {
   loopItems,
   parseInstanceId,
   type RunState,
+  type StepView,
   type WorkflowDefinition,
 } from "@switchyard/engine";
+import { compileTemplate } from "@switchyard/expr";
 import { boundedOrder, itemOf } from "../store/run-steps.ts";
 
 export interface RetryPreview {
@@ -45,6 +48,68 @@ export interface RetryPreview {
    * are not touched.
    */
   items: Array<{ loop: string; index: number; id: string; steps: string[] }>;
+  /**
+   * Asked for (`render`, the bulk retry's preview) with a target version:
+   * the failed steps outside loops whose config on that version cannot be
+   * rendered from the run's context as it stands (the retry would fail
+   * them again at once), with the first error.
+   */
+  unrendered?: Array<{ stepId: string; message: string }>;
+}
+
+/** Every string of a config rendered as a template; the first error's message, or null. */
+function renderError(value: unknown, context: object): string | null {
+  if (typeof value === "string") {
+    if (!value.includes("{{")) return null;
+    try {
+      compileTemplate(value).render(context);
+      return null;
+    } catch (error) {
+      return error instanceof Error ? error.message : String(error);
+    }
+  }
+  const items = Array.isArray(value)
+    ? value
+    : value !== null && typeof value === "object"
+      ? Object.values(value)
+      : [];
+  for (const item of items) {
+    const e = renderError(item, context);
+    if (e !== null) return e;
+  }
+  return null;
+}
+
+/**
+ * The failed steps outside loops whose config on `to` does not render from
+ * the run's context: the event and the finished steps' outputs, as a retry
+ * would see them (engine run/draft.ts builds the same context).
+ */
+function unrenderedOn(
+  state: RunState,
+  to: { version: number; definition: WorkflowDefinition },
+): Array<{ stepId: string; message: string }> {
+  const steps: Record<string, StepView> = {};
+  for (const id of state.order) {
+    const s = state.steps[id];
+    if (s && (s.status === "succeeded" || s.status === "failed" || s.status === "skipped")) {
+      steps[id] = { status: s.status, output: s.output, error: s.error };
+    }
+  }
+  const context = buildContext({
+    event: state.event,
+    workflow: { id: state.workflowId, version: to.version, name: to.definition.name },
+    runId: state.runId,
+    now: state.now,
+    steps,
+  });
+  const out: Array<{ stepId: string; message: string }> = [];
+  for (const { step } of flattenSteps(to.definition)) {
+    if (state.steps[step.id]?.status !== "failed" || !("action" in step)) continue;
+    const message = renderError(step.config, context);
+    if (message !== null) out.push({ stepId: step.id, message });
+  }
+  return out;
 }
 
 /** Each step's nearest enclosing `if` and the branch it sits on, and how many loops each step is in. */
@@ -84,6 +149,7 @@ function branchesOf(definition: WorkflowDefinition): {
 export function previewRetry(
   state: RunState,
   to?: { version: number; definition: WorkflowDefinition },
+  opts: { render?: boolean } = {},
 ): RetryPreview {
   const { branches, depth } = branchesOf(state.definition);
   // The nearest enclosing if that has not decided yet, through nested ifs;
@@ -148,5 +214,6 @@ export function previewRetry(
       : null,
     steps,
     items,
+    ...(opts.render && to ? { unrendered: unrenderedOn(state, to) } : {}),
   };
 }

@@ -194,12 +194,12 @@ export class WorkflowRun extends DurableObject<Env> {
    * again (failed ones) or for the first time (not reached), and whether
    * the run may move to `to`.
    */
-  async retryPreview(to?: {
-    version: number;
-    definition: WorkflowDefinition;
-  }): Promise<RetryPreview | null> {
+  async retryPreview(
+    to?: { version: number; definition: WorkflowDefinition },
+    opts?: { render?: boolean },
+  ): Promise<RetryPreview | null> {
     const stored = this.load();
-    return stored ? previewRetry(stored.state, to) : null;
+    return stored ? previewRetry(stored.state, to, opts) : null;
   }
 
   /**

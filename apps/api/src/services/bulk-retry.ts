@@ -285,9 +285,9 @@ export async function previewBulkRetry(
   const previews = await pool(selected, PREVIEW_CONCURRENCY, async (r) => {
     const target = targets.get(r.workflowId);
     const stub = env.RUNS.get(env.RUNS.idFromName(r.id));
-    const preview = (await stub.retryPreview(
-      target ?? undefined,
-    )) as unknown as RetryPreview | null;
+    const preview = (await stub.retryPreview(target ?? undefined, {
+      render: true,
+    })) as unknown as RetryPreview | null;
     return { run: r, target, preview };
   });
   for (const { run, target, preview } of previews) {
@@ -348,8 +348,9 @@ export async function previewBulkRetry(
 /**
  * Whether the run's failure would come back the same way on the version it
  * would run on: its failed step is unchanged there and its error does not
- * depend on when it is tried. Answers the failed step's instance id and a
- * sentence, or null.
+ * depend on when it is tried, or the step as that version has it cannot be
+ * rendered from the run's context. Answers the failed step's instance id
+ * and a sentence, or null.
  */
 async function recurs(
   run: SelectedRun,
@@ -360,7 +361,6 @@ async function recurs(
   const group = run.group;
   if (!group) return null;
   const reason = deterministicReason(group.code, messageOf(run));
-  if (reason === null) return null;
   const failed =
     preview.steps.find(
       (s) =>
@@ -368,18 +368,27 @@ async function recurs(
         s.kind !== "item" &&
         parseInstanceId(s.id)?.stepId === group.stepId,
     )?.id ?? group.stepId;
+  let unchanged = true;
   if (target) {
     const before = await ownDefinition(run);
     const was = before ? own(stepIn(before, group.stepId)) : null;
-    const now = own(stepIn(target.definition, group.stepId));
-    if (was === null || was !== now) return null;
-    return {
-      stepId: failed,
-      why: `Step '${failed}' failed with ${group.code}; ${reason}, and version ${target.version} leaves the step unchanged.`,
-    };
+    unchanged = was !== null && was === own(stepIn(target.definition, group.stepId));
   }
+  if (!unchanged) {
+    // Changed there: it fails again only if its new input cannot be rendered from the run.
+    const unrendered = preview.unrendered?.find((u) => u.stepId === group.stepId);
+    return unrendered
+      ? {
+          stepId: failed,
+          why: `Step '${failed}' as version ${target!.version} has it cannot be filled in from this run: ${unrendered.message}`,
+        }
+      : null;
+  }
+  if (reason === null) return null;
   return {
     stepId: failed,
-    why: `Step '${failed}' failed with ${group.code}; ${reason}, and the run retries on its own version ${run.workflowVersion}, where the step is unchanged.`,
+    why: target
+      ? `Step '${failed}' failed with ${group.code}; ${reason}, and version ${target.version} leaves the step unchanged.`
+      : `Step '${failed}' failed with ${group.code}; ${reason}, and the run retries on its own version ${run.workflowVersion}, where the step is unchanged.`,
   };
 }
