@@ -90,7 +90,7 @@ describe("how often it runs, set in the builder", () => {
   it("adds a rate limit and waiting for the events to stop, in sentences", async () => {
     const page = owner;
     await page.getByTestId("trigger-card").click();
-    await page.getByLabel("Limit how often it starts").check();
+    await page.getByLabel("Limit the number of starts").check();
     // The field chosen for one at a time is the likely one here too.
     expect(await page.getByTestId("flow-throttle-key-label").textContent()).toBe("customer");
     await page.getByLabel("Start at most", { exact: true }).fill("30");
@@ -141,7 +141,7 @@ describe("how often it runs, set in the builder", () => {
     expect(message).not.toBe("");
     await expect
       .poll(() => page.locator("#problem-list li").first().textContent())
-      .toBe(`How often it runs — how many at a time: ${message}`);
+      .toBe(`Keeping runs in check — how many at a time: ${message}`);
     expect(await page.getByRole("button", { name: "Publish" }).isDisabled()).toBe(true);
     await expect.poll(() => page.getByTestId("trigger-card").getByText("problem").count()).toBe(1);
 
@@ -156,7 +156,7 @@ describe("how often it runs, set in the builder", () => {
     expect(refused.body.error.details.map((d: Json) => d.path)).toContain("concurrency.limit");
 
     // The problem list's link opens the trigger's panel at the control.
-    await page.locator("#problem-list li button", { hasText: "How often it runs" }).click();
+    await page.locator("#problem-list li button", { hasText: "Keeping runs in check" }).click();
     await page.getByLabel("At most", { exact: true }).fill("1");
     await expect.poll(() => at.count()).toBe(0);
     await expect.poll(() => page.locator("#problem-count").count()).toBe(0);

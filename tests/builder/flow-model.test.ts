@@ -1,4 +1,4 @@
-// "How often it runs" (issue 16, item 1) in the builder, checked without a
+// "Keeping runs in check" (issue 16, item 1) in the builder, checked without a
 // browser: a key's template in a word, the trigger card's one line, where a
 // problem's path sits in the form, and why a run waits or was not run (the
 // browser test: flow-control.test.ts).

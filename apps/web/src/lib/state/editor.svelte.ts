@@ -93,7 +93,7 @@ export class Editor {
           ? "filter"
           : p.path.startsWith("trigger")
             ? "trigger"
-            : // "How often it runs" (issue 16): the trigger's panel shows these.
+            : // "Keeping runs in check" (issue 16): the trigger's panel shows these.
               /^(concurrency|throttle|debounce)\b/.test(p.path)
               ? "flow"
               : "workflow");
