@@ -42,7 +42,7 @@ import type { Env } from "../env.ts";
 import type { StoreDb } from "./db.ts";
 import type { Lane } from "./limits.ts";
 import { run } from "./raw.ts";
-import { FINAL_STATUSES, getRunRow, type RunRow, runIndexRow, upsertRun } from "./runs.ts";
+import { FINAL_STATUSES, type RunRow, runIndexRow, upsertRun } from "./runs.ts";
 
 type CreateRunParams = Parameters<typeof createRun>[0];
 
@@ -939,9 +939,3 @@ function flowOfRow(q: QueueRow): FlowControl {
     ...(def.debounce ? { debounce: def.debounce } : {}),
   };
 }
-
-/** The index row of a queued run, if it is one (the routes ask before looking further). */
-export const isQueuedRow = (r: Pick<RunRow, "status">): boolean => r.status === "waiting";
-
-/** A run's index row (re-exported for the store's doors). */
-export { getRunRow };
