@@ -1,6 +1,11 @@
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import type { TenantStore } from "../src/durable-objects/tenant-store.ts";
+import { storeFor } from "../src/store/client.ts";
 import { normaliseMessage } from "../src/store/failure-groups.ts";
-import { addMember, call, eventually, type Json, newTenant } from "./helpers.ts";
+import { purgeBatch } from "../src/store/retention.ts";
+import { addMember, call, eventually, type Json, newTenant, storeSql } from "./helpers.ts";
 
 // Failure groups (issue 16, item 3): failed runs grouped by step, error
 // code and normalised message, counted from the runs index.
@@ -84,6 +89,51 @@ describe("failure groups", () => {
     const groups = (await call("GET", "/v1/failure-groups", { key: t.key })).body.items as Json[];
     expect(groups).toHaveLength(1);
     expect(groups[0]).toMatchObject({ stepId: "reserve", code: "not_a_member", count: 1 });
+    // Retention takes the group with its runs, and finished jobs with theirs.
+    const job = await call("POST", "/v1/runs/bulk-retry", {
+      key: t.key,
+      body: { status: "failed", until: "2000-01-01T00:00:00Z" },
+    });
+    expect(job.status).toBe(202);
+    const count = async (table: string) =>
+      (await storeSql<{ n: number }>(t.tenantId, `SELECT count(*) AS n FROM ${table}`))[0]!.n;
+    expect(await count("failure_groups")).toBe(1);
+    expect(await count("jobs")).toBe(1);
+    const later = Date.now() + 400 * 24 * 3600_000;
+    await runInDurableObject(storeFor(env, t.tenantId), (s) => {
+      purgeBatch((s as TenantStore).db, later);
+    });
+    expect(await count("failure_groups")).toBe(0);
+    expect(await count("jobs")).toBe(0);
+  });
+
+  it("names a loop's failed instance in the bulk preview", async () => {
+    const t = await newTenant();
+    const wf = await call("POST", "/v1/workflows", {
+      key: t.key,
+      body: {
+        name: "Tell each",
+        trigger: { event: "order.created" },
+        steps: [
+          {
+            id: "each",
+            forEach: "order.lines",
+            as: "line",
+            steps: [
+              {
+                id: "reserve",
+                action: "notify_user",
+                config: { user: "{{ line.user }}", message: "Line {{ index }}" },
+              },
+            ],
+          },
+        ],
+      },
+    });
+    expect(wf.status).toBe(201);
+    const lines = [{ user: t.email }, { user: t.email }, { user: "nobody-3@example.com" }];
+    const failed = await order(t.key, { id: 7, lines });
+    expect(failed.status).toBe("failed");
     // The bulk preview names the instance that failed.
     const p = await call("POST", "/v1/runs/bulk-retry/preview", {
       key: t.key,

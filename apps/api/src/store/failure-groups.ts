@@ -298,3 +298,8 @@ export function groupsById(
   }
   return out;
 }
+
+/** Retention (store/retention.ts): groups last seen before `cutoff` go (their runs went with it). */
+export function purgeFailureGroups(db: StoreDb, cutoff: string): void {
+  run(db, "DELETE FROM failure_groups WHERE last_seen < ?", cutoff);
+}

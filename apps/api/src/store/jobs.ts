@@ -385,3 +385,16 @@ async function pass(
     );
   }
 }
+
+/** Retention (store/retention.ts): jobs that finished before `cutoff` go, with their runs. */
+export function purgeFinishedJobs(db: StoreDb, cutoff: string): void {
+  const old = run<{ tenant_id: string; id: string }>(
+    db,
+    `SELECT tenant_id, id FROM jobs WHERE status NOT IN ${ACTIVE} AND finished_at < ? LIMIT 100`,
+    cutoff,
+  );
+  for (const j of old) {
+    run(db, "DELETE FROM job_runs WHERE tenant_id = ? AND job_id = ?", j.tenant_id, j.id);
+    run(db, "DELETE FROM jobs WHERE tenant_id = ? AND id = ?", j.tenant_id, j.id);
+  }
+}

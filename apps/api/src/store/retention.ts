@@ -9,6 +9,8 @@
 import { and, asc, eq, inArray, isNotNull, lt, ne, sql } from "drizzle-orm";
 import { slices } from "./bounded.ts";
 import type { StoreDb } from "./db.ts";
+import { purgeFailureGroups } from "./failure-groups.ts";
+import { purgeFinishedJobs } from "./jobs.ts";
 import { FINAL_STATUSES } from "./runs.ts";
 import { events, fanOut, recordVersions, runHistory, runLog, runs, storeMeta } from "./schema.ts";
 
@@ -103,6 +105,9 @@ export function purgeBatch(db: StoreDb, now: number): Purged {
     tx.delete(fanOut).where(lt(fanOut.firstAt, cutoff)).run();
     tx.delete(runHistory).where(lt(runHistory.at, cutoff)).run();
     tx.delete(recordVersions).where(lt(recordVersions.at, cutoff)).run();
+    // Bulk retries' jobs and failure groups (issue 16): finished and last seen before the window.
+    purgeFinishedJobs(tx as unknown as StoreDb, cutoff);
+    purgeFailureGroups(tx as unknown as StoreDb, cutoff);
     const last = prefix.at(-1);
     if (last) {
       tx.delete(runLog).where(sql`${runLog.seq} <= ${last.seq}`).run();
