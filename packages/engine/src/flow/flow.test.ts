@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { validateDefinition } from "../definition/validate.ts";
 import {
   admit,
+  capWaiters,
   debounceArrive,
   debounceDue,
   type FlowState,
@@ -176,6 +177,17 @@ describe("planRelease", () => {
     expect(r.start.map((x) => x.id)).toEqual(["1", "2"]);
     expect(r.blocked.get("3")).toEqual({ reason: "throttle", until: 30_000 });
     expect(r.wakeAt).toBe(30_000);
+  });
+  it("capWaiters: an arrival queues behind a head waiting for the cap or not yet released", () => {
+    const capped = state({ cap: 1, running: 1 });
+    expect(capWaiters([w("h", "k", 1)], capped, 0)).toBe(true);
+    expect(capWaiters([w("h", "k", 1)], state({ cap: 2, running: 1 }), 0)).toBe(true);
+    const held = state({ active: new Map([["wf_a\nk", 1]]) });
+    expect(capWaiters([w("h", "k", 1)], held, 0)).toBe(false);
+    expect(admit(w("n", "j", 2), false, state({ cap: 5 }), 0, true)).toMatchObject({
+      start: false,
+      reason: "tenant_limit",
+    });
   });
   it("admit: a busy lane queues even with spare capacity", () => {
     expect(admit(w("1", "k", 1, "wf_a", 2), true, state(), 0).start).toBe(false);
