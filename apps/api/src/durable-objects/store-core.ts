@@ -1,5 +1,11 @@
 import { DurableObject } from "cloudflare:workers";
-import { isScheduleTrigger, type WorkflowIndex } from "@switchyard/engine";
+import {
+  flowOf,
+  isScheduleTrigger,
+  type WaitingFor,
+  type WorkflowDefinition,
+  type WorkflowIndex,
+} from "@switchyard/engine";
 import { createDb } from "../db/client.ts";
 import type { Env } from "../env.ts";
 import { withD1Wrappers } from "../lib/d1-stats.ts";
@@ -31,10 +37,13 @@ import {
   runsOfEvent,
   runsOfEvents,
 } from "../store/events.ts";
+import * as flow from "../store/flow.ts";
+import { driveJobs, nextJobAt } from "../store/jobs.ts";
 import { type Lane, type LimitName, limitSettings, TenantLimits } from "../store/limits.ts";
 import { MatchQueue } from "../store/match-queue.ts";
 import {
   buildIndex,
+  envelopeOf,
   matchOne,
   readLive,
   readLiveFromD1,
@@ -58,6 +67,7 @@ import {
   appendSigned,
   type ChainCheck,
   listRunLog,
+  type OwedEntry,
   type RunLogEntry,
   type RunLogInput,
   type RunLogQuery,
@@ -69,6 +79,7 @@ import { type RunSearch, type RunSearchPage, searchRuns } from "../store/run-sea
 import {
   appendRunAudit,
   getRunRow,
+  type IndexedRunRow,
   type RunAuditRecord,
   type RunRow,
   upsertRun,
@@ -81,6 +92,10 @@ import {
 } from "../store/schedules.ts";
 import { storeMeta } from "../store/schema.ts";
 import { resumeWaits } from "../store/waits.ts";
+import type { RunReply } from "./workflow-run.ts";
+
+/** A cancel that found the run no longer waiting (it started meanwhile). */
+class NotQueued extends Error {}
 
 /** How often a store re-reads its live workflows from D1 even when nobody told it of a change. */
 export const LIVE_REFRESH_MS = 60_000;
@@ -124,6 +139,8 @@ export abstract class StoreCore extends DurableObject<Env> {
   #nextPurgeAt = 0;
   /** When the alarm is set for (kept here so arming never waits on a read). */
   #alarmAt: number | null = null;
+  /** Flow-controlled runs being started by a release pass (store/flow.ts). */
+  readonly #releasing = new Set<string>();
   /** Events stored and not yet matched, matched right after their ingest answered. */
   readonly #matching = new MatchQueue(
     (ids) => this.matchEvents(this.#tenantId!, ids),
@@ -150,6 +167,10 @@ export abstract class StoreCore extends DurableObject<Env> {
       if (hasOwedAlerts(this.db)) this.arm(Date.now() + ALERT_RETRY_MS);
       const fire = nextScheduleAt(this.db, Date.now());
       if (fire !== null) this.arm(fire);
+      const job = nextJobAt(this.db);
+      if (job !== null) this.arm(job);
+      // Runs waiting under flow control (or marked started, unconfirmed) are looked at again.
+      if (flow.hasQueued(this.db)) this.arm(Date.now() + 1_000);
     });
   }
 
@@ -304,6 +325,7 @@ export abstract class StoreCore extends DurableObject<Env> {
     // once (a batch costs the slowest start, not the sum), then write what
     // was decided for the events whose runs all started, in one turn.
     const taken = new Map<string, number>();
+    const admission = new flow.FlowAdmission(this.db, tenantId);
     const decided: { e: EventRow; m: Awaited<ReturnType<typeof matchOne>> }[] = [];
     for (const e of rows) {
       if (e.status !== "accepted") {
@@ -311,7 +333,10 @@ export abstract class StoreCore extends DurableObject<Env> {
         continue;
       }
       try {
-        decided.push({ e, m: await matchOne(this.db, index, e, at, fanOutRuns, taken) });
+        decided.push({
+          e,
+          m: await matchOne(this.db, index, e, at, fanOutRuns, taken, admission),
+        });
       } catch (err) {
         console.error(`matching ${e.id} failed; it stays accepted and is tried again`, err);
       }
@@ -340,6 +365,8 @@ export abstract class StoreCore extends DurableObject<Env> {
     for (const { m } of matched) for (const write of m.writes) write(this.db);
     const matchedIds = matched.map(({ e }) => e.id);
     markMatched(this.db, tenantId, matchedIds, at);
+    // Queued runs: the alarm wakes at a throttle's time or a debounce slot's due time.
+    if (admission.wakeAt !== null) this.arm(admission.wakeAt);
     // Runs whose filter failed may owe a failure alert, or have paused their workflow.
     if (hasOwedAlerts(this.db)) {
       this.dropPaused();
@@ -479,16 +506,19 @@ export abstract class StoreCore extends DurableObject<Env> {
    */
   async indexRun(
     tenantId: string,
-    row: RunRow,
+    row: IndexedRunRow,
     audit?: RunAuditRecord,
     end?: RunEnd | null,
   ): Promise<void> {
     this.tenant(tenantId);
     const at = new Date().toISOString();
+    let freed = false;
     const { owes, emitted } = this.db.transaction((tx) => {
       const db = tx as unknown as StoreDb;
       const prev = end || audit ? getRunRow(db, tenantId, row.id) : undefined;
       upsertRun(db, { ...row, tenantId });
+      // Flow control: an end gives its slot back (with the index row); waiting runs may go.
+      freed = flow.noteIndexed(db, row.id);
       if (audit) appendRunAudit(db, tenantId, audit);
       // Metrics: a few upserts on a run's first word of its end (store/metrics.ts).
       if (audit)
@@ -504,6 +534,7 @@ export abstract class StoreCore extends DurableObject<Env> {
     });
     if (owes) this.dropPaused();
     if (emitted) this.announce([emitted]);
+    if (freed) this.ctx.waitUntil(this.releaseFlow(tenantId));
     // A scheduled occurrence waiting for this run (overlap: buffer_one) goes now.
     if (end && hasBuffered(this.db, row.workflowId)) this.arm(Date.now());
     if (audit) await this.scheduleArchive();
@@ -512,6 +543,99 @@ export abstract class StoreCore extends DurableObject<Env> {
       // Not delivered (D1 or the provider failing): the alarm tries again.
       if (hasOwedAlerts(this.db)) this.arm(Date.now() + ALERT_RETRY_MS);
     }
+  }
+
+  // ── Flow control (store/flow.ts) ─────────────────────────────────────────
+
+  /** Starts what may start now of the waiting runs; never throws (the alarm tries again). */
+  async releaseFlow(tenantId: string): Promise<void> {
+    this.tenant(tenantId);
+    try {
+      const next = await flow.releasePass(this.db, this.env.RUNS, tenantId, this.#releasing);
+      if (next !== null) this.arm(next);
+    } catch (err) {
+      console.error("releasing waiting runs failed; the alarm tries again", err);
+      this.arm(Date.now() + flow.FLOW_RETRY_MS);
+    }
+  }
+
+  /** Why each of these runs waits (queued runs only). */
+  async waitingFor(tenantId: string, runIds: string[]): Promise<Record<string, WaitingFor>> {
+    this.tenant(tenantId);
+    return flow.waitingForRuns(this.db, runIds, Date.now());
+  }
+
+  /** The tenant setting `maxRunningRuns` (D1 holds it; the store keeps a copy, as for retention). */
+  async setMaxRunningRuns(tenantId: string, cap: number): Promise<void> {
+    this.tenant(tenantId);
+    flow.setTenantCap(this.db, cap);
+    if (flow.hasQueued(this.db)) this.ctx.waitUntil(this.releaseFlow(tenantId));
+  }
+
+  /** Cancels a run that waits to start (no object yet); null when it is not waiting. */
+  async cancelQueued(
+    tenantId: string,
+    runId: string,
+    entry: RunLogInput,
+  ): Promise<{ status: "cancelled" | "failed" } | null> {
+    this.tenant(tenantId);
+    const row = getRunRow(this.db, tenantId, runId);
+    if (row?.status !== "waiting") return null;
+    let done: { status: "cancelled" | "failed" } | null = null;
+    await this.appendLog(tenantId, [entry], (db) => {
+      done = flow.cancelQueued(db, tenantId, runId, Date.now());
+      if (!done) throw new NotQueued();
+    }).catch((err) => {
+      if (!(err instanceof NotQueued)) throw err;
+    });
+    return done;
+  }
+
+  /**
+   * Retries a failed run (POST /v1/runs/:id/retry, bulk retry): without flow
+   * control the run object's `retry` at once, its reply returned; with it,
+   * the retry takes a slot now or waits in the queue (`{ ok: true, status:
+   * "waiting" }`) and is released like a start.
+   */
+  async retryRun(
+    tenantId: string,
+    runId: string,
+    to?: { version: number; definition: WorkflowDefinition },
+    entry?: OwedEntry,
+  ): Promise<RunReply> {
+    this.tenant(tenantId);
+    const stub = this.env.RUNS.get(this.env.RUNS.idFromName(runId));
+    const row = getRunRow(this.db, tenantId, runId);
+    const definition =
+      to?.definition ??
+      (row
+        ? readLive(this.db).find((w) => w.workflowId === row.workflowId)?.definition
+        : undefined);
+    if (!row || row.status !== "failed" || !definition || !flowOf(definition)) {
+      return stub.retry(to, entry);
+    }
+    const e = getEventRow(this.db, tenantId, row.eventId);
+    if (!e) return stub.retry(to, entry);
+    const { queued } = flow.admitRetry(
+      this.db,
+      tenantId,
+      row,
+      definition,
+      envelopeOf(e),
+      { to, entry },
+      Date.now(),
+    );
+    if (queued) {
+      this.arm(Date.now() + flow.FLOW_SWEEP_MS);
+      return { ok: true, status: "waiting" };
+    }
+    const reply = await stub.retry(to, entry);
+    // Refused: the slot it took goes back.
+    if (!reply.ok) {
+      flow.dropActive(this.db, runId);
+      this.ctx.waitUntil(this.releaseFlow(tenantId));
+    }
+    return reply;
   }
 
   /** Workflows the store just paused leave the in-memory index too: no new run starts. */
@@ -560,7 +684,7 @@ export abstract class StoreCore extends DurableObject<Env> {
    * Makes sure the alarm fires by `at`. Synchronous on purpose: called right
    * after a write, the alarm commits with it (no await in between).
    */
-  private arm(at: number): void {
+  protected arm(at: number): void {
     if (this.#alarmAt !== null && this.#alarmAt <= at) return;
     this.#alarmAt = at;
     this.ctx.storage.setAlarm(at).catch((err) => {
@@ -608,6 +732,15 @@ export abstract class StoreCore extends DurableObject<Env> {
         if (Date.now() - this.#lastArchiveAt >= ARCHIVE_EVERY_MS)
           await this.archiveNow(this.#tenantId);
         if (hasUnarchived(this.db)) times.push(this.#lastArchiveAt + ARCHIVE_EVERY_MS);
+      }
+      // Tracked jobs (bulk retry): a throttled pass of the oldest due one (store/jobs.ts).
+      const t = this.#tenantId;
+      const jobsAt =
+        t && (await driveJobs(this.env, this.db, t, now, (...r) => this.retryRun(t, ...r)));
+      if (jobsAt) times.push(Math.max(jobsAt, Date.now() + 100));
+      if (this.#tenantId !== null && flow.hasQueued(this.db)) {
+        const at = await flow.releasePass(this.db, this.env.RUNS, this.#tenantId, this.#releasing);
+        if (at !== null) times.push(Math.max(at, Date.now() + 100));
       }
       if (this.#tenantId !== null && hasOwedAlerts(this.db)) {
         await this.deliverAlerts(this.#tenantId);

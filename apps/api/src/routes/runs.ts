@@ -17,7 +17,7 @@ import { storeFor } from "../store/client.ts";
 import { RunLogType } from "../store/run-log.ts";
 import { type RunRow, runIndexRow, type StepView } from "../store/runs.ts";
 import { decodeCursor, encodeCursor, errors, IdParam, jsonResponse, ListQuery } from "./common.ts";
-import { ItemRef, Step } from "./run-schemas.ts";
+import { ItemRef, Step, WaitingFor } from "./run-schemas.ts";
 
 const RUN_STATUSES = [
   "running",
@@ -44,8 +44,9 @@ const RunSummary = z
     error: z.unknown(),
     suppression: z.object({ reason: z.string(), message: z.string() }).nullable().openapi({
       description:
-        "Why no step ran: the loop guard (`cycle`, `max_depth`) for a suppressed run; `schedule_overlap` or `schedule_missed` for a skipped occurrence of a schedule",
+        "Why no step ran: the loop guard (`cycle`, `max_depth`) for a suppressed run; `schedule_overlap` or `schedule_missed` for a skipped occurrence of a schedule; `debounced` for a run a later event replaced (flow control)",
     }),
+    waitingFor: WaitingFor.nullable().optional(),
   })
   .openapi("RunSummary");
 
@@ -70,6 +71,14 @@ const RunsQuery = ListQuery.extend({
   eventId: z.string().max(200).optional(),
   since: z.iso.datetime({ offset: true }).optional(),
   until: z.iso.datetime({ offset: true }).optional(),
+  errorGroup: z.string().max(100).optional().openapi({
+    description:
+      "Runs failed now with this failure group (GET /v1/failure-groups), e.g. `fg_3f9a0c1d2e4b5a67`",
+  }),
+  stepId: z.string().max(100).optional().openapi({
+    description:
+      "Runs failed now at this step (its id without a loop index: `reserve`, not `reserve[3]`)",
+  }),
   q: z.string().min(1).max(2_000).optional().openapi({
     description:
       'An expression over the trigger event, as in a filter: `payment.id == "pay_9004"`. Each request looks at a bounded window of runs: a page may hold fewer items than `limit` and still carry a `nextCursor` to search on.',
@@ -169,14 +178,23 @@ export const runRoutes = createRouter()
         eventId: q.eventId,
         since: q.since && new Date(q.since).toISOString(),
         until: q.until && new Date(q.until).toISOString(),
+        errorGroup: q.errorGroup,
+        stepId: q.stepId,
         q: q.q,
         limit: q.limit,
         after: decodeCursor(q.cursor, isKeysetCursor),
       });
+      // Runs that wait under flow control say why (one more call only when some wait).
+      const waiting = found.items.filter((r) => r.status === "waiting").map((r) => r.id);
+      const why =
+        waiting.length > 0
+          ? await storeFor(c.env, p.tenantId).waitingFor(p.tenantId, waiting)
+          : ({} as Record<string, z.infer<typeof WaitingFor>>);
       return c.json(
         {
           items: found.items.map((r) => ({
             ...summary(r),
+            ...(why[r.id] ? { status: "waiting" as const, waitingFor: why[r.id] } : {}),
             eventType: r.eventType,
             eventKey: r.eventKey,
           })),
@@ -209,9 +227,15 @@ export const runRoutes = createRouter()
       } else {
         steps = parseStored<StepView[]>(r.steps, []);
       }
+      // Waiting to start (or a retry waiting) under flow control: why.
+      const why =
+        r.status === "waiting" || r.status === "failed"
+          ? (await storeFor(c.env, p.tenantId).waitingFor(p.tenantId, [r.id]))[r.id]
+          : undefined;
       return c.json(
         {
           ...summary(r),
+          ...(why ? { status: "waiting" as const, waitingFor: why } : {}),
           causation: JSON.parse(r.causation),
           filter: parseStored(r.filter, null),
           suppression: parseStored(r.suppression, null),
@@ -273,7 +297,8 @@ export const runRoutes = createRouter()
       requiredSecret(c.env, RequiredSecret.auditKey);
       // Audited in the run's own transaction with the retry: the run
       // delivers the entry to the store's run log (workflow-run.ts, apply).
-      const reply = await stub.retry(to, {
+      // Through the store: under flow control the retry takes a slot or waits.
+      const reply = await storeFor(c.env, p.tenantId).retryRun(p.tenantId, r.id, to, {
         entry: {
           id: newId("au_ret"),
           type: RunLogType.runRetried,
@@ -400,6 +425,18 @@ export const runRoutes = createRouter()
       const stub = c.env.RUNS.get(c.env.RUNS.idFromName(r.id));
       const actor = actorOf(p);
       requiredSecret(c.env, RequiredSecret.auditKey);
+      if (r.status === "waiting") {
+        // Waiting to start under flow control (no object yet): out of the
+        // queue, cancelled; a waiting retry goes back to failed.
+        const queued = await storeFor(c.env, p.tenantId).cancelQueued(p.tenantId, r.id, {
+          id: `au_can_${r.id}`,
+          type: RunLogType.runCancelled,
+          actor,
+          subject: r.id,
+          details: { workflowId: r.workflowId, waiting: true },
+        });
+        if (queued) return c.json({ runId: r.id, status: queued.status }, 202);
+      }
       // Audited in the run's own transaction with the cancel (a run is
       // cancelled once, so the entry's id is the run's).
       const reply = await stub.input(

@@ -344,6 +344,93 @@ export const STORE_MIGRATIONS: readonly (readonly string[])[] = [
 );`,
     "CREATE INDEX `metric_steps_hour` ON `metric_steps` (`hour`);",
   ],
+  // Bulk retry and failure groups (issue 16, items 2 and 3): a failed run's
+  // group on the runs index, the groups, and tracked jobs (store/failure-groups.ts, store/jobs.ts).
+  [
+    "ALTER TABLE `runs` ADD `error_group` text;",
+    "CREATE INDEX `runs_error_group` ON `runs` (`tenant_id`,`error_group`,`created_at`);",
+    `CREATE TABLE \`failure_groups\` (
+	\`tenant_id\` text NOT NULL,
+	\`id\` text NOT NULL,
+	\`workflow_id\` text NOT NULL,
+	\`step_id\` text NOT NULL,
+	\`action\` text,
+	\`code\` text NOT NULL,
+	\`message\` text NOT NULL,
+	\`example\` text NOT NULL,
+	\`sample_run_id\` text NOT NULL,
+	\`first_seen\` text NOT NULL,
+	\`last_seen\` text NOT NULL,
+	PRIMARY KEY(\`tenant_id\`, \`id\`)
+);`,
+    "CREATE INDEX `failure_groups_step` ON `failure_groups` (`tenant_id`,`step_id`);",
+    `CREATE TABLE \`jobs\` (
+	\`tenant_id\` text NOT NULL,
+	\`id\` text NOT NULL,
+	\`kind\` text NOT NULL,
+	\`status\` text NOT NULL,
+	\`selection\` text NOT NULL,
+	\`targets\` text NOT NULL,
+	\`total\` integer NOT NULL,
+	\`done\` integer NOT NULL,
+	\`failed\` integer NOT NULL,
+	\`skipped\` integer NOT NULL,
+	\`created_by\` text NOT NULL,
+	\`created_at\` text NOT NULL,
+	\`finished_at\` text,
+	\`next_at\` integer NOT NULL,
+	PRIMARY KEY(\`tenant_id\`, \`id\`)
+);`,
+    "CREATE INDEX `jobs_created` ON `jobs` (`tenant_id`,`created_at`);",
+    "CREATE INDEX `jobs_status` ON `jobs` (`status`,`next_at`);",
+    `CREATE TABLE \`job_runs\` (
+	\`tenant_id\` text NOT NULL,
+	\`job_id\` text NOT NULL,
+	\`position\` integer NOT NULL,
+	\`run_id\` text NOT NULL,
+	\`outcome\` text,
+	\`reason\` text,
+	PRIMARY KEY(\`tenant_id\`, \`job_id\`, \`position\`)
+);`,
+  ],
+  // Flow control (issue 16, item 1): queued runs and debounce slots, the
+  // runs holding slots, and the decisions' numbers (store/flow.ts).
+  [
+    `CREATE TABLE \`flow_queue\` (
+	\`run_id\` text PRIMARY KEY NOT NULL,
+	\`workflow_id\` text NOT NULL,
+	\`lane\` text NOT NULL,
+	\`seq\` integer NOT NULL,
+	\`kind\` text NOT NULL,
+	\`state\` text NOT NULL,
+	\`ckey\` text,
+	\`climit\` integer,
+	\`tkey\` text,
+	\`tlimit\` integer,
+	\`tperiod\` integer,
+	\`dkey\` text,
+	\`first_at\` integer,
+	\`last_at\` integer,
+	\`until\` integer,
+	\`payload\` text NOT NULL,
+	\`created_at\` integer NOT NULL
+);`,
+    "CREATE INDEX `flow_queue_lane` ON `flow_queue` (`lane`,`state`,`seq`);",
+    "CREATE INDEX `flow_queue_state` ON `flow_queue` (`state`,`seq`);",
+    "CREATE INDEX `flow_queue_debounce` ON `flow_queue` (`workflow_id`,`dkey`);",
+    `CREATE TABLE \`flow_active\` (
+	\`run_id\` text PRIMARY KEY NOT NULL,
+	\`workflow_id\` text NOT NULL,
+	\`slot\` text,
+	\`running\` integer NOT NULL
+);`,
+    "CREATE INDEX `flow_active_slot` ON `flow_active` (`slot`);",
+    "CREATE INDEX `flow_active_running` ON `flow_active` (`running`);",
+    `CREATE TABLE \`flow_marks\` (
+	\`name\` text PRIMARY KEY NOT NULL,
+	\`value\` integer NOT NULL
+);`,
+  ],
 ];
 
 /** Applies the migrations this storage has not seen yet; returns how many ran. */

@@ -88,12 +88,15 @@ export const runs = sqliteTable(
     steps: text("steps"),
     createdAt: text("created_at").notNull(),
     updatedAt: text("updated_at").notNull(),
+    /** While the run is failed: its failure group (`fg_<hash>`, store/failure-groups.ts); null otherwise. */
+    errorGroup: text("error_group"),
   },
   (t) => [
     primaryKey({ columns: [t.tenantId, t.id] }),
     uniqueIndex("runs_event_workflow").on(t.tenantId, t.eventId, t.workflowId),
     index("runs_tenant_created").on(t.tenantId, t.createdAt),
     index("runs_workflow").on(t.tenantId, t.workflowId, t.createdAt),
+    index("runs_error_group").on(t.tenantId, t.errorGroup, t.createdAt),
   ],
 );
 
@@ -542,3 +545,131 @@ export const metricSteps = sqliteTable(
     index("metric_steps_hour").on(t.hour),
   ],
 );
+
+/**
+ * Failure groups (issue 16, item 3): one row per signature (workflow, failed
+ * step without its loop index, error code, normalised message), upserted
+ * when a run fails (store/failure-groups.ts). How many runs are failed with
+ * it now is counted from the runs index (runs.error_group), never kept here.
+ */
+export const failureGroups = sqliteTable(
+  "failure_groups",
+  {
+    tenantId: text("tenant_id").notNull(),
+    id: text("id").notNull(),
+    workflowId: text("workflow_id").notNull(),
+    stepId: text("step_id").notNull(),
+    action: text("action"),
+    code: text("code").notNull(),
+    message: text("message").notNull(),
+    /** One real message of the group (the latest). */
+    example: text("example").notNull(),
+    sampleRunId: text("sample_run_id").notNull(),
+    firstSeen: text("first_seen").notNull(),
+    lastSeen: text("last_seen").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.id] }),
+    index("failure_groups_step").on(t.tenantId, t.stepId),
+  ],
+);
+
+/** Tracked jobs (issue 16, item 2): a bulk retry, driven by the store's alarm (store/jobs.ts). */
+export const jobs = sqliteTable(
+  "jobs",
+  {
+    tenantId: text("tenant_id").notNull(),
+    id: text("id").notNull(),
+    kind: text("kind").notNull(),
+    status: text("status").notNull(),
+    /** The request's body, JSON. */
+    selection: text("selection").notNull(),
+    /** The version each run moves to: JSON `{ "<workflowId>": n }`; a workflow not named keeps each run's own. */
+    targets: text("targets").notNull(),
+    total: integer("total").notNull(),
+    done: integer("done").notNull(),
+    failed: integer("failed").notNull(),
+    skipped: integer("skipped").notNull(),
+    /** The actor who started it, JSON `{ "type", "id" }`. */
+    createdBy: text("created_by").notNull(),
+    createdAt: text("created_at").notNull(),
+    finishedAt: text("finished_at"),
+    /** When the next pass may start (ms): the throttle. */
+    nextAt: integer("next_at").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.id] }),
+    index("jobs_created").on(t.tenantId, t.createdAt),
+    index("jobs_status").on(t.status, t.nextAt),
+  ],
+);
+
+/** A job's runs in the order it takes them, each with its outcome once taken. */
+export const jobRuns = sqliteTable(
+  "job_runs",
+  {
+    tenantId: text("tenant_id").notNull(),
+    jobId: text("job_id").notNull(),
+    position: integer("position").notNull(),
+    runId: text("run_id").notNull(),
+    /** null until taken; then `retried`, `refused` or `skipped`. */
+    outcome: text("outcome"),
+    reason: text("reason"),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.jobId, t.position] })],
+);
+
+/**
+ * Flow control (issue 16, item 1; store/flow.ts): runs waiting to start
+ * (state `queued`), debounce slots (`debounce`, due at `until`) and runs
+ * marked started whose object has not confirmed (`starting`), with the
+ * start (or retry) arguments in `payload`.
+ */
+export const flowQueue = sqliteTable(
+  "flow_queue",
+  {
+    runId: text("run_id").primaryKey(),
+    workflowId: text("workflow_id").notNull(),
+    /** FIFO lane: the workflow and its concurrency (or throttle) key. */
+    lane: text("lane").notNull(),
+    /** Arrival order. */
+    seq: integer("seq").notNull(),
+    kind: text("kind").notNull(),
+    state: text("state").notNull(),
+    ckey: text("ckey"),
+    climit: integer("climit"),
+    tkey: text("tkey"),
+    tlimit: integer("tlimit"),
+    tperiod: integer("tperiod"),
+    dkey: text("dkey"),
+    firstAt: integer("first_at"),
+    lastAt: integer("last_at"),
+    until: integer("until"),
+    payload: text("payload").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [
+    index("flow_queue_lane").on(t.lane, t.state, t.seq),
+    index("flow_queue_state").on(t.state, t.seq),
+    index("flow_queue_debounce").on(t.workflowId, t.dkey),
+  ],
+);
+
+/** Runs holding a flow slot: started, not ended; `running` for the tenant cap. */
+export const flowActive = sqliteTable(
+  "flow_active",
+  {
+    runId: text("run_id").primaryKey(),
+    workflowId: text("workflow_id").notNull(),
+    /** The concurrency slot (workflow and key); null without concurrency. */
+    slot: text("slot"),
+    running: integer("running").notNull(),
+  },
+  (t) => [index("flow_active_slot").on(t.slot), index("flow_active_running").on(t.running)],
+);
+
+/** The decisions' numbers: throttle GCRA times, serve marks, counters. */
+export const flowMarks = sqliteTable("flow_marks", {
+  name: text("name").primaryKey(),
+  value: integer("value").notNull(),
+});
