@@ -164,7 +164,7 @@ describe("concurrency per key", () => {
 });
 
 describe("throttle per key", () => {
-  it("the third start in a minute waits with its time, and starts when the alarm reaches it", async () => {
+  it("starts are spread over the period: the second in a minute waits with its time, and starts when the alarm reaches it", async () => {
     const t = await newTenant();
     await workflow(
       t.key,
@@ -175,24 +175,27 @@ describe("throttle per key", () => {
     const r3 = await send(t.key, { customer_id: "c-1" });
     const other = await send(t.key, { customer_id: "c-2" });
     await started(t.key, r1);
-    await started(t.key, r2);
     await started(t.key, other);
-    const w = (await getRun(t.key, r3)).waitingFor;
+    const w = (await getRun(t.key, r2)).waitingFor;
     expect(w.reason).toBe("throttle");
     expect(w.key).toBe("c-1");
+    // Two a minute: one every 30 s, so no minute ever holds a third.
     const until = Date.parse(w.until);
     expect(until).toBeGreaterThan(Date.now() + 10_000);
-    expect(until).toBeLessThan(Date.now() + 61_000);
+    expect(until).toBeLessThan(Date.now() + 31_000);
     expect(w.message).toMatch(
       /^the limit of 2 runs a minute for customer c-1 is reached; starts at \d\d:\d\d:\d\d$/,
     );
-    // Half a minute later (the GCRA time moved back by the test).
+    expect((await getRun(t.key, r3)).waitingFor.ahead).toBe(1);
+    // Half a minute later (the GCRA time moved back by the test): the second starts, the third waits.
     await storeSql(
       t.tenantId,
-      "UPDATE flow_marks SET value = value - 60000 WHERE name LIKE 'tat:%'",
+      "UPDATE flow_marks SET value = value - 30000 WHERE name LIKE 'tat:%'",
     );
     await runDurableObjectAlarm(storeFor(env, t.tenantId));
-    await started(t.key, r3);
+    await started(t.key, r2);
+    expect((await getRun(t.key, r3)).status).toBe("waiting");
+    expect((await getRun(t.key, r3)).waitingFor.reason).toBe("throttle");
   });
 });
 

@@ -75,6 +75,22 @@ describe("each invariant catches a broken decision", () => {
     );
     expect(failure).toMatch(/throttle/);
   });
+  it("a throttle twice as fast as its limit", () => {
+    const failure = firstFailure(
+      broken({
+        admit: (w, busy, s, now, cap) =>
+          admit(
+            w.throttle ? { ...w, throttle: { ...w.throttle, limit: w.throttle.limit * 2 } } : w,
+            busy,
+            s,
+            now,
+            cap,
+          ),
+      }),
+      300,
+    );
+    expect(failure).toMatch(/throttle .*(broke the rate|starts within one period)/);
+  });
   it("a lane released out of order", () => {
     const failure = firstFailure(
       broken({

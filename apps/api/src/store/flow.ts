@@ -903,22 +903,12 @@ export function waitingForRuns(
 
 /** Why a queued run waits: what blocks it, or (behind others in its lane) what its lane waits for. */
 function firstBlocked(w: Waiting, s: FlowState, now: number): Blocked {
-  if (w.concurrency && (s.active.get(w.concurrency.slot) ?? 0) >= w.concurrency.limit)
-    return { reason: "concurrency", until: null };
-  if (w.throttle) {
-    const tat = s.tat.get(w.throttle.slot) ?? null;
-    if (tat !== null && tat - now > w.throttle.periodMs - w.throttle.periodMs / w.throttle.limit) {
-      return {
-        reason: "throttle",
-        until: Math.ceil(tat - (w.throttle.periodMs - w.throttle.periodMs / w.throttle.limit)),
-      };
+  return (
+    blockedBy(w, s, now) ?? {
+      reason: w.concurrency ? "concurrency" : w.throttle ? "throttle" : "tenant_limit",
+      until: null,
     }
-  }
-  if (s.cap !== null && s.running >= s.cap) return { reason: "tenant_limit", until: null };
-  return {
-    reason: w.concurrency ? "concurrency" : w.throttle ? "throttle" : "tenant_limit",
-    until: null,
-  };
+  );
 }
 
 /** The flow control a queue row was decided with (its limits; key templates from the payload). */

@@ -5,9 +5,13 @@
 
 /**
  * GCRA (generic cell rate algorithm) for a throttle: per key one number,
- * the theoretical arrival time `tat`. `limit` starts per `period`, a burst of
- * `limit`: a start at `now` conforms when tat - now ≤ period - period/limit.
- * Refused: the earliest time it may start.
+ * the theoretical arrival time `tat`. `limit` starts per `period`, spread
+ * evenly: a start conforms when tat ≤ now, and moves tat on by
+ * period/limit. No burst tolerance, on purpose: with one, starts could
+ * crowd into one period (a burst of `limit` at its end and `limit` − 1 more
+ * in the next), so "at most 60 a minute to our ERP" would not hold for every
+ * minute. Without it, no stretch of `period` ever holds more than `limit`
+ * starts. Refused: the earliest time it may start.
  * @example gcra(null, 0, 2, 60_000) // { ok: true, tat: 30_000 }
  */
 export function gcra(
@@ -17,9 +21,8 @@ export function gcra(
   periodMs: number,
 ): { ok: true; tat: number } | { ok: false; at: number } {
   const interval = periodMs / limit;
-  const tolerance = periodMs - interval;
   const base = Math.max(tat ?? now, now);
-  if (base - now > tolerance) return { ok: false, at: Math.ceil(base - tolerance) };
+  if (base > now) return { ok: false, at: Math.ceil(base) };
   return { ok: true, tat: base + interval };
 }
 

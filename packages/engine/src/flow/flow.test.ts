@@ -111,7 +111,7 @@ describe("flowKeys", () => {
 });
 
 describe("GCRA", () => {
-  it("allows a burst of limit, then one per period/limit", () => {
+  it("spreads limit starts evenly over the period: one per period/limit", () => {
     let tat: number | null = null;
     const starts: number[] = [];
     for (let now = 0; now <= 120_000; now += 1_000) {
@@ -121,14 +121,16 @@ describe("GCRA", () => {
         starts.push(now);
       }
     }
-    // A burst of 2, then one every 30 s (the sustained rate: 2 a minute).
-    expect(starts).toEqual([0, 1_000, 30_000, 60_000, 90_000, 120_000]);
+    // One every 30 s (2 a minute): no minute ever holds a third.
+    expect(starts).toEqual([0, 30_000, 60_000, 90_000, 120_000]);
   });
   it("says when a refused start may go", () => {
     const a = gcra(null, 0, 2, 60_000);
-    const b = a.ok ? gcra(a.tat, 0, 2, 60_000) : a;
-    const c = b.ok ? gcra(b.tat, 0, 2, 60_000) : b;
-    expect(c).toEqual({ ok: false, at: 30_000 });
+    const b = a.ok ? gcra(a.tat, 10_000, 2, 60_000) : a;
+    expect(b).toEqual({ ok: false, at: 30_000 });
+    // Fractional intervals round up: never a start before its time.
+    const x = gcra(null, 0, 3, 1_000);
+    expect(x.ok && gcra(x.tat, 0, 3, 1_000)).toEqual({ ok: false, at: 334 });
   });
 });
 
@@ -174,8 +176,8 @@ describe("planRelease", () => {
       throttle: { slot: "wf_a\nk", limit: 2, periodMs: 60_000 },
     });
     const r = planRelease([t("1", 1), t("2", 2), t("3", 3)], state(), 0);
-    expect(r.start.map((x) => x.id)).toEqual(["1", "2"]);
-    expect(r.blocked.get("3")).toEqual({ reason: "throttle", until: 30_000 });
+    expect(r.start.map((x) => x.id)).toEqual(["1"]);
+    expect(r.blocked.get("2")).toEqual({ reason: "throttle", until: 30_000 });
     expect(r.wakeAt).toBe(30_000);
   });
   it("capWaiters: an arrival queues behind a head waiting for the cap or not yet released", () => {

@@ -15,7 +15,7 @@ export interface ConcurrencySpec {
   limit: number;
 }
 
-/** At most `limit` starts per `period` per key (a burst of `limit`); the excess waits. */
+/** At most `limit` starts per `period` per key, spread evenly (one per period/limit); the excess waits. */
 export interface ThrottleSpec {
   key?: string;
   limit: number;
