@@ -64,7 +64,7 @@ describe("how often it runs, set in the builder", () => {
     await page.getByLabel("Run one at a time").check();
     // One at a time for the whole workflow until a field is chosen.
     expect(await page.getByTestId("flow-concurrency-key-label").textContent()).toBe(
-      "the whole workflow",
+      "for the whole workflow",
     );
     expect(await page.getByLabel("At most", { exact: true }).inputValue()).toBe("1");
     await pick(page, "one at a time for each", "order.customer_id");
@@ -74,7 +74,20 @@ describe("how often it runs, set in the builder", () => {
     await expect
       .poll(() => page.getByTestId("trigger-flow").textContent())
       .toBe("One at a time per customer");
-    await expectAccessible(page, "how often it runs, in the trigger's panel");
+    // "Whole workflow" takes the field away again; the picker puts it back.
+    await page
+      .getByTestId("flow-concurrency-key")
+      .getByRole("button", { name: "Whole workflow" })
+      .click();
+    await expect
+      .poll(() => page.getByTestId("flow-concurrency-key-label").textContent())
+      .toBe("for the whole workflow");
+    await expect.poll(() => page.getByTestId("trigger-flow").textContent()).toBe("One at a time");
+    await pick(page, "one at a time for each", "order.customer_id");
+    await expect
+      .poll(() => page.getByTestId("trigger-flow").textContent())
+      .toBe("One at a time per customer");
+    await expectAccessible(page, "keeping runs in check, in the trigger's panel");
 
     await page.getByRole("button", { name: "Publish" }).click();
     await expect
