@@ -291,7 +291,10 @@ export class WorkspaceSettings {
     const capOffered = this.current?.maxRunningRuns !== undefined;
     if (
       capOffered &&
-      (cap === null || !Number.isInteger(cap) || cap < MAX_RUNNING_RUNS.min || cap > MAX_RUNNING_RUNS.max)
+      (cap === null ||
+        !Number.isInteger(cap) ||
+        cap < MAX_RUNNING_RUNS.min ||
+        cap > MAX_RUNNING_RUNS.max)
     ) {
       this.error = `Allow ${MAX_RUNNING_RUNS.min} to ${MAX_RUNNING_RUNS.max} runs running at once.`;
       return;
@@ -299,7 +302,8 @@ export class WorkspaceSettings {
     // Only what changed is sent: the audit log then names just that.
     const body: Partial<TenantSettings> = {};
     if (days !== this.current?.retentionDays) body.retentionDays = days;
-    if (capOffered && cap !== null && cap !== this.current?.maxRunningRuns) body.maxRunningRuns = cap;
+    if (capOffered && cap !== null && cap !== this.current?.maxRunningRuns)
+      body.maxRunningRuns = cap;
     if (this.timezone !== this.current?.timezone) body.timezone = this.timezone;
     if (!Object.keys(body).length) {
       this.notice = "Nothing to save: these are the current settings.";
