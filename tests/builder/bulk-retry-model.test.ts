@@ -103,6 +103,12 @@ describe("failure groups in words", () => {
         time,
       ),
     ).toBe("at 01:12");
+    expect(
+      seenWords(
+        { count: 4, firstSeen: "2026-12-06T01:12:05Z", lastSeen: "2026-12-06T01:12:50Z" },
+        time,
+      ),
+    ).toBe("at 01:12");
   });
 });
 

@@ -62,13 +62,15 @@ export function groupMessage(normalised: string, example: string): string {
   return out.replace(/…(?:[.:,/_-]…)+/g, "…");
 }
 
-/** "first 01:12, last 03:40", or "at 01:12" for a group seen once. */
+/** "first 01:12, last 03:40", or "at 01:12" for a group seen once or within one minute. */
 export function seenWords(
   g: Pick<FailureGroup, "count" | "firstSeen" | "lastSeen">,
   time: (iso: string) => string,
 ): string {
-  if (g.count === 1 || g.firstSeen === g.lastSeen) return `at ${time(g.lastSeen)}`;
-  return `first ${time(g.firstSeen)}, last ${time(g.lastSeen)}`;
+  const [first, last] = [time(g.firstSeen), time(g.lastSeen)];
+  // Within the same minute, as written, "first 02:12, last 02:12" says nothing more.
+  if (g.count === 1 || first === last) return `at ${last}`;
+  return `first ${first}, last ${last}`;
 }
 
 /** "Retry these 42 runs", "Retry this run". */
