@@ -204,6 +204,13 @@ describe("why, without ids or error codes", () => {
         "Step 'reserve[3]' failed with template_error; its error (template_error) does not change on a retry, and version 4 leaves the step unchanged.",
       ),
     ).toBe("This error does not change on a retry, and version 4 leaves the step unchanged");
+    expect(
+      wouldFailWhy(
+        "Step 'erp' as version 4 has it cannot be filled in from this run: unknown field order.sku",
+      ),
+    ).toBe(
+      "The step as version 4 has it cannot be filled in from this run: unknown field order.sku",
+    );
     // Anything else, as it is.
     expect(wouldFailWhy("the receiver refuses it")).toBe("The receiver refuses it");
   });

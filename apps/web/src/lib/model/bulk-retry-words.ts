@@ -202,7 +202,13 @@ const DIFFERS: Record<string, string> = {
  */
 export function wouldFailWhy(why: string): string {
   const rest = /^Step '[^']*' failed with [\w.-]+; (.*)$/s.exec(why)?.[1] ?? why;
-  return capital(rest.replace(/its error \([\w.-]+\)/g, "this error").replace(/\.$/, ""));
+  // The line already names the step: "Step 'erp' as version 4 has it …" → "The step as version 4 has it …".
+  return capital(
+    rest
+      .replace(/\bStep '[^']*'/g, "the step")
+      .replace(/its error \([\w.-]+\)/g, "this error")
+      .replace(/\.$/, ""),
+  );
 }
 
 /** Why a run cannot move, with its steps by name: "version 3 changes steps it already finished: “Send to ERP” (changed)". */
