@@ -108,6 +108,10 @@ describe("how often it runs, set in the builder", () => {
     expect(await page.getByTestId("flow-throttle-key-label").textContent()).toBe("customer");
     await page.getByLabel("Start at most", { exact: true }).fill("30");
     await page.getByLabel("runs per", { exact: true }).selectOption({ label: "hour" });
+    // The engine spreads the starts evenly, and the form says so.
+    await page
+      .getByText("Starts are spread out, one every 2 minutes, so no hour ever has more")
+      .waitFor();
 
     await page.getByLabel("Wait until the events stop").check();
     expect(await page.getByTestId("flow-debounce-key-label").textContent()).toBe("customer");

@@ -16,6 +16,7 @@ import {
   keyTemplate,
   periodWords,
   perWords,
+  throttleSpacing,
   throttleWords,
   waitingBanner,
   waitingLine,
@@ -65,6 +66,13 @@ describe("the settings in sentences", () => {
     expect(throttleWords({ limit: 1000, period: "24h" })).toBe("At most 1000 a day");
     expect(throttleWords({ limit: 30, period: "1h" })).toBe("At most 30 an hour");
     expect(throttleWords({ limit: 10, period: "5m" })).toBe("At most 10 per 5 minutes");
+    // The engine spreads a throttle's starts evenly: one per period/limit.
+    expect(throttleSpacing({ limit: 60, period: "1m" })).toBe("one every second");
+    expect(throttleSpacing({ limit: 2, period: "1m" })).toBe("one every 30 seconds");
+    expect(throttleSpacing({ limit: 40, period: "1m" })).toBe("one every 1.5 seconds");
+    expect(throttleSpacing({ limit: 24, period: "24h" })).toBe("one every hour");
+    expect(throttleSpacing({ limit: 100, period: "1s" })).toBe("about 100 a second");
+    expect(throttleSpacing({ limit: 1, period: "nonsense" })).toBeNull();
     expect(periodWords("1h")).toBe("hour");
     expect(periodWords("90s")).toBe("1 minute 30 seconds");
   });

@@ -152,6 +152,28 @@ export function throttleWords(t: ThrottleSetting): string {
   return label ? `${head} per ${label}` : head;
 }
 
+/**
+ * How a throttle spreads its starts (the engine starts them evenly, one per
+ * period/limit, so no stretch of the period ever holds more than the limit):
+ * "one every second", "one every 30 seconds", "one every 1.5 seconds",
+ * "about 100 a second" below a second apart; null when the period is not a duration.
+ */
+export function throttleSpacing(t: ThrottleSetting): string | null {
+  const periodMs = parseDuration(t.period);
+  if (periodMs === null || !(t.limit >= 1)) return null;
+  const gap = periodMs / t.limit;
+  if (gap < 1000) return `about ${Math.round(1000 / gap)} a second`;
+  const units: Array<[number, string]> = [
+    [86_400_000, "day"],
+    [3_600_000, "hour"],
+    [60_000, "minute"],
+    [1000, "second"],
+  ];
+  const [size, word] = units.find(([size]) => gap >= size)!;
+  const n = Math.round((gap / size) * 10) / 10;
+  return n === 1 ? `one every ${word}` : `one every ${n} ${word}s`;
+}
+
 /** "Waits for 30 seconds of quiet per record (at most 10 minutes)". */
 export function debounceWords(d: DebounceSetting): string {
   const label = keyLabel(d.key);
