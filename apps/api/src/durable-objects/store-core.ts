@@ -38,6 +38,9 @@ import {
   runsOfEvents,
 } from "../store/events.ts";
 import * as flow from "../store/flow.ts";
+import * as flowRelease from "../store/flow-release.ts";
+import { hasQueued, setTenantCap } from "../store/flow-rows.ts";
+import { waitingForRuns } from "../store/flow-view.ts";
 import { driveJobs, nextJobAt } from "../store/jobs.ts";
 import { type Lane, type LimitName, limitSettings, TenantLimits } from "../store/limits.ts";
 import { MatchQueue } from "../store/match-queue.ts";
@@ -170,7 +173,7 @@ export abstract class StoreCore extends DurableObject<Env> {
       const job = nextJobAt(this.db);
       if (job !== null) this.arm(job);
       // Runs waiting under flow control (or marked started, unconfirmed) are looked at again.
-      if (flow.hasQueued(this.db)) this.arm(Date.now() + 1_000);
+      if (hasQueued(this.db)) this.arm(Date.now() + 1_000);
     });
   }
 
@@ -551,25 +554,25 @@ export abstract class StoreCore extends DurableObject<Env> {
   async releaseFlow(tenantId: string): Promise<void> {
     this.tenant(tenantId);
     try {
-      const next = await flow.releasePass(this.db, this.env.RUNS, tenantId, this.#releasing);
+      const next = await flowRelease.releasePass(this.db, this.env.RUNS, tenantId, this.#releasing);
       if (next !== null) this.arm(next);
     } catch (err) {
       console.error("releasing waiting runs failed; the alarm tries again", err);
-      this.arm(Date.now() + flow.FLOW_RETRY_MS);
+      this.arm(Date.now() + flowRelease.FLOW_RETRY_MS);
     }
   }
 
   /** Why each of these runs waits (queued runs only). */
   async waitingFor(tenantId: string, runIds: string[]): Promise<Record<string, WaitingFor>> {
     this.tenant(tenantId);
-    return flow.waitingForRuns(this.db, runIds, Date.now());
+    return waitingForRuns(this.db, runIds, Date.now());
   }
 
   /** The tenant setting `maxRunningRuns` (D1 holds it; the store keeps a copy, as for retention). */
   async setMaxRunningRuns(tenantId: string, cap: number): Promise<void> {
     this.tenant(tenantId);
-    flow.setTenantCap(this.db, cap);
-    if (flow.hasQueued(this.db)) this.ctx.waitUntil(this.releaseFlow(tenantId));
+    setTenantCap(this.db, cap);
+    if (hasQueued(this.db)) this.ctx.waitUntil(this.releaseFlow(tenantId));
   }
 
   /** Cancels a run that waits to start (no object yet); null when it is not waiting. */
@@ -626,7 +629,7 @@ export abstract class StoreCore extends DurableObject<Env> {
       Date.now(),
     );
     if (queued) {
-      this.arm(Date.now() + flow.FLOW_SWEEP_MS);
+      this.arm(Date.now() + flowRelease.FLOW_SWEEP_MS);
       return { ok: true, status: "waiting" };
     }
     const reply = await stub.retry(to, entry);
@@ -738,8 +741,13 @@ export abstract class StoreCore extends DurableObject<Env> {
       const jobsAt =
         t && (await driveJobs(this.env, this.db, t, now, (...r) => this.retryRun(t, ...r)));
       if (jobsAt) times.push(Math.max(jobsAt, Date.now() + 100));
-      if (this.#tenantId !== null && flow.hasQueued(this.db)) {
-        const at = await flow.releasePass(this.db, this.env.RUNS, this.#tenantId, this.#releasing);
+      if (this.#tenantId !== null && hasQueued(this.db)) {
+        const at = await flowRelease.releasePass(
+          this.db,
+          this.env.RUNS,
+          this.#tenantId,
+          this.#releasing,
+        );
         if (at !== null) times.push(Math.max(at, Date.now() + 100));
       }
       if (this.#tenantId !== null && hasOwedAlerts(this.db)) {
