@@ -614,7 +614,7 @@ export abstract class StoreCore extends DurableObject<Env> {
       (row
         ? readLive(this.db).find((w) => w.workflowId === row.workflowId)?.definition
         : undefined);
-    if (!row || row.status !== "failed" || !definition || !flowOf(definition)) {
+    if (row?.status !== "failed" || !definition || !flowOf(definition)) {
       return stub.retry(to, entry);
     }
     const e = getEventRow(this.db, tenantId, row.eventId);
