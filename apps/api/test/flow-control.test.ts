@@ -300,7 +300,7 @@ describe("the tenant-wide cap", () => {
     const t = await newTenant();
     await call("PUT", "/v1/settings/tenant", { key: t.key, body: { maxRunningRuns: 2 } });
     const a = await workflow(t.key, { ...held("A", {}), trigger: { event: "order.created" } });
-    const b = await workflow(t.key, { ...held("B", {}), trigger: { event: "invoice.created" } });
+    await workflow(t.key, { ...held("B", {}), trigger: { event: "invoice.created" } });
     await fill(t.tenantId, 2);
     const a1 = await send(t.key, { n: 1 }, a);
     const a2 = await send(t.key, { n: 2 }, a);

@@ -73,6 +73,7 @@ export type {
   ExplanationItem,
 } from "./dry-run/dry-run.ts";
 export { DRY_RUN_ITEMS, dryRun } from "./dry-run/dry-run.ts";
+export * from "./flow/index.ts";
 export type { Causation, ChainLink, LoopCheck } from "./loop-guard/causation.ts";
 export {
   checkLoop,
@@ -128,7 +129,6 @@ export {
   StepStatus,
   TimerPurpose,
 } from "./run/state.ts";
-export * from "./flow/index.ts";
 export { describeSchedule } from "./schedule/describe.ts";
 export { nextOccurrences, occurrencesBefore, occurrencesBetween } from "./schedule/occurrences.ts";
 export type { ScheduleEventData } from "./schedule/plan.ts";

@@ -60,6 +60,7 @@ describe("each invariant catches a broken decision", () => {
             busy,
             s,
             now,
+            cap,
           ),
       }),
       300,
