@@ -199,6 +199,28 @@ describe("throttle per key", () => {
   });
 });
 
+describe("flow marks", () => {
+  it("the hourly purge drops marks that say nothing any more, and keeps a throttle's time still ahead", async () => {
+    const t = await newTenant();
+    await workflow(
+      t.key,
+      held("Throttled", { throttle: { key: "{{ order.customer_id }}", limit: 1, period: "1h" } }),
+    );
+    await started(t.key, await send(t.key, { customer_id: "c-1" }));
+    await storeSql(
+      t.tenantId,
+      "INSERT INTO flow_marks (name, value) VALUES ('tat:wf_gone\nold', 1), ('served:wf_gone\nold', 7), ('served:wf:wf_gone', 7)",
+    );
+    await storeFor(env, t.tenantId).purgeHistory(t.tenantId);
+    const names = (await storeSql<Json>(t.tenantId, "SELECT name FROM flow_marks")).map(
+      (r) => r.name as string,
+    );
+    expect(names.filter((n) => n.endsWith("gone\nold") || n === "served:wf:wf_gone")).toEqual([]);
+    // c-1's next start is an hour away: its time stays.
+    expect(names.filter((n) => n.startsWith("tat:") && n.endsWith("\nc-1"))).toHaveLength(1);
+  });
+});
+
 describe("debounce per key", () => {
   it("three events for a record: two skipped as debounced, one run with the last event", async () => {
     const t = await newTenant();

@@ -472,6 +472,7 @@ export abstract class StoreCore extends DurableObject<Env> {
     this.tenant(tenantId);
     const purged = purgeBatch(this.db, asOf);
     metrics.purgeMetrics(this.db, asOf);
+    flowRelease.pruneFlowMarks(this.db, Date.now());
     for (const runId of purged.runs) {
       await this.env.RUNS.get(this.env.RUNS.idFromName(runId))
         .purge()
@@ -521,7 +522,7 @@ export abstract class StoreCore extends DurableObject<Env> {
       const prev = end || audit ? getRunRow(db, tenantId, row.id) : undefined;
       upsertRun(db, { ...row, tenantId });
       // Flow control: an end gives its slot back (with the index row); waiting runs may go.
-      freed = flow.noteIndexed(db, row.id);
+      freed = flow.noteIndexed(db, tenantId, row.id);
       if (audit) appendRunAudit(db, tenantId, audit);
       // Metrics: a few upserts on a run's first word of its end (store/metrics.ts).
       if (audit)

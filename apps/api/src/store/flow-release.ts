@@ -32,19 +32,24 @@ export const FLOW_RETRY_MS = 5_000;
  * Slots of runs that ended without their object saying so (the index row is
  * final, or the run is gone) are given back; running flags follow the index.
  */
-export function sweepActive(db: StoreDb): void {
+export function sweepActive(db: StoreDb, tenantId: string): void {
+  // Each slot looks up its own run by the index's key (tenant, id): the
+  // slots are few, the runs kept may be many, so nothing scans the runs.
   const final = FINAL_STATUSES.map(() => "?").join(", ");
   run(
     db,
-    `DELETE FROM flow_active WHERE run_id IN (
-       SELECT a.run_id FROM flow_active a LEFT JOIN runs r ON r.id = a.run_id
-       WHERE r.id IS NULL OR r.status IN (${final}))`,
+    `DELETE FROM flow_active WHERE NOT EXISTS (
+       SELECT 1 FROM runs r WHERE r.tenant_id = ? AND r.id = flow_active.run_id
+         AND r.status NOT IN (${final}))`,
+    tenantId,
     ...FINAL_STATUSES,
   );
   run(
     db,
-    `UPDATE flow_active SET running = 0 WHERE running = 1 AND run_id IN (
-       SELECT id FROM runs WHERE status = 'waiting' AND has_object = 1)`,
+    `UPDATE flow_active SET running = 0 WHERE running = 1 AND EXISTS (
+       SELECT 1 FROM runs r WHERE r.tenant_id = ? AND r.id = flow_active.run_id
+         AND r.status = 'waiting' AND r.has_object = 1)`,
+    tenantId,
   );
 }
 
@@ -157,7 +162,8 @@ export async function confirmStarts(
             run(d, "DELETE FROM flow_active WHERE run_id = ?", r.run_id);
             run(
               d,
-              "UPDATE runs SET status = 'failed' WHERE id = ? AND status = 'waiting'",
+              "UPDATE runs SET status = 'failed' WHERE tenant_id = ? AND id = ? AND status = 'waiting'",
+              tenantId,
               r.run_id,
             );
           });
@@ -188,7 +194,7 @@ export async function releasePass(
   now = Date.now(),
 ): Promise<number | null> {
   if (!hasQueued(db)) return null;
-  sweepActive(db);
+  sweepActive(db, tenantId);
   const { starts, wakeAt } = planStarts(db, now);
   const rows = [
     ...unconfirmed(db).filter((r) => !starts.some((s) => s.run_id === r.run_id)),
@@ -212,3 +218,20 @@ export async function releasePass(
 
 /** How often the alarm looks at waiting runs when nothing else wakes it (a run that ended silently). */
 export const FLOW_SWEEP_MS = 60_000;
+
+/**
+ * Marks that say nothing any more go (the hourly purge): a throttle's time
+ * already past (a key with no recent starts reads the same as none), and
+ * when a lane or workflow with nobody waiting was last served (fairness
+ * orders waiters only; a lane that waits again starts as never served).
+ * Without this, every key ever seen would keep its marks.
+ */
+export function pruneFlowMarks(db: StoreDb, now: number): void {
+  run(db, "DELETE FROM flow_marks WHERE name LIKE 'tat:%' AND value < ?", now);
+  run(
+    db,
+    `DELETE FROM flow_marks WHERE name LIKE 'served:%'
+       AND substr(name, 8) NOT IN (SELECT lane FROM flow_queue)
+       AND substr(name, 8) NOT IN (SELECT 'wf:' || workflow_id FROM flow_queue)`,
+  );
+}

@@ -205,14 +205,15 @@ export class FlowAdmission {
  * slot, skipped or cancelled before it started): a redelivered event
  * leaves it as it is.
  */
-export function heldByFlow(db: StoreDb, runId: string): boolean {
+export function heldByFlow(db: StoreDb, tenantId: string, runId: string): boolean {
   return (
     run(
       db,
       `SELECT 1 AS one FROM flow_queue WHERE run_id = ?
-       UNION ALL SELECT 1 FROM runs WHERE id = ? AND has_object = 0 AND status IN ('waiting', 'skipped', 'cancelled')
+       UNION ALL SELECT 1 FROM runs WHERE tenant_id = ? AND id = ? AND has_object = 0 AND status IN ('waiting', 'skipped', 'cancelled')
        LIMIT 1`,
       runId,
+      tenantId,
       runId,
     ).length > 0
   );
@@ -275,7 +276,7 @@ const keyWordsOf = (template: string | undefined, key: string): string =>
  * for the tenant cap, and counts again when it runs. True when something
  * was freed and runs wait: the caller releases.
  */
-export function noteIndexed(db: StoreDb, runId: string): boolean {
+export function noteIndexed(db: StoreDb, tenantId: string, runId: string): boolean {
   const [a] = run<{ running: number }>(
     db,
     "SELECT running FROM flow_active WHERE run_id = ?",
@@ -283,8 +284,13 @@ export function noteIndexed(db: StoreDb, runId: string): boolean {
   );
   if (!a) return false;
   // The row as it stands after this checkpoint (a stale one changed nothing).
-  const status = run<{ status: string }>(db, "SELECT status FROM runs WHERE id = ?", runId)[0]
-    ?.status;
+  // By the runs index's key (tenant, id): a read by id alone would scan every run kept.
+  const status = run<{ status: string }>(
+    db,
+    "SELECT status FROM runs WHERE tenant_id = ? AND id = ?",
+    tenantId,
+    runId,
+  )[0]?.status;
   if (status === undefined) return false;
   if (FINAL_STATUSES.includes(status)) {
     run(db, "DELETE FROM flow_active WHERE run_id = ?", runId);

@@ -254,7 +254,7 @@ export async function matchOne(
     if (m.decision === MatchDecision.start) {
       // Flow control (store/flow.ts): a run it holds stays held on a
       // redelivery; a new one starts now or waits (test runs bypass it).
-      if (flow && known && heldByFlow(db, runId)) continue;
+      if (flow && known && heldByFlow(db, tenantId, runId)) continue;
       if (flow && !known && !params.test) {
         const decided = flow.decide(params, e.lane === "bulk" ? "bulk" : "main", Date.parse(at));
         writes.push(decided.write);
