@@ -9,6 +9,8 @@ export class Session {
   /** True until the first GET /v1/auth/me has answered. */
   loading = $state(true);
   error = $state("");
+  /** True from the moment someone asks to sign out: pages stop reading in the background. */
+  leaving = $state(false);
 
   readonly canEdit = $derived(this.me?.role != null && EDIT_ROLES.has(this.me.role));
   readonly isAdmin = $derived(this.me?.role === "owner" || this.me?.role === "admin");
@@ -58,6 +60,7 @@ export class Session {
   }
 
   async signOut(): Promise<void> {
+    this.leaving = true;
     try {
       await endpoints.logout();
     } finally {
@@ -74,6 +77,7 @@ export class Session {
   /** Takes a sign-in's answer (`Me`) as the session: used by sign-ins made elsewhere (a passkey). */
   accept(me: Me | null): void {
     this.me = me;
+    if (me?.user) this.leaving = false;
     setCsrfToken(me?.csrfToken);
   }
 }
