@@ -177,7 +177,7 @@ export class LazyMap<V> extends Map<string, V> {
 }
 
 export function queueRowOf(
-  run: { runId: string; workflowId: string; kind: QueueRow["kind"]; payload: unknown },
+  run: { runId: string; workflowId: string; kind: QueueRow["kind"]; payload?: unknown },
   flow: FlowControl | null,
   keys: ReturnType<typeof flowKeys> | null,
   at: number,
@@ -199,7 +199,9 @@ export function queueRowOf(
     first_at: null,
     last_at: null,
     until: null,
-    payload: JSON.stringify(run.payload),
+    // Left out by admission until the run is queued: most runs start at once,
+    // and serialising their params (event and definition) would be wasted.
+    payload: run.payload === undefined ? "" : JSON.stringify(run.payload),
     created_at: at,
   };
 }

@@ -51,6 +51,9 @@ export type FlowDecision =
   | { start: true; write: (db: StoreDb) => void }
   | { start: false; write: (db: StoreDb) => void };
 
+/** A queued start's row payload: what releasing it needs (the run object's `start`). */
+const payloadOf = (params: CreateRunParams, lane: Lane): string => JSON.stringify({ params, lane });
+
 /**
  * Flow control at matching, for one batch of events: decides each run
  * (start now, or queue it, or hold it in a debounce slot) from the rows as
@@ -111,7 +114,6 @@ export class FlowAdmission {
         runId: params.runId,
         workflowId: params.workflowId,
         kind: "start",
-        payload: { params, lane },
       },
       flow,
       keys,
@@ -120,7 +122,7 @@ export class FlowAdmission {
     const w = waitingOf(row);
     const state = this.state();
     if (flow?.debounce && keys?.debounce !== null && keys?.debounce !== undefined) {
-      return this.debounce(params, flow, keys.debounce, row, at);
+      return this.debounce(params, lane, flow, keys.debounce, row, at);
     }
     const decided = admit(w, this.laneBusy(row.lane), state, at, this.capWaiting(at));
     const active = activeRow(params.runId, params.workflowId, w);
@@ -142,12 +144,20 @@ export class FlowAdmission {
     this.wake(decided.reason === "tenant_limit" && !blockedBy(w, state, at) ? at : decided.until);
     return {
       start: false,
-      write: (db) => enqueue(db, this.tenantId, params, { ...row, seq: nextSeq(db) }, at),
+      write: (db) =>
+        enqueue(
+          db,
+          this.tenantId,
+          params,
+          { ...row, payload: payloadOf(params, lane), seq: nextSeq(db) },
+          at,
+        ),
     };
   }
 
   private debounce(
     params: CreateRunParams,
+    lane: Lane,
     flow: FlowControl,
     key: string,
     row: QueueRow,
@@ -194,7 +204,13 @@ export class FlowAdmission {
         if (fired !== null) fireSlot(db, fired);
         if (replaced !== null)
           skipDebounced(db, this.tenantId, replaced, params.event.id, d.key, key, at);
-        enqueue(db, this.tenantId, params, { ...mine, seq: 0 }, at);
+        enqueue(
+          db,
+          this.tenantId,
+          params,
+          { ...mine, payload: payloadOf(params, lane), seq: 0 },
+          at,
+        );
       },
     };
   }
