@@ -4,12 +4,6 @@ import { defineConfig } from "vitest/config";
 // packages, the workers pool (real workerd, real wrangler.toml) for the API.
 export default defineConfig({
   test: {
-    projects: [
-      "packages/expr",
-      "packages/engine",
-      "apps/api",
-      "tests",
-      "tests/vitest.own-worker.config.ts",
-    ],
+    projects: ["packages/expr", "packages/engine", "apps/api", "tests"],
   },
 });
