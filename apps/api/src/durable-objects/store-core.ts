@@ -47,6 +47,7 @@ import { MatchQueue } from "../store/match-queue.ts";
 import {
   buildIndex,
   envelopeOf,
+  liveDefinition,
   matchOne,
   readLive,
   readLiveFromD1,
@@ -611,10 +612,7 @@ export abstract class StoreCore extends DurableObject<Env> {
     const stub = this.env.RUNS.get(this.env.RUNS.idFromName(runId));
     const row = getRunRow(this.db, tenantId, runId);
     const definition =
-      to?.definition ??
-      (row
-        ? readLive(this.db).find((w) => w.workflowId === row.workflowId)?.definition
-        : undefined);
+      to?.definition ?? (row ? liveDefinition(this.db, row.workflowId) : undefined);
     if (row?.status !== "failed" || !definition || !flowOf(definition)) {
       return stub.retry(to, entry);
     }

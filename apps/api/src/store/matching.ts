@@ -133,6 +133,19 @@ export function readLive(db: StoreDb): LiveWorkflow[] {
     }));
 }
 
+/**
+ * One workflow's live definition as the store holds it (a retry's flow
+ * control): one row read and parsed, not every live workflow.
+ */
+export function liveDefinition(db: StoreDb, workflowId: string): WorkflowDefinition | undefined {
+  const [r] = db
+    .select({ definition: liveWorkflows.definition })
+    .from(liveWorkflows)
+    .where(eq(liveWorkflows.workflowId, workflowId))
+    .all();
+  return r ? (JSON.parse(r.definition) as WorkflowDefinition) : undefined;
+}
+
 /** The index of live versions with their filters compiled once, rebuilt when they change. */
 export function buildIndex(live: LiveWorkflow[]): WorkflowIndex {
   return new WorkflowIndex(live);
