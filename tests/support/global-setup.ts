@@ -5,7 +5,9 @@ let worker: WorkerHandle | undefined;
 
 /** One shared `wrangler dev` for the end-to-end and browser suites. */
 export async function setup(project: TestProject): Promise<void> {
-  buildWeb();
+  // `npm run test:unit` builds the builder once before its two vitest
+  // processes start (scripts/test.mjs); a bare `vitest run` builds it here.
+  if (!process.env.SWITCHYARD_WEB_BUILT) buildWeb();
   worker = await startWorker();
   project.provide("baseUrl", worker.baseUrl);
   project.provide("vars", worker.vars);
