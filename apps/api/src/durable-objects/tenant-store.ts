@@ -19,7 +19,7 @@ import { noteRetry, type RunHistoryRow, runHistoryOf } from "../store/run-histor
 import { type OwedEntry, RunLogType } from "../store/run-log.ts";
 import * as taskStore from "../store/tasks.ts";
 import * as waitStore from "../store/waits.ts";
-import { StoreCore } from "./store-core.ts";
+import { StoreCredentials } from "./store-credentials.ts";
 
 export type { IngestOptions, IngestReply } from "./store-core.ts";
 export { LIVE_REFRESH_MS } from "./store-core.ts";
@@ -32,7 +32,7 @@ export { LIVE_REFRESH_MS } from "./store-core.ts";
  * notifications, the outbox, approvals, the delivery ledger and event
  * types. Every door takes the tenant and delegates to a module in store/.
  */
-export class TenantStore extends StoreCore {
+export class TenantStore extends StoreCredentials {
   // ── Effects: records, tasks, notifications, outbox, approvals, ledger ──
   // (store/records.ts, store/tasks.ts, … hold the queries; these are the doors.)
 
