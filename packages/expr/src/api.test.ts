@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { Ast } from "./ast.ts";
 import { ExprError } from "./errors.ts";
 import { DEFAULT_LIMITS } from "./limits.ts";
 import { print } from "./print.ts";
@@ -119,5 +120,35 @@ describe("templates", () => {
     expect(compileTemplate("{{ a }}").render({ a: [1, { b: null }] })).toEqual([1, { b: null }]);
     expect(compileTemplate("{{ a }}").render({ a: null })).toBeNull();
     expect(compileTemplate(" {{ a }}").render({ a: null })).toBe(" ");
+  });
+});
+
+describe("templates rendered with holes (renderParts)", () => {
+  const secretsOnly = (ast: Ast) => print(ast).startsWith("secrets.");
+
+  it("keeps the chosen placeholders as indices and renders the rest as text", () => {
+    const t = compileTemplate("Bearer {{ secrets.t }} for {{ who }}, {{ n }} {{ secrets.u }}");
+    expect(t.renderParts({ who: "ops", n: 3 }, secretsOnly)).toEqual([
+      "Bearer ",
+      0,
+      " for ops, 3 ",
+      3,
+    ]);
+    expect(
+      t.renderParts({ who: null, n: [1], secrets: { t: "T", u: { k: 1 } } }, () => false),
+    ).toEqual(['Bearer T for , [1] {"k":1}']);
+  });
+
+  it("needs no context when every placeholder is kept, and resolves \\{{ in the text", () => {
+    const t = compileTemplate("\\{{ x {{ secrets.a }}{{ secrets.b }}");
+    expect(t.renderParts(null as unknown as object, () => true)).toEqual(["{{ x ", 0, 1]);
+    expect(compileTemplate("plain").renderParts({}, () => true)).toEqual(["plain"]);
+    expect(compileTemplate("").renderParts({}, () => true)).toEqual([]);
+  });
+
+  it("renders a lone placeholder it does not keep as text, and errors keep their position", () => {
+    expect(compileTemplate("{{ n }}").renderParts({ n: 12 }, () => false)).toEqual(["12"]);
+    const e = errorOf(() => compileTemplate("a {{ nope }}").renderParts({}, () => false));
+    expect(e).toMatchObject({ kind: "eval", position: { offset: 5, length: 4 } });
   });
 });

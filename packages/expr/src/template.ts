@@ -21,6 +21,20 @@ export interface Template {
    * @throws ExprError (kind `eval` or `limit`) with positions in the template text
    */
   render(context: object): unknown;
+  /**
+   * Renders the text while keeping chosen placeholders as holes: the answer
+   * is the rendered text between them (strings, adjacent text joined) and,
+   * in order, the index (into `placeholders`) of each kept placeholder. The
+   * others render as text with the usual rules (null → "", list/map → JSON);
+   * a field that is one placeholder does not keep its type here.
+   * Literal text comes back with `\{{` resolved to `{{`.
+   * @example
+   * compileTemplate("Bearer {{ secrets.t }} for {{ who }}")
+   *   .renderParts({ who: "ops" }, (ast) => print(ast).startsWith("secrets."));
+   * // ["Bearer ", 0, " for ops"]
+   * @throws ExprError (kind `eval` or `limit`) with positions in the template text
+   */
+  renderParts(context: object, keep: (ast: Ast) => boolean): Array<string | number>;
   /** Dotted context paths read by all placeholders. */
   references(): string[];
 }
@@ -120,6 +134,45 @@ class CompiledTemplate implements Template {
       s.ctx = {};
       if (s.slots.length > 0) s.slots.length = 0;
     }
+  }
+
+  renderParts(context: object, keep: (ast: Ast) => boolean): Array<string | number> {
+    const kept = this.placeholders.map((p) => keep(p.ast));
+    const out: Array<string | number> = [];
+    let text = "";
+    const s = this.#state;
+    // Only placeholders that render need the context.
+    if (kept.some((k) => !k)) {
+      if (typeof context !== "object" || context === null) {
+        throw new ExprError("eval", "invalid_context", "the context must be an object");
+      }
+      s.ctx = context;
+      s.steps = s.base;
+      s.built = 0;
+    }
+    try {
+      for (const p of this.#pieces) {
+        if (typeof p === "string") {
+          text += p;
+        } else if (kept[p]) {
+          if (text !== "") out.push(text);
+          text = "";
+          out.push(p);
+        } else {
+          const span = this.placeholders[p]!.span;
+          const value = renderValue(this.#fns[p]!(s), span);
+          chargeText(s, value.length, span);
+          text = checkString(text + value, s, span);
+        }
+      }
+    } catch (e) {
+      throw toExprError(e, this.source);
+    } finally {
+      s.ctx = {};
+      if (s.slots.length > 0) s.slots.length = 0;
+    }
+    if (text !== "") out.push(text);
+    return out;
   }
 
   references(): string[] {
