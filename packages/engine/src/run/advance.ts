@@ -8,7 +8,13 @@ import type { ActionStep } from "../definition/types.ts";
 import { isActionStep } from "../definition/types.ts";
 import { emittedEventId } from "../loop-guard/causation.ts";
 import { assertNever } from "../util/assert-never.ts";
-import { attemptFailed, claimAttempt, dispatchAttempt, succeedStep } from "./attempts.ts";
+import {
+  attemptDeferred,
+  attemptFailed,
+  claimAttempt,
+  dispatchAttempt,
+  succeedStep,
+} from "./attempts.ts";
 import { approvalIdOf, decisionOutput, onDecision, onSucceeded } from "./decisions.ts";
 import { Draft } from "./draft.ts";
 import { driveRun } from "./drive.ts";
@@ -56,6 +62,10 @@ export function advance(state: RunState, input: RunInput): AdvanceResult {
           input.random ?? 0.5,
           input.retryAfterMs,
         );
+      });
+    case "stepDeferred":
+      return onStepResult(state, input.stepId, input.attempt, input.at, (d, step) => {
+        attemptDeferred(d, step, input.retryAfterMs, input.reason);
       });
     case "timerFired":
       return onTimer(state, input.timerId, input.at, input.random ?? 0.5);

@@ -59,6 +59,7 @@ export function dispatchAttempt(d: Draft, step: ActionStep): boolean {
     attempt,
     action: step.action,
     config: rendered.value,
+    ...(rendered.secretFields.length > 0 ? { secretFields: rendered.secretFields } : {}),
     idempotencyKey: idempotencyKey(d.state.runId, step.id),
     timeoutMs,
     emit: { causation: d.childCausation(), eventId: emittedEventId(d.state.runId, step.id) },
@@ -179,4 +180,47 @@ export function succeedStep(d: Draft, stepId: string, output: unknown): void {
     earlyDecision: null,
   });
   d.timeline("step.succeeded", { stepId, attempt: state.attempt });
+}
+
+/** The longest a deferral waits before the attempt tries its limit again. */
+export const MAX_DEFERRAL_MS = 24 * 3_600_000;
+
+/**
+ * The attempt did not run because a shared limit (a connection's rate
+ * limit) had no slot: the next attempt starts after `retryAfterMs`, and
+ * the round's count goes back down, so waiting for the limit never uses up
+ * the step's retry policy. The attempt number still grows (a late report of
+ * this attempt is stale), and `deferred` counts these attempts so a view can
+ * tell calls made from turns waited.
+ * @example attemptDeferred(d, step, 2_500, "waiting for connection erp's limit (60 calls a minute)")
+ */
+export function attemptDeferred(
+  d: Draft,
+  step: ActionStep,
+  retryAfterMs: number,
+  reason: string,
+): void {
+  const state = d.step(step.id);
+  d.cancelTimer(timerId(step.id, "timeout", state.attempt));
+  const delay = Math.min(
+    Math.max(Number.isFinite(retryAfterMs) ? Math.ceil(retryAfterMs) : 0, 0),
+    MAX_DEFERRAL_MS,
+  );
+  d.update(step.id, {
+    retryAt: d.at + delay,
+    attemptsInRound: Math.max(state.attemptsInRound - 1, 0),
+    deferred: (state.deferred ?? 0) + 1,
+  });
+  d.setTimer({
+    id: timerId(step.id, "retry", state.attempt),
+    at: d.at + delay,
+    stepId: step.id,
+    purpose: "retry",
+    attempt: state.attempt,
+  });
+  d.timeline("step.deferred", {
+    stepId: step.id,
+    attempt: state.attempt,
+    message: `${reason}; next attempt in ${delay} ms`,
+  });
 }

@@ -35,6 +35,20 @@ export type RunInput =
       random?: number;
       at: number;
     }
+  | {
+      /**
+       * The attempt did not run: a shared limit (a connection's rate limit)
+       * had no slot free. Another attempt starts after `retryAfterMs`, and
+       * this one does not count against the step's retry policy.
+       */
+      type: "stepDeferred";
+      stepId: string;
+      attempt: number;
+      retryAfterMs: number;
+      /** In words, for the timeline: "waiting for connection erp's limit (60 calls a minute)". */
+      reason: string;
+      at: number;
+    }
   | { type: "timerFired"; timerId: string; random?: number; at: number }
   | {
       /**
@@ -94,6 +108,8 @@ export const TimelineKind = {
   stepDispatched: "step.dispatched",
   stepWaiting: "step.waiting",
   stepRetryScheduled: "step.retry_scheduled",
+  /** An attempt waited for a shared limit (stepDeferred); the next starts later. */
+  stepDeferred: "step.deferred",
   stepSucceeded: "step.succeeded",
   stepFailed: "step.failed",
   stepSkipped: "step.skipped",
@@ -116,8 +132,14 @@ export type Command =
       stepId: string;
       attempt: number;
       action: string;
-      /** The step's config with every template rendered. */
+      /**
+       * The step's config with every template rendered, except secrets: a
+       * field reading one is a template over `secrets` only (its path is in
+       * `secretFields`), filled in by the action consumer at send time.
+       */
       config: unknown;
+      /** Paths within `config` of the fields that read secrets (run/secret-fields.ts). */
+      secretFields?: Array<Array<string | number>>;
       /** `${runId}:${stepId}`: the same across attempts and manual retries. */
       idempotencyKey: string;
       /** One attempt's limit; the executor may abort past it. */

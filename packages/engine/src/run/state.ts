@@ -114,6 +114,11 @@ export interface StepState {
   attempt: number;
   /** Attempts in the current round; a manual retry starts a new round. */
   attemptsInRound: number;
+  /**
+   * Attempts that never ran because a shared limit had no slot (stepDeferred):
+   * counted in `attempt` (which only grows) but not calls made.
+   */
+  deferred?: number;
   /** While waiting between attempts: when the next one starts. */
   retryAt: number | null;
   startedAt: number | null;

@@ -54,6 +54,17 @@ export class Executor {
       return;
     }
     const roll = this.rng.next();
+    if (roll >= 0.95) {
+      // A shared limit had no slot: nothing was sent, try again later.
+      report({
+        type: "stepDeferred",
+        stepId: dispatch.stepId,
+        attempt: dispatch.attempt,
+        retryAfterMs: this.rng.int(100, 5_000),
+        reason: "waiting for connection sim's limit",
+      });
+      return;
+    }
     if (roll < 0.12) {
       report({
         type: "stepFailed",

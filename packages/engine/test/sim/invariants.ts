@@ -59,6 +59,15 @@ export function checkTransition(
       fail(`${where}: succeeded step ${id} changed to ${after.status}`);
     }
   }
+  // A deferred attempt (a shared limit had no slot) ends nothing and spends no retry.
+  if (input.type === "stepDeferred") {
+    const before = pre.steps[input.stepId];
+    const after = post.steps[input.stepId];
+    if (after?.status !== "running" || after.retryAt === null)
+      fail(`${where}: deferred step ${input.stepId} is ${after?.status}, not waiting to retry`);
+    if (before && after.attemptsInRound >= before.attemptsInRound)
+      fail(`${where}: deferred step ${input.stepId} spent a retry attempt`);
+  }
   for (const command of result.commands) {
     if (command.type !== "dispatch") continue;
     if (everSucceeded.has(command.stepId))
