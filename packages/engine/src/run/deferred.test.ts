@@ -58,7 +58,13 @@ describe("advance: deferred attempts", () => {
     });
     expect(run.state.steps.a).toMatchObject({ status: "running", attemptsInRound: 1 });
     run.feed({ type: "timerFired", timerId: "a:retry:6", at: at + 10_000 });
-    run.feed({ type: "stepSucceeded", stepId: "a", attempt: 7, output: { ok: 1 }, at: at + 10_100 });
+    run.feed({
+      type: "stepSucceeded",
+      stepId: "a",
+      attempt: 7,
+      output: { ok: 1 },
+      at: at + 10_100,
+    });
     expect(run.state.status).toBe("succeeded");
     expect(run.state.steps.a).toMatchObject({ attempt: 7, deferred: 5 });
   });
@@ -75,7 +81,14 @@ describe("advance: deferred attempts", () => {
       at: T0 + 1,
     });
     expect(stale.ignored?.reason).toBe("stale_attempt");
-    run.feed({ type: "stepDeferred", stepId: "a", attempt: 1, retryAfterMs: 1_000, reason, at: T0 + 2 });
+    run.feed({
+      type: "stepDeferred",
+      stepId: "a",
+      attempt: 1,
+      retryAfterMs: 1_000,
+      reason,
+      at: T0 + 2,
+    });
     // A second report of the same deferral: the attempt already ended.
     const again = run.feed({
       type: "stepDeferred",
@@ -109,7 +122,14 @@ describe("advance: deferred attempts", () => {
   it("a cancel while deferred cancels the step and its timer", () => {
     const run = new Driver(definition([sms("a")]));
     run.feed({ type: "start", at: T0 });
-    run.feed({ type: "stepDeferred", stepId: "a", attempt: 1, retryAfterMs: 60_000, reason, at: T0 });
+    run.feed({
+      type: "stepDeferred",
+      stepId: "a",
+      attempt: 1,
+      retryAfterMs: 60_000,
+      reason,
+      at: T0,
+    });
     run.feed({ type: "cancel", at: T0 + 5 });
     expect(run.state.status).toBe("cancelled");
     expect(run.state.steps.a?.status).toBe("cancelled");

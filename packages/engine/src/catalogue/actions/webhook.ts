@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { connectionField, urlProblem } from "../connection.ts";
 import { defineAction, hasPlaceholder, jsonValue, text } from "../define-action.ts";
 import { describeJsonProblem, jsonTextProblem } from "../json-text.ts";
 
@@ -44,9 +45,11 @@ export const NOT_JSON = "is not valid JSON";
  * filled in may hold `{{`, which is no placeholder any more).
  */
 export const webhookConfigShape = z.strictObject({
-  url: text("https URL to call").refine(
-    (url) => hasPlaceholder(url) || /^https?:\/\/[^\s/]+/i.test(url),
-    { message: "expected an http(s) URL or a {{ template }}" },
+  connection: connectionField(
+    "A connection (Settings → Connections): its base URL, auth and rate limit apply, and url may be a path under it",
+  ).optional(),
+  url: text(
+    "https URL to call, or with a connection a path under its base URL (/orders/{{ order.id }})",
   ),
   method: z
     .union([
@@ -75,8 +78,11 @@ export const callWebhook = defineAction({
   title: "Call a webhook",
   description:
     "Sends an HTTP request to another system, signed per Standard Webhooks with a webhook-id that stays the same across retries. " +
+    "With a connection, its base URL, credentials and rate limit are used and the URL may be a path under it. " +
     "A body of fields is sent as JSON; a body of text is sent as written with the data filled in, and must be valid JSON unless you give another content type.",
   config: webhookConfigShape.superRefine((config, ctx) => {
+    const badUrl = urlProblem(config.url, config.connection !== undefined);
+    if (badUrl !== null) ctx.addIssue({ code: "custom", path: ["url"], message: badUrl });
     if (config.body === undefined) return;
     const type = webhookContentType(config);
     if (hasPlaceholder(type)) return; // known only when the step runs
