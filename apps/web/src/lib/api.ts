@@ -16,6 +16,8 @@ export class ApiFailure extends Error {
     readonly code: string,
     message: string,
     readonly details?: ApiProblem[],
+    /** The whole answer, for errors that carry more than details (an import's `missing`). */
+    readonly body?: unknown,
   ) {
     super(message);
   }
@@ -52,6 +54,7 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
       data.error?.code ?? "error",
       data.error?.message ?? res.statusText,
       Array.isArray(data.error?.details) ? data.error.details : undefined,
+      data,
     );
   }
   return data as T;
