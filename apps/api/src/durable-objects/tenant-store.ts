@@ -367,7 +367,12 @@ export class TenantStore extends StoreCredentials {
   /** Marks a message `sending` before a provider without an idempotency key is called. */
   async beginDelivery(
     tenantId: string,
-    row: { idempotencyKey: string; channel: "email" | "sms"; provider: string; createdAt: string },
+    row: {
+      idempotencyKey: string;
+      channel: ledger.DeliveryChannel;
+      provider: string;
+      createdAt: string;
+    },
   ): Promise<ledger.Begun> {
     this.tenant(tenantId);
     return ledger.beginDelivery(this.db, { ...row, tenantId });

@@ -3,7 +3,10 @@ import { createTaskExecutor } from "./create-task.ts";
 import { notifyUserExecutor } from "./notify-user.ts";
 import { requestApprovalExecutor } from "./request-approval.ts";
 import { sendEmailExecutor } from "./send-email.ts";
+import { sendGoogleChatMessageExecutor } from "./send-google-chat-message.ts";
+import { sendSlackMessageExecutor } from "./send-slack-message.ts";
 import { sendSmsExecutor } from "./send-sms.ts";
+import { sendTeamsMessageExecutor } from "./send-teams-message.ts";
 import type { Executor } from "./types.ts";
 import { updateRecordExecutor } from "./update-record.ts";
 
@@ -26,6 +29,9 @@ for (const executor of [
   notifyUserExecutor,
   requestApprovalExecutor,
   callWebhookExecutor,
+  sendSlackMessageExecutor,
+  sendTeamsMessageExecutor,
+  sendGoogleChatMessageExecutor,
 ]) {
   registerExecutor(executor);
 }

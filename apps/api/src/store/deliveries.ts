@@ -8,6 +8,7 @@ import type { StoreDb } from "./db.ts";
 import { deliveries } from "./schema.ts";
 
 export type DeliveryRow = typeof deliveries.$inferSelect;
+export type DeliveryChannel = DeliveryRow["channel"];
 
 export interface SentMessage {
   messageId: string;
@@ -45,7 +46,7 @@ export function beginDelivery(
   row: {
     tenantId: string;
     idempotencyKey: string;
-    channel: "email" | "sms";
+    channel: DeliveryChannel;
     provider: string;
     createdAt: string;
   },

@@ -4,7 +4,8 @@ import { getAction, listActions } from "./registry.ts";
 describe("the action catalogue", () => {
   it("lists the seven actions of DESIGN.md with JSON Schemas", () => {
     const actions = listActions();
-    expect(actions.map((a) => a.name)).toEqual([
+    // Wave 2's actions follow them (chat.test.ts and their own tests).
+    expect(actions.map((a) => a.name).slice(0, 7)).toEqual([
       "send_email",
       "send_sms",
       "update_record",
