@@ -8,6 +8,7 @@
 // the template text (model/chip-text.ts).
 import { type ChipPart, chipCount, chipParts } from "$lib/model/chip-text";
 import { pillName } from "$lib/model/pills";
+import { secretRef } from "$lib/model/secret-words";
 
 type StepName = (id: string) => string | undefined;
 type Point = [Node, number];
@@ -118,7 +119,8 @@ export function caretAt(root: HTMLElement, offset: number): void {
 
 function chip(part: Extract<ChipPart, { kind: "chip" }>, name: StepName): HTMLElement {
   const el = document.createElement("span");
-  el.className = "pill";
+  // A secret is a lock with its name: the value never reaches the builder.
+  el.className = secretRef(part.source) === null ? "pill" : "pill secret";
   el.contentEditable = "false";
   el.dataset.raw = part.raw;
   el.dataset.source = part.source;

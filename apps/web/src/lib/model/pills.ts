@@ -1,6 +1,8 @@
 // A template's inserted data as named chips ("pills"): `Order {{ order.id }}
 // for {{ order.customer.name }}` shows as "Order [order › id] for [order ›
-// customer › name]". Steps' outputs are named by the step's own name.
+// customer › name]". Steps' outputs are named by the step's own name; a
+// secret (`{{ secrets.erp_token }}`) is "secret erp_token", shown with a lock.
+import { lockWords, secretRef } from "./secret-words";
 
 export type Segment =
   | { kind: "text"; text: string }
@@ -16,8 +18,11 @@ export const hasPills = (text: string): boolean => /\{\{[\s\S]*?\}\}/.test(text)
  * The chip's words for one inserted expression: a path in "›" steps (a
  * step's output under the step's name), anything else as written.
  * @example pillName("steps.check.output.status", () => "Check the stock") // "Check the stock › status"
+ * @example pillName("secrets.erp_token", () => undefined) // "secret erp_token"
  */
 export function pillName(source: string, stepName: (id: string) => string | undefined): string {
+  const secret = secretRef(source);
+  if (secret !== null) return lockWords(secret);
   if (!PATH.test(source)) return source;
   const parts = source.replace(/\[(\d+)\]/g, ".$1").split(".");
   if (parts[0] === "steps" && parts.length >= 2) {

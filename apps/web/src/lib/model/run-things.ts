@@ -213,10 +213,22 @@ function failedStatus(error: unknown): string | null {
   return /\banswered (\d{3})\b/.exec(message)?.[1] ?? null;
 }
 
-function webhook(s: ThingStep): Thing {
+/** A call's connection and its headers, each its own fact (a secret in one shows as its lock). */
+function callFacts(input: Dict): Fact[] {
+  const out: Fact[] = [];
+  if (typeof input.connection === "string" && input.connection !== "")
+    out.push({ label: "Connection", value: input.connection });
+  for (const [name, value] of Object.entries(asDict(input.headers)))
+    out.push({ label: `Header ${name}`, value: textOf(value) });
+  for (const [name, value] of Object.entries(asDict(input.query)))
+    out.push({ label: `Parameter ${name}`, value: textOf(value) });
+  return out;
+}
+
+function webhook(s: ThingStep, kind = "Webhook call"): Thing {
   const input = asDict(s.input);
   const output = asDict(s.output);
-  const method = (textOf(input.method) || "POST").toUpperCase();
+  const method = (textOf(input.method) || (kind === "Webhook call" ? "POST" : "GET")).toUpperCase();
   const url = textOf(input.url);
   const status =
     output.status != null
@@ -224,15 +236,34 @@ function webhook(s: ThingStep): Thing {
       : s.status === "failed"
         ? (failedStatus(s.error) ?? "no answer")
         : "";
-  const out = facts(input, [["body", "Sent", true]]);
+  const out = [...callFacts(input), ...facts(input, [["body", "Sent", true]])];
   if (output.body !== undefined && output.body !== "") {
     out.push({ label: "Answer", value: textOf(output.body), long: true });
   }
   return {
-    kind: "Webhook call",
-    headline: `${method} ${url || "the webhook"}${status ? ` → ${status}` : ""}`,
+    kind,
+    headline: `${method} ${url || (kind === "Webhook call" ? "the webhook" : "the address")}${status ? ` → ${status}` : ""}`,
     facts: out,
   };
+}
+
+/** A chat message (Slack, Teams, Google Chat): where it went and what it said. */
+function chat(s: ThingStep, kind: string): Thing {
+  const input = asDict(s.input);
+  const channel = textOf(input.channel);
+  const out = facts(input, [
+    ["title", "Title"],
+    ["text", "Message", true],
+  ]);
+  for (const [label, value] of Object.entries(asDict(input.facts)))
+    out.push({ label, value: textOf(value) });
+  if (typeof input.connection === "string" && input.connection !== "")
+    out.push({ label: "Connection", value: input.connection });
+  else if (input.webhookUrl !== undefined)
+    out.push({ label: "Webhook", value: textOf(input.webhookUrl) });
+  if (input.threadKey || input.threadTs)
+    out.push({ label: "Thread", value: textOf(input.threadKey ?? input.threadTs) });
+  return { kind, headline: `${kind}${channel ? ` to ${channel}` : ""}`, facts: out };
 }
 
 /** Any other step's settings, by the editor's labels. */
@@ -285,6 +316,14 @@ export function thingOf(s: ThingStep, words: ThingWords = {}): Thing | null {
       return approval(s, words);
     case "call_webhook":
       return webhook(s);
+    case "http_request":
+      return webhook(s, "HTTP request");
+    case "send_slack_message":
+      return chat(s, "Slack message");
+    case "send_teams_message":
+      return chat(s, "Teams message");
+    case "send_google_chat_message":
+      return chat(s, "Google Chat message");
     default:
       return generic(s);
   }

@@ -10,6 +10,7 @@ export type Widget =
   | { kind: "json" }
   | { kind: "webhook-body" }
   | { kind: "person" }
+  | { kind: "connection" }
   | { kind: "summary" };
 
 const DURATION_NAMES = new Set(["timeout", "due", "delay"]);
@@ -22,6 +23,8 @@ export function widgetFor(name: string, schema: JsonSchema): Widget {
   if (schema["x-widget"] === "webhook-body") return { kind: "webhook-body" };
   if (schema["x-widget"] === "person") return { kind: "person" };
   if (schema["x-widget"] === "summary") return { kind: "summary" };
+  // A connection's name: the workspace's connections, by name with their health.
+  if (schema["x-widget"] === "connection" || name === "connection") return { kind: "connection" };
   if (schema.$ref) return { kind: "json" };
   const objectForm =
     schema.type === "object" ? schema : schema.anyOf?.find((s) => s.type === "object");

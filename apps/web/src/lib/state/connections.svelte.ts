@@ -1,0 +1,126 @@
+// Settings → Connections: the list with each one's health and the workflows
+// that use it, the add/edit form (credentials write-only: editing leaves a
+// credential empty to keep it), and deleting with the in-use question.
+import { ApiFailure, messageOf } from "$lib/api";
+import { type ConnectionInfo, credentialEndpoints } from "$lib/api-credentials";
+import {
+  type ConnectionForm,
+  connectionInput,
+  emptyForm,
+  formOf,
+  formProblems,
+} from "$lib/model/connection-words";
+import { inUseQuestion } from "$lib/model/secret-words";
+import { credentials } from "./credentials.svelte";
+
+export class ConnectionsPage {
+  items = $state<ConnectionInfo[]>([]);
+  loading = $state(true);
+  error = $state("");
+  notice = $state("");
+  busy = $state(false);
+  /** The form, while it is open. */
+  form = $state<ConnectionForm | null>(null);
+  /** The connection being edited (its name as saved); null for a new one. */
+  editing = $state<string | null>(null);
+  /** Problems of the form, shown once someone tried to save. */
+  problems = $state<string[]>([]);
+
+  async load(): Promise<void> {
+    try {
+      this.items = (await credentialEndpoints.connections()).items;
+      this.error = "";
+    } catch (err) {
+      this.error = messageOf(err);
+    } finally {
+      this.loading = false;
+    }
+  }
+
+  startNew(): void {
+    this.form = emptyForm();
+    this.editing = null;
+    this.problems = [];
+    this.notice = "";
+    this.error = "";
+  }
+
+  startEdit(c: ConnectionInfo): void {
+    this.form = formOf(c);
+    this.editing = c.name;
+    this.problems = [];
+    this.notice = "";
+    this.error = "";
+  }
+
+  close(): void {
+    this.form = null;
+    this.editing = null;
+    this.problems = [];
+  }
+
+  async save(): Promise<boolean> {
+    const form = this.form;
+    if (!form) return false;
+    const editing = this.editing;
+    this.error = "";
+    this.notice = "";
+    this.problems = formProblems(form, editing !== null);
+    if (this.problems.length) return false;
+    const body = connectionInput(form, editing !== null);
+    this.busy = true;
+    try {
+      const saved =
+        editing === null
+          ? await credentialEndpoints.createConnection(body)
+          : await credentialEndpoints.saveConnection(editing, body);
+      this.notice =
+        editing === null
+          ? `Added the connection ${saved.name}. Steps choose it by name; its credentials are stored encrypted and never shown again.`
+          : `Saved the connection ${saved.name}. Every workflow that uses it calls it this way from its next step — no new version needed.`;
+      this.close();
+      await this.load();
+      void credentials.load(true);
+      return true;
+    } catch (err) {
+      this.problems =
+        err instanceof ApiFailure && err.details?.length
+          ? err.details.map((d) => d.message)
+          : [messageOf(err)];
+      return false;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** Deletes a connection; when workflows use it, `confirm` is asked the question naming them. */
+  async remove(c: ConnectionInfo, confirm: (question: string) => boolean): Promise<void> {
+    this.error = "";
+    this.notice = "";
+    const question = c.usedBy.length
+      ? inUseQuestion("connection", c.name, c.usedBy)
+      : `Delete the connection ${c.name}? Its credentials cannot be brought back.`;
+    if (!confirm(question)) return;
+    this.busy = true;
+    try {
+      try {
+        await credentialEndpoints.deleteConnection(c.name, c.usedBy.length > 0);
+      } catch (err) {
+        if (!(err instanceof ApiFailure && err.code === "in_use")) throw err;
+        const fresh = (await credentialEndpoints.connections()).items.find(
+          (x) => x.name === c.name,
+        );
+        if (!fresh || !confirm(inUseQuestion("connection", c.name, fresh.usedBy))) return;
+        await credentialEndpoints.deleteConnection(c.name, true);
+      }
+      if (this.editing === c.name) this.close();
+      this.notice = `Deleted the connection ${c.name}.`;
+      await this.load();
+      void credentials.load(true);
+    } catch (err) {
+      this.error = messageOf(err);
+    } finally {
+      this.busy = false;
+    }
+  }
+}
