@@ -9,6 +9,15 @@ export {
   webhookConfigShape,
   webhookContentType,
 } from "./catalogue/actions/webhook.ts";
+export {
+  BODY_TYPES,
+  HTTP_METHODS,
+  type HttpRequestConfig,
+  httpRequestShape,
+  outputProblem,
+  RESPONSE_NAME,
+} from "./catalogue/actions/http.ts";
+export { CONNECTION_NAME, isConnectionName, urlProblem } from "./catalogue/connection.ts";
 export type { ActionDefinition } from "./catalogue/define-action.ts";
 export { Completion, defineAction, hasPlaceholder } from "./catalogue/define-action.ts";
 export type { JsonTextProblem } from "./catalogue/json-text.ts";
@@ -29,6 +38,8 @@ export {
 export type { StepDiff } from "./definition/normalize.ts";
 export { diffSteps, normalizeDefinition, stepSignature } from "./definition/normalize.ts";
 export type { Problem, TextPosition } from "./definition/problem.ts";
+export type { DefinitionRequires, SecretUse } from "./definition/requires.ts";
+export { definitionRequires, secretUses } from "./definition/requires.ts";
 export {
   EVENT_TYPE_PATTERN,
   eventTypeSchema,
@@ -37,6 +48,12 @@ export {
   triggerSchema,
   workflowDefinitionSchema,
 } from "./definition/schema.ts";
+export {
+  SECRET_NAME_PATTERN,
+  SECRETS_ONLY_IN_ACTIONS,
+  SECRETS_ROOT,
+  secretNameOf,
+} from "./definition/secrets.ts";
 export type {
   ActionStep,
   DelayStep,
@@ -110,8 +127,11 @@ export {
   parseInstanceId,
   stepAt,
 } from "./run/instances.ts";
+export type { ConfigPath, RenderResult } from "./run/render.ts";
+export { renderConfig } from "./run/render.ts";
 export type { ResolvedRetryPolicy } from "./run/retry-policy.ts";
 export { RETRY_DEFAULTS, resolveRetryPolicy, retryDelayMs } from "./run/retry-policy.ts";
+export { fillSecretField, secretField, secretFieldNames } from "./run/secret-fields.ts";
 export type {
   DecisionRecord,
   FilterOutcome,

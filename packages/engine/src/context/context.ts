@@ -57,7 +57,10 @@ export function buildContext(input: ContextInput): Record<string, unknown> {
   };
   const payloadName = payloadNameOf(event.type);
   // A platform event (`workflow.failed`) starts with a reserved name: it keeps its own meaning.
-  if (payloadName !== null && !(payloadName in context)) context[payloadName] = event.data;
+  // `secrets` is never data (no event may be named so; this is the second lock).
+  if (payloadName !== null && !(payloadName in context) && payloadName !== "secrets") {
+    context[payloadName] = event.data;
+  }
   return context;
 }
 

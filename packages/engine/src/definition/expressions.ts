@@ -5,6 +5,7 @@ import { compile, compileTemplate, ExprError } from "@switchyard/expr";
 import { RESERVED_CONTEXT_NAMES } from "./limits.ts";
 import type { Problem } from "./problem.ts";
 import { positionAt } from "./problem.ts";
+import { readsSecrets, SECRETS_ONLY_IN_ACTIONS, SECRETS_ROOT, secretNameOf } from "./secrets.ts";
 
 /** What a definition's expressions may read. */
 export interface ExpressionScope {
@@ -37,7 +38,11 @@ export function checkExpression(
   }
 }
 
-/** Compiles one template (an action config string); problems are appended. */
+/**
+ * Compiles one template (an action config string); problems are appended.
+ * A placeholder that is exactly `secrets.<name>` is a secret reference, kept
+ * for the executor; any other read of `secrets` is a problem at its placeholder.
+ */
 export function checkTemplate(
   text: string,
   path: string,
@@ -46,7 +51,22 @@ export function checkTemplate(
 ): void {
   try {
     const template = compileTemplate(text);
-    if (!template.isStatic) checkReferences(text, template.references(), path, scope, problems);
+    if (template.isStatic) return;
+    const references = template.references();
+    if (readsSecrets(references)) {
+      for (const { span, ast } of template.placeholders) {
+        if (secretNameOf(ast) !== null) continue;
+        const own = compile(text.slice(span.start, span.end)).references();
+        if (!readsSecrets(own)) continue;
+        problems.push({
+          path,
+          message: SECRETS_ONLY_IN_ACTIONS,
+          position: positionAt(text, ast.span.start, ast.span.end - ast.span.start),
+        });
+      }
+    }
+    const others = references.filter((r) => !readsSecrets([r]));
+    checkReferences(text, others, path, scope, problems);
   } catch (error) {
     problems.push(exprProblem(error, path));
   }
@@ -73,7 +93,9 @@ function checkReferences(
     const [root = "", second] = reference.split(".");
     let message: string | null = null;
     let needle = root;
-    if (root === "steps") {
+    if (root === SECRETS_ROOT) {
+      message = SECRETS_ONLY_IN_ACTIONS;
+    } else if (root === "steps") {
       if (scope.isFilter) {
         message = "the filter runs before any step, so it cannot read steps";
       } else if (second !== undefined && !scope.stepIds.has(second)) {

@@ -47,8 +47,18 @@ export const LOOP_DEFAULTS = {
 /** Inside a loop's body, the item's position; no loop may name its item this. */
 export const LOOP_INDEX_NAME = "index";
 
-/** Names the context binds itself; an event type may not start with one. */
-export const RESERVED_CONTEXT_NAMES = ["event", "steps", "workflow", "run", "now"] as const;
+/**
+ * Names the context binds itself; an event type may not start with one.
+ * `secrets` is bound only inside the action consumer (definition/secrets.ts).
+ */
+export const RESERVED_CONTEXT_NAMES = [
+  "event",
+  "steps",
+  "workflow",
+  "run",
+  "now",
+  "secrets",
+] as const;
 
 /**
  * Events only the platform emits (issue 14: a failed run's `workflow.failed`,

@@ -18,6 +18,7 @@ import { normalizeDefinition } from "./normalize.ts";
 import type { Problem, TextPosition } from "./problem.ts";
 import { joinPath } from "./problem.ts";
 import { definitionShape, eventTriggerSchema, STEP_ID_PATTERN, stepShapes } from "./schema.ts";
+import { misplacedSecrets } from "./secrets.ts";
 import type { WorkflowDefinition } from "./types.ts";
 
 export type ValidationResult =
@@ -112,6 +113,8 @@ export function validateDefinition(input: unknown): ValidationResult {
   };
   // Flow-control keys are rendered before the run: they read the trigger event only.
   problems.push(...flowProblems(input, firstSegment));
+  // Secrets are read in action configs only (checked with their templates below).
+  problems.push(...misplacedSecrets(input));
   if (typeof input.filter === "string" && input.filter.length > 0) {
     checkExpression(input.filter, "filter", { ...scope, isFilter: true }, problems);
   }

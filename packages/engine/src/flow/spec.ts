@@ -6,6 +6,7 @@ import { compileTemplate, ExprError } from "@switchyard/expr";
 import { z } from "zod";
 import type { Problem } from "../definition/problem.ts";
 import { joinPath } from "../definition/problem.ts";
+import { SECRETS_ONLY_IN_ACTIONS, SECRETS_ROOT, secretInText } from "../definition/secrets.ts";
 import { formatDuration, parseDuration } from "../util/duration.ts";
 import { isPlainObject } from "../util/json.ts";
 
@@ -169,6 +170,10 @@ function keyProblems(
     const readable = ["event", ...(payloadName ? [payloadName] : [])];
     for (const reference of template.references()) {
       const root = reference.split(".")[0] ?? "";
+      if (root === SECRETS_ROOT) {
+        problems.push(secretInText(text, path) ?? { path, message: SECRETS_ONLY_IN_ACTIONS });
+        return;
+      }
       if (!readable.includes(root)) {
         problems.push({
           path,

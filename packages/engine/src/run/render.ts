@@ -1,13 +1,26 @@
 // Renders an action's config: every string is a template. A field that is a
 // single placeholder keeps its value's type (the expression language's rule).
+// A field that reads a secret stays a template over `secrets` (a secret
+// field, run/secret-fields.ts); its path within the config is listed.
 import type { Template } from "@switchyard/expr";
 import { compileTemplate, ExprError } from "@switchyard/expr";
 import { joinPath } from "../definition/problem.ts";
 import { isPlainObject } from "../util/json.ts";
+import { hasSecrets, secretField } from "./secret-fields.ts";
 import type { StepError } from "./state.ts";
 import { EngineErrorCode } from "./state.ts";
 
-export type RenderResult = { ok: true; value: unknown } | { ok: false; error: StepError };
+/** A field's path within the config: `["headers", "Authorization"]`. */
+export type ConfigPath = Array<string | number>;
+
+export type RenderResult =
+  | {
+      ok: true;
+      value: unknown;
+      /** The secret fields' paths within the config; empty when none reads a secret. */
+      secretFields: ConfigPath[];
+    }
+  | { ok: false; error: StepError };
 
 const MAX_CACHED = 10_000;
 const templates = new Map<string, Template>();
@@ -27,8 +40,9 @@ export function cachedTemplate(text: string): Template {
  * Renders every string in `value` against `context`; the first error wins,
  * with the field's path (`config.to`) and the position in its text.
  * The context may be a function: it is then built only when a field has a
- * placeholder.
- * @example renderConfig({ to: "{{ order.email }}" }, ctx) // { ok: true, value: { to: "a@b.c" } }
+ * placeholder. A field reading a secret keeps the secret as a placeholder
+ * (`"Bearer {{ secrets.erp_token }}"`) and its path is in `secretFields`.
+ * @example renderConfig({ to: "{{ order.email }}" }, ctx) // { ok: true, value: { to: "a@b.c" }, secretFields: [] }
  */
 export function renderConfig(
   value: unknown,
@@ -40,8 +54,10 @@ export function renderConfig(
     built ??= (context as () => object)();
     return built;
   };
+  const secretFields: ConfigPath[] = [];
   try {
-    return { ok: true, value: renderValue(value, lazy, path) };
+    const rendered = renderValue(value, lazy, path, [], secretFields);
+    return { ok: true, value: rendered, secretFields };
   } catch (error) {
     if (error instanceof RenderError) return { ok: false, error: error.stepError };
     throw error;
@@ -54,21 +70,40 @@ class RenderError extends Error {
   }
 }
 
-function renderValue(value: unknown, context: () => object, path: string): unknown {
+function renderValue(
+  value: unknown,
+  context: () => object,
+  path: string,
+  at: ConfigPath,
+  secretFields: ConfigPath[],
+): unknown {
   if (typeof value === "string") {
     if (!value.includes("{{")) return value;
     try {
-      return toJson(cachedTemplate(value).render(context()));
+      const template = cachedTemplate(value);
+      if (hasSecrets(template)) {
+        secretFields.push([...at]);
+        return secretField(template, context);
+      }
+      return toJson(template.render(context()));
     } catch (error) {
       throw new RenderError(exprStepError(error, EngineErrorCode.templateError, path));
     }
   }
+  // `at` is one stack, pushed and popped on the way: no path is built unless a secret field needs it.
   if (Array.isArray(value))
-    return value.map((item, i) => renderValue(item, context, `${path}[${i}]`));
+    return value.map((item, i) => {
+      at.push(i);
+      const out = renderValue(item, context, `${path}[${i}]`, at, secretFields);
+      at.pop();
+      return out;
+    });
   if (isPlainObject(value)) {
     const out: Record<string, unknown> = {};
     for (const [key, item] of Object.entries(value)) {
-      out[key] = renderValue(item, context, joinPath(path, [key]));
+      at.push(key);
+      out[key] = renderValue(item, context, joinPath(path, [key]), at, secretFields);
+      at.pop();
     }
     return out;
   }
