@@ -7,9 +7,14 @@
 import { describe, expect, it } from "vitest";
 import type { ConnectionInfo } from "../../apps/web/src/lib/api-credentials.ts";
 import {
+  bodyIsJson,
   chosenWay,
   hiddenFields,
+  isExpressionMap,
+  listValue,
+  optionWords,
   sendChoice,
+  takesList,
   urlHintWithConnection,
 } from "../../apps/web/src/lib/model/action-form.ts";
 import {
@@ -133,6 +138,9 @@ describe("the rate limit in a sentence", () => {
 describe("the form", () => {
   it("says what is missing, in words", () => {
     const form = { ...emptyForm(), baseUrl: "erp.example.com", signIn: "api_key_header" as const };
+    expect(formProblems({ ...form, name: "ERP system" }, false)[0]).toMatch(
+      /^A name has lower-case letters, digits, _ and - only/,
+    );
     expect(formProblems(form, false)).toEqual([
       "Give the connection a name, such as erp.",
       "The address starts with https:// (or http://), such as https://erp.example.com.",
@@ -227,6 +235,26 @@ describe("Slack's send-through choice and the address with a connection", () => 
     expect(urlHintWithConnection("erp", "https://erp.example.com/api")).toBe(
       "With the connection erp, a path such as /orders is enough: it is added to https://erp.example.com/api. A full address works too.",
     );
+  });
+});
+
+describe("the new actions' forms", () => {
+  it("names http_request's body types and keeps its outputs as expressions", () => {
+    expect(optionWords("bodyType", "form")).toBe("Form fields (application/x-www-form-urlencoded)");
+    expect(optionWords("method", "GET")).toBe("GET");
+    expect(isExpressionMap("outputs")).toBe(true);
+    expect(isExpressionMap("headers")).toBe(false);
+    expect(bodyIsJson("http_request", { bodyType: "text" }, true)).toBe(false);
+    expect(bodyIsJson("http_request", {}, false)).toBe(true);
+    expect(bodyIsJson("call_webhook", { bodyType: "text" }, true)).toBe(true);
+  });
+
+  it("keeps Slack's blocks as a list once the text is one", () => {
+    expect(takesList({ anyOf: [{ type: "array" }, { type: "string" }] })).toBe(true);
+    expect(takesList({ type: "string" })).toBe(false);
+    expect(listValue('[{"type":"divider"}]')).toEqual([{ type: "divider" }]);
+    expect(listValue('[{"type":')).toBe('[{"type":');
+    expect(listValue("{{ steps.build.output.blocks }}")).toBe("{{ steps.build.output.blocks }}");
   });
 });
 

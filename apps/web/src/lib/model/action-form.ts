@@ -61,3 +61,57 @@ export function urlHintWithConnection(name: string, baseUrl: string | undefined)
     : ": it is added to the connection's address";
   return `With the connection ${name}, a path such as /orders is enough${onto}. A full address works too.`;
 }
+
+/** Words for the choices of a select, where the catalogue's values are codes. */
+const OPTION_WORDS: Record<string, Record<string, string>> = {
+  bodyType: {
+    json: "JSON (application/json)",
+    form: "Form fields (application/x-www-form-urlencoded)",
+    text: "Text, sent as written",
+  },
+};
+
+/**
+ * A select's option in words; the value itself where there are none.
+ * @example optionWords("bodyType", "form") // "Form fields (application/x-www-form-urlencoded)"
+ */
+export function optionWords(key: string, value: string): string {
+  return OPTION_WORDS[key]?.[value] ?? value;
+}
+
+/**
+ * Fields whose values are expressions rather than templates (http_request's
+ * outputs read `response`): plain text, no data picker and no secrets.
+ */
+export const isExpressionMap = (key: string): boolean => key === "outputs";
+
+/** Whether a body is written as JSON: http_request's text body is not; otherwise its content type says. */
+export function bodyIsJson(
+  action: string,
+  config: Record<string, unknown>,
+  jsonByContentType: boolean,
+): boolean {
+  if (action === "http_request") return config.bodyType !== "text";
+  return jsonByContentType;
+}
+
+/** Whether a field takes a JSON list (Slack's blocks): written as JSON text, kept as the list. */
+export function takesList(schema: JsonSchema): boolean {
+  return schema.type === "array" || (schema.anyOf ?? []).some((s) => s.type === "array");
+}
+
+/**
+ * A list field's text as its value: JSON that is a list is kept as the list,
+ * anything else (a template, text on its way to being JSON) as written.
+ * @example listValue('[{"type":"divider"}]') // [{ type: "divider" }]
+ */
+export function listValue(text: string): unknown {
+  const t = text.trim();
+  if (!t.startsWith("[")) return text;
+  try {
+    const parsed: unknown = JSON.parse(t);
+    return Array.isArray(parsed) ? parsed : text;
+  } catch {
+    return text;
+  }
+}

@@ -13,6 +13,13 @@ import type {
 import { span } from "./member-words";
 import { listWords } from "./secret-words";
 
+/** A connection's name, as the catalogue checks it (engine catalogue/connection.ts). */
+export const CONNECTION_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+
+/** The rule, said once for the form and as the problem. */
+export const CONNECTION_NAME_RULE =
+  "A name has lower-case letters, digits, _ and - only (no spaces or capitals), at most 63 characters — for example erp or billing-api.";
+
 /** The form's ways to sign in: API key is two choices, by where the key goes. */
 export type SignIn = "none" | "bearer" | "basic" | "api_key_header" | "api_key_query" | "oauth2";
 
@@ -246,10 +253,7 @@ export function formProblems(form: ConnectionForm, editing: boolean): string[] {
   const out: string[] = [];
   const name = form.name.trim();
   if (name === "") out.push("Give the connection a name, such as erp.");
-  else if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/.test(name))
-    out.push(
-      "A name has only letters, digits, _, - and . (no spaces), at most 64 characters — for example erp.",
-    );
+  else if (!CONNECTION_NAME.test(name)) out.push(`${CONNECTION_NAME_RULE}`);
   if (!isUrl(form.baseUrl))
     out.push("The address starts with https:// (or http://), such as https://erp.example.com.");
   const need = (value: string, what: string) => {
