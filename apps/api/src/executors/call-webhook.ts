@@ -11,12 +11,18 @@ import {
   webhookContentType,
 } from "@switchyard/engine";
 import { Webhook } from "standardwebhooks";
-import type { Env } from "../env.ts";
-import { allowedHost, checkOutboundUrl, type GuardSettings, isPlatformHost } from "../lib/ssrf.ts";
+import { checkOutboundUrl } from "../lib/ssrf.ts";
 import { signingSecrets } from "../services/settings.ts";
 import { ExecutorErrorCode, invalidConfig } from "./config.ts";
+import { connectionRequest } from "./connection-fetch.ts";
 import { excerpt, failureForFetchError, failureForStatus, readCapped } from "./http-outcome.ts";
-import { type ExecutionContext, type Executor, permanentFailure } from "./types.ts";
+import { guardSettingsOf, refuseSelfCall } from "./outbound-guard.ts";
+import {
+  type ExecutionContext,
+  type ExecutionOutcome,
+  type Executor,
+  permanentFailure,
+} from "./types.ts";
 
 export const WebhookErrorCode = {
   ssrfRefused: "ssrf_refused",
@@ -25,6 +31,9 @@ export const WebhookErrorCode = {
   selfCallRefused: "self_call_refused",
   invalidJsonBody: "invalid_json_body",
 } as const;
+
+// Moved to outbound-guard.ts (connections use it too); kept here for the chat executors.
+export { guardSettingsOf } from "./outbound-guard.ts";
 
 export const MAX_REDIRECTS = 5;
 /** How much of the receiver's answer a step keeps as its output (DESIGN.md). */
@@ -52,18 +61,12 @@ const RESERVED_HEADERS = new Set([
 const CROSS_ORIGIN_HEADERS = new Set(["accept", "accept-language", "content-type", "user-agent"]);
 
 interface WebhookConfig {
+  connection?: string;
   url: string;
   method?: string;
   headers?: Record<string, string>;
   body?: unknown;
   contentType?: string;
-}
-
-export function guardSettingsOf(env: Env): GuardSettings {
-  return {
-    allowPrivate: env.SWITCHYARD_ALLOW_PRIVATE_WEBHOOKS,
-    allowHosts: env.SWITCHYARD_WEBHOOK_ALLOW_HOSTS,
-  };
 }
 
 /**
@@ -101,6 +104,7 @@ export const callWebhookExecutor: Executor = {
     if (method === "GET" && m.body !== undefined) {
       return permanentFailure(ExecutorErrorCode.invalidConfig, "config.body: a GET has no body");
     }
+    if (m.connection !== undefined) return viaConnection(m.connection, m, method, ctx);
     const guard = guardSettingsOf(ctx.env);
     const first = checkOutboundUrl(m.url.trim(), guard);
     if (!first.ok) return permanentFailure(WebhookErrorCode.ssrfRefused, first.message);
@@ -154,7 +158,7 @@ export const callWebhookExecutor: Executor = {
         return failureForFetchError(err, ctx.signal, url.origin);
       }
       const location = res.headers.get("location");
-      if (!isRedirect(res.status) || location === null) return answer(res, url, ctx);
+      if (!isRedirect(res.status) || location === null) return answer(res, url.origin, ctx);
       await res.body?.cancel().catch(() => {});
       if (hop >= MAX_REDIRECTS) {
         return permanentFailure(
@@ -191,25 +195,6 @@ export const callWebhookExecutor: Executor = {
     }
   },
 };
-
-/**
- * A call to the platform's own public host (any path: `/v1/events`, an
- * inbound hook…) would start runs outside the emit path, where the loop
- * guard counts the causation chain, so a workflow could trigger itself
- * forever. Refused for good unless SWITCHYARD_WEBHOOK_ALLOW_HOSTS names the
- * host: that variable is already the operator's explicit "this host is a
- * trusted receiver" list, so listing the platform is a deliberate opt-in,
- * whereas SWITCHYARD_ALLOW_PRIVATE_WEBHOOKS (a blanket development switch)
- * does not lift it.
- */
-function refuseSelfCall(url: URL, env: Env, from?: string) {
-  if (!isPlatformHost(url, env.SWITCHYARD_PUBLIC_URL)) return null;
-  if (allowedHost(url, env.SWITCHYARD_WEBHOOK_ALLOW_HOSTS)) return null;
-  return permanentFailure(
-    WebhookErrorCode.selfCallRefused,
-    `${from ? `redirect from ${from}: ` : ""}${url.host}: calls to this platform's own API are refused: use an emitted event instead`,
-  );
-}
 
 type Payload =
   | { ok: true; payload: string | null; contentType: string }
@@ -251,16 +236,54 @@ function userHeaders(headers: Record<string, string> | undefined): Array<[string
     .filter(([k]) => k !== "" && !RESERVED_HEADERS.has(k));
 }
 
+/**
+ * Through a connection (issue 17): its base URL, auth, default headers and
+ * rate limit apply (executors/connection-fetch.ts), redirects stay under
+ * its base URL, and the request is signed as always; the secrets are the
+ * tenant's, so the receiver verifies it the same way.
+ */
+async function viaConnection(
+  name: string,
+  m: WebhookConfig,
+  method: string,
+  ctx: ExecutionContext,
+): Promise<ExecutionOutcome> {
+  const body = payloadOf(m);
+  if (!body.ok) return body.outcome;
+  const secrets = await signingSecrets(
+    ctx.db,
+    ctx.env,
+    ctx.tenantId,
+    { type: "system", id: ctx.runId },
+    ctx.now,
+  );
+  const signWith = [secrets.current, ...(secrets.previous ? [secrets.previous] : [])];
+  const headers = Object.fromEntries(userHeaders(m.headers));
+  if (body.payload !== null) headers["content-type"] = body.contentType;
+  Object.assign(
+    headers,
+    signatureHeaders(ctx.idempotencyKey, signWith, body.payload ?? "", new Date()),
+  );
+  const res = await connectionRequest(ctx, name, {
+    method,
+    url: m.url,
+    headers,
+    body: body.payload,
+  });
+  if (!(res instanceof Response)) return res;
+  return answer(res, `connection ${name}`, ctx);
+}
+
 /** A final answer: kept as the output on success, a coded failure otherwise. */
-async function answer(res: Response, url: URL, ctx: ExecutionContext) {
+async function answer(res: Response, who: string, ctx: ExecutionContext) {
   let read: { text: string; truncated: boolean };
   try {
     read = await readCapped(res, MAX_RESPONSE_BYTES);
   } catch (err) {
-    return failureForFetchError(err, ctx.signal, url.origin);
+    return failureForFetchError(err, ctx.signal, who);
   }
   if (res.status >= 400) {
-    return failureForStatus(res, url.origin, excerpt(read.text), Date.now());
+    return failureForStatus(res, who, excerpt(read.text), Date.now());
   }
   const contentType = res.headers.get("content-type") ?? "";
   let body: unknown = read.text;

@@ -64,7 +64,11 @@ export function withLedger<M>(
       }
       const outcome = await provider.send(message, ctx);
       if (outcome.status !== "succeeded") {
-        if (channel === "sms" && !NO_ANSWER.has(outcome.error.code))
+        // A deferral sent nothing either.
+        if (
+          channel === "sms" &&
+          (outcome.status === "deferred" || !NO_ANSWER.has(outcome.error.code))
+        )
           await ctx.store.abandonDelivery(ctx.tenantId, ctx.idempotencyKey);
         return outcome;
       }

@@ -1,5 +1,6 @@
 import { callWebhookExecutor } from "./call-webhook.ts";
 import { createTaskExecutor } from "./create-task.ts";
+import { httpRequestExecutor } from "./http-request.ts";
 import { notifyUserExecutor } from "./notify-user.ts";
 import { requestApprovalExecutor } from "./request-approval.ts";
 import { sendEmailExecutor } from "./send-email.ts";
@@ -29,6 +30,7 @@ for (const executor of [
   notifyUserExecutor,
   requestApprovalExecutor,
   callWebhookExecutor,
+  httpRequestExecutor,
   sendSlackMessageExecutor,
   sendTeamsMessageExecutor,
   sendGoogleChatMessageExecutor,

@@ -38,6 +38,17 @@ export type ExecutionOutcome =
       retryable: boolean;
       /** The target asked for this pause (HTTP Retry-After), in ms. */
       retryAfterMs?: number;
+    }
+  | {
+      /**
+       * Nothing was sent: a shared limit (a connection's rate limit) had no
+       * slot. The run tries again after `retryAfterMs` without spending an
+       * attempt of the step's retry policy.
+       */
+      status: "deferred";
+      retryAfterMs: number;
+      /** In words: "waiting for connection erp's limit (60 calls a minute)". */
+      reason: string;
     };
 
 /**
@@ -68,4 +79,16 @@ export function transientFailure(
     retryable: true,
     ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
   };
+}
+
+/** What an outcome that is not a success says: the error's message, or why it waits. */
+export function outcomeMessage(
+  outcome: Exclude<ExecutionOutcome, { status: "succeeded" }>,
+): string {
+  return outcome.status === "deferred" ? outcome.reason : outcome.error.message;
+}
+
+/** The attempt waits for a shared limit and is tried again later (nothing was sent). */
+export function deferredOutcome(retryAfterMs: number, reason: string): ExecutionOutcome {
+  return { status: "deferred", retryAfterMs, reason };
 }

@@ -76,6 +76,18 @@ export async function runAction(env: Env, message: ActionMessage): Promise<void>
     }
   }
   const at = Date.now();
+  if (outcome.status === "deferred") {
+    // Nothing was sent (a connection's rate limit): the run tries again later.
+    await stub.input({
+      type: "stepDeferred",
+      stepId: d.stepId,
+      attempt: d.attempt,
+      retryAfterMs: outcome.retryAfterMs,
+      reason: outcome.reason,
+      at,
+    });
+    return;
+  }
   const input: RunInput =
     outcome.status === "succeeded"
       ? {

@@ -127,7 +127,12 @@ async function deliver(
     status: "failed" as const,
     error: { message: err instanceof Error ? err.message : String(err) },
   }));
-  const sendError = outcome.status === "succeeded" ? null : outcome.error.message;
+  const sendError =
+    outcome.status === "succeeded"
+      ? null
+      : outcome.status === "deferred"
+        ? outcome.reason
+        : outcome.error.message;
   await db.update(invitations).set({ sendError }).where(eq(invitations.id, row.id));
   return { ...row, sendError };
 }

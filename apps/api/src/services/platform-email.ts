@@ -9,7 +9,7 @@ import { platformOutbox } from "../db/schema.ts";
 import type { Env } from "../env.ts";
 import type { EmailMessage } from "../executors/message-providers.ts";
 import { resendProvider } from "../executors/resend-provider.ts";
-import type { ExecutionContext } from "../executors/types.ts";
+import { type ExecutionContext, outcomeMessage } from "../executors/types.ts";
 import { newId } from "../lib/crypto.ts";
 import { nowIso } from "../lib/time.ts";
 
@@ -37,6 +37,6 @@ export async function sendPlatformEmail(
   const ctx = { idempotencyKey, signal: AbortSignal.timeout(15_000) } as ExecutionContext;
   const outcome = await provider.send(message, ctx);
   if (outcome.status !== "succeeded") {
-    throw new Error(`platform email to ${message.to} not sent: ${outcome.error.message}`);
+    throw new Error(`platform email to ${message.to} not sent: ${outcomeMessage(outcome)}`);
   }
 }
