@@ -4,6 +4,8 @@
 // sentence, the form's checks and the body it sends (credentials left empty
 // on an edit are left out), the Slack "send through" choice, and what a
 // workflow needs that wants attention (the browser test: connections.test.ts).
+
+import { definitionRequires as requirementsOf } from "@switchyard/engine";
 import { describe, expect, it } from "vitest";
 import type { ConnectionInfo } from "../../apps/web/src/lib/api-credentials.ts";
 import {
@@ -31,7 +33,7 @@ import {
   signInOf,
   signInWords,
 } from "../../apps/web/src/lib/model/connection-words.ts";
-import { attentionOf, requirementsOf } from "../../apps/web/src/lib/model/requirements.ts";
+import { attentionOf } from "../../apps/web/src/lib/model/requirements.ts";
 
 const NOW = Date.parse("2026-12-06T14:30:00Z");
 const clock = (iso: string) => iso.slice(11, 16);

@@ -3,8 +3,10 @@
 // input's secret field shown as text and locks — never a value, which the
 // builder never has. Pure, so the model tests read it as the pages do.
 
-/** A secret's name: a letter or _, then letters, digits and _, 64 at most (the API's rule). */
-export const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+import { SECRET_NAME_PATTERN } from "@switchyard/engine";
+
+/** A secret's name: a letter or _, then letters, digits and _, 64 at most (the engine's rule). */
+export const SECRET_NAME: RegExp = SECRET_NAME_PATTERN;
 
 /** The rule, said once for the form. */
 export const SECRET_NAME_RULE =
