@@ -4,12 +4,6 @@
 
 export { ApprovalDecision } from "./catalogue/actions/approval.ts";
 export {
-  DEFAULT_CONTENT_TYPE,
-  isJsonContentType,
-  webhookConfigShape,
-  webhookContentType,
-} from "./catalogue/actions/webhook.ts";
-export {
   BODY_TYPES,
   HTTP_METHODS,
   type HttpRequestConfig,
@@ -17,6 +11,12 @@ export {
   outputProblem,
   RESPONSE_NAME,
 } from "./catalogue/actions/http.ts";
+export {
+  DEFAULT_CONTENT_TYPE,
+  isJsonContentType,
+  webhookConfigShape,
+  webhookContentType,
+} from "./catalogue/actions/webhook.ts";
 export { CONNECTION_NAME, isConnectionName, urlProblem } from "./catalogue/connection.ts";
 export type { ActionDefinition } from "./catalogue/define-action.ts";
 export { Completion, defineAction, hasPlaceholder } from "./catalogue/define-action.ts";
@@ -172,6 +172,12 @@ export {
 } from "./schedule/types.ts";
 export { scheduleTriggerSchema, validateSchedule } from "./schedule/validate.ts";
 export { formatOffset, isValidTimeZone, offsetAt } from "./schedule/zone.ts";
+export type { FillResult, TemplateWorkflow } from "./templates/fill.ts";
+export { checkValues, fillTemplate } from "./templates/fill.ts";
+export type { Template, TemplateRequires, TemplateResult } from "./templates/manifest.ts";
+export { readTemplate, sampleValues, TEMPLATE_ID } from "./templates/manifest.ts";
+export type { ParamValue, TemplateParam } from "./templates/params.ts";
+export { TemplateParamType } from "./templates/params.ts";
 export { assertNever } from "./util/assert-never.ts";
 export { formatDuration, parseDuration } from "./util/duration.ts";
 export type { IndexedWait } from "./waits/index.ts";

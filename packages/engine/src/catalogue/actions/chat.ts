@@ -3,6 +3,7 @@
 // apps/api (executors/send-*-message.ts); the shapes here are the contract
 // the builder renders forms from.
 import { z } from "zod";
+import { connectionField } from "../connection.ts";
 import { defineAction, hasPlaceholder, jsonValue, text } from "../define-action.ts";
 
 /**
@@ -15,11 +16,6 @@ function webhookUrl(description: string): z.ZodString {
     (url) => hasPlaceholder(url) || /^https?:\/\/[^\s/]+/i.test(url.trim()),
     { message: "expected an http(s) URL or a {{ template }} such as {{ secrets.slack_webhook }}" },
   );
-}
-
-/** A connection's name (the builder offers the tenant's connections: `x-widget: connection`). */
-function connectionName(description: string): z.ZodString {
-  return text(description).meta({ description, "x-widget": "connection" });
 }
 
 /** A JSON list, or a template that renders one. */
@@ -50,8 +46,8 @@ export const slackConfig = z
     webhookUrl: webhookUrl(
       "Slack incoming webhook URL. It is a credential: keep it as a secret and write {{ secrets.slack_webhook }} here",
     ).optional(),
-    connection: connectionName(
-      "Or a Slack connection with a bot token: posts with chat.postMessage (needs a channel)",
+    connection: connectionField(
+      "Or a Slack connection (Settings → Connections: base URL https://slack.com/api, bearer auth with the bot token): posts with chat.postMessage to a channel",
     ).optional(),
     channel: text(
       "Channel id or name for a connection, e.g. C0123456789 or #ops (an incoming webhook posts to its own channel)",
