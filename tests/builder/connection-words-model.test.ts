@@ -23,6 +23,7 @@ import {
   agoWords,
   authKindOf,
   connectionInput,
+  connectionPatch,
   emptyForm,
   formOf,
   formProblems,
@@ -179,19 +180,27 @@ describe("the form", () => {
       limit: 60,
       period: "1m",
     };
-    expect(connectionInput(form, false)).toEqual({
+    expect(connectionInput(form)).toEqual({
       name: "erp",
       baseUrl: "https://erp.example.com/api",
       auth: { type: "basic", username: "ops", password: "pw-1" },
       headers: {},
       rateLimit: { limit: 60, period: "1m" },
     });
-    const edited = connectionInput({ ...form, password: "", limited: false }, true);
-    expect(edited.auth).toEqual({ type: "basic", username: "ops" });
-    expect(edited.rateLimit).toBeNull();
-    // Editing without typing a password is fine; a new one needs it.
-    expect(formProblems({ ...form, password: "" }, true)).toEqual([]);
+    // An edit names no name, clears a description with null and keeps an untyped password.
+    expect(connectionPatch({ ...form, password: "", limited: false })).toEqual({
+      description: null,
+      baseUrl: "https://erp.example.com/api",
+      auth: { type: "basic", username: "ops" },
+      headers: {},
+      rateLimit: null,
+    });
+    // Editing without typing a password is fine; a new one needs it, and so does a new kind.
+    expect(formProblems({ ...form, password: "" }, true, "basic")).toEqual([]);
     expect(formProblems({ ...form, password: "" }, false)).toEqual(["Fill in the password."]);
+    expect(formProblems({ ...form, password: "" }, true, "bearer")).toEqual([
+      "Fill in the password.",
+    ]);
   });
 
   it("opens an edit with what is shown and no credential", () => {

@@ -127,8 +127,15 @@ describe("who uses it, and deleting one in use", () => {
       ]),
     ).toBe("Used by Order sync, Refunds (draft) and an untitled workflow");
     expect(listWords(["a", "b"])).toBe("a and b");
-    expect(byWords("api_key:k_1")).toBe("an API key");
-    expect(byWords("ada@acme.example")).toBe("ada@acme.example");
+    const members = [
+      { id: "usr_1", email: "ada@acme.example", name: "Ada Admin" },
+      { id: "usr_2", email: "bo@acme.example", name: null },
+    ];
+    expect(byWords("key_abc", members)).toBe("an API key");
+    expect(byWords("usr_1", members)).toBe("Ada Admin");
+    expect(byWords("usr_2", members)).toBe("bo@acme.example");
+    expect(byWords("usr_9", members)).toBe("someone no longer in this workspace");
+    expect(byWords("usr_1", null)).toBe("");
   });
 
   it("asks before deleting, naming the workflows", () => {

@@ -91,15 +91,24 @@ export interface ConnectionInfo {
   updatedBy?: string | null;
 }
 
-/**
- * What a connection is saved as. On an edit, a credential left out keeps the
- * stored one (the form sends only what was typed).
- */
+/** A new connection (POST): every credential of its sign-in. */
 export interface ConnectionInput {
   name: string;
   description?: string;
   baseUrl: string;
-  auth: AuthInput | (Partial<AuthInput> & { type: AuthKind });
+  auth: NonNullable<ConnectionPatch["auth"]>;
+  headers?: Record<string, string>;
+  rateLimit?: RateLimit | null;
+}
+
+/**
+ * A change (PUT): what is left out is kept, a credential included; a new
+ * kind of sign-in needs all of its fields. The name is the address, not the body.
+ */
+export interface ConnectionPatch {
+  description?: string | null;
+  baseUrl?: string;
+  auth?: AuthInput | (Partial<Record<string, string>> & { type: AuthKind });
   headers?: Record<string, string>;
   rateLimit?: RateLimit | null;
 }
@@ -118,7 +127,7 @@ export const credentialEndpoints = {
   connections: () => api<Page<ConnectionInfo>>("GET", "/v1/connections"),
   connection: (name: string) => api<ConnectionInfo>("GET", `/v1/connections/${enc(name)}`),
   createConnection: (body: ConnectionInput) => api<ConnectionInfo>("POST", "/v1/connections", body),
-  saveConnection: (name: string, body: ConnectionInput) =>
+  saveConnection: (name: string, body: ConnectionPatch) =>
     api<ConnectionInfo>("PUT", `/v1/connections/${enc(name)}`, body),
   /** 409 `in_use` while a workflow uses it, unless `force`. */
   deleteConnection: (name: string, force = false) =>

@@ -8,6 +8,7 @@ import type {
   ConnectionHealth,
   ConnectionInfo,
   ConnectionInput,
+  ConnectionPatch,
   RateLimit,
 } from "../api-credentials";
 import { span } from "./member-words";
@@ -247,9 +248,11 @@ const isUrl = (s: string) => /^https?:\/\/[^\s/?#]+/i.test(s.trim());
 
 /**
  * What is missing or wrong in the form, in words; empty when it can be saved.
- * `editing`: credentials left empty keep the stored ones.
+ * `editing`: credentials left empty keep the stored ones — unless the sign-in
+ * changed kind (`kept`: the stored kind), which needs all of its own.
  */
-export function formProblems(form: ConnectionForm, editing: boolean): string[] {
+export function formProblems(form: ConnectionForm, editing: boolean, kept?: AuthKind): string[] {
+  editing = editing && (kept === undefined || kept === authKindOf(form.signIn));
   const out: string[] = [];
   const name = form.name.trim();
   if (name === "") out.push("Give the connection a name, such as erp.");
@@ -292,19 +295,36 @@ export function formProblems(form: ConnectionForm, editing: boolean): string[] {
 }
 
 /**
- * The API's body for the form. Editing, a credential left empty is left
- * out: the server keeps the stored one.
+ * The API's body for a new connection (POST): every field as typed.
  */
-export function connectionInput(form: ConnectionForm, editing: boolean): ConnectionInput {
-  const keep = (value: string) => (editing && value === "" ? undefined : value);
-  const auth = authInput(form, keep);
+export function connectionInput(form: ConnectionForm): ConnectionInput {
+  const description = form.description.trim();
+  return {
+    name: form.name.trim(),
+    ...(description ? { description } : {}),
+    ...settingsOf(form),
+    auth: authInput(form, (value) => value),
+  };
+}
+
+/**
+ * The API's body for an edit (PUT): no name (it is the address), a cleared
+ * description as null, and a credential left empty left out — the server
+ * keeps the stored one.
+ */
+export function connectionPatch(form: ConnectionForm): ConnectionPatch {
+  return {
+    description: form.description.trim() || null,
+    ...settingsOf(form),
+    auth: authInput(form, (value) => (value === "" ? undefined : value)),
+  };
+}
+
+function settingsOf(form: ConnectionForm): Required<Omit<ConnectionPatch, "auth" | "description">> {
   const headers: Record<string, string> = {};
   for (const h of form.headers) if (h.key.trim()) headers[h.key.trim()] = h.value;
   return {
-    name: form.name.trim(),
-    ...(form.description.trim() ? { description: form.description.trim() } : {}),
     baseUrl: form.baseUrl.trim(),
-    auth,
     headers,
     rateLimit:
       form.limited && form.limit !== null ? { limit: form.limit, period: form.period } : null,

@@ -112,10 +112,21 @@ export function listWords(items: readonly string[]): string {
   return `${items.slice(0, -1).join(", ")} and ${items[items.length - 1]}`;
 }
 
-/** Who changed it in words: an email as written, an API key as "an API key". */
-export function byWords(by: string | null | undefined): string {
+/**
+ * Who changed it, in words: a member by name (else email), an API key as
+ * "an API key". `people`: the workspace's members, null while not known
+ * (nothing is said then).
+ * @example byWords("usr_1", [{ id: "usr_1", email: "ada@acme.example", name: "Ada" }]) // "Ada"
+ */
+export function byWords(
+  by: string | null | undefined,
+  people: ReadonlyArray<{ id: string; email: string; name?: string | null }> | null,
+): string {
   if (!by) return "";
-  return /^api_key:/.test(by) ? "an API key" : by;
+  if (/^(api_key:|key_)/.test(by)) return "an API key";
+  if (people === null) return "";
+  const who = people.find((p) => p.id === by || p.email === by);
+  return who ? who.name?.trim() || who.email : "someone no longer in this workspace";
 }
 
 /**

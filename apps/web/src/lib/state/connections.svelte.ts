@@ -6,6 +6,7 @@ import { type ConnectionInfo, credentialEndpoints } from "$lib/api-credentials";
 import {
   type ConnectionForm,
   connectionInput,
+  connectionPatch,
   emptyForm,
   formOf,
   formProblems,
@@ -65,15 +66,17 @@ export class ConnectionsPage {
     const editing = this.editing;
     this.error = "";
     this.notice = "";
-    this.problems = formProblems(form, editing !== null);
+    const before = this.items.find((c) => c.name === editing);
+    // A connection whose credentials are not stored needs them typed, as a new one does.
+    const keeps = editing !== null && (before?.credentialsSet ?? false);
+    this.problems = formProblems(form, keeps, before?.auth.type);
     if (this.problems.length) return false;
-    const body = connectionInput(form, editing !== null);
     this.busy = true;
     try {
       const saved =
         editing === null
-          ? await credentialEndpoints.createConnection(body)
-          : await credentialEndpoints.saveConnection(editing, body);
+          ? await credentialEndpoints.createConnection(connectionInput(form))
+          : await credentialEndpoints.saveConnection(editing, connectionPatch(form));
       this.notice =
         editing === null
           ? `Added the connection ${saved.name}. Steps choose it by name; its credentials are stored encrypted and never shown again.`
