@@ -15,6 +15,7 @@ import {
 } from "../repositories/workflows.ts";
 import { auditKeyOf } from "../services/context.ts";
 import { parseDraft, problemsOf, replaceableDraft, replaceDraft } from "../services/drafts.ts";
+import { assertRequirements, requirementProblemsOf } from "../services/requirements.ts";
 import {
   createWorkflow,
   deleteWorkflow,
@@ -189,7 +190,10 @@ export async function view(c: Context<AppEnv>, tenantId: string, id: string) {
   if (!row) throw notFound("Workflow");
   const v = await getVersionRow(c.var.db, tenantId, id, row.latestVersion);
   const failing = (await failingOf(c, tenantId)).get(id) ?? null;
-  return toWorkflowView(row, v!.definition, failing);
+  const w = toWorkflowView(row, v!.definition, failing);
+  // Connections and secrets it names that this workspace lacks (issue 17).
+  const [missing = []] = await requirementProblemsOf(c.env, tenantId, [w.definition]);
+  return missing.length > 0 ? { ...w, problems: [...w.problems, ...missing] } : w;
 }
 
 export const workflowRoutes = createRouter()
@@ -211,6 +215,7 @@ export const workflowRoutes = createRouter()
       const { definition, enabled, publish } = splitSaveBody(c.req.valid("json"));
       // A draft may be incomplete: it is saved, and the answer lists its problems.
       const parsed = publish ? parseDefinition(definition) : parseDraft(definition).definition;
+      if (publish) await assertRequirements(c.env, p.tenantId, parsed);
       const id = await createWorkflow(deps(c, p), parsed, { enabled: enabled ?? true, publish });
       return c.json(await view(c, p.tenantId, id), 201);
     },
@@ -248,10 +253,18 @@ export const workflowRoutes = createRouter()
       );
       const failing = page.length > 0 ? await failingOf(c, p.tenantId) : new Map();
       const last = page[page.length - 1];
+      const views = page.map((r) =>
+        toWorkflowView(r, defs.get(`${r.id}@${r.latestVersion}`)!, failing.get(r.id) ?? null),
+      );
+      const missing = await requirementProblemsOf(
+        c.env,
+        p.tenantId,
+        views.map((w) => w.definition),
+      );
       return c.json(
         {
-          items: page.map((r) =>
-            toWorkflowView(r, defs.get(`${r.id}@${r.latestVersion}`)!, failing.get(r.id) ?? null),
+          items: views.map((w, i) =>
+            missing[i]?.length ? { ...w, problems: [...w.problems, ...missing[i]] } : w,
           ),
           nextCursor:
             rows.length > q.limit && last
@@ -298,6 +311,7 @@ export const workflowRoutes = createRouter()
       const parsed = publish
         ? parseDefinition(body.definition)
         : parseDraft(body.definition).definition;
+      if (publish) await assertRequirements(c.env, p.tenantId, parsed);
       const d = deps(c, p);
       const draft =
         body.replaceDraft && !publish ? await replaceableDraft(d, id, baseVersion) : null;
@@ -331,7 +345,11 @@ export const workflowRoutes = createRouter()
     async (c) => {
       const p = authorize(c, "write");
       const { id } = c.req.valid("param");
-      await publishVersion(deps(c, p), id, c.req.valid("json").version);
+      const { version } = c.req.valid("json");
+      const v = await getVersionRow(c.var.db, p.tenantId, id, version);
+      if (v)
+        await assertRequirements(c.env, p.tenantId, JSON.parse(v.definition), `Version ${version}`);
+      await publishVersion(deps(c, p), id, version);
       return c.json(await view(c, p.tenantId, id), 200);
     },
   )

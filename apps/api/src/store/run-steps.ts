@@ -120,7 +120,8 @@ function view(state: RunState, id: string, counts?: ItemCounts): StepView {
     ...(s.action ? { action: s.action } : {}),
     kind: s.kind,
     status: s.status,
-    attempts: s.attempt,
+    // Calls made: an attempt deferred by a connection's rate limit sent nothing.
+    attempts: s.attempt - (s.deferred ?? 0),
     startedAt: iso(s.startedAt),
     finishedAt: iso(s.finishedAt),
     input: s.input ?? null,
