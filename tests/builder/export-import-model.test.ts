@@ -15,7 +15,6 @@ import {
   importMap,
   needsOf,
   readExport,
-  requiresOf,
   unresolved,
 } from "../../apps/web/src/lib/model/import-words.ts";
 
@@ -110,32 +109,6 @@ describe("reading a chosen file", () => {
     // No braces, quotes or codes in any of them.
     for (const text of ["nope", "{}", '{"switchyard":9}'])
       expect(problem(text)).not.toMatch(/[{}]|SyntaxError|Unexpected/);
-  });
-
-  it("finds connections and secrets in action settings only, each once, sorted", () => {
-    expect(
-      requiresOf({
-        name: "x",
-        trigger: { event: "a.b" },
-        steps: [
-          {
-            id: "a",
-            action: "call_webhook",
-            config: { connection: "zeta", body: "{{ secrets.b }} {{ secrets.a }}" },
-          },
-          {
-            id: "b",
-            action: "call_webhook",
-            config: { connection: "{{ order.conn }}", url: "{{ secrets.a }}" },
-          },
-          {
-            id: "c",
-            forEach: "order.lines",
-            steps: [{ id: "d", action: "http_request", config: { connection: "alpha" } }],
-          },
-        ],
-      } as never),
-    ).toEqual({ connections: ["alpha", "zeta"], secrets: ["a", "b"] });
   });
 });
 

@@ -15,13 +15,11 @@ import {
 import {
   byCategory,
   connectionWords,
-  fillParams,
   initialValues,
-  localProblems,
   needLines,
-  needsSentence,
   paramHint,
   paramValues,
+  previewValues,
   problemsByParam,
   serviceWords,
 } from "../../apps/web/src/lib/model/template-words.ts";
@@ -45,21 +43,29 @@ describe("what a template needs", () => {
     expect(connectionWords("inventory")).toBe("an Inventory connection");
   });
 
-  it("says each need, and which this workspace lacks", () => {
+  it("says each need in the blank's words, and which this workspace lacks", () => {
     const lines = needLines({
-      requires: { connections: ["slack"], secrets: ["erp_token"] },
-      ready: { missingConnections: ["slack"], missingSecrets: [] },
+      params: [
+        { name: "hook", label: "Slack webhook (secret)", type: "secret", default: "slack_webhook" },
+        {
+          name: "tracker",
+          label: "Task tracker connection",
+          type: "connection",
+          default: "task-tracker",
+        },
+        { name: "n", label: "N", type: "number", default: 1 },
+      ],
+      requires: { connections: ["task-tracker", "erp"], secrets: ["slack_webhook", "erp_token"] },
+      ready: { missingConnections: ["task-tracker"], missingSecrets: ["erp_token"] },
     });
     expect(lines.map((l) => [l.text, l.missing])).toEqual([
-      ["Needs a Slack connection", true],
-      ["Needs the secret “erp_token”", false],
+      ["Needs a Slack webhook, kept as a secret", false],
+      ["Needs a Task tracker connection", true],
+      // Names the workflow fixes itself, by name.
+      ["Needs an ERP connection", false],
+      ["Needs the secret “erp_token”", true],
     ]);
-    expect(needsSentence({ connections: ["slack"], secrets: ["a", "b"] })).toBe(
-      "Needs a Slack connection, the secret “a” and the secret “b”",
-    );
-    expect(needsSentence({ connections: [], secrets: [] })).toBe(
-      "Needs nothing but this workspace",
-    );
+    expect(needLines({ params: [], requires: { connections: [], secrets: [] } })).toEqual([]);
   });
 
   it("groups the gallery by category, in first-seen order, titles sorted", () => {
@@ -88,20 +94,6 @@ describe("a template's blanks", () => {
     });
   });
 
-  it("says which blanks are missing or not numbers before anything is sent", () => {
-    const problems = localProblems(PARAMS, {
-      threshold: "ten thousand",
-      approver: "",
-      channel: "",
-      wait: "",
-    });
-    expect([...problems]).toEqual([
-      ["threshold", ["Orders over must be a number."]],
-      ["approver", ["Fill in who approves."]],
-    ]);
-    expect(localProblems(PARAMS, { threshold: "5", approver: "a@b.c" }).size).toBe(0);
-  });
-
   it("puts the API's problems at their blank, the rest under the template", () => {
     const byParam = problemsByParam([
       { path: "params.approver", message: "Choose a member of this workspace." },
@@ -122,18 +114,28 @@ describe("a template's blanks", () => {
     );
   });
 
-  it("fills the blanks into the workflow for its summary; empty ones read as their label", () => {
-    const def = {
-      name: "x",
-      filter: "order.amount > {{ params.threshold }}",
-      limit: "{{ params.threshold }}",
-      steps: [{ to: "{{ params.approver }}", text: "Post to {{params.channel}}" }],
-    };
-    expect(fillParams(def, PARAMS, { threshold: "500", approver: "", channel: "#sales" })).toEqual({
-      name: "x",
-      filter: "order.amount > 500",
-      limit: 500,
-      steps: [{ to: "‹Who approves›", text: "Post to #sales" }],
+  it("shows the workflow with each blank as typed when it fits, else its default or example", () => {
+    expect(
+      previewValues(PARAMS, { threshold: "500", approver: "", channel: "#sales", wait: "2h" }),
+    ).toEqual({
+      threshold: 500,
+      channel: "#sales",
+      wait: "2h",
+    });
+    // Half typed or empty: the default, else the example, stands in.
+    expect(
+      previewValues(PARAMS, { threshold: "5x", approver: "ada@", channel: "", wait: "" }),
+    ).toEqual({
+      threshold: 10000,
+      channel: "#orders",
+      wait: "48h",
+    });
+    const withExample: TemplateParam[] = [
+      { name: "who", label: "Who", type: "person", required: true, example: "m@acme.example" },
+    ];
+    expect(previewValues(withExample, { who: "" })).toEqual({ who: "m@acme.example" });
+    expect(previewValues(withExample, { who: "ada@example.com" })).toEqual({
+      who: "ada@example.com",
     });
   });
 });

@@ -1,7 +1,6 @@
 // Workflows that travel (issue 17, items 4 and 5): templates to start from,
 // and export to a file and import from one. The connections and secrets they
 // need are named only (api-credentials.ts reads the workspace's).
-import type { WorkflowDefinition } from "@switchyard/engine";
 import { ApiFailure, type ApiProblem, api, type Page } from "./api";
 import type { DraftWorkflow } from "./api-drafts";
 
@@ -43,9 +42,13 @@ export interface TemplateSummary {
   ready?: { missingConnections: string[]; missingSecrets: string[] };
 }
 
-/** A template with the workflow it makes (its parameters still as placeholders). */
+/**
+ * A template with the workflow it makes, its blanks still in it (`[[name]]`
+ * in a text, `{ "$param": "name" }` for a whole value: the engine's
+ * fillTemplate fills them).
+ */
 export interface TemplateDetail extends TemplateSummary {
-  definition: WorkflowDefinition;
+  workflow: { name: string; description?: string; definition: Record<string, unknown> };
 }
 
 export type TemplateValues = Record<string, string | number>;

@@ -4,7 +4,7 @@
 // steps), which connections and secrets it needs and whether this workspace
 // has them, and the choices that map a missing one to one that exists.
 // Pure and self-contained, so tests read it as the builder does.
-import type { Step, Trigger, WorkflowDefinition } from "@switchyard/engine";
+import { definitionRequires, type Trigger, type WorkflowDefinition } from "@switchyard/engine";
 import type { ImportMap, Requirements } from "../api-travel";
 import { countSteps, stepsWords, triggerSentence } from "./outline-words";
 import { connectionWords, secretWords } from "./template-words";
@@ -31,45 +31,6 @@ const isObject = (v: unknown): v is Loose =>
 const isDefinition = (v: unknown): v is WorkflowDefinition =>
   isObject(v) && isObject(v.trigger) && Array.isArray(v.steps);
 
-const SECRET =
-  /\{\{\s*secrets(?:\.([A-Za-z_][A-Za-z0-9_]{0,63})|\[\s*"([A-Za-z_][A-Za-z0-9_]{0,63})"\s*\])\s*\}\}/g;
-
-function secretsIn(value: unknown, out: Set<string>): void {
-  if (typeof value === "string") {
-    for (const m of value.matchAll(SECRET)) out.add((m[1] ?? m[2]) as string);
-  } else if (Array.isArray(value)) for (const v of value) secretsIn(v, out);
-  else if (isObject(value)) for (const v of Object.values(value)) secretsIn(v, out);
-}
-
-function walk(steps: readonly Step[], visit: (s: Step) => void): void {
-  for (const s of steps) {
-    visit(s);
-    if ("then" in s) {
-      walk(s.then, visit);
-      walk(s.else ?? [], visit);
-    } else if ("parallel" in s) for (const b of s.parallel) walk(b, visit);
-    else if ("forEach" in s) walk(s.steps, visit);
-    else if ("waitFor" in s) walk(s.onTimeout ?? [], visit);
-  }
-}
-
-/**
- * The connections and secrets a definition names (the engine's
- * definitionRequires, for files that do not list them): every action's
- * literal `config.connection`, every `{{ secrets.name }}` in action configs.
- */
-export function requiresOf(def: WorkflowDefinition): Requirements {
-  const connections = new Set<string>();
-  const secrets = new Set<string>();
-  walk(def.steps ?? [], (s) => {
-    if (!("action" in s)) return;
-    const c = s.config?.connection;
-    if (typeof c === "string" && c && !c.includes("{{")) connections.add(c);
-    secretsIn(s.config, secrets);
-  });
-  return { connections: [...connections].sort(), secrets: [...secrets].sort() };
-}
-
 function requirementsIn(v: unknown): Requirements | null {
   if (!isObject(v)) return null;
   const names = (x: unknown) =>
@@ -90,7 +51,7 @@ function entryOf(entry: unknown, fallbackRequires: Requirements | null): FileWor
   return {
     name: name?.trim() || "Untitled workflow",
     definition: def,
-    requires: requirementsIn(e.requires) ?? fallbackRequires ?? requiresOf(def),
+    requires: requirementsIn(e.requires) ?? fallbackRequires ?? definitionRequires(def),
     versions: Array.isArray(e.versions) ? e.versions.length : 0,
   };
 }

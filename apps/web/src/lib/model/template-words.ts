@@ -3,8 +3,9 @@
 // template asks for with their defaults, which of them are still empty, and
 // the API's problems put back at their blank (`params.<name>` → that field).
 // Pure and self-contained, so tests read it as the builder does.
+import { checkValues } from "@switchyard/engine";
 import type { ApiProblem } from "../api";
-import type { Requirements, TemplateParam, TemplateSummary, TemplateValues } from "../api-travel";
+import type { TemplateParam, TemplateSummary, TemplateValues } from "../api-travel";
 
 /** Names people know by another spelling than a connection's name. */
 const KNOWN: Record<string, string> = {
@@ -56,52 +57,63 @@ export function connectionWords(name: string): string {
 /** "the secret “erp_token”". */
 export const secretWords = (name: string): string => `the secret “${name}”`;
 
-/** "a, b and c". */
-export function listWords(items: readonly string[]): string {
-  if (items.length <= 1) return items.join("");
-  return `${items.slice(0, -1).join(", ")} and ${items[items.length - 1]}`;
-}
-
 export interface NeedLine {
   text: string;
   /** The workspace lacks it (known only when the server says). */
   missing: boolean;
   kind: "connection" | "secret";
+  /** Its name in the workflow as the template comes (a blank's default). */
   name: string;
 }
 
+/** A blank's label without the kind it already says: "Slack webhook (secret)" → "Slack webhook". */
+const bareLabel = (label: string): string =>
+  label.replace(/\s*\((secret|connection)\)\s*$/i, "").trim();
+
 /**
- * What a template needs, one line each, and whether this workspace lacks it:
- * "Needs a Slack connection" / "Needs the secret “erp_token”".
+ * What a template needs, one line each, and whether this workspace lacks it
+ * (under the name the template suggests): "Needs an ERP connection", "Needs
+ * a Slack webhook, kept as a secret". A blank says it by its label; a name
+ * the workflow fixes, by that name.
+ * @example needLines({ params: [], requires: { connections: ["slack"], secrets: [] } })[0].text // "Needs a Slack connection"
  */
-export function needLines(t: Pick<TemplateSummary, "requires" | "ready">): NeedLine[] {
+export function needLines(t: Pick<TemplateSummary, "params" | "requires" | "ready">): NeedLine[] {
   const lacks = {
     connection: new Set(t.ready?.missingConnections ?? []),
     secret: new Set(t.ready?.missingSecrets ?? []),
   };
-  return [
-    ...t.requires.connections.map((name) => ({
-      kind: "connection" as const,
+  const out: NeedLine[] = [];
+  const said = new Set<string>();
+  for (const p of t.params) {
+    if (p.type !== "connection" && p.type !== "secret") continue;
+    const name = String(p.default ?? p.example ?? "");
+    said.add(`${p.type}:${name}`);
+    const what = bareLabel(p.label);
+    const text =
+      p.type === "connection"
+        ? `Needs ${name ? connectionWords(name) : "a connection"}`
+        : `Needs ${article(what)} ${what}, kept as a secret`;
+    out.push({ kind: p.type, name, text, missing: name !== "" && lacks[p.type].has(name) });
+  }
+  for (const name of t.requires.connections) {
+    if (said.has(`connection:${name}`)) continue;
+    out.push({
+      kind: "connection",
       name,
       text: `Needs ${connectionWords(name)}`,
       missing: lacks.connection.has(name),
-    })),
-    ...t.requires.secrets.map((name) => ({
-      kind: "secret" as const,
+    });
+  }
+  for (const name of t.requires.secrets) {
+    if (said.has(`secret:${name}`)) continue;
+    out.push({
+      kind: "secret",
       name,
       text: `Needs ${secretWords(name)}`,
       missing: lacks.secret.has(name),
-    })),
-  ];
-}
-
-/** The card's one line of needs: "Needs nothing else" or "Needs a Slack connection and the secret “x”". */
-export function needsSentence(requires: Requirements): string {
-  const parts = [
-    ...requires.connections.map(connectionWords),
-    ...requires.secrets.map(secretWords),
-  ];
-  return parts.length ? `Needs ${listWords(parts)}` : "Needs nothing but this workspace";
+    });
+  }
+  return out;
 }
 
 export interface Category<T> {
@@ -149,24 +161,6 @@ export function paramValues(
   return out;
 }
 
-/** What each blank says is wrong before anything is sent: required and empty, or not a number. */
-export function localProblems(
-  params: readonly TemplateParam[],
-  values: Record<string, string>,
-): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  for (const p of params) {
-    const raw = (values[p.name] ?? "").trim();
-    if (raw === "" && p.required) out.set(p.name, [`Fill in ${lowerFirst(p.label)}.`]);
-    else if (raw !== "" && p.type === "number" && !Number.isFinite(Number(raw)))
-      out.set(p.name, [`${p.label} must be a number.`]);
-  }
-  return out;
-}
-
-const lowerFirst = (s: string): string =>
-  /^[A-Z][a-z]/.test(s) ? s.charAt(0).toLowerCase() + s.slice(1) : s;
-
 /**
  * The API's problems at their blank: `params.amount` → "amount"; anything
  * else (the template as a whole) under "".
@@ -189,34 +183,23 @@ export function paramHint(p: TemplateParam): string {
   return parts.join(". ");
 }
 
-const PARAM = /\{\{\s*params\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
-const WHOLE_PARAM = /^\{\{\s*params\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}$/;
-
 /**
- * The template's workflow with the blanks filled in as typed so far, for
- * the summary before anything is created (`{{ params.amount }}` → 10000);
- * a blank still empty reads as its label in angle quotes (‹Amount›).
- * @example fillParams({ a: "over {{ params.amount }}" }, [{ name: "amount", label: "Amount", type: "number" }], { amount: "5" }) // { a: "over 5" }
+ * Values to show the template's workflow with before it is made: each blank
+ * as typed when it fits its kind, else its default, else its example (a
+ * blank still empty or half typed does not blank the summary out).
+ * @example previewValues([{ name: "n", label: "N", type: "number", default: 5 }], { n: "x" }) // { n: 5 }
  */
-export function fillParams<T>(
-  value: T,
+export function previewValues(
   params: readonly TemplateParam[],
   values: Record<string, string>,
-): T {
-  const typed = paramValues(params, values);
-  const label = (name: string) => params.find((p) => p.name === name)?.label ?? name;
-  const shown = (name: string): string | number => typed[name] ?? `‹${label(name)}›`;
-  const fill = (v: unknown): unknown => {
-    if (typeof v === "string") {
-      const whole = WHOLE_PARAM.exec(v);
-      if (whole?.[1] && typeof typed[whole[1]] === "number") return typed[whole[1]];
-      return v.replace(PARAM, (_, name: string) => String(shown(name)));
-    }
-    if (Array.isArray(v)) return v.map(fill);
-    if (typeof v === "object" && v !== null) {
-      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, fill(x)]));
-    }
-    return v;
-  };
-  return fill(value) as T;
+): TemplateValues {
+  const given = paramValues(params, values);
+  const out: TemplateValues = {};
+  for (const p of params) {
+    const v = given[p.name];
+    const fits = v !== undefined && checkValues([p], { [p.name]: v }).ok;
+    const use = fits ? v : (p.default ?? p.example);
+    if (use !== undefined) out[p.name] = use;
+  }
+  return out;
 }
