@@ -13,6 +13,8 @@ export interface Env {
   ASSETS: Fetcher;
   SWITCHYARD_PLATFORM_TOKEN?: string;
   SWITCHYARD_ENCRYPTION_KEY?: string;
+  /** During a master-key rotation: the key before it (tenants' data keys are re-wrapped on use; store/vault.ts). */
+  SWITCHYARD_ENCRYPTION_KEY_PREVIOUS?: string;
   SWITCHYARD_AUDIT_KEY?: string;
   SWITCHYARD_PUBLIC_URL?: string;
   SWITCHYARD_DEMO_PASSWORD?: string;

@@ -24,7 +24,14 @@ export interface ActionMessage {
 export interface Dispatch extends ActionMessage {
   workflowId: string;
   action: string;
+  /** The rendered config; a secret field in it is a template over `secrets` only. */
   config: unknown;
+  /**
+   * Paths within `config` of the fields that read secrets (issue 17): the
+   * action consumer fills them in just before the executor runs. The run
+   * keeps only the placeholders, never a value.
+   */
+  secretFields?: Array<Array<string | number>>;
   idempotencyKey: string;
   timeoutMs: number;
   emit: { causation: Causation; eventId: string };

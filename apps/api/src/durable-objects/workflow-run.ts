@@ -448,6 +448,7 @@ export class WorkflowRun extends DurableObject<Env> {
           attempt: c.attempt,
           action: c.action,
           config: c.config,
+          ...(c.secretFields ? { secretFields: c.secretFields } : {}),
           idempotencyKey: c.idempotencyKey,
           timeoutMs: c.timeoutMs,
           emit: c.emit,
