@@ -29,6 +29,10 @@ let ops: Operation[];
 let domainA: string;
 /** A's bulk retry job (of no runs: finished at once). */
 let jobA: string;
+/** A's connection (issue 17), by name. */
+let connA: string;
+/** A's secret (issue 17), by name. */
+let secretA: string;
 
 /** Routes whose ids are not tenant-scoped, and why they are not in the matrix. */
 const NOT_TENANT_SCOPED: Record<string, string> = {
@@ -36,12 +40,21 @@ const NOT_TENANT_SCOPED: Record<string, string> = {
     "a person's own sessions, across their tenants: another person's reads like a missing one (apps/api/test/account.test.ts)",
   "DELETE /v1/auth/passkeys/{id}":
     "a person's own passkeys: another person's reads like a missing one (apps/api/test/passkeys.test.ts)",
+  "GET /v1/templates/{id}":
+    "the platform's template gallery, the same for every tenant (its readiness is the caller's own: apps/api/test/templates.test.ts)",
+  "POST /v1/templates/{id}/use":
+    "a template of the platform's gallery: the draft it makes is the caller's own (apps/api/test/templates.test.ts)",
   "POST /hooks/{sourceId}":
     "authenticated by the source's signing secret, not by a tenant credential (forgery: apps/api/test/webhooks-inbound.test.ts and hooks.test.ts here)",
 };
 
 /** Routes that create what they name: B writing there must create B's own, leaving A's alone. */
-const CREATES_BY_NAME = new Set(["PUT /v1/records/{type}/{id}", "PUT /v1/event-types/{type}"]);
+const CREATES_BY_NAME = new Set([
+  "PUT /v1/records/{type}/{id}",
+  "PUT /v1/event-types/{type}",
+  // B's own secret under the same name (names are per tenant).
+  "PUT /v1/secrets/{name}",
+]);
 
 /** Lists under a name: B listing under A's name sees nothing. */
 const LISTS_BY_NAME = new Set(["GET /v1/records/{type}"]);
@@ -65,6 +78,8 @@ function realParams(path: string): Record<string, string> {
     "event-types": { type: fa.eventType },
     settings: { domain: domainA },
     jobs: { id: jobA },
+    connections: { name: connA },
+    secrets: { name: secretA },
   };
   const found = family === undefined ? undefined : byFamily[family];
   if (!found) throw new Error(`no real id for ${path}: add the route family to this matrix`);
@@ -104,6 +119,8 @@ function validBody(op: Operation): unknown {
     "PATCH /v1/records/{type}/{id}": { fields: { note: "from B" } },
     "PATCH /v1/tasks/{id}": { status: "done" },
     "PUT /v1/event-types/{type}": { sample: { from: "B" } },
+    "PUT /v1/connections/{name}": { description: "from B" },
+    "PUT /v1/secrets/{name}": { value: "from-B-value" },
   };
   const key = `${op.method} ${op.path}`;
   if (!(key in bodies)) throw new Error(`no valid body for ${key}: add one to this matrix`);
@@ -140,6 +157,8 @@ async function snapshotA(): Promise<Json> {
     event: (await get(`/v1/events/${fa.eventId}`)).body.status,
     eventTypes: await get("/v1/event-types?limit=200"),
     job: await get(`/v1/jobs/${jobA}`),
+    connection: await get(`/v1/connections/${connA}`),
+    secret: await get(`/v1/secrets/${secretA}`),
   };
 }
 
@@ -155,6 +174,15 @@ beforeAll(async () => {
       until: "2000-01-01T00:00:00Z",
     })
   ).job.id as string;
+  connA = `erp-${fa.marker}`;
+  await a.api.must("POST", "/v1/connections", {
+    name: connA,
+    description: `Connection ${fa.marker}`,
+    baseUrl: "https://erp.example.com",
+    auth: { type: "bearer", token: `tok-${fa.marker}` },
+  });
+  secretA = `sec_${fa.marker}`;
+  await a.api.must("PUT", `/v1/secrets/${secretA}`, { value: `value-${fa.marker}-${rand(12)}` });
   ({ ops } = await operations(base));
 }, 120_000);
 
@@ -176,6 +204,8 @@ describe("tenant isolation over the OpenAPI document", () => {
       fa.sourceId,
       domainA,
       jobA,
+      connA,
+      secretA,
     ];
     // Query parameters that name another thing are given A's ids.
     const query: Record<string, string> = {

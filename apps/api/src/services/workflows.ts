@@ -154,7 +154,13 @@ async function liveChanged(d: Deps): Promise<void> {
 export async function createWorkflow(
   d: Deps,
   definition: WorkflowDefinition,
-  opts: { enabled: boolean; publish: boolean; id?: string },
+  opts: {
+    enabled: boolean;
+    publish: boolean;
+    id?: string;
+    /** More for its `workflow.created` entry, e.g. the template it was made from. */
+    audit?: Record<string, unknown>;
+  },
 ): Promise<string> {
   const id = opts.id ?? newId("wf");
   const { db } = d;
@@ -197,6 +203,7 @@ export async function createWorkflow(
           version: 1,
           published: opts.publish,
           enabled: opts.enabled,
+          ...opts.audit,
         },
       },
     ],
