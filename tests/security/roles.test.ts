@@ -82,6 +82,10 @@ const NEEDS: Record<string, Need> = {
   // A read of past events, but a dry run of drafts: an editor's, like /test.
   "POST /v1/workflows/{id}/backtest": "write",
   "POST /v1/workflows/{id}/runs": "write",
+  // Export is a read (no ids, people or secret values in it); import creates drafts: an editor's.
+  "GET /v1/workflows/{id}/export": "read",
+  "GET /v1/workflows/export": "read",
+  "POST /v1/workflows/import": "write",
   "POST /v1/webhook-sources": "admin",
   "DELETE /v1/webhook-sources/{id}": "admin",
   "POST /v1/webhook-sources/{id}/rotate-secret": "admin",
@@ -155,6 +159,14 @@ function bodyFor(key: string): unknown {
     "POST /v1/workflows/{id}/test": { event: { data: {} } },
     "POST /v1/workflows/{id}/backtest": { limit: 5 },
     "POST /v1/workflows/{id}/runs": { event: { data: {} } },
+    "POST /v1/workflows/import": {
+      document: {
+        switchyard: 1,
+        kind: "workflow",
+        workflow: { name: workflow.name, definition: workflow },
+        requires: { connections: [], secrets: [] },
+      },
+    },
     "POST /v1/webhook-sources": { name: "s" },
     "POST /v1/approvals/{id}/decide": { decision: "approved" },
     "POST /v1/events": { type: "role.checked", data: { n: 1 } },
