@@ -69,12 +69,9 @@ const IdParams = z.object({ id: z.string().min(1).max(100) });
 
 const UseBody = z
   .object({
-    params: z
-      .record(z.string(), z.unknown())
-      .default({})
-      .openapi({
-        description: "A value for each parameter by name; missing ones take their default",
-      }),
+    params: z.record(z.string(), z.unknown()).default({}).openapi({
+      description: "A value for each parameter by name; missing ones take their default",
+    }),
     name: z.string().trim().min(1).max(200).optional().openapi({
       description: "The new workflow's name (default: the template's)",
     }),
