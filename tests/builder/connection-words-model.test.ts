@@ -24,6 +24,8 @@ import {
   authKindOf,
   connectionInput,
   connectionPatch,
+  deferralOf,
+  deferralWords,
   emptyForm,
   formOf,
   formProblems,
@@ -34,7 +36,7 @@ import {
   signInOf,
   signInWords,
 } from "../../apps/web/src/lib/model/connection-words.ts";
-import { attentionOf } from "../../apps/web/src/lib/model/requirements.ts";
+import { attentionOf, saysMissing } from "../../apps/web/src/lib/model/requirements.ts";
 
 const NOW = Date.parse("2026-12-06T14:30:00Z");
 const clock = (iso: string) => iso.slice(11, 16);
@@ -135,6 +137,33 @@ describe("the rate limit in a sentence", () => {
     expect(rateLimitWords({ limit: 5, period: "10s" })).toBe("At most 5 calls every 10 seconds");
     expect(rateLimitWords(null)).toBe("No limit");
     expect(periodWords("1d")).toBe("day");
+  });
+});
+
+describe("a step waiting for its turn under a connection's rate limit", () => {
+  it("reads the count and the next try from the step, while it has not ended", () => {
+    const until = "2026-12-06T14:31:00Z";
+    expect(deferralOf({ status: "running", deferred: 2, retryAt: until })).toEqual({
+      count: 2,
+      until,
+    });
+    expect(deferralOf({ status: "pending", deferred: { count: 1, until } })).toEqual({
+      count: 1,
+      until,
+    });
+    expect(deferralOf({ status: "succeeded", deferred: 2 })).toBeNull();
+    expect(deferralOf({ status: "running", deferred: 0 })).toBeNull();
+    expect(deferralOf({ status: "running" })).toBeNull();
+  });
+
+  it("says why it waits, in words", () => {
+    const d = { count: 1, until: "2026-12-06T14:31:00Z" };
+    expect(deferralWords(d, "erp", { limit: 60, period: "1m" }, clock)).toBe(
+      "Waiting for its turn: the connection erp allows at most 60 calls every minute, shared by every workflow that uses it. Tried again at 14:31.",
+    );
+    expect(deferralWords({ count: 1, until: null }, null, null, clock)).toBe(
+      "Waiting for its turn: its connection has used up its calls for now. It is tried again as soon as there is a turn.",
+    );
   });
 });
 
@@ -331,5 +360,15 @@ describe("what a workflow needs", () => {
       "connection-missing",
     ]);
     expect(attentionOf(requirementsOf(def), null, null, words)).toEqual([]);
+  });
+
+  it("knows the save's problems that the fields already say live", () => {
+    expect(saysMissing("secret 'erp_tokn' does not exist: add it in Settings → Secrets")).toBe(
+      true,
+    );
+    expect(
+      saysMissing("there is no connection named 'erp': add it in Settings → Connections"),
+    ).toBe(true);
+    expect(saysMissing("expected an http(s) URL or a {{ template }}")).toBe(false);
   });
 });

@@ -3,6 +3,7 @@
 // lock chip, a run's secret field shown as text and locks, the problems a
 // field's secrets have, and the in-use question (the browser test:
 // secrets.test.ts).
+import { SECRET_NAME_PATTERN } from "@switchyard/engine";
 import { describe, expect, it } from "vitest";
 import { pillName } from "../../apps/web/src/lib/model/pills.ts";
 import {
@@ -13,6 +14,7 @@ import {
   lockWords,
   outsideSecrets,
   readsSecrets,
+  SECRET_NAME,
   secretNameProblem,
   secretParts,
   secretProblems,
@@ -23,6 +25,8 @@ import {
 
 describe("a secret's name", () => {
   it("accepts the API's names and says in words what is wrong with others", () => {
+    // The engine's rule, written out in the builder.
+    expect(SECRET_NAME.source).toBe(SECRET_NAME_PATTERN.source);
     for (const ok of ["erp_token", "_x", "A1", "a".repeat(64)])
       expect(secretNameProblem(ok)).toBe("");
     expect(secretNameProblem("")).toBe("Give the secret a name, such as erp_token.");

@@ -367,3 +367,56 @@ function authInput(
       });
   }
 }
+
+/** A step's turns waited under a connection's rate limit, as a run's step view carries them. */
+export interface Deferral {
+  /** Attempts that waited for a turn (and sent nothing). */
+  count: number;
+  /** When it is tried again, if known. */
+  until: string | null;
+}
+
+/**
+ * The deferral a step view carries (`deferred`: a count, or `{ count,
+ * until }`; `retryAt`: the next try), while the step has not ended; null when
+ * it never waited or has ended.
+ * @example deferralOf({ status: "running", deferred: 2, retryAt: "…" }) // { count: 2, until: "…" }
+ */
+export function deferralOf(step: {
+  status: string;
+  deferred?: unknown;
+  retryAt?: unknown;
+}): Deferral | null {
+  if (!["running", "pending", "waiting"].includes(step.status)) return null;
+  const d = step.deferred;
+  const count =
+    typeof d === "number"
+      ? d
+      : d !== null && typeof d === "object" && typeof (d as { count?: unknown }).count === "number"
+        ? (d as { count: number }).count
+        : 0;
+  if (count <= 0) return null;
+  const until = (d as { until?: unknown } | null)?.until ?? step.retryAt;
+  return { count, until: typeof until === "string" ? until : null };
+}
+
+/**
+ * Why a step waits, in words: its connection's rate limit is used up.
+ * @example deferralWords({ count: 1, until }, "erp", { limit: 60, period: "1m" }, clock)
+ * // "Waiting for its turn: the connection erp allows at most 60 calls every minute, shared by every workflow that uses it. Tried again at 14:05."
+ */
+export function deferralWords(
+  d: Deferral,
+  connection: string | null,
+  rate: RateLimit | null | undefined,
+  clock: (iso: string) => string,
+): string {
+  const limit = rate
+    ? `${rateLimitWords(rate).replace(/^At most/, "allows at most")}, shared by every workflow that uses it`
+    : "has used up its calls for now";
+  const who = connection ? `the connection ${connection}` : "its connection";
+  const next = d.until
+    ? ` Tried again at ${clock(d.until)}.`
+    : " It is tried again as soon as there is a turn.";
+  return `Waiting for its turn: ${who} ${limit}.${next}`;
+}

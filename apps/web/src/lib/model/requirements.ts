@@ -7,7 +7,24 @@ import type { ConnectionInfo } from "../api-credentials";
 import { type HealthWords, healthWords } from "./connection-words";
 
 // What a definition needs is the engine's `definitionRequires` (the API's
-// usedBy and export read the same function).
+// usedBy and export read the same function); where the engine is not loaded
+// (the workflow list) the connections' own `usedBy` says it.
+
+/**
+ * The connections that name a workflow in their `usedBy` (no secrets: a
+ * missing one names nobody).
+ * @example needsByUse("wf_1", connections) // { connections: ["erp"], secrets: [] }
+ */
+export function needsByUse(
+  workflowId: string,
+  connections: readonly ConnectionInfo[] | null,
+): DefinitionRequires {
+  const names = (connections ?? [])
+    .filter((c) => c.usedBy.some((u) => u.workflowId === workflowId))
+    .map((c) => c.name)
+    .sort();
+  return { connections: names, secrets: [] };
+}
 
 export interface Attention {
   kind: "connection-failing" | "connection-missing" | "secret-missing";
@@ -71,4 +88,14 @@ export function attentionOf(
     }
   }
   return out;
+}
+
+/**
+ * Whether a save's problem says a connection or a secret does not exist
+ * (the API's services/requirements.ts): the field itself says so live, in
+ * its own words, so it is not said twice there (the problem list keeps it).
+ * @example saysMissing("secret 'erp_tokn' does not exist: add it in Settings → Secrets") // true
+ */
+export function saysMissing(message: string): boolean {
+  return /^(secret '[^']*' does not exist|there is no connection named ')/.test(message);
 }
