@@ -327,12 +327,14 @@ export type ConnectionWriteReply =
   | { ok: false; reason: "credentials_required"; missing: string[] };
 
 const missingOf = (type: AuthType, credentials: Record<string, string>) =>
-  SECRET_FIELDS[type].filter((f) => !credentials[f]);
+  SECRET_FIELDS[type].filter((f) => typeof credentials[f] !== "string");
 
 /** Only the kind's own secret fields are kept. */
 const ownFields = (type: AuthType, credentials: Record<string, string>) =>
   Object.fromEntries(
-    SECRET_FIELDS[type].flatMap((f) => (credentials[f] ? [[f, credentials[f]]] : [])),
+    SECRET_FIELDS[type].flatMap((f) =>
+      typeof credentials[f] === "string" ? [[f, credentials[f]]] : [],
+    ),
   );
 
 /**
