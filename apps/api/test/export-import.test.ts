@@ -4,9 +4,8 @@
 // and carry nothing of their tenant; imports land as drafts, map what the
 // workspace names otherwise, and refuse what they cannot take with the
 // paths of the problems.
-import { env, exports } from "cloudflare:workers";
+import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { storeFor } from "../src/store/client.ts";
 import { addMember, BASE, call, type Json, login, newTenant } from "./helpers.ts";
 
 type Tenant = Awaited<ReturnType<typeof newTenant>>;
@@ -40,30 +39,28 @@ async function importDoc(t: Tenant, body: Json) {
 const SECRET_VALUE = "s3cr3t-erp-token-value";
 const CONNECTION_TOKEN = "conn-bearer-token-value";
 
-/** Gives the tenant secrets and bearer connections under these names, in its real store. */
+/** Gives the tenant secrets and bearer connections under these names, through the API. */
 async function credentials(t: Tenant, names: { connections?: string[]; secrets?: string[] }) {
-  const store = storeFor(env, t.tenantId);
-  const at = new Date().toISOString();
   for (const name of names.secrets ?? []) {
-    await store.putSecret(t.tenantId, { name, value: SECRET_VALUE, at, by: "test" });
+    const put = await call("PUT", `/v1/secrets/${name}`, {
+      key: t.key,
+      body: { value: SECRET_VALUE },
+    });
+    if (put.status >= 300)
+      throw new Error(`secret ${name}: ${put.status} ${JSON.stringify(put.body)}`);
   }
   for (const name of names.connections ?? []) {
-    const made = await store.createConnection(
-      t.tenantId,
-      name,
-      {
-        description: null,
+    const made = await call("POST", "/v1/connections", {
+      key: t.key,
+      body: {
+        name,
         baseUrl: "https://erp.example.com/api",
-        authType: "bearer",
-        authPublic: {},
-        credentials: { token: CONNECTION_TOKEN },
-        headers: {},
-        rateLimit: null,
+        auth: { type: "bearer", token: CONNECTION_TOKEN },
       },
-      "test",
-      at,
-    );
-    if (!made.ok) throw new Error(`connection ${name}: ${made.reason}`);
+    });
+    if (made.status !== 201) {
+      throw new Error(`connection ${name}: ${made.status} ${JSON.stringify(made.body)}`);
+    }
   }
 }
 
@@ -392,6 +389,45 @@ describe("round trip", () => {
     );
     expect(back.text).toBe(one.text);
   });
+});
+
+describe("a large workspace", () => {
+  it("pages its reads within D1's limits and round-trips 120 workflows with their versions", async () => {
+    const a = await newTenant("Large A");
+    const b = await newTenant("Large B");
+    const wf = (i: number, delay: string) => ({
+      name: `Flow ${String(i).padStart(3, "0")}`,
+      trigger: { event: `large.e${i}` },
+      steps: [{ id: "wait", delay }],
+    });
+    for (let i = 0; i < 120; i++) {
+      const id = await create(a, wf(i, "1m"));
+      if (i % 3 === 0) await call("PUT", `/v1/workflows/${id}`, { key: a.key, body: wf(i, "2m") });
+    }
+    const fromA = await download(a.key, "/v1/workflows/export?versions=true");
+    expect(fromA.status, fromA.text.slice(0, 300)).toBe(200);
+    expect(fromA.json.workflows).toHaveLength(120);
+    expect(fromA.json.workflows[3].versions).toHaveLength(2);
+    const latest = await download(a.key, "/v1/workflows/export");
+    expect(latest.json.workflows.map((w: Json) => w.definition.steps[0].delay)).toEqual(
+      fromA.json.workflows.map((_: Json, i: number) => (i % 3 === 0 ? "2m" : "1m")),
+    );
+    const imported = await importDoc(b, { document: fromA.json });
+    expect(imported.status, JSON.stringify(imported.body).slice(0, 300)).toBe(201);
+    expect(imported.body.workflows).toHaveLength(120);
+    expect((await download(b.key, "/v1/workflows/export?versions=true")).text).toBe(fromA.text);
+    // More workflows than one import takes: 413, nothing written.
+    const many = {
+      ...fromA.json,
+      workflows: Array.from({ length: 201 }, (_, i) => ({
+        name: `Many ${i}`,
+        definition: { ...fromA.json.workflows[0].definition, name: `Many ${i}` },
+      })),
+    };
+    const refused = await importDoc(b, { document: many });
+    expect(refused.status).toBe(413);
+    expect(refused.body.error.message).toMatch(/at most 200/);
+  }, 120_000);
 });
 
 describe("import", () => {
