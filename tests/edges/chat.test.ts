@@ -39,6 +39,15 @@ beforeAll(async () => {
   hooks = await startFake((req) => ({ status: hookStatus.get(req.path) ?? 200, body: {} }));
   w = await startWorker();
   c = await newTenant(w, "Edges chat");
+  // What a workspace keeps: the webhook URL as a secret, the bot token in a connection.
+  const secret = await c.call("PUT", "/v1/secrets/slack_webhook", { value: slackHook() });
+  expect(secret.status).toBe(201);
+  const conn = await c.call("POST", "/v1/connections", {
+    name: "slack",
+    baseUrl: `${slack.url}/api`,
+    auth: { type: "bearer", token: SLACK_BOT_TOKEN },
+  });
+  expect(conn.status).toBe(201);
   const workflows = [
     {
       name: "Slack",
@@ -51,6 +60,35 @@ beforeAll(async () => {
             webhookUrl: "{{ chat.hook }}",
             text: "{{ chat.text }}",
             blocks: [{ type: "section", text: { type: "mrkdwn", text: "*{{ chat.text }}*" } }],
+            threadTs: "{{ chat.thread }}",
+          },
+          retry,
+          timeout: "3s",
+        },
+      ],
+    },
+    {
+      name: "Slack through a secret",
+      trigger: { event: "chat.secret" },
+      steps: [
+        {
+          id: "post",
+          action: "send_slack_message",
+          config: { webhookUrl: "{{ secrets.slack_webhook }}", text: "{{ chat.text }}" },
+        },
+      ],
+    },
+    {
+      name: "Slack bot",
+      trigger: { event: "chat.bot" },
+      steps: [
+        {
+          id: "post",
+          action: "send_slack_message",
+          config: {
+            connection: "slack",
+            channel: "{{ chat.channel }}",
+            text: "{{ chat.text }}",
             threadTs: "{{ chat.thread }}",
           },
           retry,
@@ -183,7 +221,7 @@ describe("Slack incoming webhooks", () => {
     expect(postedWith(slack, text)).toHaveLength(0);
   });
 
-  it("an unknown hook is Slack's no_service, and a hook that is not a URL never leaves", async () => {
+  it("an unknown hook is Slack's no_service, and a hook that is not an http(s) URL never leaves", async () => {
     const gone = await runFor(c, "chat.slack", {
       hook: `${slack.url}/services/T0/B0/gone`,
       text: "Nobody home",
@@ -199,7 +237,8 @@ describe("Slack incoming webhooks", () => {
       text: "x",
       thread: "1",
     });
-    expect(step(bad, "post")).toMatchObject({ attempts: 1, error: { code: "ssrf_refused" } });
+    // The SSRF guard's refusals are in apps/api/test/chat.test.ts (this Worker allows 127.0.0.1).
+    expect(step(bad, "post")).toMatchObject({ attempts: 1, error: { code: "invalid_config" } });
     expect(slack.requests.length).toBe(before);
   });
 
@@ -212,6 +251,66 @@ describe("Slack incoming webhooks", () => {
     expect(s.error.code).toBe("delivery_unknown");
     expect(s.error.message).toContain("it may have been posted, so it is not posted again");
     expect(requestsWith(slack, text)).toHaveLength(1);
+    expect(postedWith(slack, text)).toHaveLength(1);
+  });
+});
+
+describe("Slack with the URL in a secret, and through a bot-token connection", () => {
+  it("posts to the webhook URL a secret holds; the URL appears nowhere in the run", async () => {
+    const text = "Posted through a secret";
+    const run = await runFor(c, "chat.secret", { text });
+    expect(run.status).toBe("succeeded");
+    expect(step(run, "post").input.webhookUrl).toBe("{{ secrets.slack_webhook }}");
+    expect(requestsWith(slack, text)[0]!.path).toBe(SLACK_HOOK);
+    expect(postedWith(slack, text)).toHaveLength(1);
+    expect(JSON.stringify(run)).not.toContain("edgeshooksecret0123");
+  });
+
+  it("posts with chat.postMessage and the bot token, answering channel and ts", async () => {
+    const text = "From the bot";
+    const run = await runFor(c, "chat.bot", { channel: "#ops", text, thread: "1767225600.000100" });
+    expect(run.status).toBe("succeeded");
+    const [req] = requestsWith(slack, text);
+    expect(req!.path).toBe("/api/chat.postMessage");
+    expect(req!.headers.authorization).toBe(`Bearer ${SLACK_BOT_TOKEN}`);
+    expect(req!.headers["content-type"]).toBe("application/json; charset=utf-8");
+    expect(JSON.parse(req!.body)).toEqual({
+      channel: "#ops",
+      text,
+      thread_ts: "1767225600.000100",
+    });
+    const ts = postedWith(slack, text)[0]!;
+    expect(step(run, "post").output).toEqual({
+      ok: true,
+      channel: "C0EDGES1",
+      ts: expect.stringMatching(/^\d+\.000100$/),
+    });
+    expect(ts.to).toBe("C0EDGES1");
+    expect(JSON.stringify(run)).not.toContain(SLACK_BOT_TOKEN);
+  });
+
+  it("Slack's ok: false fails the step at once, naming Slack's error", async () => {
+    const text = "To nowhere";
+    const run = await runFor(c, "chat.bot", { channel: "#nowhere", text, thread: "1.2" });
+    expect(run.status).toBe("failed");
+    expect(step(run, "post")).toMatchObject({
+      attempts: 1,
+      error: { code: "slack_error", message: "Slack refused the message: channel_not_found" },
+    });
+    expect(requestsWith(slack, text)).toHaveLength(1);
+  });
+
+  it("waits out a 429 ratelimited with its Retry-After, then posts once", async () => {
+    const text = "The bot is rate limited";
+    slack.script.add(text, {
+      status: 429,
+      headers: { "retry-after": "2" },
+      body: { ok: false, error: "ratelimited" },
+    });
+    const run = await runFor(c, "chat.bot", { channel: "#ops", text, thread: "1.2" });
+    expect(run.status).toBe("succeeded");
+    const [first, second] = requestsWith(slack, text);
+    expect(second!.at - first!.at).toBeGreaterThanOrEqual(1900);
     expect(postedWith(slack, text)).toHaveLength(1);
   });
 });

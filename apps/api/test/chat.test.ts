@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { attempt, execute, newTenant, storeSql } from "./helpers.ts";
+import { attempt, call, execute, newTenant, storeSql } from "./helpers.ts";
 
 // The chat executors' delivery ledger with fetch stubbed in this isolate:
 // a redelivered or retried attempt after a recorded success posts nothing,
@@ -121,6 +121,45 @@ describe("chat posts and the delivery ledger", () => {
     expect(text).toMatchObject({ status: "failed", error: { code: "invalid_config" } });
     expect(seen).toHaveLength(0);
     expect(await ledgerRows(t.tenantId)).toEqual([]);
+  });
+
+  it("Slack's bot: ok false is permanent, and after internal_error nothing is posted again", async () => {
+    const t = await newTenant();
+    const conn = await call("POST", "/v1/connections", {
+      key: t.key,
+      body: {
+        name: "slack",
+        baseUrl: "https://slack.example/api",
+        auth: { type: "bearer", token: "xoxb-1" },
+      },
+    });
+    expect(conn.status).toBe(201);
+    const bot = { connection: "slack", channel: "C1", text: "Hi" };
+    const seen = answers(
+      Response.json({ ok: false, error: "not_in_channel" }),
+      Response.json({ ok: false, error: "internal_error" }),
+      Response.json({ ok: true, channel: "C1", ts: "1.2" }),
+    );
+    const refused = await execute("send_slack_message", bot, attempt(t.tenantId));
+    expect(refused).toEqual({
+      status: "failed",
+      error: { code: "slack_error", message: "Slack refused the message: not_in_channel" },
+      retryable: false,
+    });
+    const ctx = attempt(t.tenantId);
+    const maybe = await execute("send_slack_message", bot, ctx);
+    expect(maybe).toMatchObject({
+      status: "failed",
+      retryable: false,
+      error: { code: "slack_error" },
+    });
+    const again = await execute("send_slack_message", bot, { ...ctx, attempt: 2 });
+    expect(again).toMatchObject({ status: "failed", error: { code: "delivery_unknown" } });
+    expect(seen.map((r) => r.url)).toEqual([
+      "https://slack.example/api/chat.postMessage",
+      "https://slack.example/api/chat.postMessage",
+    ]);
+    expect(JSON.parse(seen[0]!.body)).toEqual({ channel: "C1", text: "Hi" });
   });
 
   it("numbers a lone placeholder rendered become text (facts, thread keys)", async () => {
