@@ -388,10 +388,22 @@ describe("the envelope key", () => {
     const t = await newTenant();
     await call("PUT", "/v1/secrets/a_one", { key: t.key, body: { value: `${VALUE}-a` } });
     await call("PUT", "/v1/secrets/b_two", { key: t.key, body: { value: `${VALUE}-b` } });
+    // A connection's credentials are sealed with the same key, and re-sealed with the secrets.
+    const connection = await call("POST", "/v1/connections", {
+      key: t.key,
+      body: {
+        name: "erp",
+        baseUrl: "https://erp.example.com",
+        auth: { type: "bearer", token: VALUE },
+      },
+    });
+    expect(connection.status).toBe(201);
     const before = await storeSql(t.tenantId, "SELECT name, sealed FROM secrets ORDER BY name");
     const rotated = await call("POST", "/v1/secrets/rotate-key", { key: t.key });
     expect(rotated.status).toBe(200);
-    expect(rotated.body).toEqual({ version: 2, resealed: 2 });
+    expect(rotated.body).toEqual({ version: 2, resealed: 3 });
+    const [conn] = await storeSql(t.tenantId, "SELECT sealed FROM connections");
+    expect(conn!.sealed).toMatch(/^s1\.2\./);
     const after = await storeSql(
       t.tenantId,
       "SELECT name, sealed, key_version FROM secrets ORDER BY name",

@@ -44,6 +44,9 @@ export interface SealedColumn {
 
 const SEALED: SealedColumn[] = [
   { table: "secrets", column: "sealed", key: "name", versionColumn: "key_version" },
+  // Connections' credentials and cached OAuth tokens (store/connections.ts).
+  { table: "connections", column: "sealed", key: "name" },
+  { table: "connection_tokens", column: "sealed", key: "name" },
 ];
 const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
 
@@ -330,6 +333,10 @@ export class Vault {
   private async resealAll(version: number): Promise<number> {
     let count = 0;
     for (const c of SEALED) {
+      const exists = this.storage.sql
+        .exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", c.table)
+        .toArray();
+      if (exists.length === 0) continue; // a table this store does not have (yet)
       const rows = this.storage.sql
         .exec<{ k: string; s: string }>(
           `SELECT ${c.key} AS k, ${c.column} AS s FROM ${c.table} WHERE ${c.column} IS NOT NULL`,
