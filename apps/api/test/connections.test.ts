@@ -1,6 +1,10 @@
+import { env } from "cloudflare:workers";
+import type { RunState } from "@switchyard/engine";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { connectionRequest } from "../src/executors/connection-fetch.ts";
-import { attempt, call, execute, newTenant, storeSql } from "./helpers.ts";
+import { runAction } from "../src/queues/action-consumer.ts";
+import { stepViews } from "../src/store/runs.ts";
+import { attempt, call, execute, newTenant, quietRun, storeSql } from "./helpers.ts";
 
 // /v1/connections and the calls made through a connection. The executors
 // run in this isolate, so a stubbed global fetch plays the target and the
@@ -490,6 +494,51 @@ describe("calls through a connection", () => {
     expect(wait).toBeGreaterThan(3_000);
     expect(wait).toBeLessThanOrEqual(6_000);
     expect(seen).toHaveLength(1);
+  });
+});
+
+describe("a deferred attempt in its run", () => {
+  it("waits for the limit without spending an attempt, and says why in the step's view", async () => {
+    const t = await newTenant();
+    await create(t.key, {
+      name: "erp",
+      baseUrl: "https://erp.example.com",
+      auth: { type: "none" },
+      rateLimit: { limit: 1, period: "1m" },
+    });
+    const seen = stubFetch(json({ ok: true }));
+    // Another run took the minute's one call.
+    expect(
+      await connectionRequest(attempt(t.tenantId), "erp", { method: "GET", url: "/" }),
+    ).toBeInstanceOf(Response);
+    const runId = `run_deferred_${crypto.randomUUID().slice(0, 8)}`;
+    const stub = await quietRun(t.tenantId, runId, {
+      id: "push",
+      action: "http_request",
+      config: { connection: "erp", url: "/orders" },
+      retry: { attempts: 1 },
+    });
+    await runAction(env, { tenantId: t.tenantId, runId, stepId: "push", attempt: 1 });
+    expect(seen).toHaveLength(1);
+    const state = (await stub.snapshot()) as unknown as RunState;
+    expect(state.status).toBe("running");
+    expect(state.steps.push).toMatchObject({
+      status: "running",
+      attempt: 1,
+      attemptsInRound: 0,
+      deferred: 1,
+    });
+    const view = stepViews(state).find((v) => v.id === "push")!;
+    expect(view).toMatchObject({
+      status: "running",
+      attempts: 0,
+      deferred: {
+        count: 1,
+        until: new Date(state.steps.push!.retryAt!).toISOString(),
+        reason: "waiting for connection erp's limit (1 call a minute)",
+      },
+    });
+    expect(state.steps.push!.retryAt! - Date.now()).toBeGreaterThan(50_000);
   });
 });
 

@@ -44,6 +44,13 @@ export const Step = z
     output: z.unknown(),
     error: z.unknown(),
     branch: z.string().nullable(),
+    deferred: z
+      .object({ count: z.number().int(), until: z.string().nullable(), reason: z.string() })
+      .optional()
+      .openapi({
+        description:
+          "While its attempt waits for a connection's rate limit (nothing was sent): the turns it waited, when it is tried again, and why in words. `attempts` counts calls made only",
+      }),
     item: ItemRef.optional(),
     items: ItemCounts.optional(),
   })

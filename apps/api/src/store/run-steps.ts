@@ -49,6 +49,8 @@ export interface StepView {
   output: unknown;
   error: unknown;
   branch: string | null;
+  /** While its attempt waits for a connection's rate limit: how many turns it waited, until when, why. */
+  deferred?: { count: number; until: string | null; reason: string };
   /** An item of a loop, or a step inside one: the innermost loop and the item's index. */
   item?: { loop: string; index: number };
   /** A forEach step's items. */
@@ -128,6 +130,16 @@ function view(state: RunState, id: string, counts?: ItemCounts): StepView {
     output: s.output ?? null,
     error: s.error ?? null,
     branch: s.branch,
+    // Waiting for a connection's rate limit (its next attempt at `until`).
+    ...(s.deferral && s.status === "running" && s.retryAt === s.deferral.until
+      ? {
+          deferred: {
+            count: s.deferred ?? 1,
+            until: iso(s.deferral.until),
+            reason: s.deferral.reason,
+          },
+        }
+      : {}),
     ...(item ? { item } : {}),
     ...(counts ? { items: counts } : {}),
   };

@@ -210,6 +210,7 @@ export function attemptDeferred(
     retryAt: d.at + delay,
     attemptsInRound: Math.max(state.attemptsInRound - 1, 0),
     deferred: (state.deferred ?? 0) + 1,
+    deferral: { until: d.at + delay, reason },
   });
   d.setTimer({
     id: timerId(step.id, "retry", state.attempt),

@@ -22,6 +22,7 @@ describe("advance: deferred attempts", () => {
         retryAt: at + 2_500,
         attemptsInRound: 0,
         deferred: attempt,
+        deferral: { until: at + 2_500, reason },
       });
       expect(run.commands("cancelTimer")).toEqual([
         { type: "cancelTimer", timerId: `a:timeout:${attempt}` },

@@ -119,6 +119,8 @@ export interface StepState {
    * counted in `attempt` (which only grows) but not calls made.
    */
   deferred?: number;
+  /** The last deferral: why, and when its next attempt starts (`retryAt` while it waits). */
+  deferral?: { until: number; reason: string };
   /** While waiting between attempts: when the next one starts. */
   retryAt: number | null;
   startedAt: number | null;
