@@ -20,9 +20,7 @@ export const RESPONSE_NAME = "response";
  * read only `response` (its status, headers and body).
  * @example outputProblem("response.body.data.id") // null
  */
-export function outputProblem(
-  source: string,
-): {
+export function outputProblem(source: string): {
   message: string;
   position?: { offset: number; line: number; column: number; length: number };
 } | null {
