@@ -83,7 +83,7 @@ export class ConnectionsPage {
           : `Saved the connection ${saved.name}. Every workflow that uses it calls it this way from its next step — no new version needed.`;
       this.close();
       await this.load();
-      void credentials.load(true);
+      void credentials.refresh();
       return true;
     } catch (err) {
       this.problems =
@@ -119,7 +119,7 @@ export class ConnectionsPage {
       if (this.editing === c.name) this.close();
       this.notice = `Deleted the connection ${c.name}.`;
       await this.load();
-      void credentials.load(true);
+      void credentials.refresh();
     } catch (err) {
       this.error = messageOf(err);
     } finally {

@@ -19,8 +19,9 @@ class Credentials {
   #loading: Promise<void> | null = null;
   #at = 0;
 
-  /** Reads both lists, once per workspace (again with `force`). */
+  /** Reads both lists, once per workspace; `force`: again now (as `refresh`). */
   load(force = false): Promise<void> {
+    if (force) this.#loading = null;
     const tenant = session.me?.tenant.id ?? "";
     if (tenant !== this.#for) {
       this.#loading = null;
@@ -28,9 +29,20 @@ class Credentials {
       this.connections = null;
     }
     this.#for = tenant;
-    if (force && Date.now() - this.#at > FRESH_MS) this.#loading = null;
     this.#loading ??= this.fetch();
     return this.#loading;
+  }
+
+  /** Reads both lists again now (something was added, changed or deleted). */
+  refresh(): Promise<void> {
+    this.#loading = null;
+    return this.load();
+  }
+
+  /** Reads them again unless they were read a moment ago (the window got focus back). */
+  refreshSoon(): Promise<void> {
+    if (Date.now() - this.#at > FRESH_MS) this.#loading = null;
+    return this.load();
   }
 
   /** Forgets both lists (another workspace, or signed out). */

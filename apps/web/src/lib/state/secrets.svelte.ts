@@ -111,7 +111,7 @@ export class SecretsPage {
       }
       this.notice = `Deleted the secret ${secret.name}.`;
       await this.load();
-      void credentials.load(true);
+      void credentials.refresh();
     } catch (err) {
       this.error = messageOf(err);
     } finally {
@@ -125,7 +125,7 @@ export class SecretsPage {
       await credentialEndpoints.putSecret(name, value);
       done();
       await this.load();
-      void credentials.load(true);
+      void credentials.refresh();
       return true;
     } catch (err) {
       this.error =
