@@ -9,10 +9,10 @@ import {
   loopItems,
   parseInstanceId,
   type RunState,
+  renderConfig,
   type StepView,
   type WorkflowDefinition,
 } from "@switchyard/engine";
-import { compileTemplate } from "@switchyard/expr";
 import { boundedOrder, itemOf } from "../store/run-steps.ts";
 
 export interface RetryPreview {
@@ -57,27 +57,14 @@ export interface RetryPreview {
   unrendered?: Array<{ stepId: string; message: string }>;
 }
 
-/** Every string of a config rendered as a template; the first error's message, or null. */
+/**
+ * Every string of a config rendered as a template, as the run would (a
+ * field reading a secret keeps it as a placeholder); the first error's
+ * message, or null.
+ */
 function renderError(value: unknown, context: object): string | null {
-  if (typeof value === "string") {
-    if (!value.includes("{{")) return null;
-    try {
-      compileTemplate(value).render(context);
-      return null;
-    } catch (error) {
-      return error instanceof Error ? error.message : String(error);
-    }
-  }
-  const items = Array.isArray(value)
-    ? value
-    : value !== null && typeof value === "object"
-      ? Object.values(value)
-      : [];
-  for (const item of items) {
-    const e = renderError(item, context);
-    if (e !== null) return e;
-  }
-  return null;
+  const rendered = renderConfig(value, context);
+  return rendered.ok ? null : rendered.error.message;
 }
 
 /**
@@ -176,7 +163,7 @@ export function previewRetry(
       action: s.action,
       status: s.status,
       plan: kept ? ("kept" as const) : rerun ? ("again" as const) : ("first_time" as const),
-      attempts: s.attempt,
+      attempts: s.attempt - (s.deferred ?? 0),
       lastInput: s.input,
       onlyIf: kept || s.kind === "item" ? null : undecided(id),
       ...(item ? { item } : {}),
