@@ -106,11 +106,14 @@ describe("a template's blanks", () => {
     expect(byParam.get("")).toEqual(["A name is needed."]);
   });
 
-  it("hints with the help and an example", () => {
-    expect(paramHint(PARAMS[1] as TemplateParam)).toBe("A manager");
-    expect(paramHint(PARAMS[2] as TemplateParam)).toBe("For example #orders");
+  it("hints with the help and an example (none for a member, chosen from a list)", () => {
+    expect(paramHint(PARAMS[1] as TemplateParam)).toBe("A manager.");
+    expect(paramHint(PARAMS[2] as TemplateParam)).toBe("For example #orders.");
     expect(paramHint({ name: "x", label: "X", type: "text", help: "Who.", example: 3 })).toBe(
-      "Who. For example 3",
+      "Who. For example 3.",
+    );
+    expect(paramHint({ name: "x", label: "X", type: "person", example: "m@acme.example" })).toBe(
+      "",
     );
   });
 
@@ -192,6 +195,16 @@ describe("a workflow in lines", () => {
       { label: "Otherwise", lines: [{ text: "Wait 2 hours" }] },
     ]);
     expect(o.steps[2]?.branches?.map((b) => b.label)).toEqual(["Branch 1", "Branch 2"]);
+  });
+
+  it("reads a template's event.data fields as the event's own", () => {
+    const o = outlineOf({
+      name: "x",
+      trigger: { event: "order.created" },
+      filter: "event.data.amount > 5",
+      steps: [],
+    });
+    expect(o.filter).toBe("Only if amount is greater than 5");
   });
 
   it("says a schedule, and counts steps inside loops and timeouts", () => {

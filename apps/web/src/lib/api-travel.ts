@@ -43,12 +43,12 @@ export interface TemplateSummary {
 }
 
 /**
- * A template with the workflow it makes, its blanks still in it (`[[name]]`
- * in a text, `{ "$param": "name" }` for a whole value: the engine's
- * fillTemplate fills them).
+ * A template with the workflow it makes (its name and description too), its
+ * blanks still in it: `[[name]]` in a text, `{ "$param": "name" }` for a
+ * whole value (the engine's fillTemplate fills them).
  */
 export interface TemplateDetail extends TemplateSummary {
-  workflow: { name: string; description?: string; definition: Record<string, unknown> };
+  definition: Record<string, unknown>;
 }
 
 export type TemplateValues = Record<string, string | number>;

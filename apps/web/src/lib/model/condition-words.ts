@@ -86,7 +86,9 @@ function fieldWords(path: string, scope: Scope): string {
       return `${parts.slice(3).map(spaced).join(" ")} from ${name}`;
     return `${parts.slice(2).map(spaced).join(" ")} of ${name}`;
   }
-  const rest = parts.length > 1 ? parts.slice(1) : parts;
+  // `event.data.amount` is the event's own field too (templates write it so): "amount".
+  const own = parts[0] === "event" && parts[1] === "data" && parts.length > 2 ? 2 : 1;
+  const rest = parts.length > own ? parts.slice(own) : parts;
   return rest.map(spaced).join(" ");
 }
 

@@ -175,12 +175,18 @@ export function problemsByParam(details: readonly ApiProblem[] | undefined): Map
   return out;
 }
 
-/** A blank's hint: its help, and an example when there is one. */
+/**
+ * A blank's hint: its help, and an example when there is one (not for a
+ * member, who is chosen from a list).
+ * @example paramHint({ name: "n", label: "N", type: "number", help: "How many", example: 3 }) // "How many. For example 3."
+ */
 export function paramHint(p: TemplateParam): string {
   const parts: string[] = [];
   if (p.help?.trim()) parts.push(p.help.trim().replace(/\.$/, ""));
-  if (p.example !== undefined && p.example !== "") parts.push(`For example ${p.example}`);
-  return parts.join(". ");
+  if (p.example !== undefined && p.example !== "" && p.type !== "person") {
+    parts.push(`For example ${p.example}`);
+  }
+  return parts.length ? `${parts.join(". ")}.` : "";
 }
 
 /**

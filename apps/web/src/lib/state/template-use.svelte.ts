@@ -14,6 +14,19 @@ import {
 } from "$lib/model/template-words";
 import { credentials } from "./credentials.svelte";
 
+/** The detail's definition as fillTemplate takes a template: name and description apart. */
+function asTemplate(t: TemplateDetail) {
+  const { name, description, ...definition } = t.definition;
+  return {
+    params: t.params,
+    workflow: {
+      name: typeof name === "string" ? name : t.title,
+      ...(typeof description === "string" ? { description } : {}),
+      definition,
+    },
+  };
+}
+
 export class TemplateUse {
   template = $state<TemplateDetail | null>(null);
   loading = $state(true);
@@ -30,7 +43,7 @@ export class TemplateUse {
   readonly defaultName = $derived.by((): string => {
     const t = this.template;
     if (!t) return "";
-    const filled = fillTemplate(t, previewValues(t.params, this.values));
+    const filled = fillTemplate(asTemplate(t), previewValues(t.params, this.values));
     return filled.ok ? String(filled.definition.name ?? t.title) : t.title;
   });
 
@@ -39,7 +52,7 @@ export class TemplateUse {
     const t = this.template;
     if (!t) return null;
     const filled = fillTemplate(
-      t,
+      asTemplate(t),
       previewValues(t.params, this.values),
       this.name.trim() || undefined,
     );
@@ -71,6 +84,8 @@ export class TemplateUse {
       const next = new Map(this.problems);
       next.delete(name);
       this.problems = next;
+      // Every marked blank was changed: the summary line has said its piece.
+      if (next.size === 0) this.error = "";
     }
   }
 
