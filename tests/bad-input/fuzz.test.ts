@@ -64,6 +64,14 @@ function validBody(op: Operation): Json {
     "PATCH /v1/tasks/{id}": { status: "done" },
     "PUT /v1/event-types/{type}": { sample: { a: 1 } },
     "PUT /v1/settings/providers": { email: { provider: "outbox" } },
+    "POST /v1/connections": {
+      name: "fuzz-erp",
+      baseUrl: "https://erp.example.com/api",
+      auth: { type: "basic", username: "fuzz", password: "fuzz-password" },
+      headers: { accept: "application/json" },
+      rateLimit: { limit: 5, period: "1m" },
+    },
+    "PUT /v1/connections/{name}": { auth: { type: "bearer", token: "fuzz-token" } },
   };
   return structuredClone(table[key] ?? fromSchema(op.bodySchema));
 }
@@ -110,6 +118,9 @@ function paramsFor(op: Operation): Record<string, string> {
     tasks: { id: fx.taskId },
     notifications: { id: fx.notificationId },
     "event-types": { type: fx.eventType },
+    connections: { name: "fuzz-erp" },
+    secrets: { name: "fuzz_secret" },
+    templates: { id: "order-shipped-sms" },
   };
   return op.pathParams.length === 0 ? {} : (table[family] ?? {});
 }
@@ -271,6 +282,12 @@ async function snapshot(): Promise<Json> {
 beforeAll(async () => {
   t = await newTenant(base, vars.SWITCHYARD_PLATFORM_TOKEN!, "Fuzz");
   fx = await populate(t, `fz${rand(6)}`);
+  // A connection to aim its routes at (issue 17).
+  await t.api.must("POST", "/v1/connections", {
+    name: "fuzz-erp",
+    baseUrl: "https://erp.example.com/api",
+    auth: { type: "bearer", token: "fuzz-token" },
+  });
   ({ ops } = await operations(base));
 }, 120_000);
 

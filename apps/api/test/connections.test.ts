@@ -114,6 +114,8 @@ describe("/v1/connections", () => {
     expect(await bad({ baseUrl: "ftp://crm.example.com" })).toEqual(["baseUrl"]);
     expect(await bad({ baseUrl: "https://crm.example.com/x?key=1" })).toEqual(["baseUrl"]);
     expect(await bad({ baseUrl: "https://user:pw@crm.example.com" })).toEqual(["baseUrl"]);
+    expect(await bad({ baseUrl: "\u0000" })).toEqual(["baseUrl"]);
+    expect(await bad({ baseUrl: "https://\ud800.example" })).toEqual(["baseUrl"]);
     expect(await bad({ auth: { type: "bearer" } })).toEqual(["auth.token"]);
     expect(await bad({ auth: { type: "api_key", in: "cookie", name: "k", value: "v" } })).toEqual([
       "auth.in",

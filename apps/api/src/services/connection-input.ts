@@ -28,6 +28,15 @@ export const ConnectionName = z
   })
   .openapi({ example: "erp" });
 
+/** The URL, or null when it does not parse (never throws: any text may come in). */
+function parseUrl(v: string): URL | null {
+  try {
+    return new URL(v);
+  } catch {
+    return null;
+  }
+}
+
 const httpUrl = (what: string) =>
   z
     .string()
@@ -36,12 +45,8 @@ const httpUrl = (what: string) =>
     .max(2_000)
     .refine(
       (v) => {
-        try {
-          const u = new URL(v);
-          return (u.protocol === "http:" || u.protocol === "https:") && u.host !== "";
-        } catch {
-          return false;
-        }
+        const u = parseUrl(v);
+        return u !== null && (u.protocol === "http:" || u.protocol === "https:") && u.host !== "";
       },
       { message: `expected an absolute http(s) URL for ${what}` },
     );
@@ -49,8 +54,11 @@ const httpUrl = (what: string) =>
 export const BaseUrl = httpUrl("the base URL")
   .refine(
     (v) => {
-      const u = new URL(v);
-      return u.username === "" && u.password === "" && u.search === "" && u.hash === "";
+      // Refinements all run: one that is not a URL was named above already.
+      const u = parseUrl(v);
+      return (
+        u === null || (u.username === "" && u.password === "" && u.search === "" && u.hash === "")
+      );
     },
     {
       message:
