@@ -1,7 +1,8 @@
 // Secrets at rest and sign-in brute force, on a dedicated `wrangler dev` whose
 // state directory and log file this test owns: after every kind of secret
 // has gone through the API (tenant and member passwords, API keys, session
-// tokens, webhook-source and signing secrets, provider credentials), no file
+// tokens, webhook-source and signing secrets, provider credentials, connection
+// credentials), no file
 // of the local D1, Durable Object or queue state, and no line of wrangler's
 // log, holds any of them in clear.
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
@@ -81,6 +82,32 @@ describe("secrets at rest", () => {
     if (providers.status === 200) {
       const body = providers.text;
       expect(body).not.toMatch(/re_|tw-/);
+    }
+    // Connections' credentials (issue 17): sealed in the tenant's store, never in clear.
+    const connections: Array<[string, Record<string, string>]> = [
+      ["bearer token", { type: "bearer", token: `tok-${rand(24)}` }],
+      ["basic password", { type: "basic", username: "sy", password: `pw-${rand(24)}` }],
+      ["api key value", { type: "api_key", in: "query", name: "key", value: `ak-${rand(24)}` }],
+      [
+        "oauth client secret",
+        {
+          type: "oauth2_client_credentials",
+          tokenUrl: "https://id.example.com/token",
+          clientId: "sy",
+          clientSecret: `cs-${rand(24)}`,
+        },
+      ],
+    ];
+    for (const [what, auth] of connections) {
+      const name = `c-${rand(8)}`;
+      await t.api.must("POST", "/v1/connections", {
+        name,
+        baseUrl: "https://erp.example.com",
+        auth,
+      });
+      secrets[`connection ${what}`] = Object.values(auth).at(-1)!;
+      // A partial update re-seals nothing it was not given, and shows nothing either.
+      await t.api.must("PUT", `/v1/connections/${name}`, { description: "rest" });
     }
     // A failed sign-in with a password that is someone's real one.
     await new Client(w.baseUrl).post("/v1/auth/login", {
