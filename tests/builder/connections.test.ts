@@ -62,6 +62,8 @@ beforeAll(async () => {
   });
   browser = await launch();
   ({ page: admin, problems: adminProblems } = await newPage(browser));
+  // The machine's cores are shared: a page may take a while to load.
+  admin.setDefaultTimeout(15_000);
   await signIn(admin, base, t.email, t.password);
 });
 
@@ -286,6 +288,46 @@ describe("Settings → Connections", () => {
       .toContain("The connection erp is failing since");
     await inEditor.getByRole("link", { name: "See the connection erp" }).click();
     await page.waitForURL(`${base}/settings/connections#connection-erp`);
+    expect(adminProblems).toEqual([]);
+  });
+
+  it("says in the run when a step waits for its turn under the connection's rate limit", async () => {
+    const page = admin;
+    await page.goto(`${base}/settings/connections`);
+    await page.getByRole("button", { name: "Edit erp" }).click();
+    await page.locator("#conn-token").fill(TOKEN);
+    await page.getByLabel("At most").fill("1");
+    await page.getByLabel("calls every").selectOption({ label: "minute" });
+    await page.getByRole("button", { name: "Save connection" }).click();
+    await expect
+      .poll(() => card(page).getByTestId("rate-limit").textContent())
+      .toBe("At most 1 call every minute, shared by every workflow that uses it");
+
+    // The first call takes the minute's one turn; the next waits for the next minute.
+    const first = await t.api.must("POST", "/v1/events", {
+      type: "order.placed",
+      data: { id: "ord_10", total: 100 },
+    });
+    expect((await runOf(first.id)).status).toBe("succeeded");
+    const second = await t.api.must("POST", "/v1/events", {
+      type: "order.placed",
+      data: { id: "ord_11", total: 110 },
+    });
+    const waiting = await eventually(
+      () => t.api.must("GET", `/v1/runs?workflowId=${workflowId}&limit=50`),
+      (r: Json) => (r.items as Json[]).some((x) => x.eventId === second.id),
+      30_000,
+      "the second run",
+    );
+    const run = (waiting.items as Json[]).find((x) => x.eventId === second.id);
+    await page.goto(`${base}/runs/${run.id}`);
+    const said = page.getByTestId("step-deferred");
+    await expect
+      .poll(() => said.textContent(), { timeout: 30_000 })
+      .toMatch(
+        /^Waiting for its turn: the connection erp allows at most 1 call every minute, shared by every workflow that uses it\. Tried again at \d{1,2}:\d{2}/,
+      );
+    await expectAccessible(page, "a run whose step waits for its connection's turn");
     expect(adminProblems).toEqual([]);
   });
 
