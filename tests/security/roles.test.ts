@@ -86,8 +86,20 @@ const NEEDS: Record<string, Need> = {
   "GET /v1/workflows/{id}/export": "read",
   "GET /v1/workflows/export": "read",
   "POST /v1/workflows/import": "write",
+  // Using a template saves a draft workflow: an editor's, like POST /v1/workflows.
+  "POST /v1/templates/{id}/use": "write",
   "POST /v1/webhook-sources": "admin",
   "DELETE /v1/webhook-sources/{id}": "admin",
+  // Connections (issue 17): every role reads them (never their credentials); admins change them.
+  "POST /v1/connections": "admin",
+  "PUT /v1/connections/{name}": "admin",
+  "DELETE /v1/connections/{name}": "admin",
+  // Secrets (issue 17): every role reads their names (never a value); admins change them.
+  "GET /v1/secrets": "read",
+  "GET /v1/secrets/{name}": "read",
+  "PUT /v1/secrets/{name}": "admin",
+  "DELETE /v1/secrets/{name}": "admin",
+  "POST /v1/secrets/rotate-key": "admin",
   "POST /v1/webhook-sources/{id}/rotate-secret": "admin",
   // Its approver, or an admin or owner; none of the callers here is the approver.
   "POST /v1/approvals/{id}/decide": "admin",
@@ -167,7 +179,15 @@ function bodyFor(key: string): unknown {
         requires: { connections: [], secrets: [] },
       },
     },
+    "POST /v1/templates/{id}/use": { params: {} },
     "POST /v1/webhook-sources": { name: "s" },
+    "POST /v1/connections": {
+      name: `c-${rand(6)}`,
+      baseUrl: "https://erp.example.com",
+      auth: { type: "bearer", token: "roles-token" },
+    },
+    "PUT /v1/connections/{name}": { description: `checked ${rand(4)}` },
+    "PUT /v1/secrets/{name}": { value: `roles-${rand(12)}` },
     "POST /v1/approvals/{id}/decide": { decision: "approved" },
     "POST /v1/events": { type: "role.checked", data: { n: 1 } },
     "POST /v1/runs/{id}/retry": {},
@@ -207,8 +227,14 @@ function paramsFor(key: string): Record<string, string> {
     "DELETE /v1/api-keys/{id}": { id: ids.doomedKey! },
     "DELETE /v1/workflows/{id}": { id: ids.doomedWorkflow! },
     "DELETE /v1/webhook-sources/{id}": { id: ids.doomedSource! },
+    "PUT /v1/connections/{name}": { name: ids.connection! },
+    "DELETE /v1/connections/{name}": { name: ids.doomedConnection! },
+    "GET /v1/secrets/{name}": { name: "roles_secret" },
+    "PUT /v1/secrets/{name}": { name: "roles_secret" },
+    "DELETE /v1/secrets/{name}": { name: "roles_doomed" },
     "POST /v1/webhook-sources/{id}/rotate-secret": { id: ids.source! },
     "POST /v1/approvals/{id}/decide": { id: ids.approval! },
+    "POST /v1/templates/{id}/use": { id: "order-shipped-sms" },
     "POST /v1/runs/{id}/cancel": { id: ids.cancelRun! },
     "POST /v1/runs/{id}/retry": { id: ids.run! },
     "POST /v1/jobs/{id}/cancel": { id: ids.job! },
@@ -303,6 +329,11 @@ beforeAll(async () => {
   const source = await t.api.must("POST", "/v1/webhook-sources", { name: "src" });
   const doomedSource = await t.api.must("POST", "/v1/webhook-sources", { name: "doomed" });
   const doomedKey = await t.api.must("POST", "/v1/api-keys", { name: "doomed" });
+  const connection = { baseUrl: "https://erp.example.com", auth: { type: "none" } };
+  await t.api.must("POST", "/v1/connections", { name: "roles-erp", ...connection });
+  await t.api.must("POST", "/v1/connections", { name: "roles-doomed", ...connection });
+  await t.api.must("PUT", "/v1/secrets/roles_secret", { value: `roles-${rand(12)}` });
+  await t.api.must("PUT", "/v1/secrets/roles_doomed", { value: `roles-${rand(12)}` });
   await t.api.must("PUT", "/v1/records/rolething/r1", { fields: { n: 0 } });
   const job = await t.api.must("POST", "/v1/runs/bulk-retry", {
     status: "failed",
@@ -322,6 +353,8 @@ beforeAll(async () => {
     source: source.id,
     doomedSource: doomedSource.id,
     doomedKey: doomedKey.id,
+    connection: "roles-erp",
+    doomedConnection: "roles-doomed",
     patchMember: (await member("editor")).id,
     doomedMember: (await member("editor")).id,
     invitation: await invite(),

@@ -13,6 +13,7 @@ import { auditRoutes } from "./routes/audit.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { bulkRetryRoutes } from "./routes/bulk-retry.ts";
 import { catalogRoutes } from "./routes/catalog.ts";
+import { connectionRoutes } from "./routes/connections.ts";
 import { renderDocs } from "./routes/docs.ts";
 import { eventTypesRoutes } from "./routes/event-types.ts";
 import { eventRoutes } from "./routes/events.ts";
@@ -31,10 +32,12 @@ import { recordsRoutes } from "./routes/records.ts";
 import { runHistoryRoutes } from "./routes/run-history.ts";
 import { runItemRoutes } from "./routes/run-items.ts";
 import { runRoutes } from "./routes/runs.ts";
+import { secretRoutes } from "./routes/secrets.ts";
 import { settingsRoutes } from "./routes/settings.ts";
 import { ssoRoutes } from "./routes/sso.ts";
 import { ssoSignInRoutes } from "./routes/sso-signin.ts";
 import { tasksRoutes } from "./routes/tasks.ts";
+import { templateRoutes } from "./routes/templates.ts";
 import { tenantRoutes } from "./routes/tenants.ts";
 import { twoFactorRoutes } from "./routes/two-factor.ts";
 import { waitRoutes } from "./routes/waits.ts";
@@ -44,6 +47,7 @@ import { workflowInteractionRoutes } from "./routes/workflow-interactions.ts";
 import { workflowMetricsRoutes } from "./routes/workflow-metrics.ts";
 import { workflowRunRoutes } from "./routes/workflow-runs.ts";
 import { workflowSettingsRoutes } from "./routes/workflow-settings.ts";
+import { workflowTransferRoutes } from "./routes/workflow-transfer.ts";
 import { workflowRoutes } from "./routes/workflows.ts";
 
 const STATUS_CODES: Record<number, string> = {
@@ -82,6 +86,8 @@ export function createApp(): OpenAPIHono<AppEnv> {
     memberRoutes,
     invitationRoutes,
     apiKeyRoutes,
+    // Before workflowRoutes: `/v1/workflows/export` is not a workflow's id.
+    workflowTransferRoutes,
     workflowRoutes,
     workflowSettingsRoutes,
     auditRoutes,
@@ -91,6 +97,9 @@ export function createApp(): OpenAPIHono<AppEnv> {
     workflowInteractionRoutes,
     workflowMetricsRoutes,
     webhookSourceRoutes,
+    templateRoutes,
+    connectionRoutes,
+    secretRoutes,
     hookRoutes,
     approvalRoutes,
     eventRoutes,

@@ -13,9 +13,15 @@ export const ErrorCode = {
   notFound: "not_found",
   methodNotAllowed: "method_not_allowed",
   conflict: "conflict",
+  /** 409: a connection (or secret) that live workflows use; `details` names them. */
+  inUse: "in_use",
   payloadTooLarge: "payload_too_large",
   unsupportedMediaType: "unsupported_media_type",
   invalidDefinition: "invalid_definition",
+  /** 422: an import document of a format version this Worker does not read. */
+  unsupportedVersion: "unsupported_version",
+  /** 422: an import needs connections or secrets this workspace lacks (`missing` says which). */
+  missingRequirements: "missing_requirements",
   rateLimited: "rate_limited",
   /** 503: the Worker lacks a secret this request needs (required-secrets.ts). */
   misconfigured: "misconfigured",

@@ -6,6 +6,7 @@ import { executorFor } from "../executors/registry.ts";
 import type { ExecutionOutcome } from "../executors/types.ts";
 import { nowIso } from "../lib/time.ts";
 import { storeFor } from "../store/client.ts";
+import { maskOutcome, prepareSecrets } from "./step-secrets.ts";
 
 /**
  * Runs one attempt: asks the run's DO for the attempt's payload (null when
@@ -17,9 +18,14 @@ export async function runAction(env: Env, message: ActionMessage): Promise<void>
   // RPC typing cannot express `unknown` fields; the DO returns a Dispatch.
   const d = (await stub.dispatch(message.stepId, message.attempt)) as unknown as Dispatch | null;
   if (!d) return;
+  // Secret fields are filled in just before the executor runs, and every
+  // secret value masked in what it answers (step-secrets.ts).
+  const prepared = await prepareSecrets(env, d);
   const executor = executorFor(d.action);
   let outcome: ExecutionOutcome;
-  if (!executor) {
+  if (!prepared.ok) {
+    outcome = prepared.outcome;
+  } else if (!executor) {
     outcome = {
       status: "failed",
       error: {
@@ -43,7 +49,7 @@ export async function runAction(env: Env, message: ActionMessage): Promise<void>
     });
     try {
       outcome = await Promise.race([
-        executor.execute(d.config, {
+        executor.execute(prepared.config, {
           env,
           db: createDb(env.DB),
           store: storeFor(env, d.tenantId),
@@ -74,6 +80,7 @@ export async function runAction(env: Env, message: ActionMessage): Promise<void>
     } finally {
       if (timer !== null) clearTimeout(timer);
     }
+    outcome = maskOutcome(outcome, prepared.mask);
   }
   const at = Date.now();
   if (outcome.status === "deferred") {

@@ -53,6 +53,16 @@ export const AuditType = {
   webhookSourceRotated: "webhook_source.rotated",
   webhookSourceDeleted: "webhook_source.deleted",
   settingsUpdated: "settings.updated",
+  /** A named HTTP connection (issue 17): its name, kind of auth and what changed; never a value. */
+  connectionCreated: "connection.created",
+  connectionUpdated: "connection.updated",
+  connectionDeleted: "connection.deleted",
+  /** A tenant's secret (issue 17): its name only, never a value. */
+  secretCreated: "secret.created",
+  secretUpdated: "secret.updated",
+  secretDeleted: "secret.deleted",
+  /** A new version of the tenant's data key; every secret re-sealed under it. */
+  secretKeyRotated: "secret.key_rotated",
   /** The platform's demo seed reset the demo tenant's admin password or API key. */
   demoReset: "demo.reset",
   ssoUpdated: "sso.updated",

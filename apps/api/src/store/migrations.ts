@@ -431,6 +431,58 @@ export const STORE_MIGRATIONS: readonly (readonly string[])[] = [
 	\`value\` integer NOT NULL
 );`,
   ],
+  // Secrets (issue 17, item 1): the tenant's envelope keys, wrapped under
+  // the master key, and its secrets sealed with them (store/vault.ts,
+  // store/secrets.ts).
+  [
+    `CREATE TABLE \`tenant_keys\` (
+	\`version\` integer PRIMARY KEY NOT NULL,
+	\`wrapped\` text NOT NULL,
+	\`created_at\` text NOT NULL,
+	\`retired_at\` text
+);`,
+    `CREATE TABLE \`secrets\` (
+	\`name\` text PRIMARY KEY NOT NULL,
+	\`sealed\` text NOT NULL,
+	\`key_version\` integer NOT NULL,
+	\`created_at\` text NOT NULL,
+	\`updated_at\` text NOT NULL,
+	\`updated_by\` text NOT NULL
+);`,
+    "CREATE INDEX `secrets_key_version` ON `secrets` (`key_version`);",
+  ],
+  // Connections (issue 17, item 2): named HTTP connections with their
+  // credentials sealed, an OAuth connection's cached token (sealed), and a
+  // rate limit's GCRA time (store/connections.ts).
+  [
+    `CREATE TABLE \`connections\` (
+	\`name\` text PRIMARY KEY NOT NULL,
+	\`description\` text,
+	\`base_url\` text NOT NULL,
+	\`auth_type\` text NOT NULL,
+	\`auth_public\` text NOT NULL,
+	\`sealed\` text,
+	\`headers\` text NOT NULL,
+	\`rate_limit\` integer,
+	\`rate_period_ms\` integer,
+	\`created_at\` text NOT NULL,
+	\`updated_at\` text NOT NULL,
+	\`updated_by\` text NOT NULL,
+	\`last_success_at\` text,
+	\`last_failure_at\` text,
+	\`last_error\` text
+);`,
+    `CREATE TABLE \`connection_tokens\` (
+	\`name\` text PRIMARY KEY NOT NULL,
+	\`sealed\` text NOT NULL,
+	\`use_until\` integer NOT NULL,
+	\`version\` text NOT NULL
+);`,
+    `CREATE TABLE \`connection_marks\` (
+	\`name\` text PRIMARY KEY NOT NULL,
+	\`tat\` integer NOT NULL
+);`,
+  ],
 ];
 
 /** Applies the migrations this storage has not seen yet; returns how many ran. */

@@ -239,7 +239,8 @@ export const deliveries = sqliteTable(
   {
     tenantId: text("tenant_id").notNull(),
     idempotencyKey: text("idempotency_key").notNull(),
-    channel: text("channel", { enum: ["email", "sms"] }).notNull(),
+    /** `chat`: Slack and Teams posts (issue 17), which no provider de-duplicates. */
+    channel: text("channel", { enum: ["email", "sms", "chat"] }).notNull(),
     provider: text("provider").notNull(),
     /** `sending`: handed to a provider without an idempotency key, no answer yet. */
     status: text("status", { enum: ["sending", "sent"] })
@@ -673,3 +674,74 @@ export const flowMarks = sqliteTable("flow_marks", {
   name: text("name").primaryKey(),
   value: integer("value").notNull(),
 });
+
+/**
+ * Named HTTP connections (issue 17, item 2; store/connections.ts): where
+ * and how to call a system. `auth_public` holds the auth fields that are
+ * not secret (a username, an API key's header name, an OAuth client id);
+ * `sealed` the credentials, sealed with the tenant's envelope key
+ * (store/vault.ts). Health is what the last calls through it said.
+ */
+export const connections = sqliteTable("connections", {
+  name: text("name").primaryKey(),
+  description: text("description"),
+  baseUrl: text("base_url").notNull(),
+  authType: text("auth_type", {
+    enum: ["none", "bearer", "basic", "api_key", "oauth2_client_credentials"],
+  }).notNull(),
+  authPublic: text("auth_public").notNull(),
+  sealed: text("sealed"),
+  /** Default non-secret headers, JSON. */
+  headers: text("headers").notNull(),
+  rateLimit: integer("rate_limit"),
+  ratePeriodMs: integer("rate_period_ms"),
+  createdAt: text("created_at").notNull(),
+  updatedAt: text("updated_at").notNull(),
+  updatedBy: text("updated_by").notNull(),
+  lastSuccessAt: text("last_success_at"),
+  lastFailureAt: text("last_failure_at"),
+  lastError: text("last_error"),
+});
+
+/** An OAuth 2 connection's access token (sealed) and until when it is used (ms). */
+export const connectionTokens = sqliteTable("connection_tokens", {
+  name: text("name").primaryKey(),
+  sealed: text("sealed").notNull(),
+  useUntil: integer("use_until").notNull(),
+  /** The connection's `updated_at` the token was fetched under: a change of credentials voids it. */
+  version: text("version").notNull(),
+});
+
+/** A connection's rate limit: its GCRA time (ms), shared by every run that calls it. */
+export const connectionMarks = sqliteTable("connection_marks", {
+  name: text("name").primaryKey(),
+  tat: integer("tat").notNull(),
+});
+
+/**
+ * The tenant's envelope keys (issue 17, store/vault.ts): each version a
+ * random 256-bit data key, wrapped (AES-GCM) under the master key derived
+ * from SWITCHYARD_ENCRYPTION_KEY. The newest version not retired seals;
+ * retired ones still open what they sealed.
+ */
+export const tenantKeys = sqliteTable("tenant_keys", {
+  version: integer("version").primaryKey(),
+  wrapped: text("wrapped").notNull(),
+  createdAt: text("created_at").notNull(),
+  retiredAt: text("retired_at"),
+});
+
+/** The tenant's secrets (store/secrets.ts): name → value sealed under key `key_version`. */
+export const secrets = sqliteTable(
+  "secrets",
+  {
+    name: text("name").primaryKey(),
+    sealed: text("sealed").notNull(),
+    keyVersion: integer("key_version").notNull(),
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+    /** The actor (`user:<id>`, `api_key:<id>`) who last set it. */
+    updatedBy: text("updated_by").notNull(),
+  },
+  (t) => [index("secrets_key_version").on(t.keyVersion)],
+);

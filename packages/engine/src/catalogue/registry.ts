@@ -1,6 +1,8 @@
 // The catalogue: every action Switchyard can run, looked up by name.
 import { z } from "zod";
 import { requestApproval } from "./actions/approval.ts";
+import { sendGoogleChatMessage, sendSlackMessage, sendTeamsMessage } from "./actions/chat.ts";
+import { httpRequest } from "./actions/http.ts";
 import { notifyUser, sendEmail, sendSms } from "./actions/messaging.ts";
 import { createTask, updateRecord } from "./actions/records.ts";
 import { callWebhook } from "./actions/webhook.ts";
@@ -14,6 +16,10 @@ const ACTIONS: readonly ActionDefinition[] = [
   createTask,
   notifyUser,
   requestApproval,
+  httpRequest,
+  sendSlackMessage,
+  sendTeamsMessage,
+  sendGoogleChatMessage,
 ];
 
 const BY_NAME = new Map<string, ActionDefinition>(ACTIONS.map((action) => [action.name, action]));
