@@ -162,7 +162,6 @@ describe("a secret in a webhook step's header", () => {
     const data = page.getByRole("group", { name: "Data available for Headers Authorization" });
     await data.waitFor();
     expect(await data.getByText("Secrets", { exact: true }).count()).toBe(1);
-    await shoot(page, "88-secret-in-data-picker", false);
     await data.locator("button.field", { hasText: "erp_token" }).click();
 
     const chip = header.locator(".pill.secret");
@@ -170,6 +169,8 @@ describe("a secret in a webhook step's header", () => {
     await expect
       .poll(() => header.getAttribute("data-value"))
       .toBe("Bearer {{ secrets.erp_token }}");
+    await header.scrollIntoViewIfNeeded();
+    await shoot(page, "88-secret-in-a-header", false);
 
     // A secret that does not exist is said so, in words.
     await page.getByRole("button", { name: "Add headers entry" }).click();
