@@ -5,7 +5,10 @@
 // on an edit are left out), the Slack "send through" choice, and what a
 // workflow needs that wants attention (the browser test: connections.test.ts).
 
-import { definitionRequires as requirementsOf } from "@switchyard/engine";
+import {
+  CONNECTION_NAME as ENGINE_CONNECTION_NAME,
+  definitionRequires as requirementsOf,
+} from "@switchyard/engine";
 import { describe, expect, it } from "vitest";
 import type { ConnectionInfo } from "../../apps/web/src/lib/api-credentials.ts";
 import {
@@ -20,15 +23,18 @@ import {
   urlHintWithConnection,
 } from "../../apps/web/src/lib/model/action-form.ts";
 import {
-  agoWords,
-  authKindOf,
+  CONNECTION_NAME,
   connectionInput,
   connectionPatch,
-  deferralOf,
-  deferralWords,
   emptyForm,
   formOf,
   formProblems,
+} from "../../apps/web/src/lib/model/connection-form.ts";
+import {
+  agoWords,
+  authKindOf,
+  deferralOf,
+  deferralWords,
   healthWords,
   periodWords,
   rateLimitWords,
@@ -168,6 +174,10 @@ describe("a step waiting for its turn under a connection's rate limit", () => {
 });
 
 describe("the form", () => {
+  it("checks a name by the catalogue's rule", () => {
+    expect(CONNECTION_NAME.source).toBe(ENGINE_CONNECTION_NAME.source);
+  });
+
   it("says what is missing, in words", () => {
     const form = { ...emptyForm(), baseUrl: "erp.example.com", signIn: "api_key_header" as const };
     expect(formProblems({ ...form, name: "ERP system" }, false)[0]).toMatch(

@@ -10,7 +10,7 @@ import {
   emptyForm,
   formOf,
   formProblems,
-} from "$lib/model/connection-words";
+} from "$lib/model/connection-form";
 import { inUseQuestion } from "$lib/model/secret-words";
 import { credentials } from "./credentials.svelte";
 
