@@ -74,6 +74,9 @@ function answer(req: SeenRequest) {
     case "limited":
       limitedAt.push(req.at);
       return ok;
+    case "echo":
+      // A careless target that answers with what it was sent, credentials and all.
+      return { status: 200, body: { youSent: req.headers, query: url.search } };
     case "flaky":
       return { status: 503, body: "down for maintenance" };
     case "orders":
@@ -330,6 +333,31 @@ describe("connections over HTTP", () => {
     });
     expect(seen[0]!.headers["idempotency-key"]).toMatch(/:push$/);
     expect(seen[0]!.headers.authorization).toBe(`Bearer ${TOKEN}`);
+  });
+
+  it("masks credentials a target echoes back: the run keeps the answer, never the token", async () => {
+    await connection({
+      name: "echo-basic",
+      baseUrl: `${api.url}/echo`,
+      auth: { type: "basic", username: USER, password: PASSWORD },
+    });
+    await connection({
+      name: "echo-key",
+      baseUrl: `${api.url}/echo`,
+      auth: { type: "api_key", in: "query", name: "api_key", value: API_KEY },
+    });
+    await workflow("Echo", "echo.checked", [
+      { ...step("basic", "echo-basic"), config: { connection: "echo-basic", url: "/b" } },
+      { ...step("key", "echo-key"), config: { connection: "echo-key", url: "/k" } },
+    ]);
+    const run = await runFor(c, "echo.checked", {});
+    expect(run.status, JSON.stringify(run.steps)).toBe("succeeded");
+    const basicOut = stepOf(run, "basic").output;
+    expect(basicOut.body.youSent.authorization).toBe("Basic [secret echo-basic credentials]");
+    expect(stepOf(run, "key").output.body.query).toBe("?api_key=[secret echo-key credentials]");
+    const text = JSON.stringify(await c.call("GET", `/v1/runs/${run.id}`));
+    for (const s of [PASSWORD, API_KEY, Buffer.from(`${USER}:${PASSWORD}`).toString("base64")])
+      expect(text).not.toContain(s);
   });
 
   it("shows no credential in any answer of the API", async () => {

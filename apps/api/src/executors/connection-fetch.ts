@@ -180,6 +180,7 @@ async function send(
   start: URL,
   req: ConnectionRequest,
 ): Promise<Response | ExecutionOutcome> {
+  ctx.reveal?.(sentCredentials(r));
   const guard = guardSettingsOf(ctx.env);
   const base = new URL(r.connection.baseUrl);
   let url = new URL(start);
@@ -269,4 +270,20 @@ async function noteHealth(ctx: ExecutionContext, name: string, note: HealthNote)
     .catch((err: unknown) =>
       console.error(`tenant ${ctx.tenantId}: connection ${name}'s health not noted`, err),
     );
+}
+
+/**
+ * What a call through `r` sends that is secret, labelled by the connection:
+ * each opened credential, the OAuth token, and Basic auth's `user:password`
+ * (whose base64 form is the header's).
+ * @example sentCredentials(r) // [["erp credentials", "tok-…"], …]
+ */
+export function sentCredentials(r: Ready): Array<[string, string]> {
+  const label = `${r.connection.name} credentials`;
+  const values = [...Object.values(r.credentials)];
+  if (r.token !== null) values.push(r.token);
+  if (r.connection.authType === "basic") {
+    values.push(`${r.connection.authPublic.username ?? ""}:${r.credentials.password ?? ""}`);
+  }
+  return values.filter((v) => v !== "").map((v) => [label, v]);
 }

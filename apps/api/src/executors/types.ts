@@ -24,6 +24,13 @@ export interface ExecutionContext {
   now: string;
   /** For effects that emit events (record updates): their causation and id. */
   emit: { causation: Causation; eventId: string };
+  /**
+   * Values this attempt sent that no run may show (a connection's
+   * credentials, its OAuth token), as [label, value] pairs: the consumer
+   * masks them, like secrets, in everything the executor answers — a
+   * target that echoes its Authorization header back is never stored.
+   */
+  reveal?: (pairs: ReadonlyArray<readonly [string, string]>) => void;
 }
 
 /**

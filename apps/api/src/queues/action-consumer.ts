@@ -6,7 +6,7 @@ import { executorFor } from "../executors/registry.ts";
 import type { ExecutionOutcome } from "../executors/types.ts";
 import { nowIso } from "../lib/time.ts";
 import { storeFor } from "../store/client.ts";
-import { maskOutcome, prepareSecrets } from "./step-secrets.ts";
+import { masker, maskOutcome, prepareSecrets } from "./step-secrets.ts";
 
 /**
  * Runs one attempt: asks the run's DO for the attempt's payload (null when
@@ -21,6 +21,8 @@ export async function runAction(env: Env, message: ActionMessage): Promise<void>
   // Secret fields are filled in just before the executor runs, and every
   // secret value masked in what it answers (step-secrets.ts).
   const prepared = await prepareSecrets(env, d);
+  // A connection's credentials the executor sent are masked the same way.
+  const revealed: Array<readonly [string, string]> = [];
   const executor = executorFor(d.action);
   let outcome: ExecutionOutcome;
   if (!prepared.ok) {
@@ -63,6 +65,9 @@ export async function runAction(env: Env, message: ActionMessage): Promise<void>
           signal: controller.signal,
           now: nowIso(),
           emit: d.emit,
+          reveal: (pairs) => {
+            revealed.push(...pairs);
+          },
         }),
         timeout,
       ]);
@@ -80,7 +85,7 @@ export async function runAction(env: Env, message: ActionMessage): Promise<void>
     } finally {
       if (timer !== null) clearTimeout(timer);
     }
-    outcome = maskOutcome(outcome, prepared.mask);
+    outcome = maskOutcome(maskOutcome(outcome, prepared.mask), masker(revealed));
   }
   const at = Date.now();
   if (outcome.status === "deferred") {
