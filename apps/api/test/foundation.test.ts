@@ -21,6 +21,18 @@ describe("HTTP foundation", () => {
         "/v1/workflows",
         "/v1/workflows/{id}/versions/{n}",
         "/v1/audit/verify",
+        // Issue 17: secrets, connections, export/import, templates.
+        "/v1/secrets",
+        "/v1/secrets/{name}",
+        "/v1/secrets/rotate-key",
+        "/v1/connections",
+        "/v1/connections/{name}",
+        "/v1/workflows/{id}/export",
+        "/v1/workflows/export",
+        "/v1/workflows/import",
+        "/v1/templates",
+        "/v1/templates/{id}",
+        "/v1/templates/{id}/use",
       ]),
     );
     const page = await call("GET", "/docs");
