@@ -6,13 +6,11 @@
 // change log (no values).
 
 import type { z } from "@hono/zod-openapi";
-import { definitionRequires, type WorkflowDefinition } from "@switchyard/engine";
 import type { Actor } from "../auth/principal.ts";
 import type { Db } from "../db/client.ts";
 import type { Env } from "../env.ts";
 import { ApiError, ErrorCode, notFound, type Problem } from "../errors.ts";
 import { AuditType, commitWithAudit } from "../repositories/audit.ts";
-import { getDefinitions, listWorkflowRows } from "../repositories/workflows.ts";
 import { storeFor } from "../store/client.ts";
 import {
   type AuthType,
@@ -31,13 +29,10 @@ import {
   rateView,
 } from "./connection-input.ts";
 import { auditKeyOf } from "./context.ts";
+import { type RequirementUser, requirementUsers } from "./requirement-users.ts";
 
-/** A workflow that names the connection: in its live version, or only in its latest draft. */
-export interface ConnectionUser {
-  workflowId: string;
-  name: string;
-  live: boolean;
-}
+/** A workflow that uses it: in its live version, or only in its latest draft. */
+export type ConnectionUser = RequirementUser;
 
 export const HealthStatus = { ok: "ok", failing: "failing", unused: "unused" } as const;
 export type HealthStatus = (typeof HealthStatus)[keyof typeof HealthStatus];
@@ -100,48 +95,6 @@ export function toConnectionView(r: ConnectionRecord, usedBy: ConnectionUser[]):
   };
 }
 
-const PAGE = 100;
-
-/**
- * Every connection name the tenant's workflows use, with the workflows: a
- * workflow's live version counts as `live: true`; a name only its latest
- * version (a draft) uses counts as `live: false`. Deleted workflows do not
- * count. One read of each definition (pages of 100 workflows).
- */
-export async function connectionUsers(
-  db: Db,
-  tenantId: string,
-): Promise<Map<string, ConnectionUser[]>> {
-  const out = new Map<string, ConnectionUser[]>();
-  let after: { createdAt: string; id: string } | undefined;
-  for (;;) {
-    const page = await listWorkflowRows(db, tenantId, { limit: PAGE, after });
-    const keys = page.flatMap((w) => [
-      ...(w.liveVersion !== null ? [{ workflowId: w.id, version: w.liveVersion }] : []),
-      ...(w.latestVersion !== w.liveVersion
-        ? [{ workflowId: w.id, version: w.latestVersion }]
-        : []),
-    ]);
-    const defs = keys.length > 0 ? await getDefinitions(db, tenantId, keys) : new Map();
-    for (const w of page) {
-      const names = (version: number | null) => {
-        const text = version === null ? undefined : defs.get(`${w.id}@${version}`);
-        return text ? definitionRequires(JSON.parse(text) as WorkflowDefinition).connections : [];
-      };
-      const live = new Set(names(w.liveVersion));
-      const draft = w.latestVersion !== w.liveVersion ? names(w.latestVersion) : [];
-      for (const name of new Set([...live, ...draft])) {
-        const list = out.get(name) ?? [];
-        list.push({ workflowId: w.id, name: w.name, live: live.has(name) });
-        out.set(name, list);
-      }
-    }
-    const last = page[page.length - 1];
-    if (page.length < PAGE || !last) return out;
-    after = { createdAt: last.createdAt, id: last.id };
-  }
-}
-
 interface Deps {
   env: Env;
   db: Db;
@@ -155,7 +108,7 @@ const store = (d: Pick<Deps, "env" | "tenantId">) => storeFor(d.env, d.tenantId)
 export async function listConnections(d: Deps): Promise<ConnectionView[]> {
   const [records, users] = await Promise.all([
     store(d).listConnections(d.tenantId),
-    connectionUsers(d.db, d.tenantId),
+    requirementUsers(d.db, d.tenantId, "connections"),
   ]);
   return records.map((r) => toConnectionView(r, users.get(r.name) ?? []));
 }
@@ -163,7 +116,10 @@ export async function listConnections(d: Deps): Promise<ConnectionView[]> {
 export async function getConnection(d: Deps, name: string): Promise<ConnectionView> {
   const r = await store(d).getConnection(d.tenantId, name);
   if (!r) throw notFound("Connection");
-  return toConnectionView(r, (await connectionUsers(d.db, d.tenantId)).get(name) ?? []);
+  return toConnectionView(
+    r,
+    (await requirementUsers(d.db, d.tenantId, "connections")).get(name) ?? [],
+  );
 }
 
 /** Splits an auth into what is shown (public) and what is sealed (credentials). */
@@ -228,7 +184,10 @@ export async function createConnection(
     authType: r.authType,
     rateLimit: r.rateLimit ? rateView(r.rateLimit) : null,
   });
-  return toConnectionView(r, (await connectionUsers(d.db, d.tenantId)).get(body.name) ?? []);
+  return toConnectionView(
+    r,
+    (await requirementUsers(d.db, d.tenantId, "connections")).get(body.name) ?? [],
+  );
 }
 
 /**
@@ -294,7 +253,10 @@ export async function updateConnection(
     ...(JSON.stringify(r.rateLimit) !== JSON.stringify(before.rateLimit) ? ["rateLimit"] : []),
   ];
   await audit(d, AuditType.connectionUpdated, name, { authType: r.authType, changed });
-  return toConnectionView(r, (await connectionUsers(d.db, d.tenantId)).get(name) ?? []);
+  return toConnectionView(
+    r,
+    (await requirementUsers(d.db, d.tenantId, "connections")).get(name) ?? [],
+  );
 }
 
 /**
@@ -305,7 +267,9 @@ export async function updateConnection(
 export async function deleteConnection(d: Deps, name: string, force: boolean): Promise<void> {
   const r = await store(d).getConnection(d.tenantId, name);
   if (!r) throw notFound("Connection");
-  const live = ((await connectionUsers(d.db, d.tenantId)).get(name) ?? []).filter((u) => u.live);
+  const live = ((await requirementUsers(d.db, d.tenantId, "connections")).get(name) ?? []).filter(
+    (u) => u.live,
+  );
   if (live.length > 0 && !force) {
     throw new ApiError(
       409,

@@ -4,24 +4,19 @@
 // back: its views carry the name, times and where it is used (`usedBy`,
 // from the workflows' definitions in D1). Each change has its entry in D1's
 // change log, with the name only.
-import { definitionRequires, type WorkflowDefinition } from "@switchyard/engine";
 import type { Actor } from "../auth/principal.ts";
 import type { Db } from "../db/client.ts";
 import type { Env } from "../env.ts";
 import { ApiError, ErrorCode, notFound } from "../errors.ts";
 import { AuditType, commitWithAudit } from "../repositories/audit.ts";
-import { getDefinitions, listWorkflowRows } from "../repositories/workflows.ts";
 import { RequiredSecret, requiredSecret } from "../required-secrets.ts";
 import { storeFor } from "../store/client.ts";
 import type { SecretMeta } from "../store/secrets.ts";
 import { auditKeyOf } from "./context.ts";
+import { type RequirementUser, requirementUsers } from "./requirement-users.ts";
 
-/** A workflow that reads the secret: in its live version, or only in its latest draft. */
-export interface SecretUser {
-  workflowId: string;
-  name: string;
-  live: boolean;
-}
+/** A workflow that uses it: in its live version, or only in its latest draft. */
+export type SecretUser = RequirementUser;
 
 /** The secret resource of the API: never a value. */
 export interface SecretView {
@@ -43,45 +38,6 @@ export function toSecretView(m: SecretMeta, usedBy: SecretUser[]): SecretView {
   };
 }
 
-const PAGE = 100;
-
-/**
- * Every secret name the tenant's workflows read, with the workflows: a
- * workflow's live version counts as `live: true`; a name only its latest
- * version (a draft) reads counts as `live: false`. Deleted workflows do not
- * count. One read of each definition (pages of 100 workflows).
- */
-export async function secretUsers(db: Db, tenantId: string): Promise<Map<string, SecretUser[]>> {
-  const out = new Map<string, SecretUser[]>();
-  let after: { createdAt: string; id: string } | undefined;
-  for (;;) {
-    const page = await listWorkflowRows(db, tenantId, { limit: PAGE, after });
-    const keys = page.flatMap((w) => [
-      ...(w.liveVersion !== null ? [{ workflowId: w.id, version: w.liveVersion }] : []),
-      ...(w.latestVersion !== w.liveVersion
-        ? [{ workflowId: w.id, version: w.latestVersion }]
-        : []),
-    ]);
-    const defs = keys.length > 0 ? await getDefinitions(db, tenantId, keys) : new Map();
-    for (const w of page) {
-      const names = (version: number | null) => {
-        const text = version === null ? undefined : defs.get(`${w.id}@${version}`);
-        return text ? definitionRequires(JSON.parse(text) as WorkflowDefinition).secrets : [];
-      };
-      const live = new Set(names(w.liveVersion));
-      const draft = w.latestVersion !== w.liveVersion ? names(w.latestVersion) : [];
-      for (const name of new Set([...live, ...draft])) {
-        const list = out.get(name) ?? [];
-        list.push({ workflowId: w.id, name: w.name, live: live.has(name) });
-        out.set(name, list);
-      }
-    }
-    const last = page[page.length - 1];
-    if (page.length < PAGE || !last) return out;
-    after = { createdAt: last.createdAt, id: last.id };
-  }
-}
-
 interface Deps {
   env: Env;
   db: Db;
@@ -101,7 +57,7 @@ async function audit(d: Deps, type: AuditType, subject: string, details: Record<
 export async function listSecrets(d: Deps): Promise<SecretView[]> {
   const [metas, users] = await Promise.all([
     store(d).listSecrets(d.tenantId),
-    secretUsers(d.db, d.tenantId),
+    requirementUsers(d.db, d.tenantId, "secrets"),
   ]);
   return metas.map((m) => toSecretView(m, users.get(m.name) ?? []));
 }
@@ -109,7 +65,7 @@ export async function listSecrets(d: Deps): Promise<SecretView[]> {
 export async function getSecret(d: Deps, name: string): Promise<SecretView> {
   const m = await store(d).getSecret(d.tenantId, name);
   if (!m) throw notFound("Secret");
-  return toSecretView(m, (await secretUsers(d.db, d.tenantId)).get(name) ?? []);
+  return toSecretView(m, (await requirementUsers(d.db, d.tenantId, "secrets")).get(name) ?? []);
 }
 
 /**
@@ -130,7 +86,7 @@ export async function putSecret(
     by: d.actor.id,
   });
   await audit(d, created ? AuditType.secretCreated : AuditType.secretUpdated, name, { name });
-  const users = (await secretUsers(d.db, d.tenantId)).get(name) ?? [];
+  const users = (await requirementUsers(d.db, d.tenantId, "secrets")).get(name) ?? [];
   return { created, secret: toSecretView(secret, users) };
 }
 
@@ -140,7 +96,7 @@ export async function putSecret(
  */
 export async function deleteSecret(d: Deps, name: string, force: boolean): Promise<void> {
   if (!(await store(d).getSecret(d.tenantId, name))) throw notFound("Secret");
-  const users = (await secretUsers(d.db, d.tenantId)).get(name) ?? [];
+  const users = (await requirementUsers(d.db, d.tenantId, "secrets")).get(name) ?? [];
   const live = users.filter((u) => u.live);
   if (live.length > 0 && !force) {
     throw new ApiError(
