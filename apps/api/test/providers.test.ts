@@ -194,16 +194,20 @@ describe("Twilio", () => {
     const t = await tenantWithProviders();
     // Twilio takes the message but the attempt's time runs out before the answer.
     const seen: Seen[] = [];
+    const controller = new AbortController();
     vi.stubGlobal("fetch", async (input: RequestInfo | URL, init?: RequestInit) => {
       const req = new Request(input, init);
       seen.push({ url: req.url, headers: {}, body: await req.text() });
-      return new Promise<Response>((_resolve, reject) =>
+      const answer = new Promise<Response>((_resolve, reject) =>
         init?.signal?.addEventListener("abort", () => reject(init.signal?.reason)),
       );
+      // The time runs out once Twilio has the message (a timer started
+      // before the send could fire first on a busy machine, and nothing
+      // would ever abort the request).
+      controller.abort(new DOMException("timed out", "TimeoutError"));
+      return answer;
     });
-    const controller = new AbortController();
     const ctx = attempt(t.tenantId, { signal: controller.signal });
-    setTimeout(() => controller.abort(new DOMException("timed out", "TimeoutError")), 50);
     expect(await send("send_sms", sms, ctx)).toMatchObject({
       status: "failed",
       retryable: true,
