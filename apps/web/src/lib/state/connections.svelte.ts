@@ -11,8 +11,8 @@ import {
   formOf,
   formProblems,
 } from "$lib/model/connection-form";
-import { inUseQuestion } from "$lib/model/secret-words";
 import { credentials } from "./credentials.svelte";
+import { deleteInUse } from "./delete-in-use";
 
 export class ConnectionsPage {
   items = $state<ConnectionInfo[]>([]);
@@ -100,22 +100,20 @@ export class ConnectionsPage {
   async remove(c: ConnectionInfo, confirm: (question: string) => boolean): Promise<void> {
     this.error = "";
     this.notice = "";
-    const question = c.usedBy.length
-      ? inUseQuestion("connection", c.name, c.usedBy)
-      : `Delete the connection ${c.name}? Its credentials cannot be brought back.`;
-    if (!confirm(question)) return;
     this.busy = true;
     try {
-      try {
-        await credentialEndpoints.deleteConnection(c.name, c.usedBy.length > 0);
-      } catch (err) {
-        if (!(err instanceof ApiFailure && err.code === "in_use")) throw err;
-        const fresh = (await credentialEndpoints.connections()).items.find(
-          (x) => x.name === c.name,
-        );
-        if (!fresh || !confirm(inUseQuestion("connection", c.name, fresh.usedBy))) return;
-        await credentialEndpoints.deleteConnection(c.name, true);
-      }
+      const deleted = await deleteInUse({
+        what: "connection",
+        name: c.name,
+        usedBy: c.usedBy,
+        lost: "credentials",
+        confirm,
+        remove: (force) => credentialEndpoints.deleteConnection(c.name, force),
+        usersNow: async () =>
+          (await credentialEndpoints.connections()).items.find((x) => x.name === c.name)?.usedBy ??
+          null,
+      });
+      if (!deleted) return;
       if (this.editing === c.name) this.close();
       this.notice = `Deleted the connection ${c.name}.`;
       await this.load();

@@ -3,8 +3,9 @@
 // once and is dropped from the page the moment it is saved.
 import { ApiFailure, messageOf } from "$lib/api";
 import { credentialEndpoints, type SecretInfo } from "$lib/api-credentials";
-import { inUseQuestion, secretNameProblem } from "$lib/model/secret-words";
+import { secretNameProblem } from "$lib/model/secret-words";
 import { credentials } from "./credentials.svelte";
+import { deleteInUse } from "./delete-in-use";
 
 export class SecretsPage {
   items = $state<SecretInfo[]>([]);
@@ -91,24 +92,20 @@ export class SecretsPage {
   async remove(secret: SecretInfo, confirm: (question: string) => boolean): Promise<void> {
     this.error = "";
     this.notice = "";
-    const ask = (usedBy: SecretInfo["usedBy"]) =>
-      usedBy.length
-        ? confirm(inUseQuestion("secret", secret.name, usedBy))
-        : confirm(`Delete the secret ${secret.name}? Its value cannot be brought back.`);
-    if (!ask(secret.usedBy)) return;
     this.busy = true;
     try {
-      try {
-        await credentialEndpoints.deleteSecret(secret.name, secret.usedBy.length > 0);
-      } catch (err) {
-        // Something started using it since the list was read: ask again, naming it.
-        if (!(err instanceof ApiFailure && err.code === "in_use")) throw err;
-        const fresh = (await credentialEndpoints.secrets()).items.find(
-          (s) => s.name === secret.name,
-        );
-        if (!fresh || !confirm(inUseQuestion("secret", secret.name, fresh.usedBy))) return;
-        await credentialEndpoints.deleteSecret(secret.name, true);
-      }
+      const deleted = await deleteInUse({
+        what: "secret",
+        name: secret.name,
+        usedBy: secret.usedBy,
+        lost: "value",
+        confirm,
+        remove: (force) => credentialEndpoints.deleteSecret(secret.name, force),
+        usersNow: async () =>
+          (await credentialEndpoints.secrets()).items.find((s) => s.name === secret.name)?.usedBy ??
+          null,
+      });
+      if (!deleted) return;
       this.notice = `Deleted the secret ${secret.name}.`;
       await this.load();
       void credentials.refresh();
