@@ -5,6 +5,7 @@
 // PROFILE_EVENTS and PROFILE_STEPS change the load; PROFILE_BEFORE=n runs n
 // batches first (history the store holds); PROFILE_OUT=file keeps the
 // .cpuprofile (opens in Chrome's devtools).
+// PROFILE_CAP=n sets the tenant's maxRunningRuns (the default cap queues runs under this load).
 import { writeFileSync } from "node:fs";
 import WebSocket from "ws";
 import { startWorker } from "../tests/support/worker.ts";
@@ -115,6 +116,10 @@ async function main() {
   try {
     const api = new Client(w.baseUrl, { key: w.vars.SWITCHYARD_DEMO_API_KEY! });
     const wf = await api.must("POST", "/v1/workflows", emailWorkflow("Profile", "prof.go", STEPS));
+    if (process.env.PROFILE_CAP)
+      await api.must("PUT", "/v1/settings/tenant", {
+        maxRunningRuns: Number(process.env.PROFILE_CAP),
+      });
     await sendAll(api, "prof.warm", 20);
     for (let i = 0; i < BEFORE; i++) {
       const before = await api.must(

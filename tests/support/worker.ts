@@ -44,8 +44,11 @@ export function buildWeb(): void {
 }
 
 export async function startWorker(
-  opts: { vars?: Record<string, string>; stateDir?: string } = {},
+  opts: { vars?: Record<string, string>; stateDir?: string; root?: string } = {},
 ): Promise<WorkerHandle> {
+  // Another checkout of the project (a benchmark's baseline), with its own wrangler.
+  const root = opts.root ?? ROOT;
+  const wrangler = join(root, "node_modules", ".bin", "wrangler");
   const port = await freePort();
   const stateDir = opts.stateDir ?? mkdtempSync(join(tmpdir(), "switchyard-state-"));
   const baseUrl = `http://localhost:${port}`;
@@ -69,10 +72,10 @@ export async function startWorker(
       .join("\n"),
   );
   const migrate = spawnSync(
-    WRANGLER,
+    wrangler,
     ["d1", "migrations", "apply", "DB", "--local", "--persist-to", stateDir],
     {
-      cwd: ROOT,
+      cwd: root,
       stdio: "pipe",
       env: { ...process.env, CI: "1" },
     },
@@ -87,7 +90,7 @@ export async function startWorker(
     // other `wrangler dev` on this machine started first.
     inspectorPort = await freePort();
     child = spawn(
-      WRANGLER,
+      wrangler,
       [
         "dev",
         "--port",
@@ -105,7 +108,7 @@ export async function startWorker(
         "warn",
       ],
       {
-        cwd: ROOT,
+        cwd: root,
         detached: true,
         stdio: ["ignore", "pipe", "pipe"],
         env: { ...process.env, CI: "1" },

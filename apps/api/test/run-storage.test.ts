@@ -1,8 +1,13 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import type { RunState } from "@switchyard/engine";
+import type { Command, RunState } from "@switchyard/engine";
 import { describe, expect, it } from "vitest";
-import { MAX_ROW_BYTES, MAX_STEP_OUTPUT_BYTES } from "../src/durable-objects/run-storage.ts";
+import {
+  MAX_ROW_BYTES,
+  MAX_STEP_OUTPUT_BYTES,
+  RunStorage,
+  type Stored,
+} from "../src/durable-objects/run-storage.ts";
 import type { Env } from "../src/env.ts";
 import { call, eventually, type Json, newTenant, quietRun } from "./helpers.ts";
 
@@ -180,3 +185,97 @@ describe("a run's alarm", () => {
     expect(emitted.body.items.filter((e: Json) => e.source === `run:${runId}`)).toHaveLength(1);
   });
 });
+
+// Each commit of a new run object is an fsync of a brand-new file: a run's
+// first checkpoint carries the tables with it, and the clear that follows
+// carrying out a dispatch rides on the next checkpoint (the claim).
+describe("a run's commits", () => {
+  const tables = (state: DurableObjectState) =>
+    state.storage.sql
+      .exec<{ name: string }>(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'run_%'",
+      )
+      .toArray()
+      .map((r) => r.name)
+      .sort();
+
+  it("an object that never held a run writes nothing; its first checkpoint creates the tables", async () => {
+    const stub = runStub(`never-${crypto.randomUUID()}`);
+    expect(await stub.status()).toBeNull();
+    expect(await stub.view()).toBeNull();
+    await runInDurableObject(stub, (_i, state) => {
+      expect(tables(state)).toEqual([]);
+      const storage = new RunStorage(state.storage);
+      expect(storage.load()).toBeUndefined();
+      expect(storage.unclaimed()).toEqual([]);
+      expect(storage.dispatch("a")).toBeUndefined();
+      storage.save(stored([dispatchOf("a")]), {
+        unclaimed: [{ stepId: "a", attempt: 1, at: 1, sends: 1 }],
+      });
+      expect(tables(state)).toEqual(["run_core", "run_dispatch", "run_steps", "run_unclaimed"]);
+      expect(new RunStorage(state.storage).load()?.pending).toHaveLength(1);
+    });
+  });
+
+  it("a settled clear is kept in memory until the next save; a restart before it replays the commands", async () => {
+    const stub = runStub(`settle-${crypto.randomUUID()}`);
+    await runInDurableObject(stub, (_i, state) => {
+      const storage = new RunStorage(state.storage);
+      storage.save(stored([dispatchOf("a")]));
+      storage.settle({ ...storage.load()!, pending: [] });
+      expect(storage.load()?.pending).toEqual([]);
+      // A restart now (a fresh object over the same storage) still has the dispatch to replay.
+      expect(new RunStorage(state.storage).load()?.pending).toHaveLength(1);
+      // The next checkpoint writes the clear with it.
+      storage.save({ ...storage.load()!, indexedStatus: "running" });
+      expect(new RunStorage(state.storage).load()?.pending).toEqual([]);
+    });
+  });
+
+  it("a one-step run leaves nothing pending once it ends", async () => {
+    const t = await newTenant();
+    const { runId } = await startRun(t.key, [
+      {
+        id: "tell",
+        action: "send_email",
+        config: { to: "a@example.com", subject: "Hi", body: "x" },
+      },
+    ]);
+    await eventually(
+      () => call("GET", `/v1/runs/${runId}`, { key: t.key }),
+      (r) => r.body.status === "succeeded",
+    );
+    await runInDurableObject(runStub(runId), (_i, state) => {
+      const fresh = new RunStorage(state.storage).load();
+      expect(fresh?.state.status).toBe("succeeded");
+      expect(fresh?.pending).toEqual([]);
+    });
+  });
+});
+
+function dispatchOf(stepId: string): Command {
+  return {
+    type: "dispatch",
+    runId: "r1",
+    stepId,
+    attempt: 1,
+    action: "send_email",
+    config: {},
+    idempotencyKey: `r1:${stepId}`,
+    timeoutMs: 30_000,
+  } as unknown as Command;
+}
+
+function stored(pending: Command[]): Stored {
+  return {
+    tenantId: "t1",
+    state: {
+      runId: "r1",
+      workflowId: "w1",
+      status: "running",
+      steps: {},
+      timers: [],
+    } as unknown as RunState,
+    pending,
+  };
+}

@@ -96,23 +96,36 @@ export class RunStorage {
   /** The run as last saved or loaded (this object is its only writer). */
   #cached: Stored | undefined;
 
+  /**
+   * Whether the tables exist. A new object creates them with its first
+   * save, in that save's transaction: a run's first checkpoint is one
+   * commit, not two (each commit is an fsync of a brand-new file).
+   */
+  #schema: boolean;
+
   constructor(storage: DurableObjectStorage) {
     this.#storage = storage;
-    this.#ensureSchema();
+    this.#schema =
+      storage.sql
+        .exec("SELECT 1 AS one FROM sqlite_master WHERE type = 'table' AND name = 'run_core'")
+        .toArray().length > 0;
   }
 
   #ensureSchema(): void {
+    if (this.#schema) return;
     for (const s of SCHEMA) this.#storage.sql.exec(s);
+    this.#schema = true;
   }
 
   /** After `deleteAll()`: the tables are gone; an empty run can be read again. */
   forget(): void {
     this.reset();
-    this.#ensureSchema();
+    this.#schema = false;
   }
 
   load(): Stored | undefined {
     if (this.#cached) return this.#cached;
+    if (!this.#schema) return undefined;
     const sql = this.#storage.sql;
     const core = sql.exec<{ body: string }>("SELECT body FROM run_core WHERE id = 1").toArray()[0];
     if (!core) return undefined;
@@ -162,6 +175,7 @@ export class RunStorage {
     }
     const coreBody = JSON.stringify({ ...next, state: core });
     this.#storage.transactionSync(() => {
+      this.#ensureSchema();
       sql.exec(
         "INSERT INTO run_core (id, body) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET body = excluded.body",
         coreBody,
@@ -188,6 +202,17 @@ export class RunStorage {
     if (bytes === null) this.#readBytes();
     this.#written = written;
     this.#savedSteps = steps;
+    this.#cached = next;
+  }
+
+  /**
+   * Takes `next` as the run without writing it: only its pending commands
+   * may differ from what is stored (they were carried out). The next save
+   * writes it; until then a restart replays them, which every command
+   * allows (they are idempotent downstream).
+   */
+  settle(next: Stored): void {
+    if (this.#cached === undefined) throw new Error("settle before the run was loaded");
     this.#cached = next;
   }
 
@@ -218,6 +243,7 @@ export class RunStorage {
   otherStepBytes(stepId: string): number {
     const bytes = this.#bytes;
     if (bytes !== null) return this.#totalBytes - (bytes.get(stepId) ?? 0);
+    if (!this.#schema) return 0;
     const row = this.#storage.sql
       .exec<{ n: number | null }>(
         "SELECT sum(bytes) AS n FROM run_steps WHERE step_id != ?",
@@ -228,6 +254,7 @@ export class RunStorage {
   }
 
   dispatch<T>(stepId: string): T | undefined {
+    if (!this.#schema) return undefined;
     const row = this.#storage.sql
       .exec<{ body: string }>("SELECT body FROM run_dispatch WHERE step_id = ?", stepId)
       .toArray()[0];
@@ -235,6 +262,7 @@ export class RunStorage {
   }
 
   unclaimed(): Unclaimed[] {
+    if (!this.#schema) return [];
     return this.#storage.sql
       .exec<{ step_id: string; attempt: number; at: number; sends: number }>(
         "SELECT step_id, attempt, at, sends FROM run_unclaimed",
@@ -244,6 +272,7 @@ export class RunStorage {
   }
 
   putUnclaimed(u: Unclaimed): void {
+    this.#ensureSchema();
     this.#storage.sql.exec(
       "INSERT INTO run_unclaimed (step_id, attempt, at, sends) VALUES (?, ?, ?, ?) ON CONFLICT (step_id) DO UPDATE SET attempt = excluded.attempt, at = excluded.at, sends = excluded.sends",
       u.stepId,
@@ -254,6 +283,7 @@ export class RunStorage {
   }
 
   putDispatch(stepId: string, body: unknown): void {
+    this.#ensureSchema();
     this.#storage.sql.exec(
       "INSERT INTO run_dispatch (step_id, body) VALUES (?, ?) ON CONFLICT (step_id) DO UPDATE SET body = excluded.body",
       stepId,
@@ -262,6 +292,7 @@ export class RunStorage {
   }
 
   claim(stepId: string, attempt: number): void {
+    if (!this.#schema) return;
     this.#storage.sql.exec(
       "DELETE FROM run_unclaimed WHERE step_id = ? AND attempt = ?",
       stepId,

@@ -531,6 +531,14 @@ export class WorkflowRun extends DurableObject<Env> {
       const reply = await this.apply(cleared, input);
       if (reply.ok) return;
     }
+    // A running run is touched again soon (its consumer claims and reports
+    // the attempt just dispatched): the clear rides on that checkpoint
+    // instead of a commit of its own. Anything else (an end, a wait) is
+    // written now, so a run at rest never replays what it did.
+    if (cleared.state.status === "running" && this.storage.unclaimed().length > 0) {
+      this.storage.settle(cleared);
+      return;
+    }
     this.storage.save(cleared);
   }
 
