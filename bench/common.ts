@@ -1,7 +1,7 @@
 // Shared by the benchmark and load scripts: a dedicated `wrangler dev`, an
 // API client, workflows that do real work (the outbox), and percentiles.
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client, type Json } from "../tests/security/api.ts";
@@ -87,7 +87,11 @@ export async function latencies(api: Client, runs: Json[]): Promise<number[]> {
  * The floor worker (bench/floor): a bare Durable Object + queue round trip
  * with a one-step run's hops, on its own `wrangler dev`.
  */
-export async function startFloor(): Promise<{ baseUrl: string; stop: () => Promise<void> }> {
+export async function startFloor(): Promise<{
+  baseUrl: string;
+  stop: () => Promise<void>;
+  processGroup: () => number | undefined;
+}> {
   const port = await freePort();
   const inspectorPort = await freePort();
   const state = mkdtempSync(join(tmpdir(), "switchyard-floor-"));
@@ -127,7 +131,8 @@ export async function startFloor(): Promise<{ baseUrl: string; stop: () => Promi
   const until = Date.now() + 90_000;
   for (;;) {
     try {
-      if ((await fetch(`${baseUrl}/health`)).ok) return { baseUrl, stop };
+      if ((await fetch(`${baseUrl}/health`)).ok)
+        return { baseUrl, stop, processGroup: () => child.pid };
     } catch {
       // not yet
     }
@@ -194,4 +199,27 @@ export function writeLoadSection(lines: string[]): void {
   }
   const old = loadSection();
   writeFileSync(RESULTS, old ? text.replace(old, section) : `${text.trimEnd()}\n\n${section}\n`);
+}
+
+/**
+ * CPU seconds (user + system) used so far by every process of a process
+ * group (a `wrangler dev`: its workerd and its Node front), from /proc.
+ */
+export function groupCpuSeconds(group: number | undefined): number {
+  if (group === undefined) return Number.NaN;
+  let ticks = 0;
+  for (const pid of readdirSync("/proc")) {
+    if (!/^\d+$/.test(pid)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    } catch {
+      continue; // gone
+    }
+    // Fields after the command (which may hold spaces) start at ") ".
+    const f = stat.slice(stat.lastIndexOf(") ") + 2).split(" ");
+    if (Number(f[2]) !== group) continue;
+    ticks += Number(f[11]) + Number(f[12]);
+  }
+  return ticks / 100;
 }

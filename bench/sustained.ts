@@ -10,7 +10,7 @@
 //                     with node_modules): measured in the same rounds, so a
 //                     change is judged against its parent, not against noise.
 import { startWorker, type WorkerHandle } from "../tests/support/worker.ts";
-import { Client, emailWorkflow, sleep, startFloor, waitRuns } from "./common.ts";
+import { Client, emailWorkflow, groupCpuSeconds, sleep, startFloor, waitRuns } from "./common.ts";
 import { executionsPerSec, floorSustained, sendAll } from "./scale.ts";
 
 const ROUNDS = Number(process.env.SUSTAINED_ROUNDS ?? 5);
@@ -38,12 +38,19 @@ async function start(root?: string): Promise<{ w: WorkerHandle; api: Client }> {
   return { w, api };
 }
 
-/** One round of `RUNS` one-step runs: executions/s (first accept → last finish) and ingest/s. */
-async function round(api: Client, i: number) {
+/**
+ * One round of `RUNS` one-step runs: executions/s (first accept → last
+ * finish), ingest/s, and the Worker's CPU per run (ms, its whole process
+ * group, the polling for results included).
+ */
+async function round(s: { w: WorkerHandle; api: Client }, i: number) {
+  const { api } = s;
   const wf = await api.must("POST", "/v1/workflows", emailWorkflow(`Round ${i}`, `bench.r${i}`, 1));
+  const cpu0 = groupCpuSeconds(s.w.processGroup());
   const sent = await sendAll(api, `bench.r${i}`, RUNS);
   const runs = await waitRuns(api, wf.id, RUNS);
-  return { perSec: executionsPerSec(runs, sent.startedAt), ingest: sent.perSec };
+  const cpuMs = ((groupCpuSeconds(s.w.processGroup()) - cpu0) * 1000) / RUNS;
+  return { perSec: executionsPerSec(runs, sent.startedAt), ingest: sent.perSec, cpuMs };
 }
 
 async function main() {
@@ -60,11 +67,13 @@ async function main() {
       floorIngest: number;
     }[] = [];
     for (let i = 0; i < ROUNDS; i++) {
+      const fc0 = groupCpuSeconds(floor.processGroup());
       const f = await floorSustained(floor.baseUrl, RUNS);
+      const floorCpuMs = ((groupCpuSeconds(floor.processGroup()) - fc0) * 1000) / RUNS;
       // Which of the two goes first alternates, so neither always follows the floor.
-      const b1 = base && i % 2 === 1 ? await round(base.api, i) : null;
-      const o = await round(ours.api, i);
-      const b2 = base && i % 2 === 0 ? await round(base.api, i) : null;
+      const b1 = base && i % 2 === 1 ? await round(base, i) : null;
+      const o = await round(ours, i);
+      const b2 = base && i % 2 === 0 ? await round(base, i) : null;
       const b = b1 ?? b2;
       rows.push({
         floor: f.perSec,
@@ -74,9 +83,9 @@ async function main() {
         floorIngest: f.ingestPerSec,
       });
       console.log(
-        `round ${i + 1}: floor ${f.perSec.toFixed(1)}/s (ingest ${f.ingestPerSec.toFixed(0)}/s), ours ${o.perSec.toFixed(1)}/s (ingest ${o.ingest.toFixed(0)}/s): ${(o.perSec / f.perSec).toFixed(2)}×` +
+        `round ${i + 1}: floor ${f.perSec.toFixed(1)}/s (ingest ${f.ingestPerSec.toFixed(0)}/s, cpu ${floorCpuMs.toFixed(1)} ms/run), ours ${o.perSec.toFixed(1)}/s (ingest ${o.ingest.toFixed(0)}/s, cpu ${o.cpuMs.toFixed(1)} ms/run): ${(o.perSec / f.perSec).toFixed(2)}×` +
           (b
-            ? `; baseline ${b.perSec.toFixed(1)}/s (ingest ${b.ingest.toFixed(0)}/s): ${(b.perSec / f.perSec).toFixed(2)}×, ours / baseline ${(o.perSec / b.perSec).toFixed(2)}`
+            ? `; baseline ${b.perSec.toFixed(1)}/s (ingest ${b.ingest.toFixed(0)}/s, cpu ${b.cpuMs.toFixed(1)} ms/run): ${(b.perSec / f.perSec).toFixed(2)}×, ours / baseline ${(o.perSec / b.perSec).toFixed(2)}`
             : ""),
       );
       await sleep(6_000); // the round's archive segment lands before the next

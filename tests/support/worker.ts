@@ -18,6 +18,8 @@ export interface WorkerHandle {
   vars: Record<string, string>;
   /** The devtools port of the current process (changes on restart). */
   inspectorPort(): number;
+  /** The process group of the current `wrangler dev` (workerd runs in it). */
+  processGroup(): number | undefined;
   stop(): Promise<void>;
   /** Kills the process group and starts again on the same state and port. */
   restart(): Promise<void>;
@@ -159,6 +161,7 @@ export async function startWorker(
     envFile,
     vars,
     inspectorPort: () => inspectorPort,
+    processGroup: () => child?.pid,
     stop: kill,
     restart: async () => {
       await kill();

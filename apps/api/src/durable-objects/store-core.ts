@@ -41,6 +41,7 @@ import * as flow from "../store/flow.ts";
 import * as flowRelease from "../store/flow-release.ts";
 import { hasQueued, setTenantCap } from "../store/flow-rows.ts";
 import { waitingForRuns } from "../store/flow-view.ts";
+import { GroupCommit } from "../store/group-commit.ts";
 import { driveJobs, nextJobAt } from "../store/jobs.ts";
 import { type Lane, type LimitName, limitSettings, TenantLimits } from "../store/limits.ts";
 import { MatchQueue } from "../store/match-queue.ts";
@@ -132,6 +133,8 @@ export interface IngestOptions {
  */
 export abstract class StoreCore extends DurableObject<Env> {
   readonly db: StoreDb;
+  /** The hot writes (ingest, the runs index, effects) commit in groups (store/group-commit.ts). */
+  protected readonly commits: GroupCommit;
   protected readonly limits = new TenantLimits();
   protected readonly notes = new EventTypeNotes();
   #index: { index: WorkflowIndex; readAt: number } | null = null;
@@ -154,6 +157,7 @@ export abstract class StoreCore extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, withD1Wrappers(env));
     this.db = createStoreDb(ctx.storage);
+    this.commits = new GroupCommit(ctx.storage);
     ctx.blockConcurrencyWhile(async () => {
       migrateStore(ctx.storage);
       this.#tenantId =
@@ -202,23 +206,30 @@ export abstract class StoreCore extends DurableObject<Env> {
    */
   async ingest(tenantId: string, input: NewEvent, opts: IngestOptions = {}): Promise<IngestReply> {
     this.tenant(tenantId);
-    const now = Date.now();
-    const settings = limitSettings(this.env.SWITCHYARD_RATE_LIMITS);
-    let lane: Lane = opts.lane ?? "main";
-    if (opts.limit) {
-      const taken = this.limits.take(opts.limit, settings, now);
-      if (!taken.ok) return taken;
-      if (!opts.lane) lane = taken.lane;
-    } else if (!opts.lane) lane = this.limits.lane(settings, now);
-    const at = new Date(now).toISOString();
-    const row = eventRow(tenantId, input, at, lane);
-    if (!insertEvent(this.db, row)) return { ok: true, id: row.id, duplicate: true, lane };
-    // No await between the insert and arming the alarm: they commit together,
-    // so a crash cannot leave a stored event that nothing will match.
-    this.arm(row.retryAt ?? now);
-    this.announce([row]);
-    this.notes.note(this.db, tenantId, row.type, input.data, at, now);
-    return { ok: true, id: row.id, duplicate: false, lane };
+    // In a commit group with the store's other hot writes (one fsync for many).
+    const done = await this.commits.run(() => {
+      const now = Date.now();
+      const settings = limitSettings(this.env.SWITCHYARD_RATE_LIMITS);
+      let lane: Lane = opts.lane ?? "main";
+      if (opts.limit) {
+        const taken = this.limits.take(opts.limit, settings, now);
+        if (!taken.ok) return { reply: taken, row: null };
+        if (!opts.lane) lane = taken.lane;
+      } else if (!opts.lane) lane = this.limits.lane(settings, now);
+      const at = new Date(now).toISOString();
+      const row = eventRow(tenantId, input, at, lane);
+      if (!insertEvent(this.db, row)) {
+        return { reply: { ok: true, id: row.id, duplicate: true, lane } as const, row: null };
+      }
+      // No await between the insert and arming the alarm: they commit together,
+      // so a crash cannot leave a stored event that nothing will match.
+      this.arm(row.retryAt ?? now);
+      this.notes.note(this.db, tenantId, row.type, input.data, at, now);
+      return { reply: { ok: true, id: row.id, duplicate: false, lane } as const, row };
+    });
+    // Stored (and its alarm armed): matched here next.
+    if (done.row) this.announce([done.row]);
+    return done.reply;
   }
 
   /**
@@ -518,25 +529,27 @@ export abstract class StoreCore extends DurableObject<Env> {
     this.tenant(tenantId);
     const at = new Date().toISOString();
     let freed = false;
-    const { owes, emitted } = this.db.transaction((tx) => {
-      const db = tx as unknown as StoreDb;
-      const prev = end || audit ? getRunRow(db, tenantId, row.id) : undefined;
-      upsertRun(db, { ...row, tenantId });
-      // Flow control: an end gives its slot back (with the index row); waiting runs may go.
-      freed = flow.noteIndexed(db, tenantId, row.id);
-      if (audit) appendRunAudit(db, tenantId, audit);
-      // Metrics: a few upserts on a run's first word of its end (store/metrics.ts).
-      if (audit)
-        metrics.noteRunMetrics(db, tenantId, prev, { ...row, tenantId }, audit, Date.now());
-      if (!end || (prev && prev.seq >= row.seq)) return { owes: false, emitted: null };
-      // On failure, run workflow X: its workflow.failed event commits with the run's end.
-      noteEnd(db, tenantId, end, row.workflowVersion);
-      const event = failureEvent(db, tenantId, end, row.causation, at);
-      return {
-        owes: noteRunEndAll(db, tenantId, end).owes,
-        emitted: event && insertEvent(db, event) ? event : null,
-      };
-    });
+    const { owes, emitted } = await this.commits.run(() =>
+      this.db.transaction((tx) => {
+        const db = tx as unknown as StoreDb;
+        const prev = end || audit ? getRunRow(db, tenantId, row.id) : undefined;
+        upsertRun(db, { ...row, tenantId });
+        // Flow control: an end gives its slot back (with the index row); waiting runs may go.
+        freed = flow.noteIndexed(db, tenantId, row.id);
+        if (audit) appendRunAudit(db, tenantId, audit);
+        // Metrics: a few upserts on a run's first word of its end (store/metrics.ts).
+        if (audit)
+          metrics.noteRunMetrics(db, tenantId, prev, { ...row, tenantId }, audit, Date.now());
+        if (!end || (prev && prev.seq >= row.seq)) return { owes: false, emitted: null };
+        // On failure, run workflow X: its workflow.failed event commits with the run's end.
+        noteEnd(db, tenantId, end, row.workflowVersion);
+        const event = failureEvent(db, tenantId, end, row.causation, at);
+        return {
+          owes: noteRunEndAll(db, tenantId, end).owes,
+          emitted: event && insertEvent(db, event) ? event : null,
+        };
+      }),
+    );
     if (owes) this.dropPaused();
     if (emitted) this.announce([emitted]);
     if (freed) this.ctx.waitUntil(this.releaseFlow(tenantId));

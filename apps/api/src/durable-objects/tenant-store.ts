@@ -263,7 +263,7 @@ export class TenantStore extends StoreCredentials {
   /** A message of the built-in provider, once per idempotency key, ever. */
   async storeMessage(tenantId: string, row: outboxStore.OutboxRow): Promise<outboxStore.OutboxRow> {
     this.tenant(tenantId);
-    return outboxStore.insertMessageOnce(this.db, { ...row, tenantId });
+    return this.commits.run(() => outboxStore.insertMessageOnce(this.db, { ...row, tenantId }));
   }
 
   /** Newest first; fetches limit + 1. */
