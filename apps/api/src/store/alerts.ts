@@ -8,9 +8,10 @@
 // (store/alert-delivery.ts), so a run end delivered twice alerts once and a
 // crash in between still alerts.
 import { flattenSteps, type RunState } from "@switchyard/engine";
-import { and, eq } from "drizzle-orm";
+import { and, eq, getTableName } from "drizzle-orm";
 import { notePauseFailure } from "./auto-pause.ts";
 import type { StoreDb } from "./db.ts";
+import { run } from "./raw.ts";
 import { failureStreaks, owedAlerts } from "./schema.ts";
 
 /** The words kept of an error in an alert. */
@@ -210,8 +211,11 @@ export function owedAlertsOf(db: StoreDb, tenantId: string, limit = 20): Alert[]
 }
 
 /** True while an alert waits to be delivered (the alarm tries again). */
+/** Read on every match pass and run end: SQL text, not a drizzle build each time. */
+const ANY_OWED = `SELECT 1 AS one FROM "${getTableName(owedAlerts)}" LIMIT 1`;
+
 export function hasOwedAlerts(db: StoreDb): boolean {
-  return db.select({ id: owedAlerts.id }).from(owedAlerts).limit(1).all().length > 0;
+  return run(db, ANY_OWED).length > 0;
 }
 
 export function settleAlert(db: StoreDb, tenantId: string, id: string): void {

@@ -3,14 +3,19 @@
 import { and, desc, eq } from "drizzle-orm";
 import { type KeysetCursor, olderThan } from "../repositories/keyset.ts";
 import type { StoreDb } from "./db.ts";
+import { asStored, insertOf, run } from "./raw.ts";
 import { outbox } from "./schema.ts";
+
+const INSERT_MESSAGE = insertOf(outbox, "ON CONFLICT DO NOTHING RETURNING id");
 
 export type OutboxRow = typeof outbox.$inferSelect;
 export type OutboxChannel = OutboxRow["channel"];
 
 /** Stores a message once per (tenant, idempotency key); a replay reads back the first. */
 export function insertMessageOnce(db: StoreDb, row: OutboxRow): OutboxRow {
-  db.insert(outbox).values(row).onConflictDoNothing().run();
+  // Once per run step: SQL text built once (store/raw.ts); a replay reads the first back.
+  if (run(db, INSERT_MESSAGE.sql, ...INSERT_MESSAGE.params(row)).length > 0)
+    return asStored(outbox, row);
   return db
     .select()
     .from(outbox)

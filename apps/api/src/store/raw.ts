@@ -46,3 +46,17 @@ export function insertOf<T extends SQLiteTable>(
       }),
   };
 }
+
+/** A row as a select of every column reads it back: a column left out is null. */
+export function asStored<T extends SQLiteTable>(
+  table: T,
+  row: T["$inferInsert"],
+): T["$inferSelect"] {
+  const out: Record<string, unknown> = {};
+  for (const [key, c] of Object.entries(getTableColumns(table))) {
+    const given = (row as Record<string, unknown>)[key];
+    const v = given === undefined ? c.default : given;
+    out[key] = v === undefined ? null : v;
+  }
+  return out as T["$inferSelect"];
+}
