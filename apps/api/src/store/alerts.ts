@@ -210,10 +210,10 @@ export function owedAlertsOf(db: StoreDb, tenantId: string, limit = 20): Alert[]
     .map((r) => JSON.parse(r.alert) as Alert);
 }
 
-/** True while an alert waits to be delivered (the alarm tries again). */
 /** Read on every match pass and run end: SQL text, not a drizzle build each time. */
 const ANY_OWED = `SELECT 1 AS one FROM "${getTableName(owedAlerts)}" LIMIT 1`;
 
+/** True while an alert waits to be delivered (the alarm tries again). */
 export function hasOwedAlerts(db: StoreDb): boolean {
   return run(db, ANY_OWED).length > 0;
 }
