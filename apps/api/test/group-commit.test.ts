@@ -71,3 +71,27 @@ describe("group commit", () => {
     expect(listed.body.items).toHaveLength(6);
   });
 });
+
+describe("group commit, should its timer never fire", () => {
+  it("commits a group left open with the next write that comes", async () => {
+    await runInDurableObject(freshStore(), async (_i, state) => {
+      state.storage.sql.exec("CREATE TABLE g (n INTEGER PRIMARY KEY)");
+      const commits = new GroupCommit(state.storage);
+      const realSetTimeout = globalThis.setTimeout;
+      // The first group's timer is lost.
+      globalThis.setTimeout = (() => 0) as unknown as typeof setTimeout;
+      let first: Promise<unknown>;
+      try {
+        first = commits.run(() => state.storage.sql.exec("INSERT INTO g (n) VALUES (1)"));
+      } finally {
+        globalThis.setTimeout = realSetTimeout;
+      }
+      // Time passes (in a Worker, the clock moves between I/O): the next write commits both.
+      await new Promise((r) => realSetTimeout(r, 1_100));
+      const second = commits.run(() => state.storage.sql.exec("INSERT INTO g (n) VALUES (2)"));
+      await Promise.all([first, second]);
+      expect(state.storage.sql.exec("SELECT count(*) AS c FROM g").one().c).toBe(2);
+      expect(commits.stats).toEqual({ groups: 1, writes: 2 });
+    });
+  });
+});

@@ -62,15 +62,21 @@ describe("the bulk lane", () => {
       },
     });
     expect(wf.status).toBe(201);
-    const ids: string[] = [];
-    for (let i = 0; i < 16; i++) {
+    // The first event alone (the tenant is quiet: main), then a burst of
+    // fifteen at once: however slow the machine, they arrive within the
+    // rate window, so the later ones take the bulk lane.
+    const send = async (i: number) => {
       const r = await call("POST", "/v1/events", {
         key: t.key,
         body: { id: `p-${i}`, type: "parcel.scanned", data: { id: `p-${i}` } },
       });
       expect(r.status).toBe(202);
-      ids.push(r.body.id);
-    }
+      return r.body.id as string;
+    };
+    const ids = [
+      await send(0),
+      ...(await Promise.all(Array.from({ length: 15 }, (_, i) => send(i + 1)))),
+    ];
     const runIds: string[] = [];
     for (const id of ids) {
       const ev = await eventually(
@@ -82,7 +88,7 @@ describe("the bulk lane", () => {
     }
     const lanes = await Promise.all(runIds.map(async (id) => (await storedRun(id)).lane ?? "main"));
     expect(lanes[0]).toBe("main");
-    expect(lanes.at(-1)).toBe("bulk");
+    expect(lanes.slice(1)).toContain("bulk");
     // Every step's effect happened once, whichever lane carried it.
     const outbox = await call("GET", "/v1/outbox?limit=100", { key: t.key });
     const keys = outbox.body.items.map((m: { idempotencyKey: string }) => m.idempotencyKey);

@@ -117,7 +117,11 @@ describe("a run's own storage", () => {
       at: Date.now(),
     });
     expect(reply).toMatchObject({ ok: true, status: "failed" });
-    const view = await call("GET", `/v1/runs/${runId}`, { key: t.key });
+    // The reply comes once the result is stored; the runs index hears of the end next.
+    const view = await eventually(
+      () => call("GET", `/v1/runs/${runId}`, { key: t.key }),
+      (r) => r.body.status === "failed",
+    );
     expect(view.body.status).toBe("failed");
     expect(view.body.steps[0].error.code).toBe("state_too_large");
     expect(view.body.steps[0].error.message).toMatch(/at most/);

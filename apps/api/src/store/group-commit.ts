@@ -15,8 +15,13 @@ interface Waiting {
   reject: (err: unknown) => void;
 }
 
+/** A group still open after this long commits with the next write that comes. */
+const STUCK_AFTER_MS = 1_000;
+
 export class GroupCommit {
   #waiting: Waiting[] | null = null;
+  /** When the open group opened (Date.now()). */
+  #openedAt = 0;
   /** Groups committed and writes in them (for the tests: the grouping is real). */
   readonly stats = { groups: 0, writes: 0 };
 
@@ -27,17 +32,22 @@ export class GroupCommit {
     return new Promise<T>((resolve, reject) => {
       if (this.#waiting === null) {
         this.#waiting = [];
+        this.#openedAt = Date.now();
         // A macrotask, not a microtask: calls already waiting at the store's
         // door are let in first, and join this group.
         setTimeout(() => this.#flush(), 0);
       }
       this.#waiting.push({ write, resolve: resolve as (v: unknown) => void, reject });
+      // Should the timer ever not fire, the next write does not join a
+      // group that waits forever: it commits the group itself.
+      if (Date.now() - this.#openedAt > STUCK_AFTER_MS) this.#flush();
     });
   }
 
   #flush(): void {
     const group = this.#waiting ?? [];
     this.#waiting = null;
+    if (group.length === 0) return; // committed already (a stuck group's next write)
     const outcomes: ({ ok: true; value: unknown } | { ok: false; err: unknown })[] = [];
     try {
       this.storage.transactionSync(() => {
