@@ -10,7 +10,6 @@ import {
   Client,
   emailWorkflow,
   floorLatencies,
-  groupCpuSeconds,
   latencies,
   loadSection,
   pool,
@@ -27,9 +26,12 @@ import {
   d1Stats,
   executionsPerSec,
   fiveStepWorkflow,
+  floorRound,
   floorSustained,
+  median,
   rowsAdded,
   sendAll,
+  sustainedRound,
   tenantsBursting,
 } from "./scale.ts";
 
@@ -100,12 +102,6 @@ const fmt = (n: number) => (Number.isFinite(n) ? n.toFixed(0) : "–");
 
 /** Rounds of the sustained figure (floor and ours interleaved; the median is quoted). */
 const SUSTAINED_ROUNDS = Number(process.env.BENCH_SUSTAINED_ROUNDS ?? 3);
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 
 async function main() {
   const cpu = cpus();
@@ -236,26 +232,16 @@ async function main() {
     try {
       await floorSustained(floor2.baseUrl, 50); // warm
       for (let i = 0; i < SUSTAINED_ROUNDS; i++) {
-        const fc0 = groupCpuSeconds(floor2.processGroup());
-        const f = await floorSustained(floor2.baseUrl, 300);
-        const floorCpu = ((groupCpuSeconds(floor2.processGroup()) - fc0) * 1000) / 300;
-        const wf = await api.must(
-          "POST",
-          "/v1/workflows",
-          emailWorkflow(`Bench sustained ${i + 1}`, `bench.sustained${i}`, 1),
-        );
+        const f = await floorRound(floor2, 300);
         await d1Stats(w.baseUrl, token, true);
-        const c0 = groupCpuSeconds(w.processGroup());
-        const sent = await sendAll(api, `bench.sustained${i}`, 300);
-        const runs = await waitRuns(api, wf.id, 300);
-        const cpuMs = ((groupCpuSeconds(w.processGroup()) - c0) * 1000) / 300;
+        const o = await sustainedRound(api, w.processGroup(), `Bench sustained ${i + 1}`, 300);
         rounds.push({
           floor: f.perSec,
           floorIngest: f.ingestPerSec,
-          floorCpu,
-          ours: executionsPerSec(runs, sent.startedAt),
-          ingest: sent.perSec,
-          cpu: cpuMs,
+          floorCpu: f.cpuMs,
+          ours: o.perSec,
+          ingest: o.ingest,
+          cpu: o.cpuMs,
         });
         await sleep(6_000); // the round's archive segment lands: part of its cost
         if (i === 0) oneStats = await d1Stats(w.baseUrl, token, true);

@@ -6,6 +6,7 @@
 import {
   Client,
   emailWorkflow,
+  groupCpuSeconds,
   type Json,
   latencies,
   pool,
@@ -155,4 +156,42 @@ export async function tenantsBursting(base: string, token: string, tenants: numb
   );
   const all = rows.flatMap((r) => r.runs);
   return { rows, totalPerSec: executionsPerSec(all, t0) };
+}
+
+/** The middle value (the mean of the two middle ones for an even count). */
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/**
+ * One round of the sustained figure on a worker: `total` one-step runs of a
+ * new workflow, 8 in flight. Executions/s (first accept → last finish),
+ * ingest/s, and the CPU per run of the worker's whole process group (ms,
+ * its polling for the results included).
+ */
+export async function sustainedRound(
+  api: Client,
+  processGroup: number | undefined,
+  name: string,
+  total: number,
+) {
+  const type = `bench.${name.toLowerCase().replace(/[^a-z0-9]/g, "")}`;
+  const wf = await api.must("POST", "/v1/workflows", emailWorkflow(name, type, 1));
+  const cpu0 = groupCpuSeconds(processGroup);
+  const sent = await sendAll(api, type, total);
+  const runs = await waitRuns(api, wf.id, total);
+  const cpuMs = ((groupCpuSeconds(processGroup) - cpu0) * 1000) / total;
+  return { perSec: executionsPerSec(runs, sent.startedAt), ingest: sent.perSec, cpuMs };
+}
+
+/** `floorSustained` with the floor's CPU per round trip (ms, its whole process group). */
+export async function floorRound(
+  floor: { baseUrl: string; processGroup: () => number | undefined },
+  total: number,
+) {
+  const cpu0 = groupCpuSeconds(floor.processGroup());
+  const f = await floorSustained(floor.baseUrl, total);
+  return { ...f, cpuMs: ((groupCpuSeconds(floor.processGroup()) - cpu0) * 1000) / total };
 }

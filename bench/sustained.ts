@@ -10,19 +10,13 @@
 //                     with node_modules): measured in the same rounds, so a
 //                     change is judged against its parent, not against noise.
 import { startWorker, type WorkerHandle } from "../tests/support/worker.ts";
-import { Client, emailWorkflow, groupCpuSeconds, sleep, startFloor, waitRuns } from "./common.ts";
-import { executionsPerSec, floorSustained, sendAll } from "./scale.ts";
+import { Client, sleep, startFloor } from "./common.ts";
+import { floorRound, floorSustained, median, sendAll, sustainedRound } from "./scale.ts";
 
 const ROUNDS = Number(process.env.SUSTAINED_ROUNDS ?? 5);
 const RUNS = Number(process.env.SUSTAINED_RUNS ?? 300);
 const CAP = process.env.SUSTAINED_CAP;
 const BASELINE = process.env.SUSTAINED_BASELINE;
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 
 async function start(root?: string): Promise<{ w: WorkerHandle; api: Client }> {
   const w = await startWorker({
@@ -36,21 +30,6 @@ async function start(root?: string): Promise<{ w: WorkerHandle; api: Client }> {
   if (CAP) await api.must("PUT", "/v1/settings/tenant", { maxRunningRuns: Number(CAP) });
   await sendAll(api, "bench.warm", 20);
   return { w, api };
-}
-
-/**
- * One round of `RUNS` one-step runs: executions/s (first accept → last
- * finish), ingest/s, and the Worker's CPU per run (ms, its whole process
- * group, the polling for results included).
- */
-async function round(s: { w: WorkerHandle; api: Client }, i: number) {
-  const { api } = s;
-  const wf = await api.must("POST", "/v1/workflows", emailWorkflow(`Round ${i}`, `bench.r${i}`, 1));
-  const cpu0 = groupCpuSeconds(s.w.processGroup());
-  const sent = await sendAll(api, `bench.r${i}`, RUNS);
-  const runs = await waitRuns(api, wf.id, RUNS);
-  const cpuMs = ((groupCpuSeconds(s.w.processGroup()) - cpu0) * 1000) / RUNS;
-  return { perSec: executionsPerSec(runs, sent.startedAt), ingest: sent.perSec, cpuMs };
 }
 
 async function main() {
@@ -67,14 +46,15 @@ async function main() {
       floorIngest: number;
     }[] = [];
     for (let i = 0; i < ROUNDS; i++) {
-      const fc0 = groupCpuSeconds(floor.processGroup());
-      const f = await floorSustained(floor.baseUrl, RUNS);
-      const floorCpuMs = ((groupCpuSeconds(floor.processGroup()) - fc0) * 1000) / RUNS;
+      const f = await floorRound(floor, RUNS);
+      const baseline = base;
+      const runBase = baseline
+        ? () => sustainedRound(baseline.api, baseline.w.processGroup(), `Round ${i}`, RUNS)
+        : null;
       // Which of the two goes first alternates, so neither always follows the floor.
-      const b1 = base && i % 2 === 1 ? await round(base, i) : null;
-      const o = await round(ours, i);
-      const b2 = base && i % 2 === 0 ? await round(base, i) : null;
-      const b = b1 ?? b2;
+      let b = runBase && i % 2 === 1 ? await runBase() : null;
+      const o = await sustainedRound(ours.api, ours.w.processGroup(), `Round ${i}`, RUNS);
+      if (runBase && i % 2 === 0) b = await runBase();
       rows.push({
         floor: f.perSec,
         ours: o.perSec,
@@ -83,7 +63,7 @@ async function main() {
         floorIngest: f.ingestPerSec,
       });
       console.log(
-        `round ${i + 1}: floor ${f.perSec.toFixed(1)}/s (ingest ${f.ingestPerSec.toFixed(0)}/s, cpu ${floorCpuMs.toFixed(1)} ms/run), ours ${o.perSec.toFixed(1)}/s (ingest ${o.ingest.toFixed(0)}/s, cpu ${o.cpuMs.toFixed(1)} ms/run): ${(o.perSec / f.perSec).toFixed(2)}×` +
+        `round ${i + 1}: floor ${f.perSec.toFixed(1)}/s (ingest ${f.ingestPerSec.toFixed(0)}/s, cpu ${f.cpuMs.toFixed(1)} ms/run), ours ${o.perSec.toFixed(1)}/s (ingest ${o.ingest.toFixed(0)}/s, cpu ${o.cpuMs.toFixed(1)} ms/run): ${(o.perSec / f.perSec).toFixed(2)}×` +
           (b
             ? `; baseline ${b.perSec.toFixed(1)}/s (ingest ${b.ingest.toFixed(0)}/s, cpu ${b.cpuMs.toFixed(1)} ms/run): ${(b.perSec / f.perSec).toFixed(2)}×, ours / baseline ${(o.perSec / b.perSec).toFixed(2)}`
             : ""),

@@ -109,3 +109,14 @@ export async function shoot(page: Page, name: string, fullPage = true): Promise<
   mkdirSync(screenshotDir, { recursive: true });
   await page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage });
 }
+
+/** The whole page's HTML, and the same with every element's value (inputs are not in the markup). */
+export async function pageWithValues(page: Page): Promise<string> {
+  const html = await page.content();
+  const values = await page.evaluate(() =>
+    Array.from(document.querySelectorAll("input, textarea"))
+      .map((el) => (el as HTMLInputElement).value)
+      .join("\n"),
+  );
+  return `${html}\n${values}`;
+}

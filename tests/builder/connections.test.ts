@@ -16,13 +16,14 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import {
   addMember,
   eventually,
+  finishedRun,
   type Json,
   newTenant,
   PASSWORD,
   rand,
   type Tenant,
 } from "../security/api.ts";
-import { expectAccessible, launch, newPage, shoot, signIn } from "./browser.ts";
+import { expectAccessible, launch, newPage, pageWithValues, shoot, signIn } from "./browser.ts";
 
 const base = inject("baseUrl");
 const vars = inject("vars");
@@ -71,29 +72,6 @@ afterAll(async () => {
   await browser?.close();
   await new Promise<void>((r) => (receiver ? receiver.close(() => r()) : r()));
 });
-
-async function everything(page: Page): Promise<string> {
-  const html = await page.content();
-  const values = await page.evaluate(() =>
-    Array.from(document.querySelectorAll("input, textarea"))
-      .map((el) => (el as HTMLInputElement).value)
-      .join("\n"),
-  );
-  return `${html}\n${values}`;
-}
-
-async function runOf(eventId: string): Promise<Json> {
-  const list = await eventually(
-    () => t.api.must("GET", `/v1/runs?workflowId=${workflowId}&limit=50`),
-    (r: Json) =>
-      (r.items as Json[]).some(
-        (x) => x.eventId === eventId && ["succeeded", "failed"].includes(x.status),
-      ),
-    60_000,
-    `the run of ${eventId}`,
-  );
-  return (list.items as Json[]).find((x) => x.eventId === eventId);
-}
 
 const card = (page: Page) => page.locator('[data-connection="erp"]');
 
@@ -165,7 +143,7 @@ describe("Settings → Connections", () => {
       "At most 60 calls every minute, shared by every workflow that uses it",
     );
     expect(await c.getByTestId("used-by").textContent()).toContain("No workflow yet");
-    expect(await everything(page)).not.toContain(TOKEN);
+    expect(await pageWithValues(page)).not.toContain(TOKEN);
     await expectAccessible(page, "Settings → Connections");
     expect(adminProblems).toEqual([]);
   });
@@ -216,7 +194,7 @@ describe("Settings → Connections", () => {
       type: "order.placed",
       data: { id: "ord_7", total: 70 },
     });
-    expect((await runOf(ev.id)).status).toBe("succeeded");
+    expect((await finishedRun(t.api, workflowId, ev.id)).status).toBe("succeeded");
     expect(calls.at(-1)).toMatchObject({
       path: "/api/orders",
       headers: { authorization: `Bearer ${TOKEN}` },
@@ -249,7 +227,7 @@ describe("Settings → Connections", () => {
       type: "order.placed",
       data: { id: "ord_8", total: 80 },
     });
-    expect((await runOf(ok.id)).status).toBe("succeeded");
+    expect((await finishedRun(t.api, workflowId, ok.id)).status).toBe("succeeded");
     expect(calls.at(-1)?.headers.authorization).toBe(`Bearer ${TOKEN}`);
 
     // A token the ERP refuses.
@@ -263,13 +241,13 @@ describe("Settings → Connections", () => {
       type: "order.placed",
       data: { id: "ord_9", total: 90 },
     });
-    expect((await runOf(bad.id)).status).toBe("failed");
+    expect((await finishedRun(t.api, workflowId, bad.id)).status).toBe("failed");
     expect(calls.at(-1)?.headers.authorization).toBe(`Bearer ${WRONG}`);
     const said = await healthSays(page, /^Failing since \d{1,2}:\d{2}.*401/);
     expect(await card(page).getByTestId("connection-health").getAttribute("data-status")).toBe(
       "failing",
     );
-    expect(await everything(page)).not.toContain(WRONG);
+    expect(await pageWithValues(page)).not.toContain(WRONG);
     await shoot(page, "93-connection-failing");
 
     // Beside the workflow: in the list and in the editor, with a link to the connection.
@@ -308,7 +286,7 @@ describe("Settings → Connections", () => {
       type: "order.placed",
       data: { id: "ord_10", total: 100 },
     });
-    expect((await runOf(first.id)).status).toBe("succeeded");
+    expect((await finishedRun(t.api, workflowId, first.id)).status).toBe("succeeded");
     const second = await t.api.must("POST", "/v1/events", {
       type: "order.placed",
       data: { id: "ord_11", total: 110 },

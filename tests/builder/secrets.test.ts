@@ -14,14 +14,14 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import {
   addMember,
-  eventually,
+  finishedRun,
   type Json,
   newTenant,
   PASSWORD,
   rand,
   type Tenant,
 } from "../security/api.ts";
-import { expectAccessible, launch, newPage, shoot, signIn } from "./browser.ts";
+import { expectAccessible, launch, newPage, pageWithValues, shoot, signIn } from "./browser.ts";
 
 const base = inject("baseUrl");
 const vars = inject("vars");
@@ -63,30 +63,6 @@ afterAll(async () => {
   await browser?.close();
   await new Promise<void>((r) => (receiver ? receiver.close(() => r()) : r()));
 });
-
-/** The whole page's HTML, and the same with every element's value (inputs are not in the markup). */
-async function everything(page: Page): Promise<string> {
-  const html = await page.content();
-  const values = await page.evaluate(() =>
-    Array.from(document.querySelectorAll("input, textarea"))
-      .map((el) => (el as HTMLInputElement).value)
-      .join("\n"),
-  );
-  return `${html}\n${values}`;
-}
-
-async function runOf(eventId: string): Promise<Json> {
-  const list = await eventually(
-    () => t.api.must("GET", `/v1/runs?workflowId=${workflowId}&limit=50`),
-    (r: Json) =>
-      (r.items as Json[]).some(
-        (x) => x.eventId === eventId && ["succeeded", "failed"].includes(x.status),
-      ),
-    60_000,
-    `the run of ${eventId}`,
-  );
-  return (list.items as Json[]).find((x) => x.eventId === eventId);
-}
 
 describe("Settings → Secrets, as an admin", () => {
   it("explains secrets, and adds one whose value is shown only while typing", async () => {
@@ -135,7 +111,7 @@ describe("Settings → Secrets, as an admin", () => {
       .toBe(`just now by ${me?.name || t.email.toLowerCase()}`);
     // Never shown again: not in the form, not anywhere in the page.
     expect(await value.inputValue()).toBe("");
-    expect(await everything(page)).not.toContain(VALUE);
+    expect(await pageWithValues(page)).not.toContain(VALUE);
     await expectAccessible(page, "Settings → Secrets");
     expect(adminProblems).toEqual([]);
   });
@@ -192,7 +168,7 @@ describe("a secret in a webhook step's header", () => {
     expect(saved.definition.steps[0].config.headers).toEqual({
       Authorization: "Bearer {{ secrets.erp_token }}",
     });
-    expect(await everything(page)).not.toContain(VALUE);
+    expect(await pageWithValues(page)).not.toContain(VALUE);
     expect(adminProblems).toEqual([]);
   });
 
@@ -201,7 +177,7 @@ describe("a secret in a webhook step's header", () => {
       type: "order.placed",
       data: { id: "ord_7", total: 70 },
     });
-    const run = await runOf(ev.id);
+    const run = await finishedRun(t.api, workflowId, ev.id);
     expect(run.status).toBe("succeeded");
     expect(received.at(-1)?.authorization).toBe(`Bearer ${VALUE}`);
 
@@ -216,7 +192,7 @@ describe("a secret in a webhook step's header", () => {
     );
     await step.getByText("Show the data as JSON").click();
     expect(await step.locator("pre").textContent()).toContain("Bearer {{ secrets.erp_token }}");
-    expect(await everything(page)).not.toContain(VALUE);
+    expect(await pageWithValues(page)).not.toContain(VALUE);
     await expectAccessible(page, "a run whose step used a secret");
     await shoot(page, "89-run-secret-lock-chip");
 
@@ -242,13 +218,13 @@ describe("a secret in a webhook step's header", () => {
     await expect
       .poll(() => page.getByTestId("secrets-notice").textContent())
       .toContain("Replaced the value of erp_token");
-    expect(await everything(page)).not.toContain(NEW_VALUE);
+    expect(await pageWithValues(page)).not.toContain(NEW_VALUE);
 
     const ev = await t.api.must("POST", "/v1/events", {
       type: "order.placed",
       data: { id: "ord_8", total: 80 },
     });
-    expect((await runOf(ev.id)).status).toBe("succeeded");
+    expect((await finishedRun(t.api, workflowId, ev.id)).status).toBe("succeeded");
     expect(received.at(-1)?.authorization).toBe(`Bearer ${NEW_VALUE}`);
     expect((await t.api.must("GET", `/v1/workflows/${workflowId}`)).liveVersion).toBe(1);
     expect(adminProblems).toEqual([]);
@@ -267,7 +243,7 @@ describe("a viewer", () => {
     await row.getByRole("link", { name: "Send orders to the ERP" }).waitFor();
     expect(await page.getByRole("heading", { name: "Add a secret" }).count()).toBe(0);
     expect(await page.getByRole("button", { name: /Replace value|Delete/ }).count()).toBe(0);
-    expect(await everything(page)).not.toContain(NEW_VALUE);
+    expect(await pageWithValues(page)).not.toContain(NEW_VALUE);
     await expectAccessible(page, "Settings → Secrets for a viewer");
     expect(problems).toEqual([]);
     await page.context().close();

@@ -198,6 +198,20 @@ export async function eventually<T>(
   }
 }
 
+/** A workflow's run of one event, once it has finished (succeeded or failed). */
+export async function finishedRun(api: Client, workflowId: string, eventId: string): Promise<Json> {
+  const list = await eventually(
+    () => api.must("GET", `/v1/runs?workflowId=${workflowId}&limit=50`),
+    (r: Json) =>
+      (r.items as Json[]).some(
+        (x) => x.eventId === eventId && ["succeeded", "failed"].includes(x.status),
+      ),
+    60_000,
+    `the run of ${eventId}`,
+  );
+  return (list.items as Json[]).find((x) => x.eventId === eventId);
+}
+
 export interface Operation {
   method: string;
   /** The OpenAPI path, e.g. `/v1/workflows/{id}`. */
