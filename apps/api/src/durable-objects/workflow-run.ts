@@ -535,7 +535,7 @@ export class WorkflowRun extends DurableObject<Env> {
     // the attempt just dispatched): the clear rides on that checkpoint
     // instead of a commit of its own. Anything else (an end, a wait) is
     // written now, so a run at rest never replays what it did.
-    if (cleared.state.status === "running" && this.storage.unclaimed().length > 0) {
+    if (cleared.state.status === "running" && stored.pending.some((c) => c.type === "dispatch")) {
       this.storage.settle(cleared);
       return;
     }
